@@ -1,0 +1,216 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type * as z from 'zod';
+import {
+  Forbidden,
+  type FieldIssue,
+  InvalidRequest,
+  NotFound,
+  PayloadTooLarge,
+  Unauthenticated,
+  UnsupportedMediaType,
+} from '../domain/errors.ts';
+import { formatPrincipal, type Principal, type PrincipalResolver } from '../identity/principal.ts';
+import { logger, metrics } from '../observability.ts';
+import { DEFAULT_MAX_BODY_BYTES, type OperationSpec } from './operation.ts';
+import { problem, problemFromError, problemResponse } from './problem.ts';
+
+export interface ApiRequest<Body = unknown, Params = unknown, Query = unknown> {
+  readonly body: Body;
+  readonly params: Params;
+  readonly query: Query;
+  /** Undefined only for public operations. */
+  readonly principal: Principal | undefined;
+  readonly idempotencyKey: string | undefined;
+  readonly requestId: string;
+  /** Lower-cased request headers. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface ApiResult {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Defaults to application/json; a string body is sent as is. */
+  readonly contentType?: string;
+}
+
+type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
+
+export interface Route<B extends z.ZodType | undefined, P extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+  readonly operation: OperationSpec<B, P, Q>;
+  readonly handle: (request: ApiRequest<Infer<B>, Infer<P>, Infer<Q>>) => Promise<ApiResult>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list of routes
+export type AnyRoute = Route<any, any, any>;
+
+/** Binds an operation to its implementation with full typing of body, params and query. */
+export function route<B extends z.ZodType | undefined, P extends z.ZodType | undefined, Q extends z.ZodType | undefined>(
+  operation: OperationSpec<B, P, Q>,
+  handle: Route<B, P, Q>['handle'],
+): Route<B, P, Q> {
+  return { operation, handle };
+}
+
+export interface ApiHandlerDependencies {
+  /** Resolves the caller from the IAM identity; built once per cold start. */
+  readonly principals: () => PrincipalResolver;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,128}$/;
+
+/** Maps zod issues to field issues: the dotted path of each offending field and why. */
+export function fieldIssues(error: z.ZodError, prefix = ''): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  for (const issue of error.issues) {
+    const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        issues.push({ field: base ? `${base}.${key}` : key, reason: 'unknown property' });
+      }
+    } else {
+      issues.push({ field: base || prefix || '(body)', reason: issue.message });
+    }
+  }
+  return issues;
+}
+
+function lowerCaseHeaders(headers: APIGatewayProxyEvent['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
+  return out;
+}
+
+function authorize(operation: OperationSpec, event: APIGatewayProxyEvent, deps: ApiHandlerDependencies) {
+  if (operation.auth === 'public') return undefined;
+  const arn = event.requestContext?.identity?.userArn;
+  if (!arn) throw new Unauthenticated('A signed request is required.');
+  const principal = deps.principals().resolve(arn);
+  if (!principal) throw new Forbidden('The calling identity is not mapped to a principal of this deployment.');
+  if (!operation.auth.includes(principal.kind)) {
+    throw new Forbidden(`This operation is not available to ${principal.kind} principals.`);
+  }
+  return principal;
+}
+
+function parseBody(operation: OperationSpec, event: APIGatewayProxyEvent, headers: Record<string, string>): unknown {
+  const limit = operation.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text, 'utf8') > limit) throw new PayloadTooLarge(limit);
+  if (!operation.body) {
+    if (text.length > 0) throw new InvalidRequest([{ field: '(body)', reason: 'this operation takes no body' }]);
+    return undefined;
+  }
+  const contentType = headers['content-type'] ?? '';
+  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) {
+    throw new UnsupportedMediaType('The body must be sent as application/json.');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidRequest([{ field: '(body)', reason: 'not valid JSON' }]);
+  }
+}
+
+function validate(schema: z.ZodType | undefined, value: unknown, prefix: string, issues: FieldIssue[]): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  issues.push(...fieldIssues(result.error, prefix));
+  return undefined;
+}
+
+function respond(result: ApiResult): APIGatewayProxyResult {
+  const isText = typeof result.body === 'string';
+  return {
+    statusCode: result.status,
+    headers: {
+      'content-type': result.contentType ?? 'application/json',
+      'cache-control': 'no-store',
+      ...result.headers,
+    },
+    body: result.body === undefined ? '' : isText ? (result.body as string) : JSON.stringify(result.body),
+  };
+}
+
+/**
+ * Builds the Lambda handler of one function from its routes. Everything a request
+ * goes through before and after the domain lives here, once: principal from the
+ * credential, operation permissions, body size and media type, schema validation
+ * of body, path and query, the Idempotency-Key header, and the mapping of errors to
+ * RFC 9457 problem+json. Handlers only map a valid request to one domain call.
+ */
+export function apiHandler(routes: readonly AnyRoute[], deps: ApiHandlerDependencies) {
+  const byKey = new Map(routes.map((r) => [`${r.operation.method} ${r.operation.path}`, r]));
+
+  const dispatch = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+    const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+    const match = byKey.get(`${event.httpMethod} ${event.resource}`);
+    if (!match) {
+      return problemResponse({ ...problem(404, 'not-found', 'No such operation.'), instance: requestId });
+    }
+    const { operation } = match;
+    logger.appendKeys({ operationId: operation.operationId, requestId });
+    try {
+      const principal = authorize(operation, event, deps);
+      if (principal) logger.appendKeys({ principal: formatPrincipal(principal) });
+      const headers = lowerCaseHeaders(event.headers);
+      const rawBody = parseBody(operation, event, headers);
+      const issues: FieldIssue[] = [];
+      const idempotencyKey = headers['idempotency-key'];
+      if (operation.idempotencyKey) {
+        if (idempotencyKey === undefined) issues.push({ field: 'Idempotency-Key', reason: 'header is required' });
+        else if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
+          issues.push({ field: 'Idempotency-Key', reason: 'must be 8–128 visible ASCII characters' });
+        }
+      }
+      const params = validate(operation.params, event.pathParameters ?? {}, 'path', issues);
+      const query = validate(operation.query, event.queryStringParameters ?? {}, 'query', issues);
+      const body = validate(operation.body, rawBody, '', issues);
+      if (issues.length > 0) throw new InvalidRequest(issues);
+
+      const result = await match.handle({
+        body,
+        params,
+        query,
+        principal,
+        idempotencyKey: operation.idempotencyKey ? idempotencyKey : undefined,
+        requestId,
+        headers,
+      });
+      metrics.addMetric('ApiSuccess', MetricUnit.Count, 1);
+      logger.info('request completed', { status: result.status });
+      return respond(result);
+    } catch (error) {
+      const body = problemFromError(error, requestId);
+      if (body.status >= 500) {
+        metrics.addMetric('ApiFault', MetricUnit.Count, 1);
+        // The error name and stack point to the code; messages of foreign errors may
+        // quote input and are therefore not logged.
+        logger.error('request failed', {
+          status: body.status,
+          errorName: error instanceof Error ? error.name : typeof error,
+          stack: error instanceof Error ? error.stack?.split('\n').slice(1, 6).join('\n') : undefined,
+        });
+      } else {
+        metrics.addMetric('ApiClientError', MetricUnit.Count, 1);
+        logger.info('request refused', { status: body.status, problemType: body.type });
+      }
+      const retryAfter = body.retryAfterSeconds;
+      return problemResponse(body, typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {});
+    } finally {
+      logger.removeKeys(['operationId', 'requestId', 'principal']);
+    }
+  };
+
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .handler(dispatch);
+}
+

@@ -1,0 +1,120 @@
+/**
+ * Principals: who is calling. Identity comes only from the credential (IAM SigV4 in
+ * AWS, the same signatures verified locally), never from a request body.
+ *
+ * A principal is written `authority:<id>`, `service:<id>`, `dpo:<scope>` or `operator`,
+ * where ids are directory ids.
+ */
+export type Principal =
+  | { readonly kind: 'authority'; readonly id: string }
+  | { readonly kind: 'service'; readonly id: string }
+  | { readonly kind: 'dpo'; readonly scope: string }
+  | { readonly kind: 'operator' };
+
+export type PrincipalKind = Principal['kind'];
+
+const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export function formatPrincipal(p: Principal): string {
+  switch (p.kind) {
+    case 'authority':
+    case 'service':
+      return `${p.kind}:${p.id}`;
+    case 'dpo':
+      return `dpo:${p.scope}`;
+    case 'operator':
+      return 'operator';
+  }
+}
+
+/** Parses `kind:id`; returns undefined for anything that is not a well-formed principal. */
+export function parsePrincipal(text: string): Principal | undefined {
+  if (text === 'operator') return { kind: 'operator' };
+  const colon = text.indexOf(':');
+  if (colon < 0) return undefined;
+  const kind = text.slice(0, colon);
+  const rest = text.slice(colon + 1);
+  if (!SLUG.test(rest)) return undefined;
+  if (kind === 'authority' || kind === 'service') return { kind, id: rest };
+  if (kind === 'dpo') return { kind, scope: rest };
+  return undefined;
+}
+
+/**
+ * The IAM role name that carries a principal in a stage. Role names are at most 64
+ * characters; long ids are shortened with a stable hash suffix so the name stays unique.
+ */
+export function roleNameFor(stage: string, p: Principal): string {
+  const tail = p.kind === 'operator' ? 'operator' : `${p.kind}-${p.kind === 'dpo' ? p.scope : p.id}`;
+  const name = `rex-${stage}-${tail}`;
+  if (name.length <= 64) return name;
+  // FNV-1a: a short, dependency-free, stable suffix; not a security property.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return `${name.slice(0, 55)}-${h.toString(16).padStart(8, '0')}`;
+}
+
+/**
+ * The IAM identity a role session presents: `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
+ * Returns the account and role name, or undefined for any other kind of ARN.
+ */
+export function parseAssumedRoleArn(arn: string): { account: string; roleName: string } | undefined {
+  const m = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([\w+=,.@-]{1,64})\/[\w+=,.@-]{2,64}$/.exec(arn);
+  if (!m) return undefined;
+  return { account: m[1]!, roleName: m[2]! };
+}
+
+/** The directory entries that can be principals (structurally, the directory file). */
+export interface PrincipalDirectory {
+  readonly authorities: readonly { readonly id: string; readonly iamPrincipals?: readonly string[] }[];
+  readonly serviceOffices: readonly { readonly id: string; readonly iamPrincipals?: readonly string[] }[];
+  readonly dataProtectionOfficers: readonly { readonly scope: string; readonly iamPrincipals?: readonly string[] }[];
+  readonly operatorIamPrincipals?: readonly string[];
+}
+
+/**
+ * Maps the IAM identity of a request to a principal. Built once per cold start from
+ * the directory: the roles the stack creates (by deterministic name, in this account)
+ * and any IAM principals the operator mapped explicitly in the directory file.
+ */
+export class PrincipalResolver {
+  readonly #byRoleName = new Map<string, Principal>();
+  readonly #byArn = new Map<string, Principal>();
+
+  constructor(
+    directory: PrincipalDirectory,
+    private readonly options: { readonly stage: string; readonly accountId: string },
+  ) {
+    const add = (p: Principal, arns: readonly string[] | undefined) => {
+      this.#byRoleName.set(roleNameFor(options.stage, p), p);
+      for (const arn of arns ?? []) this.#byArn.set(arn, p);
+    };
+    for (const a of directory.authorities) add({ kind: 'authority', id: a.id }, a.iamPrincipals);
+    for (const s of directory.serviceOffices) add({ kind: 'service', id: s.id }, s.iamPrincipals);
+    for (const d of directory.dataProtectionOfficers) add({ kind: 'dpo', scope: d.scope }, d.iamPrincipals);
+    add({ kind: 'operator' }, directory.operatorIamPrincipals);
+  }
+
+  /** The principal for an API Gateway `requestContext.identity.userArn`, if mapped. */
+  resolve(userArn: string | null | undefined): Principal | undefined {
+    if (!userArn) return undefined;
+    const assumed = parseAssumedRoleArn(userArn);
+    if (assumed) {
+      const explicit = this.#byArn.get(
+        `arn:aws:iam::${assumed.account}:role/${assumed.roleName}`,
+      );
+      if (explicit) return explicit;
+      if (assumed.account !== this.options.accountId) return undefined;
+      return this.#byRoleName.get(assumed.roleName);
+    }
+    return this.#byArn.get(userArn);
+  }
+
+  /** Every principal with its role name; the local platform issues demo credentials for these. */
+  principals(): { principal: Principal; roleName: string }[] {
+    return [...this.#byRoleName].map(([roleName, principal]) => ({ principal, roleName }));
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The one source of truth for the platform's stateful resources: DynamoDB tables and
+ * SQS queues. The CDK constructs in infra/ and the local platform in local/ both build
+ * from these definitions, so key schemas, indexes, TTL, streams and queue attributes
+ * cannot drift apart (test/e2e/resources-match.test.ts compares them).
+ */
+
+export type AttributeType = 'S' | 'N';
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  /** ALL, or KEYS_ONLY plus the listed attributes (INCLUDE). */
+  readonly projection: 'ALL' | 'KEYS_ONLY' | { readonly include: readonly string[] };
+}
+
+export type StreamView = 'NEW_IMAGE' | 'NEW_AND_OLD_IMAGES';
+
+export interface TableDefinition {
+  /** Construct id and the stable logical name. */
+  readonly id: 'Records' | 'Audit';
+  /** Physical name suffix: `rex-<stage>-<suffix>`. */
+  readonly suffix: string;
+  /** The environment variable through which functions learn the table name. */
+  readonly envVar: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly globalSecondaryIndexes: readonly IndexDefinition[];
+  readonly timeToLiveAttribute?: string;
+  readonly stream?: StreamView;
+}
+
+const S = (name: string): KeyAttribute => ({ name, type: 'S' });
+const N = (name: string): KeyAttribute => ({ name, type: 'N' });
+
+/**
+ * Records: consents, referrals, outbox items and idempotency records in one table
+ * (one TransactWriteItems covers them with the audit entry). Overloaded indexes:
+ * gsi1 = by subject (open referrals, consents), gsi2 = by service office,
+ * gsi3 = by deadline (sparse). The stream feeds the outbox relay.
+ */
+export const recordsTable: TableDefinition = {
+  id: 'Records',
+  suffix: 'records',
+  envVar: 'REX_RECORDS_TABLE',
+  partitionKey: S('pk'),
+  sortKey: S('sk'),
+  globalSecondaryIndexes: [
+    { indexName: 'gsi1', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk'), projection: 'ALL' },
+    { indexName: 'gsi2', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk'), projection: 'ALL' },
+    { indexName: 'gsi3', partitionKey: S('gsi3pk'), sortKey: S('gsi3sk'), projection: 'KEYS_ONLY' },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+  stream: 'NEW_AND_OLD_IMAGES',
+};
+
+/**
+ * Audit: entry drafts are written with each state change; the sequencer chains them.
+ * Indexes serve the data-protection officer's queries without a scan; `bySequence`
+ * (sparse until sequenced) serves export and verification in chain order.
+ */
+export const auditTable: TableDefinition = {
+  id: 'Audit',
+  suffix: 'audit',
+  envVar: 'REX_AUDIT_TABLE',
+  partitionKey: S('pk'),
+  sortKey: S('sk'),
+  globalSecondaryIndexes: [
+    { indexName: 'bySubject', partitionKey: S('subjectId'), sortKey: S('timeKey'), projection: 'ALL' },
+    { indexName: 'byOffice', partitionKey: S('serviceOfficeId'), sortKey: S('timeKey'), projection: 'ALL' },
+    { indexName: 'byAuthority', partitionKey: S('authorityId'), sortKey: S('timeKey'), projection: 'ALL' },
+    { indexName: 'byEvent', partitionKey: S('event'), sortKey: S('timeKey'), projection: 'ALL' },
+    { indexName: 'bySequence', partitionKey: S('seqBucket'), sortKey: N('sequence'), projection: 'ALL' },
+    { indexName: 'pending', partitionKey: S('pendingShard'), sortKey: S('timeKey'), projection: 'KEYS_ONLY' },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+  stream: 'NEW_IMAGE',
+};
+
+export const tables: readonly TableDefinition[] = [recordsTable, auditTable];
+
+export function tableName(stage: string, def: TableDefinition): string {
+  return `rex-${stage}-${def.suffix}`;
+}
+
+export interface QueueDefinition {
+  /** Construct id, stable across deployments. */
+  readonly id: string;
+  /** Physical queue name (FIFO names end in `.fifo`). */
+  readonly name: string;
+  readonly fifo: boolean;
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionSeconds: number;
+  readonly receiveWaitTimeSeconds: number;
+  readonly deadLetter: {
+    readonly name: string;
+    readonly maxReceiveCount: number;
+    readonly retentionSeconds: number;
+  };
+}
+
+const DAY = 86_400;
+
+/**
+ * Queue attributes of a service office's inbox. FIFO with explicit deduplication ids:
+ * the relay's deterministic id (referral id + event) makes a repeated send within the
+ * 5-minute window a no-op, and the client also deduplicates by referral id.
+ * 14 days of retention matches the default expiry deadline of a referral.
+ * The consumer is the office's client, not a Lambda; 120 s of visibility covers a
+ * receipt call, a decryption and a write with margin.
+ */
+export const officeQueueDefaults = {
+  visibilityTimeoutSeconds: 120,
+  retentionSeconds: 14 * DAY,
+  receiveWaitTimeSeconds: 20,
+  maxReceiveCount: 5,
+  deadLetterRetentionSeconds: 14 * DAY,
+} as const;
+
+export function officeQueue(stage: string, office: { readonly id: string; readonly queueName: string }): QueueDefinition {
+  const base = `rex-${stage}-${office.queueName}`;
+  return {
+    id: `OfficeQueue-${office.id}`,
+    name: `${base}.fifo`,
+    fifo: true,
+    visibilityTimeoutSeconds: officeQueueDefaults.visibilityTimeoutSeconds,
+    retentionSeconds: officeQueueDefaults.retentionSeconds,
+    receiveWaitTimeSeconds: officeQueueDefaults.receiveWaitTimeSeconds,
+    deadLetter: {
+      name: `${base}-dlq.fifo`,
+      maxReceiveCount: officeQueueDefaults.maxReceiveCount,
+      retentionSeconds: officeQueueDefaults.deadLetterRetentionSeconds,
+    },
+  };
+}
+
+export function officeQueues(
+  stage: string,
+  directory: { readonly serviceOffices: readonly { readonly id: string; readonly queueName: string }[] },
+): QueueDefinition[] {
+  return directory.serviceOffices.map((o) => officeQueue(stage, o));
+}
