@@ -1,0 +1,471 @@
+import * as z from 'zod';
+import { HousingSchema, ResidenceStatusSchema } from '../domain/routing/person-facts.ts';
+import { ISO_639_1_CODES } from './languages.ts';
+
+/**
+ * The deployment directory: who takes part (authorities, providers, service offices,
+ * data-protection officers), which municipalities they cover, and the ordered
+ * routing rules. One JSON file per deployment, versioned in the repository;
+ * docs/directory.md describes every field.
+ *
+ * The structural schema checks each value on its own; `DirectorySchema` then checks
+ * the references and uniqueness across the whole file. That second pass runs even
+ * when the first found problems, so an operator sees every problem in one go.
+ */
+
+// ---------------------------------------------------------------------------
+// Building blocks
+
+/** Ids become AWS resource names (queues, roles), hence lowercase and short. */
+export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,47}$/;
+export const SlugSchema = z
+  .string()
+  .regex(
+    SLUG_PATTERN,
+    'must be a lowercase slug: a–z, 0–9 and "-", 2 to 48 characters, not starting with "-"',
+  );
+
+/**
+ * Amtlicher Gemeindeschlüssel (AGS): 8 digits — Land (2), Regierungsbezirk (1),
+ * Kreis (2), Gemeinde (3). The Land part is 01–16.
+ */
+export const AGS_PATTERN = /^(0[1-9]|1[0-6])\d{6}$/;
+export const AgsSchema = z
+  .string()
+  .regex(AGS_PATTERN, 'must be an official municipality key (AGS): 8 digits starting with a Land code 01–16');
+
+export const LanguageCodeSchema = z
+  .string()
+  .refine((code) => ISO_639_1_CODES.has(code), 'must be a lowercase ISO 639-1 language code');
+
+/** A calendar date, YYYY-MM-DD; impossible dates such as 2023-02-29 are refused. */
+export const IsoDateSchema = z.iso.date('must be a calendar date YYYY-MM-DD');
+
+/** Service type codes: "MBE", "JMD", "IM", or a deployment's own (see `serviceTypes`). */
+export const ServiceTypeCodeSchema = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9]{1,15}$/, 'must be an uppercase service type code such as "MBE"');
+
+/** The service types every deployment has; a directory may add more in `serviceTypes`. */
+export const BUILT_IN_SERVICE_TYPES = [
+  { code: 'MBE', name: 'Migrationsberatung für erwachsene Zuwanderer' },
+  { code: 'JMD', name: 'Jugendmigrationsdienst' },
+  { code: 'IM', name: 'Integrationsmanagement' },
+] as const;
+
+/** IAM role or user ARNs (an operator maps AWS principals to directory entries). */
+export const IamPrincipalSchema = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/,
+    'must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name> or :user/<name>)',
+  );
+
+const NameSchema = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+const PrincipalsSchema = z.array(IamPrincipalSchema).optional();
+
+// ---------------------------------------------------------------------------
+// Entries
+
+export const DeploymentSchema = z.strictObject({
+  id: SlugSchema,
+  name: NameSchema,
+  /** IANA time zone in which referral dates are calendar dates, e.g. "Europe/Berlin". */
+  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin"'),
+});
+export type Deployment = z.infer<typeof DeploymentSchema>;
+
+export const MunicipalitySchema = z.strictObject({
+  ags: AgsSchema,
+  name: NameSchema,
+});
+export type Municipality = z.infer<typeof MunicipalitySchema>;
+
+export const ServiceTypeSchema = z.strictObject({
+  code: ServiceTypeCodeSchema,
+  name: NameSchema,
+});
+export type ServiceType = z.infer<typeof ServiceTypeSchema>;
+
+export const AuthoritySchema = z.strictObject({
+  id: SlugSchema,
+  name: NameSchema,
+  /** The municipalities the authority is competent for (informational; routing does not use it). */
+  municipalities: z.array(z.string()).optional(),
+  iamPrincipals: PrincipalsSchema,
+});
+export type Authority = z.infer<typeof AuthoritySchema>;
+
+export const ProviderSchema = z.strictObject({
+  id: SlugSchema,
+  name: NameSchema,
+});
+export type Provider = z.infer<typeof ProviderSchema>;
+
+export const ContactSchema = z.strictObject({
+  email: z.email('must be an e-mail address'),
+  phone: z
+    .string()
+    .regex(/^\+?[0-9][0-9 /()-]{3,30}$/, 'must be a phone number (digits, spaces, "/", "-", "(", ")")')
+    .optional(),
+  address: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(300, 'must be at most 300 characters')
+    .optional(),
+});
+export type Contact = z.infer<typeof ContactSchema>;
+
+export const ServiceOfficeSchema = z.strictObject({
+  id: SlugSchema,
+  /** A service type code; must be built in or listed in `serviceTypes`. */
+  type: ServiceTypeCodeSchema,
+  providerId: z.string(),
+  name: NameSchema,
+  /** AGS keys of the municipalities this office covers; each must be in `municipalities`. */
+  municipalities: z.array(z.string()).min(1, 'must name at least one municipality'),
+  languages: z.array(LanguageCodeSchema).min(1, 'must name at least one language'),
+  /** Name of the office's SQS queue; unique in the directory. */
+  queueName: SlugSchema,
+  contact: ContactSchema,
+  iamPrincipals: PrincipalsSchema,
+});
+export type ServiceOffice = z.infer<typeof ServiceOfficeSchema>;
+
+export const DataProtectionOfficerSchema = z.strictObject({
+  /** What the officer oversees: the deployment id, or the id of an authority, provider or office. */
+  scope: z.string(),
+  name: NameSchema,
+  iamPrincipals: PrincipalsSchema,
+});
+export type DataProtectionOfficer = z.infer<typeof DataProtectionOfficerSchema>;
+
+export const RoutingConditionsSchema = z.strictObject({
+  /** Age in completed years on the referral date, at least this. */
+  minAge: z.int().min(0).max(150).optional(),
+  /** Age in completed years on the referral date, below this (27 = "until the 27th birthday"). */
+  maxAgeExclusive: z.int().min(1).max(151).optional(),
+  housing: z.array(HousingSchema).min(1).optional(),
+  residenceStatuses: z.array(ResidenceStatusSchema).min(1).optional(),
+});
+export type RoutingConditions = z.infer<typeof RoutingConditionsSchema>;
+
+export const RoutingRuleSchema = z.strictObject({
+  /** Rule ids name a slot; a slot may have several versions with disjoint validity. */
+  id: SlugSchema,
+  /** Rules valid on the referral date are tried in ascending priority. */
+  priority: z.int().min(1).max(100_000),
+  serviceType: ServiceTypeCodeSchema,
+  description: z.string().max(500).optional(),
+  /** First day the rule applies (calendar date in the deployment's time zone). */
+  validFrom: IsoDateSchema,
+  /** Last day the rule applies, inclusive; open-ended when absent. */
+  validUntil: IsoDateSchema.optional(),
+  when: RoutingConditionsSchema,
+});
+export type RoutingRule = z.infer<typeof RoutingRuleSchema>;
+
+// ---------------------------------------------------------------------------
+// The directory
+
+const DirectoryShape = z.strictObject({
+  schemaVersion: z.literal(1, 'must be 1'),
+  /** The directory's own version, e.g. "2026-11-01.1"; recorded with each routing decision. */
+  version: z
+    .string()
+    .regex(/^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/, 'must be a version label such as "2026-11-01.1"'),
+  deployment: DeploymentSchema,
+  /** Extra service types beyond MBE, JMD and IM; a built-in code may be listed to rename it. */
+  serviceTypes: z.array(ServiceTypeSchema).optional(),
+  municipalities: z.array(MunicipalitySchema).min(1, 'must list at least one municipality'),
+  authorities: z.array(AuthoritySchema).min(1, 'must list at least one authority'),
+  providers: z.array(ProviderSchema).min(1, 'must list at least one provider'),
+  serviceOffices: z.array(ServiceOfficeSchema).min(1, 'must list at least one service office'),
+  dataProtectionOfficers: z
+    .array(DataProtectionOfficerSchema)
+    .min(1, 'must list at least one data-protection officer'),
+  routingRules: z.array(RoutingRuleSchema).min(1, 'must list at least one routing rule'),
+});
+
+export const DirectorySchema = DirectoryShape.superRefine(checkCrossReferences, {
+  // Run even when single values were refused, so that every problem is reported at once.
+  when: () => true,
+});
+export type Directory = z.infer<typeof DirectorySchema>;
+
+// ---------------------------------------------------------------------------
+// Cross-reference checks. The value may be partly malformed here (see `when`
+// above), so every access is defensive.
+
+type Path = (string | number)[];
+type Ctx = z.RefinementCtx;
+
+function checkCrossReferences(value: unknown, ctx: Ctx): void {
+  const root = asRecord(value);
+  if (!root) return;
+  const report = (path: Path, message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+  // Ids share one namespace, since they name AWS resources and DPO scopes.
+  const ids = new FirstSeen();
+  const deployment = asRecord(root.deployment);
+  if (deployment && typeof deployment.id === 'string') ids.claim(deployment.id, ['deployment', 'id']);
+  for (const key of ['authorities', 'providers', 'serviceOffices'] as const) {
+    asArray(root[key]).forEach((entry, i) => {
+      const id = asRecord(entry)?.id;
+      if (typeof id !== 'string') return;
+      const first = ids.claim(id, [key, i, 'id']);
+      if (first) report([key, i, 'id'], `duplicate id "${id}" (first used at ${formatPath(first)})`);
+    });
+  }
+
+  const municipalities = new FirstSeen();
+  asArray(root.municipalities).forEach((entry, i) => {
+    const ags = asRecord(entry)?.ags;
+    if (typeof ags !== 'string') return;
+    const first = municipalities.claim(ags, ['municipalities', i, 'ags']);
+    if (first)
+      report(
+        ['municipalities', i, 'ags'],
+        `duplicate municipality key "${ags}" (first listed at ${formatPath(first)})`,
+      );
+  });
+
+  const serviceTypes = new Set<string>(BUILT_IN_SERVICE_TYPES.map((t) => t.code));
+  const listedTypes = new FirstSeen();
+  asArray(root.serviceTypes).forEach((entry, i) => {
+    const code = asRecord(entry)?.code;
+    if (typeof code !== 'string') return;
+    const first = listedTypes.claim(code, ['serviceTypes', i, 'code']);
+    if (first)
+      report(
+        ['serviceTypes', i, 'code'],
+        `duplicate service type "${code}" (first listed at ${formatPath(first)})`,
+      );
+    serviceTypes.add(code);
+  });
+
+  const providerIds = new Set(
+    asArray(root.providers)
+      .map((p) => asRecord(p)?.id)
+      .filter((id): id is string => typeof id === 'string'),
+  );
+  const queues = new FirstSeen();
+  const typesWithOffices = new Set<string>();
+  asArray(root.serviceOffices).forEach((entry, i) => {
+    const office = asRecord(entry);
+    if (!office) return;
+    const at = (...rest: Path): Path => ['serviceOffices', i, ...rest];
+    if (typeof office.type === 'string') {
+      if (serviceTypes.has(office.type)) typesWithOffices.add(office.type);
+      else
+        report(
+          at('type'),
+          `unknown service type "${office.type}" (not built in and not listed in serviceTypes)`,
+        );
+    }
+    if (typeof office.providerId === 'string' && !providerIds.has(office.providerId)) {
+      report(at('providerId'), `unknown provider "${office.providerId}"`);
+    }
+    checkMunicipalityRefs(office.municipalities, at('municipalities'), municipalities, report);
+    const seenLanguages = new Set<string>();
+    asArray(office.languages).forEach((code, j) => {
+      if (typeof code !== 'string') return;
+      if (seenLanguages.has(code)) report(at('languages', j), `language "${code}" is listed twice`);
+      seenLanguages.add(code);
+    });
+    if (typeof office.queueName === 'string') {
+      const first = queues.claim(office.queueName, at('queueName'));
+      if (first)
+        report(
+          at('queueName'),
+          `duplicate queue name "${office.queueName}" (first used at ${formatPath(first)})`,
+        );
+    }
+  });
+
+  asArray(root.authorities).forEach((entry, i) => {
+    const authority = asRecord(entry);
+    if (authority && authority.municipalities !== undefined) {
+      checkMunicipalityRefs(
+        authority.municipalities,
+        ['authorities', i, 'municipalities'],
+        municipalities,
+        report,
+      );
+    }
+  });
+
+  asArray(root.dataProtectionOfficers).forEach((entry, i) => {
+    const scope = asRecord(entry)?.scope;
+    if (typeof scope === 'string' && !ids.has(scope)) {
+      report(
+        ['dataProtectionOfficers', i, 'scope'],
+        `unknown scope "${scope}" (must be the deployment id or the id of an authority, provider or service office)`,
+      );
+    }
+  });
+
+  // An AWS principal must resolve to exactly one directory entry. ARNs can carry
+  // user names, so messages point at the first occurrence instead of quoting it.
+  const principals = new FirstSeen();
+  for (const key of ['authorities', 'serviceOffices', 'dataProtectionOfficers'] as const) {
+    asArray(root[key]).forEach((entry, i) => {
+      asArray(asRecord(entry)?.iamPrincipals).forEach((arn, j) => {
+        if (typeof arn !== 'string') return;
+        const first = principals.claim(arn, [key, i, 'iamPrincipals', j]);
+        if (first)
+          report([key, i, 'iamPrincipals', j], `principal is already mapped at ${formatPath(first)}`);
+      });
+    });
+  }
+
+  checkRoutingRules(asArray(root.routingRules), serviceTypes, typesWithOffices, report);
+}
+
+function checkMunicipalityRefs(
+  refs: unknown,
+  path: Path,
+  known: FirstSeen,
+  report: (path: Path, message: string) => void,
+): void {
+  const seen = new Set<string>();
+  asArray(refs).forEach((ags, j) => {
+    if (typeof ags !== 'string') {
+      report([...path, j], 'must be a municipality key (string)');
+      return;
+    }
+    if (!known.has(ags)) report([...path, j], `unknown municipality key "${ags}"`);
+    else if (seen.has(ags)) report([...path, j], `municipality key "${ags}" is listed twice`);
+    seen.add(ags);
+  });
+}
+
+interface RuleWindow {
+  readonly index: number;
+  readonly id: unknown;
+  readonly priority: unknown;
+  readonly from: string;
+  readonly until: string | undefined;
+}
+
+/**
+ * Overlap is defined on inclusive calendar-date intervals [validFrom, validUntil]
+ * (validUntil absent = open-ended). Two rules overlap when some date lies in both.
+ * Rules sharing an id are versions of one rule; rules sharing a priority would be
+ * tried in no defined order. In both cases their validity must not overlap.
+ */
+function checkRoutingRules(
+  rules: unknown[],
+  serviceTypes: ReadonlySet<string>,
+  typesWithOffices: ReadonlySet<string>,
+  report: (path: Path, message: string) => void,
+): void {
+  const windows: RuleWindow[] = [];
+  rules.forEach((entry, i) => {
+    const rule = asRecord(entry);
+    if (!rule) return;
+    const type = rule.serviceType;
+    if (typeof type === 'string') {
+      if (!serviceTypes.has(type))
+        report(['routingRules', i, 'serviceType'], `unknown service type "${type}"`);
+      else if (!typesWithOffices.has(type)) {
+        report(['routingRules', i, 'serviceType'], `no service office has service type "${type}"`);
+      }
+    }
+    const when = asRecord(rule.when);
+    if (when && typeof when.minAge === 'number' && typeof when.maxAgeExclusive === 'number') {
+      if (when.maxAgeExclusive <= when.minAge) {
+        report(['routingRules', i, 'when', 'maxAgeExclusive'], 'must be greater than minAge');
+      }
+    }
+    const from = validDate(rule.validFrom);
+    const until = rule.validUntil === undefined ? undefined : validDate(rule.validUntil);
+    if (from === null || until === null) return; // already refused as a malformed date
+    if (until !== undefined && until < from) {
+      report(['routingRules', i, 'validUntil'], `${until} is before validFrom ${from}`);
+      return;
+    }
+    windows.push({ index: i, id: rule.id, priority: rule.priority, from, until });
+  });
+
+  for (let b = 1; b < windows.length; b++) {
+    const later = windows[b]!;
+    for (let a = 0; a < b; a++) {
+      const earlier = windows[a]!;
+      if (!overlaps(earlier, later)) continue;
+      const other = formatPath(['routingRules', earlier.index]);
+      if (typeof later.id === 'string' && later.id === earlier.id) {
+        report(
+          ['routingRules', later.index],
+          `validity ${span(later)} overlaps ${other} (${span(earlier)}), a version of the same rule id "${later.id}"`,
+        );
+      } else if (typeof later.priority === 'number' && later.priority === earlier.priority) {
+        report(
+          ['routingRules', later.index, 'priority'],
+          `priority ${later.priority} is also used by ${other} with overlapping validity (${span(earlier)})`,
+        );
+      }
+    }
+  }
+}
+
+function overlaps(a: RuleWindow, b: RuleWindow): boolean {
+  // ISO dates compare correctly as strings.
+  return (a.until === undefined || b.from <= a.until) && (b.until === undefined || a.from <= b.until);
+}
+
+function span(w: RuleWindow): string {
+  return `${w.from} to ${w.until ?? 'open end'}`;
+}
+
+function validDate(value: unknown): string | null {
+  return typeof value === 'string' && IsoDateSchema.safeParse(value).success ? value : null;
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+/** Remembers where each key was seen first. */
+class FirstSeen {
+  readonly #first = new Map<string, Path>();
+  /** Records the key; returns the earlier path if it was already claimed. */
+  claim(key: string, path: Path): Path | undefined {
+    const first = this.#first.get(key);
+    if (first) return first;
+    this.#first.set(key, path);
+    return undefined;
+  }
+  has(key: string): boolean {
+    return this.#first.has(key);
+  }
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Renders a zod-style path as it reads in the JSON file: `serviceOffices[3].municipalities[0]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
