@@ -1,0 +1,43 @@
+/** Consent: the stored record and the pure rules over it. */
+export {
+  berlinCalendarDate,
+  type CalendarDate,
+  completedYears,
+  isCalendarDate,
+  parseCalendarDate,
+} from './calendar.ts';
+export {
+  COVERAGE_REFUSALS,
+  type CoverageRefusal,
+  type CoverageResult,
+  coverage,
+  type TransferRequest,
+} from './coverage.ts';
+export { isLanguageCode, LANGUAGE_CODES } from './languages.ts';
+export { isNationalityCode, NATIONALITY_CODES } from './nationality.ts';
+export { ConsentRecord, consentRuleIssues, type NewConsentContext, newConsent } from './record.ts';
+export { consentStatus } from './status.ts';
+export {
+  CLOCK_SKEW_MS,
+  CONSENT_STATUSES,
+  ConsentEvidence,
+  ConsentId,
+  ConsentScope,
+  ConsentStatus,
+  DirectoryId,
+  GIVEN_BY_ROLES,
+  GivenByRole,
+  GUARDIAN_REQUIRED_BELOW_AGE,
+  ServiceTypeCode,
+  WITHDRAWAL_REASONS,
+  WithdrawalReason,
+} from './values.ts';
+export { consentView } from './view.ts';
+export {
+  type MayWithdrawContext,
+  mayRecordConsent,
+  mayWithdraw,
+  type WithdrawContext,
+  type WithdrawResult,
+  withdraw,
+} from './withdrawal.ts';

@@ -1,0 +1,123 @@
+/**
+ * The stored consent record and the rules for recording one. The record holds no
+ * personal data: the person appears only as the pseudonymous subject id, the signed
+ * form only as its SHA-256.
+ */
+import * as z from 'zod';
+import { parsePrincipal } from '../../identity/principal.ts';
+import type { RecordConsentRequest } from '../../schemas/consent.ts';
+import { DATA_CATEGORIES, DataCategory, PURPOSES, Purpose } from '../data-categories.ts';
+import { type FieldIssue, Forbidden, UnprocessableContent } from '../errors.ts';
+import { SubjectId } from '../pseudonym.ts';
+import { berlinCalendarDate, compareCalendarDates, completedYears, parseCalendarDate } from './calendar.ts';
+import {
+  CLOCK_SKEW_MS,
+  ConsentEvidence,
+  ConsentId,
+  ConsentScope,
+  GivenByRole,
+  GUARDIAN_REQUIRED_BELOW_AGE,
+  WithdrawalReason,
+} from './values.ts';
+
+const UtcDateTime = z.iso.datetime();
+
+export const ConsentRecord = z.strictObject({
+  id: ConsentId,
+  subjectId: SubjectId,
+  givenByRole: GivenByRole,
+  givenAt: UtcDateTime,
+  validUntil: UtcDateTime.optional(),
+  /** Principal string of the authority that recorded it, e.g. `authority:abh-lk-karlsruhe`. */
+  recordedBy: z.string(),
+  scope: ConsentScope,
+  purposes: z.array(Purpose).min(1),
+  dataCategories: z.array(DataCategory).min(1),
+  evidence: ConsentEvidence,
+  withdrawnAt: UtcDateTime.optional(),
+  withdrawnBy: z.string().optional(),
+  withdrawalReason: WithdrawalReason.optional(),
+  /** When the platform recorded it. */
+  createdAt: UtcDateTime,
+  /** Increases with every change; for optimistic concurrency in storage. */
+  version: z.number().int().positive(),
+});
+export type ConsentRecord = z.infer<typeof ConsentRecord>;
+
+export interface NewConsentContext {
+  readonly id: string;
+  readonly subjectId: SubjectId;
+  /** The principal from the credential, as a string (`authority:<id>`). */
+  readonly recordedBy: string;
+  readonly now: Date;
+}
+
+/** Entries in the order of their closed list, so equal consents are stored identically. */
+function inListOrder<T extends string>(items: readonly T[], list: readonly T[]): T[] {
+  return list.filter((entry) => items.includes(entry));
+}
+
+/** The issues that keep a well-formed request from becoming a consent; empty when none. */
+export function consentRuleIssues(request: RecordConsentRequest, now: Date): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const givenAt = new Date(request.givenAt);
+  if (givenAt.getTime() > now.getTime() + CLOCK_SKEW_MS) {
+    issues.push({ field: 'givenAt', reason: 'must not be in the future' });
+  }
+  if (request.validUntil !== undefined) {
+    const validUntil = new Date(request.validUntil);
+    if (validUntil.getTime() <= givenAt.getTime()) {
+      issues.push({ field: 'validUntil', reason: 'must be after givenAt' });
+    } else if (validUntil.getTime() <= now.getTime()) {
+      issues.push({ field: 'validUntil', reason: 'must not have passed already' });
+    }
+  }
+  const dateOfBirth = parseCalendarDate(request.subject.dateOfBirth);
+  if (dateOfBirth !== undefined) {
+    const signedOn = berlinCalendarDate(givenAt);
+    if (compareCalendarDates(dateOfBirth, signedOn) > 0) {
+      issues.push({ field: 'subject.dateOfBirth', reason: 'must not be after the date of signing' });
+    } else if (
+      completedYears(dateOfBirth, signedOn) < GUARDIAN_REQUIRED_BELOW_AGE &&
+      request.givenBy.role !== 'guardian'
+    ) {
+      issues.push({
+        field: 'givenBy.role',
+        reason: `a subject under ${GUARDIAN_REQUIRED_BELOW_AGE} at signing needs a legal guardian's consent`,
+      });
+    }
+  }
+  return issues;
+}
+
+/**
+ * A new consent record from a parsed request. Throws Forbidden unless an authority
+ * records it, and UnprocessableContent naming every broken rule at once.
+ */
+export function newConsent(request: RecordConsentRequest, ctx: NewConsentContext): ConsentRecord {
+  if (parsePrincipal(ctx.recordedBy)?.kind !== 'authority') {
+    throw new Forbidden('Only an authority may record a consent.');
+  }
+  const issues = consentRuleIssues(request, ctx.now);
+  if (issues.length > 0) throw new UnprocessableContent('The consent breaks one or more rules.', issues);
+
+  const record: ConsentRecord = {
+    id: ctx.id,
+    subjectId: ctx.subjectId,
+    givenByRole: request.givenBy.role,
+    givenAt: new Date(request.givenAt).toISOString(),
+    ...(request.validUntil !== undefined && { validUntil: new Date(request.validUntil).toISOString() }),
+    recordedBy: ctx.recordedBy,
+    scope: {
+      serviceTypes: [...request.scope.serviceTypes].sort(),
+      providerIds: [...request.scope.providerIds].sort(),
+    },
+    purposes: inListOrder(request.purposes, PURPOSES),
+    dataCategories: inListOrder(request.dataCategories, DATA_CATEGORIES),
+    evidence: { ...request.evidence },
+    createdAt: ctx.now.toISOString(),
+    version: 1,
+  };
+  // The context comes from the caller's code, not the client: a malformed id is a defect.
+  return ConsentRecord.parse(record);
+}

@@ -1,0 +1,130 @@
+/**
+ * The parts a consent is built from, shared by the API contract (shared/schemas/consent.ts)
+ * and the stored record (./record.ts).
+ */
+import * as z from 'zod';
+import { isLanguageCode } from './languages.ts';
+
+/** Tolerated clock difference between the recording system and the platform. */
+export const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** Below this age at signing, only a legal guardian can give the consent. */
+export const GUARDIAN_REQUIRED_BELOW_AGE = 16;
+
+export const ConsentId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{8,64}$/, { error: 'must be a consent id' })
+  .meta({ id: 'ConsentId', description: 'Identifier of a consent record, assigned by the platform.' });
+export type ConsentId = z.infer<typeof ConsentId>;
+
+/** A directory id (authority, provider, service office): lowercase letters, digits, hyphens. */
+export const DirectoryId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'must be a directory id (a-z, 0-9, -)' });
+
+/** A service type as the directory defines it, e.g. MBE, JMD, IM. */
+export const ServiceTypeCode = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9-]{1,15}$/, { error: 'must be a service type code such as MBE, JMD or IM' })
+  .meta({
+    id: 'ServiceTypeCode',
+    description:
+      'A service type of the directory: MBE (Migrationsberatung für erwachsene Zuwanderer), JMD (Jugendmigrationsdienst), IM (Integrationsmanagement), or another type the directory defines.',
+    example: 'MBE',
+  });
+export type ServiceTypeCode = z.infer<typeof ServiceTypeCode>;
+
+export const GIVEN_BY_ROLES = ['subject', 'guardian'] as const;
+export const GivenByRole = z.enum(GIVEN_BY_ROLES).meta({
+  id: 'GivenByRole',
+  description: 'Who signed: the person themself, or their legal guardian (required under 16 at signing).',
+});
+export type GivenByRole = z.infer<typeof GivenByRole>;
+
+export const CONSENT_STATUSES = ['active', 'withdrawn', 'expired'] as const;
+export const ConsentStatus = z.enum(CONSENT_STATUSES).meta({
+  id: 'ConsentStatus',
+  description:
+    'Evaluated at the time of the response: withdrawn, expired (past validUntil), otherwise active.',
+});
+export type ConsentStatus = z.infer<typeof ConsentStatus>;
+
+export const WITHDRAWAL_REASONS = [
+  'subject-request',
+  'guardian-request',
+  'recorded-in-error',
+  'other',
+] as const;
+export const WithdrawalReason = z.enum(WITHDRAWAL_REASONS).meta({
+  id: 'WithdrawalReason',
+  description:
+    'Why the consent was withdrawn: the person asked, their guardian asked, the record was made in error, or another reason.',
+});
+export type WithdrawalReason = z.infer<typeof WithdrawalReason>;
+
+/** Whether every entry of a list occurs once. */
+export function isUnique(items: readonly unknown[]): boolean {
+  return new Set(items).size === items.length;
+}
+
+export const ConsentScope = z
+  .strictObject({
+    serviceTypes: z
+      .array(ServiceTypeCode)
+      .max(20)
+      .refine(isUnique, { error: 'must not repeat an entry' })
+      .default([])
+      .meta({ description: 'Service types any office of which may receive the data.' }),
+    providerIds: z
+      .array(DirectoryId)
+      .max(50)
+      .refine(isUnique, { error: 'must not repeat an entry' })
+      .default([])
+      .meta({ description: 'Named providers (directory ids) whose offices may receive the data.' }),
+  })
+  .superRefine(
+    (scope, ctx) => {
+      const count = (list: unknown) => (Array.isArray(list) ? list.length : 0);
+      if (count(scope?.serviceTypes) + count(scope?.providerIds) === 0) {
+        ctx.addIssue({ code: 'custom', message: 'must name at least one service type or provider' });
+      }
+    },
+    { when: () => true },
+  )
+  .meta({
+    id: 'ConsentScope',
+    description:
+      'Who may receive the data: offices of the listed service types, or of the listed providers. At least one entry overall.',
+  });
+export type ConsentScope = z.infer<typeof ConsentScope>;
+
+export const ConsentEvidence = z
+  .strictObject({
+    formId: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: 'must be a form id (letters, digits, . _ -)' })
+      .meta({ description: 'Identifier of the consent form used.', example: 'rex-consent-mbe' }),
+    formVersion: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, {
+        error: 'must be a form version (letters, digits, . _ -)',
+      })
+      .meta({ description: 'Version of the consent form.', example: '2026-03' }),
+    language: z
+      .string()
+      .regex(/^[a-z]{2}$/, { error: 'must be an ISO 639-1 language code in lower case', abort: true })
+      .refine(isLanguageCode, { error: 'must be an ISO 639-1 language code in lower case' })
+      .meta({ description: 'Language of the signed form (ISO 639-1).', example: 'ar' }),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, { error: 'must be a SHA-256 digest in lowercase hex (64 characters)' })
+      .meta({
+        description: 'SHA-256 of the signed form as filed by the authority; the form itself is never sent.',
+      }),
+  })
+  .meta({
+    id: 'ConsentEvidence',
+    description:
+      'What proves the consent (GDPR Art. 7(1)): the form, its version and language, and its digest.',
+  });
+export type ConsentEvidence = z.infer<typeof ConsentEvidence>;
