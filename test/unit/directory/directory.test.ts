@@ -1,0 +1,412 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  authorityById,
+  type Directory,
+  DirectoryInvalidError,
+  type DirectoryIssue,
+  findPrincipal,
+  formatPath,
+  loadDirectory,
+  officeById,
+  officesCovering,
+  parseDirectory,
+  providerById,
+  serviceTypesOf,
+} from '../../../shared/directory/index.ts';
+
+const EXAMPLE_PATH = new URL('../../../config/directory.example.json', import.meta.url).pathname;
+const example = (): Record<string, any> =>
+  structuredClone(loadDirectory(EXAMPLE_PATH)) as Record<string, any>;
+
+function issuesOf(json: unknown): DirectoryIssue[] {
+  try {
+    parseDirectory(json);
+  } catch (error) {
+    if (error instanceof DirectoryInvalidError) return [...error.issues];
+    throw error;
+  }
+  throw new Error('expected the directory to be refused');
+}
+
+describe('the example directory', () => {
+  const directory = loadDirectory(EXAMPLE_PATH);
+
+  it('is valid and describes Landkreis Karlsruhe', () => {
+    expect(directory.schemaVersion).toBe(1);
+    expect(directory.deployment).toEqual({
+      id: 'lk-karlsruhe',
+      name: 'Landkreis Karlsruhe',
+      timeZone: 'Europe/Berlin',
+    });
+    expect(directory.municipalities.every((m) => m.ags.startsWith('08215'))).toBe(true);
+    expect(directory.dataProtectionOfficers).toHaveLength(1);
+    expect(directory.dataProtectionOfficers[0]?.scope).toBe('lk-karlsruhe');
+  });
+
+  it('has at least one municipality covered by two MBE offices of different providers', () => {
+    const doubly = directory.municipalities.filter((m) => {
+      const providers = new Set(officesCovering(directory, m.ags, 'MBE').map((o) => o.providerId));
+      return providers.size >= 2;
+    });
+    expect(doubly.map((m) => m.name)).toContain('Bruchsal');
+  });
+
+  it('has IM run by the district for most municipalities and by Bruchsal and Ettlingen themselves', () => {
+    const imProvider = (name: string) => {
+      const ags = directory.municipalities.find((m) => m.name === name)?.ags ?? '';
+      return officesCovering(directory, ags, 'IM').map((o) => o.providerId);
+    };
+    expect(imProvider('Bruchsal')).toEqual(['stadt-bruchsal']);
+    expect(imProvider('Ettlingen')).toEqual(['stadt-ettlingen']);
+    expect(imProvider('Bretten')).toEqual(['landkreis-karlsruhe']);
+    expect(imProvider('Stutensee')).toEqual(['landkreis-karlsruhe']);
+  });
+
+  it('covers every municipality with at least one MBE, JMD and IM office', () => {
+    for (const m of directory.municipalities) {
+      for (const type of ['MBE', 'JMD', 'IM']) {
+        expect(officesCovering(directory, m.ags, type).length, `${m.name} ${type}`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('is found by the lookup helpers', () => {
+    expect(officeById(directory, 'jmd-ib-bruchsal')?.type).toBe('JMD');
+    expect(officeById(directory, 'nope')).toBeUndefined();
+    expect(authorityById(directory, 'abh-lk-karlsruhe')?.name).toContain('Ausländerbehörde');
+    expect(providerById(directory, 'ib-mittelbaden')?.name).toContain('Internationaler Bund');
+    expect(serviceTypesOf(directory).map((t) => t.code)).toEqual(['MBE', 'JMD', 'IM']);
+  });
+
+  it('maps IAM principals, including the assumed-role form a SigV4 caller has', () => {
+    expect(findPrincipal(directory, 'arn:aws:iam::111122223333:role/rex-abh-lk-karlsruhe')).toEqual({
+      kind: 'authority',
+      id: 'abh-lk-karlsruhe',
+    });
+    expect(
+      findPrincipal(directory, 'arn:aws:sts::111122223333:assumed-role/rex-mbe-caritas-bruchsal/session-1'),
+    ).toEqual({ kind: 'service-office', id: 'mbe-caritas-bruchsal' });
+    expect(findPrincipal(directory, 'arn:aws:iam::111122223333:role/rex-dpo-lk-karlsruhe')).toEqual({
+      kind: 'data-protection-officer',
+      scope: 'lk-karlsruhe',
+    });
+    expect(findPrincipal(directory, 'arn:aws:iam::999999999999:role/rex-abh-lk-karlsruhe')).toBeUndefined();
+    expect(findPrincipal(directory, 'not-an-arn')).toBeUndefined();
+  });
+});
+
+describe('invalid directories', () => {
+  // Each case breaks one thing; the issue must name the JSON path and the reason.
+  const cases: { name: string; mutate: (d: Record<string, any>) => void; path: string; reason: RegExp }[] = [
+    {
+      name: 'duplicate office id',
+      mutate: (d) => {
+        d.serviceOffices[1].id = d.serviceOffices[0].id;
+      },
+      path: 'serviceOffices[1].id',
+      reason: /duplicate id "mbe-caritas-bruchsal" \(first used at serviceOffices\[0\]\.id\)/,
+    },
+    {
+      name: 'an id shared by a provider and an office',
+      mutate: (d) => {
+        d.serviceOffices[0].id = 'caritas-bruchsal';
+      },
+      path: 'serviceOffices[0].id',
+      reason: /duplicate id "caritas-bruchsal" \(first used at providers\[0\]\.id\)/,
+    },
+    {
+      name: 'an id equal to the deployment id',
+      mutate: (d) => {
+        d.authorities[0].id = 'lk-karlsruhe';
+      },
+      path: 'authorities[0].id',
+      reason: /duplicate id "lk-karlsruhe" \(first used at deployment\.id\)/,
+    },
+    {
+      name: 'duplicate queue name',
+      mutate: (d) => {
+        d.serviceOffices[2].queueName = d.serviceOffices[0].queueName;
+      },
+      path: 'serviceOffices[2].queueName',
+      reason: /duplicate queue name "mbe-caritas-bruchsal"/,
+    },
+    {
+      name: 'malformed id',
+      mutate: (d) => {
+        d.providers[0].id = 'Caritas_Bruchsal';
+      },
+      path: 'providers[0].id',
+      reason: /lowercase slug/,
+    },
+    {
+      name: 'malformed AGS (7 digits)',
+      mutate: (d) => {
+        d.municipalities[0].ags = '0821500';
+      },
+      path: 'municipalities[0].ags',
+      reason: /8 digits/,
+    },
+    {
+      name: 'duplicate AGS',
+      mutate: (d) => {
+        d.municipalities[1].ags = d.municipalities[0].ags;
+      },
+      path: 'municipalities[1].ags',
+      reason: /duplicate municipality key "08215007"/,
+    },
+    {
+      name: 'office referencing an unknown municipality',
+      mutate: (d) => {
+        d.serviceOffices[3].municipalities[0] = '0821500';
+      },
+      path: 'serviceOffices[3].municipalities[0]',
+      reason: /^unknown municipality key "0821500"$/,
+    },
+    {
+      name: 'office referencing an unknown provider',
+      mutate: (d) => {
+        d.serviceOffices[0].providerId = 'awo-karlsruhe';
+      },
+      path: 'serviceOffices[0].providerId',
+      reason: /unknown provider "awo-karlsruhe"/,
+    },
+    {
+      name: 'office of an unknown service type',
+      mutate: (d) => {
+        d.serviceOffices[0].type = 'FMB';
+      },
+      path: 'serviceOffices[0].type',
+      reason: /unknown service type "FMB"/,
+    },
+    {
+      name: 'language that is not ISO 639-1',
+      mutate: (d) => {
+        d.serviceOffices[0].languages[1] = 'ara';
+      },
+      path: 'serviceOffices[0].languages[1]',
+      reason: /ISO 639-1/,
+    },
+    {
+      name: 'rule for a service type that no office has',
+      mutate: (d) => {
+        d.serviceTypes = [{ code: 'FMB', name: 'Flüchtlings- und Migrationsberatung' }];
+        d.routingRules[0].serviceType = 'FMB';
+      },
+      path: 'routingRules[0].serviceType',
+      reason: /no service office has service type "FMB"/,
+    },
+    {
+      name: 'rule for an unknown service type',
+      mutate: (d) => {
+        d.routingRules[0].serviceType = 'XYZ';
+      },
+      path: 'routingRules[0].serviceType',
+      reason: /unknown service type "XYZ"/,
+    },
+    {
+      name: 'validUntil before validFrom',
+      mutate: (d) => {
+        d.routingRules[1].validUntil = '2024-01-11';
+      },
+      path: 'routingRules[1].validUntil',
+      reason: /2024-01-11 is before validFrom 2024-01-12/,
+    },
+    {
+      name: 'two versions of one rule id with overlapping validity',
+      mutate: (d) => {
+        d.routingRules[1].validUntil = '2026-12-31';
+        d.routingRules.push({ ...structuredClone(d.routingRules[1]), priority: 25, validFrom: '2026-12-31' });
+        delete d.routingRules[3].validUntil;
+      },
+      path: 'routingRules[3]',
+      reason: /overlaps routingRules\[1\] .*same rule id "jmd-12-26"/,
+    },
+    {
+      name: 'two rules with the same priority and overlapping validity',
+      mutate: (d) => {
+        d.routingRules[2].priority = d.routingRules[1].priority;
+      },
+      path: 'routingRules[2].priority',
+      reason: /priority 20 is also used by routingRules\[1\]/,
+    },
+    {
+      name: 'age bounds the wrong way round',
+      mutate: (d) => {
+        d.routingRules[1].when.maxAgeExclusive = 12;
+      },
+      path: 'routingRules[1].when.maxAgeExclusive',
+      reason: /greater than minAge/,
+    },
+    {
+      name: 'impossible date',
+      mutate: (d) => {
+        d.routingRules[0].validFrom = '2025-02-29';
+      },
+      path: 'routingRules[0].validFrom',
+      reason: /calendar date/,
+    },
+    {
+      name: 'DPO with an unknown scope',
+      mutate: (d) => {
+        d.dataProtectionOfficers[0].scope = 'lk-rastatt';
+      },
+      path: 'dataProtectionOfficers[0].scope',
+      reason: /unknown scope "lk-rastatt"/,
+    },
+    {
+      name: 'one IAM principal mapped twice',
+      mutate: (d) => {
+        d.serviceOffices[0].iamPrincipals = [d.authorities[0].iamPrincipals[0]];
+      },
+      path: 'serviceOffices[0].iamPrincipals[0]',
+      reason: /already mapped at authorities\[0\]\.iamPrincipals\[0\]/,
+    },
+    {
+      name: 'malformed IAM principal',
+      mutate: (d) => {
+        d.authorities[0].iamPrincipals = ['arn:aws:s3:::bucket'];
+      },
+      path: 'authorities[0].iamPrincipals[0]',
+      reason: /IAM role or user ARN/,
+    },
+    {
+      name: 'unknown property',
+      mutate: (d) => {
+        d.serviceOffices[0].colour = 'blue';
+      },
+      path: 'serviceOffices[0]',
+      reason: /colour/,
+    },
+    {
+      name: 'unknown time zone',
+      mutate: (d) => {
+        d.deployment.timeZone = 'Europe/Karlsruhe';
+      },
+      path: 'deployment.timeZone',
+      reason: /IANA time zone/,
+    },
+    {
+      name: 'wrong schema version',
+      mutate: (d) => {
+        d.schemaVersion = 2;
+      },
+      path: 'schemaVersion',
+      reason: /must be 1/,
+    },
+  ];
+
+  it.each(cases)('reports $name at its path', ({ mutate, path, reason }) => {
+    const directory = example();
+    mutate(directory);
+    const issues = issuesOf(directory);
+    const atPath = issues.filter((issue) => issue.path === path);
+    expect(atPath.length, JSON.stringify(issues)).toBeGreaterThan(0);
+    expect(
+      atPath.some((issue) => reason.test(issue.reason)),
+      JSON.stringify(atPath),
+    ).toBe(true);
+  });
+
+  it('accepts rule versions with adjacent, non-overlapping validity', () => {
+    const directory = example();
+    directory.routingRules[1].validUntil = '2026-12-31';
+    directory.routingRules.push({ ...structuredClone(directory.routingRules[1]), validFrom: '2027-01-01' });
+    delete directory.routingRules[3].validUntil;
+    expect(() => parseDirectory(directory)).not.toThrow();
+  });
+
+  it('accepts a deployment service type with an office and a rule', () => {
+    const directory = example();
+    directory.serviceTypes = [{ code: 'FMB', name: 'Flüchtlings- und Migrationsberatung' }];
+    directory.serviceOffices.push({
+      ...structuredClone(directory.serviceOffices[0]),
+      id: 'fmb-diakonie-bretten',
+      type: 'FMB',
+      queueName: 'fmb-diakonie-bretten',
+      iamPrincipals: [],
+    });
+    directory.routingRules.push({
+      id: 'fmb',
+      priority: 40,
+      serviceType: 'FMB',
+      validFrom: '2026-01-01',
+      when: {},
+    });
+    const parsed: Directory = parseDirectory(directory);
+    expect(serviceTypesOf(parsed).map((t) => t.code)).toEqual(['MBE', 'JMD', 'IM', 'FMB']);
+  });
+
+  it('reports every problem at once, structural and cross-reference alike', () => {
+    const directory = example();
+    directory.municipalities[0].ags = '0821500'; // structural
+    directory.serviceOffices[1].id = directory.serviceOffices[0].id; // cross-reference
+    directory.serviceOffices[3].municipalities[0] = '99999999'; // cross-reference
+    directory.routingRules[1].validUntil = '2020-01-01'; // cross-reference
+    directory.providers[0].name = ''; // structural
+    const issues = issuesOf(directory);
+    expect(issues.map((issue) => issue.path)).toEqual(
+      expect.arrayContaining([
+        'municipalities[0].ags',
+        'serviceOffices[1].id',
+        'serviceOffices[3].municipalities[0]',
+        'routingRules[1].validUntil',
+        'providers[0].name',
+      ]),
+    );
+  });
+
+  it('lists the issues one per line in the error message', () => {
+    const directory = example();
+    directory.serviceOffices[3].municipalities[0] = '0821500';
+    directory.serviceOffices[0].providerId = 'awo-karlsruhe';
+    let message = '';
+    try {
+      parseDirectory(directory, 'directory.json');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    const lines = message.split('\n');
+    expect(lines[0]).toBe('The directory directory.json is not valid (2 problems):');
+    expect(lines).toContain('serviceOffices[3].municipalities[0]: unknown municipality key "0821500"');
+    expect(lines).toContain('serviceOffices[0].providerId: unknown provider "awo-karlsruhe"');
+  });
+
+  it('never quotes an IAM principal, which may carry a person’s user name', () => {
+    const directory = example();
+    const arn = 'arn:aws:iam::111122223333:user/erika.mustermann';
+    directory.authorities[0].iamPrincipals = [arn];
+    directory.authorities[1].iamPrincipals = [arn];
+    const issues = issuesOf(directory);
+    expect(issues.some((issue) => issue.path === 'authorities[1].iamPrincipals[0]')).toBe(true);
+    expect(JSON.stringify(issues)).not.toContain('mustermann');
+  });
+
+  it('refuses input that is not an object without crashing the cross-reference checks', () => {
+    for (const input of [null, 42, 'directory', []]) {
+      expect(issuesOf(input)[0]?.path).toBe('(root)');
+    }
+  });
+});
+
+describe('loadDirectory', () => {
+  it('reports a file that is not JSON as an invalid directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'directory-'));
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, '{ "schemaVersion": 1,');
+    expect(() => loadDirectory(file)).toThrow(DirectoryInvalidError);
+    expect(() => loadDirectory(file)).toThrow(/\(root\): not valid JSON/);
+  });
+});
+
+describe('formatPath', () => {
+  it('renders paths as they read in JSON', () => {
+    expect(formatPath(['serviceOffices', 3, 'municipalities', 0])).toBe(
+      'serviceOffices[3].municipalities[0]',
+    );
+    expect(formatPath(['deployment', 'id'])).toBe('deployment.id');
+    expect(formatPath([])).toBe('(root)');
+  });
+});
