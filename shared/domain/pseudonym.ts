@@ -11,7 +11,7 @@
  */
 import { createHmac } from 'node:crypto';
 import * as z from 'zod';
-import { parseCalendarDate } from './consent/calendar.ts';
+import { isCalendarDate } from './consent/calendar.ts';
 import { isNationalityCode } from './consent/nationality.ts';
 import { type FieldIssue, InvalidRequest } from './errors.ts';
 
@@ -145,7 +145,7 @@ export function subjectIdFromIdentity(identity: IdentityFacts, secret: Uint8Arra
   const nationality = normaliseNationality(identity.nationality);
   const issues: FieldIssue[] = [];
   if (familyName === '') issues.push({ field: 'familyName', reason: 'must contain at least one letter' });
-  if (parseCalendarDate(identity.dateOfBirth) === undefined) {
+  if (!isCalendarDate(identity.dateOfBirth)) {
     issues.push({ field: 'dateOfBirth', reason: 'must be a calendar date (YYYY-MM-DD)' });
   }
   if (nationality === undefined) {

@@ -6,6 +6,7 @@
  * subject id (shared/domain/pseudonym.ts); the identity is never stored or logged.
  */
 import * as z from 'zod';
+import { isCalendarDate } from '../domain/consent/calendar.ts';
 import { isNationalityCode } from '../domain/consent/nationality.ts';
 import {
   ConsentEvidence,
@@ -32,10 +33,15 @@ export {
   WithdrawalReason,
 };
 
+/** A schema-level message that still says "is required" when the field is absent. */
+function requiredOr(message: string): z.core.$ZodErrorMap {
+  return (issue) => (issue.input === undefined ? 'is required' : message);
+}
+
 /** A point in time with an explicit offset (RFC 3339), as sent by clients. */
 const DateTimeWithOffset = z.iso.datetime({
   offset: true,
-  error: 'must be a date-time with a time-zone offset (RFC 3339), e.g. 2026-03-02T10:15:00+01:00',
+  error: requiredOr('must be a date-time with a time-zone offset (RFC 3339), e.g. 2026-03-02T10:15:00+01:00'),
 });
 
 /** A point in time in UTC, as the platform answers. */
@@ -66,13 +72,16 @@ export const SubjectIdentity = z
         'All given names in document order, separated by spaces; empty string when the person has none. Required without an AZR number.',
     }),
     dateOfBirth: z.iso
-      .date({ error: 'must be a calendar date (YYYY-MM-DD)' })
-      .refine((d) => d >= EARLIEST_DATE_OF_BIRTH, { error: 'must not be before 1900-01-01' })
+      .date({ error: requiredOr('must be a calendar date (YYYY-MM-DD)') })
+      .refine((d) => !isCalendarDate(d) || d >= EARLIEST_DATE_OF_BIRTH, { error: 'must not be before 1900-01-01' })
       .meta({ description: 'Date of birth (YYYY-MM-DD); decides whether a guardian must sign.' }),
     nationality: z
       .string()
-      .regex(/^[A-Z]{3}$/, { error: 'must be an ISO 3166-1 alpha-3 code in upper case', abort: true })
-      .refine(isNationalityCode, { error: 'must be an ISO 3166-1 alpha-3 code in upper case' })
+      .regex(/^[A-Z]{3}$/, { error: 'must be an ISO 3166-1 alpha-3 code in upper case' })
+      // Only well-formed codes are looked up, so a malformed one yields one issue, not two.
+      .refine((code) => !/^[A-Z]{3}$/.test(code) || isNationalityCode(code), {
+        error: 'must be an ISO 3166-1 alpha-3 code in upper case',
+      })
       .optional()
       .meta({
         description:

@@ -1,43 +1,19 @@
 /**
  * Calendar dates for the consent rules. A date of birth is a calendar date without a
  * time zone; the age at signing is counted on the calendar date of signing in Germany
- * (Europe/Berlin), because that is the date on the signed form.
+ * (Europe/Berlin), because that is the date on the signed form. Ages themselves are
+ * counted as German law does, by the routing rules' `ageOn`.
  */
+import { parseCalendarDate } from '../routing/age.ts';
 
-const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-export interface CalendarDate {
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-}
-
-function isLeapYear(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return isLeapYear(year) ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
-
-/** Parses a strict `YYYY-MM-DD`; undefined for anything else, including impossible dates. */
-export function parseCalendarDate(text: string): CalendarDate | undefined {
-  const m = CALENDAR_DATE.exec(text);
-  if (!m) return undefined;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  return { year, month, day };
-}
-
+/** Whether `text` is a strict `YYYY-MM-DD` date that exists (2023-02-29 does not). */
 export function isCalendarDate(text: string): boolean {
-  return parseCalendarDate(text) !== undefined;
-}
-
-export function compareCalendarDates(a: CalendarDate, b: CalendarDate): number {
-  return a.year - b.year || a.month - b.month || a.day - b.day;
+  try {
+    parseCalendarDate(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const berlin = new Intl.DateTimeFormat('en-CA', {
@@ -47,20 +23,9 @@ const berlin = new Intl.DateTimeFormat('en-CA', {
   day: '2-digit',
 });
 
-/** The calendar date an instant falls on in Germany. */
-export function berlinCalendarDate(instant: Date): CalendarDate {
+/** The calendar date (`YYYY-MM-DD`) an instant falls on in Germany. */
+export function berlinDateOf(instant: Date): string {
   const parts = berlin.formatToParts(instant);
-  const value = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: value('year'), month: value('month'), day: value('day') };
-}
-
-/**
- * Completed years of life on a date. On the birthday itself the new year counts as
- * completed (§ 187(2) BGB); someone born on 29 February completes a year on 1 March
- * in years without that day.
- */
-export function completedYears(dateOfBirth: CalendarDate, on: CalendarDate): number {
-  const beforeBirthday =
-    on.month < dateOfBirth.month || (on.month === dateOfBirth.month && on.day < dateOfBirth.day);
-  return on.year - dateOfBirth.year - (beforeBirthday ? 1 : 0);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}`;
 }

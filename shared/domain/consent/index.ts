@@ -1,11 +1,5 @@
 /** Consent: the stored record and the pure rules over it. */
-export {
-  berlinCalendarDate,
-  type CalendarDate,
-  completedYears,
-  isCalendarDate,
-  parseCalendarDate,
-} from './calendar.ts';
+export { berlinDateOf, isCalendarDate } from './calendar.ts';
 export {
   COVERAGE_REFUSALS,
   type CoverageRefusal,
@@ -13,7 +7,6 @@ export {
   coverage,
   type TransferRequest,
 } from './coverage.ts';
-export { isLanguageCode, LANGUAGE_CODES } from './languages.ts';
 export { isNationalityCode, NATIONALITY_CODES } from './nationality.ts';
 export { ConsentRecord, consentRuleIssues, type NewConsentContext, newConsent } from './record.ts';
 export { consentStatus } from './status.ts';

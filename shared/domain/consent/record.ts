@@ -9,7 +9,8 @@ import type { RecordConsentRequest } from '../../schemas/consent.ts';
 import { DATA_CATEGORIES, DataCategory, PURPOSES, Purpose } from '../data-categories.ts';
 import { type FieldIssue, Forbidden, UnprocessableContent } from '../errors.ts';
 import { SubjectId } from '../pseudonym.ts';
-import { berlinCalendarDate, compareCalendarDates, completedYears, parseCalendarDate } from './calendar.ts';
+import { ageOn } from '../routing/age.ts';
+import { berlinDateOf, isCalendarDate } from './calendar.ts';
 import {
   CLOCK_SKEW_MS,
   ConsentEvidence,
@@ -72,13 +73,14 @@ export function consentRuleIssues(request: RecordConsentRequest, now: Date): Fie
       issues.push({ field: 'validUntil', reason: 'must not have passed already' });
     }
   }
-  const dateOfBirth = parseCalendarDate(request.subject.dateOfBirth);
-  if (dateOfBirth !== undefined) {
-    const signedOn = berlinCalendarDate(givenAt);
-    if (compareCalendarDates(dateOfBirth, signedOn) > 0) {
+  const { dateOfBirth } = request.subject;
+  if (isCalendarDate(dateOfBirth)) {
+    const signedOn = berlinDateOf(givenAt);
+    // YYYY-MM-DD strings order like the dates they name.
+    if (dateOfBirth > signedOn) {
       issues.push({ field: 'subject.dateOfBirth', reason: 'must not be after the date of signing' });
     } else if (
-      completedYears(dateOfBirth, signedOn) < GUARDIAN_REQUIRED_BELOW_AGE &&
+      ageOn(dateOfBirth, signedOn) < GUARDIAN_REQUIRED_BELOW_AGE &&
       request.givenBy.role !== 'guardian'
     ) {
       issues.push({

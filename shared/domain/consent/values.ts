@@ -3,7 +3,8 @@
  * and the stored record (./record.ts).
  */
 import * as z from 'zod';
-import { isLanguageCode } from './languages.ts';
+import { ISO_639_1_CODES } from '../../directory/languages.ts';
+import { ServiceTypeCodeSchema, SLUG_PATTERN } from '../../directory/schema.ts';
 
 /** Tolerated clock difference between the recording system and the platform. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
@@ -17,21 +18,18 @@ export const ConsentId = z
   .meta({ id: 'ConsentId', description: 'Identifier of a consent record, assigned by the platform.' });
 export type ConsentId = z.infer<typeof ConsentId>;
 
-/** A directory id (authority, provider, service office): lowercase letters, digits, hyphens. */
+/** A directory id (authority, provider, service office), as the directory defines it. */
 export const DirectoryId = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'must be a directory id (a-z, 0-9, -)' });
+  .regex(SLUG_PATTERN, { error: 'must be a directory id (a-z, 0-9 and -, 2 to 48 characters)' });
 
 /** A service type as the directory defines it, e.g. MBE, JMD, IM. */
-export const ServiceTypeCode = z
-  .string()
-  .regex(/^[A-Z][A-Z0-9-]{1,15}$/, { error: 'must be a service type code such as MBE, JMD or IM' })
-  .meta({
-    id: 'ServiceTypeCode',
-    description:
-      'A service type of the directory: MBE (Migrationsberatung für erwachsene Zuwanderer), JMD (Jugendmigrationsdienst), IM (Integrationsmanagement), or another type the directory defines.',
-    example: 'MBE',
-  });
+export const ServiceTypeCode = ServiceTypeCodeSchema.meta({
+  id: 'ServiceTypeCode',
+  description:
+    'A service type of the directory: MBE (Migrationsberatung für erwachsene Zuwanderer), JMD (Jugendmigrationsdienst), IM (Integrationsmanagement), or another type the directory defines.',
+  example: 'MBE',
+});
 export type ServiceTypeCode = z.infer<typeof ServiceTypeCode>;
 
 export const GIVEN_BY_ROLES = ['subject', 'guardian'] as const;
@@ -112,8 +110,11 @@ export const ConsentEvidence = z
       .meta({ description: 'Version of the consent form.', example: '2026-03' }),
     language: z
       .string()
-      .regex(/^[a-z]{2}$/, { error: 'must be an ISO 639-1 language code in lower case', abort: true })
-      .refine(isLanguageCode, { error: 'must be an ISO 639-1 language code in lower case' })
+      .regex(/^[a-z]{2}$/, { error: 'must be an ISO 639-1 language code in lower case' })
+      // Only well-formed codes are looked up, so a malformed one yields one issue, not two.
+      .refine((code) => !/^[a-z]{2}$/.test(code) || ISO_639_1_CODES.has(code), {
+        error: 'must be an ISO 639-1 language code in lower case',
+      })
       .meta({ description: 'Language of the signed form (ISO 639-1).', example: 'ar' }),
     sha256: z
       .string()

@@ -1,0 +1,59 @@
+import { operations } from '../shared/api/index.ts';
+import * as system from '../shared/api/system.ts';
+import type { OperationSpec } from '../shared/http/operation.ts';
+import type { TableDefinition } from '../shared/resources.ts';
+
+/**
+ * The deployed functions, one per concern. CDK creates a Lambda per entry and wires
+ * its triggers; the local platform imports the same modules and drives them with the
+ * same events. Adding a function here is all either side needs.
+ */
+export type FunctionDefinition =
+  | {
+      readonly kind: 'http';
+      readonly id: string;
+      readonly entry: string;
+      readonly description: string;
+      readonly operations: readonly OperationSpec[];
+    }
+  | {
+      readonly kind: 'stream';
+      readonly id: string;
+      readonly entry: string;
+      readonly description: string;
+      readonly table: TableDefinition['id'];
+      readonly batchSize: number;
+    }
+  | {
+      readonly kind: 'schedule';
+      readonly id: string;
+      readonly entry: string;
+      readonly description: string;
+      readonly everyMinutes: number;
+    };
+
+export const functionDefinitions: readonly FunctionDefinition[] = [
+  {
+    kind: 'http',
+    id: 'SystemFunction',
+    entry: 'functions/system.ts',
+    description: 'Health, the OpenAPI document and the caller identity',
+    operations: Object.values(system),
+  },
+];
+
+/** Every operation must be served by exactly one function. */
+export function assertEveryOperationServed(defs = functionDefinitions): void {
+  const served = new Map<string, string>();
+  for (const def of defs) {
+    if (def.kind !== 'http') continue;
+    for (const op of def.operations) {
+      const previous = served.get(op.operationId);
+      if (previous) throw new Error(`Operation ${op.operationId} is served by ${previous} and ${def.id}.`);
+      served.set(op.operationId, def.id);
+    }
+  }
+  for (const op of operations) {
+    if (!served.has(op.operationId)) throw new Error(`Operation ${op.operationId} is served by no function.`);
+  }
+}

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import * as z from 'zod';
+import { formatPrincipal, type Principal } from '../shared/identity/principal.ts';
+
+/**
+ * The local credentials file: access keys mapped to principals, the local stand-in
+ * for IAM. The gateway verifies SigV4 signatures against it; clients (tests, `rex`,
+ * curl with --aws-sigv4) sign with it. Generated at first start, kept across restarts,
+ * readable by the owner only.
+ */
+export const LocalCredentialSchema = z.strictObject({
+  profile: z.string(),
+  principal: z.string(),
+  accessKeyId: z.string().regex(/^[A-Z0-9]{16,128}$/),
+  secretAccessKey: z.string().min(20),
+  /** The IAM identity API Gateway would report for this caller (an assumed role). */
+  userArn: z.string(),
+});
+export type LocalCredential = z.infer<typeof LocalCredentialSchema>;
+
+export const CredentialsFileSchema = z.strictObject({
+  region: z.string(),
+  endpoint: z.string().optional(),
+  credentials: z.array(LocalCredentialSchema),
+});
+export type CredentialsFile = z.infer<typeof CredentialsFileSchema>;
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+function accessKeyId(): string {
+  const bytes = randomBytes(16);
+  let out = 'AKIALOCAL';
+  for (let i = 0; i < 11; i++) out += BASE32[bytes[i]! % 32];
+  return out;
+}
+
+export function profileName(p: Principal): string {
+  return formatPrincipal(p).replace(':', '-');
+}
+
+/**
+ * Loads the credentials file, adding a credential for every principal that has none
+ * yet (a new office in the directory gets one at the next start). Returns the file's
+ * content; writes it back only when something was added.
+ */
+export function ensureCredentials(
+  file: string,
+  principals: readonly { principal: Principal; roleName: string }[],
+  options: { region: string; accountId: string; endpoint?: string },
+): CredentialsFile {
+  const existing: CredentialsFile = existsSync(file)
+    ? CredentialsFileSchema.parse(JSON.parse(readFileSync(file, 'utf8')))
+    : { region: options.region, credentials: [] };
+  const have = new Set(existing.credentials.map((c) => c.principal));
+  const added: LocalCredential[] = [];
+  for (const { principal, roleName } of principals) {
+    const name = formatPrincipal(principal);
+    if (have.has(name)) continue;
+    added.push({
+      profile: profileName(principal),
+      principal: name,
+      accessKeyId: accessKeyId(),
+      secretAccessKey: randomBytes(30).toString('base64url'),
+      userArn: `arn:aws:sts::${options.accountId}:assumed-role/${roleName}/local-session`,
+    });
+  }
+  const result: CredentialsFile = {
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    credentials: [...existing.credentials, ...added],
+  };
+  if (added.length > 0 || !existsSync(file) || existing.endpoint !== options.endpoint) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  return result;
+}

@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { OperationSpec } from '../shared/http/operation.ts';
+import { problem, problemResponse } from '../shared/http/problem.ts';
+import { lambdaContext } from './lambda-context.ts';
+import { PlatformError } from './emulators/process-tools.ts';
+import { verifySigV4 } from './sigv4-verify.ts';
+
+export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export interface GatewayRoute {
+  readonly operation: OperationSpec;
+  readonly functionName: string;
+  readonly handler: () => Promise<ProxyHandler>;
+}
+
+export interface GatewayCredential {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly userArn: string;
+}
+
+export interface GatewayOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly region: string;
+  readonly accountId: string;
+  readonly stage: string;
+  readonly routes: readonly GatewayRoute[];
+  readonly credential: (accessKeyId: string) => GatewayCredential | undefined;
+  /** The API Gateway payload limit. */
+  readonly maxBodyBytes?: number;
+  readonly now?: () => Date;
+}
+
+interface CompiledRoute extends GatewayRoute {
+  readonly pattern: RegExp;
+  readonly names: readonly string[];
+}
+
+function compile(route: GatewayRoute): CompiledRoute {
+  const names: string[] = [];
+  const source = route.operation.path
+    .split('/')
+    .map((segment) => {
+      const m = /^\{([A-Za-z0-9_]+)\}$/.exec(segment);
+      if (!m) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(m[1]!);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { ...route, pattern: new RegExp(`^${source}$`), names };
+}
+
+const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        resolve('too-large');
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyResult): void {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
+  for (const [k, v] of Object.entries(result.multiValueHeaders ?? {})) headers[k] = v.map(String).join(', ');
+  res.writeHead(result.statusCode, headers);
+  res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+}
+
+/**
+ * The local stand-in for API Gateway (REST API, Lambda proxy integration, IAM auth):
+ * matches the route, verifies the SigV4 signature against the local credentials,
+ * builds the same event API Gateway sends — with the caller's IAM identity where API
+ * Gateway puts it — and invokes the same handler module that is deployed.
+ */
+export function createGateway(options: GatewayOptions): Server {
+  const routes = options.routes.map(compile);
+  const now = options.now ?? (() => new Date());
+
+  return createServer(async (req, res) => {
+    const requestId = randomUUID();
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const method = (req.method ?? 'GET').toUpperCase();
+      const pathMatches = routes
+        .map((r) => ({ r, m: r.pattern.exec(url.pathname) }))
+        .filter((x): x is { r: CompiledRoute; m: RegExpExecArray } => x.m !== null);
+      if (pathMatches.length === 0) {
+        return send(res, problemResponse({ ...problem(404, 'not-found', 'No such resource.'), instance: requestId }));
+      }
+      const hit = pathMatches.find((x) => x.r.operation.method === method);
+      if (!hit) {
+        const allowed = [...new Set(pathMatches.map((x) => x.r.operation.method))].join(', ');
+        return send(
+          res,
+          problemResponse({ ...problem(405, 'method-not-allowed', `Allowed: ${allowed}.`), instance: requestId }, { allow: allowed }),
+        );
+      }
+      const body = await readBody(req, options.maxBodyBytes ?? API_GATEWAY_MAX_BODY);
+      if (body === 'too-large') {
+        return send(res, problemResponse({ ...problem(413, 'payload-too-large', 'The request body is too large.'), instance: requestId }));
+      }
+      const headers: Record<string, string> = {};
+      const multiValueHeaders: Record<string, string[]> = {};
+      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+        const name = req.rawHeaders[i]!.toLowerCase();
+        const value = req.rawHeaders[i + 1]!;
+        headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+        (multiValueHeaders[name] ??= []).push(value);
+      }
+      const bodyText = body.toString('utf8');
+
+      let identity: { userArn: string; accessKey: string } | undefined;
+      if (hit.r.operation.auth !== 'public') {
+        const verified = await verifySigV4(
+          { method, host: headers.host ?? '', path: url.pathname, query: url.searchParams, headers, body: bodyText },
+          options.credential,
+          { region: options.region, now: now() },
+        );
+        if (!verified.ok) {
+          return send(res, problemResponse({ ...problem(verified.status, verified.code, verified.detail), instance: requestId }));
+        }
+        identity = { userArn: verified.credential.userArn, accessKey: verified.credential.accessKeyId };
+      }
+
+      const pathParameters: Record<string, string> = {};
+      hit.r.names.forEach((name, i) => {
+        pathParameters[name] = decodeURIComponent(hit.m[i + 1]!);
+      });
+      const query: Record<string, string> = {};
+      const multiQuery: Record<string, string[]> = {};
+      for (const [k, v] of url.searchParams) {
+        query[k] = v;
+        (multiQuery[k] ??= []).push(v);
+      }
+      const event: APIGatewayProxyEvent = {
+        resource: hit.r.operation.path,
+        path: url.pathname,
+        httpMethod: method,
+        headers,
+        multiValueHeaders,
+        queryStringParameters: url.searchParams.size > 0 ? query : null,
+        multiValueQueryStringParameters: url.searchParams.size > 0 ? multiQuery : null,
+        pathParameters: hit.r.names.length > 0 ? pathParameters : null,
+        stageVariables: null,
+        body: body.length > 0 ? bodyText : null,
+        isBase64Encoded: false,
+        requestContext: {
+          accountId: options.accountId,
+          apiId: 'local',
+          authorizer: null,
+          protocol: `HTTP/${req.httpVersion}`,
+          httpMethod: method,
+          path: `/${options.stage}${url.pathname}`,
+          stage: options.stage,
+          requestId,
+          requestTimeEpoch: Date.now(),
+          resourceId: 'local',
+          resourcePath: hit.r.operation.path,
+          identity: {
+            accessKey: identity?.accessKey ?? null,
+            accountId: identity ? options.accountId : null,
+            apiKey: null,
+            apiKeyId: null,
+            caller: identity ? identity.userArn.split('/').slice(1).join(':') : null,
+            clientCert: null,
+            cognitoAuthenticationProvider: null,
+            cognitoAuthenticationType: null,
+            cognitoIdentityId: null,
+            cognitoIdentityPoolId: null,
+            principalOrgId: null,
+            sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+            user: identity ? identity.userArn.split('/').slice(1).join(':') : null,
+            userAgent: headers['user-agent'] ?? null,
+            userArn: identity?.userArn ?? null,
+          },
+        },
+      };
+      const handler = await hit.r.handler();
+      const result = await handler(event, lambdaContext(hit.r.functionName, options.region, options.accountId));
+      send(res, result);
+    } catch (error) {
+      // As API Gateway does when the integration fails: a 502 without details.
+      console.error(`gateway: the handler failed (${error instanceof Error ? error.name : 'unknown'})`);
+      if (!res.headersSent) {
+        send(res, problemResponse({ ...problem(502, 'bad-gateway', 'The function failed.'), instance: requestId }));
+      } else res.end();
+    }
+  });
+}
+
+export function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new PlatformError(`Port ${port} on ${host} for the API is already in use: stop whatever uses it, or start with --port <another>.`)
+          : error,
+      ),
+    );
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}

@@ -1,0 +1,247 @@
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { functionDefinitions, type FunctionDefinition } from '../functions/manifest.ts';
+import { loadDirectory } from '../shared/directory/index.ts';
+import { functionEnvironment } from '../shared/function-environment.ts';
+import { PrincipalResolver } from '../shared/identity/principal.ts';
+import { officeQueues, tableName, tables } from '../shared/resources.ts';
+import { ensureCredentials, type CredentialsFile } from './credentials.ts';
+import { startDynamoDbLocal } from './emulators/dynamodb-local.ts';
+import { PlatformError } from './emulators/process-tools.ts';
+import { startSqsLocal } from './emulators/sqs-local.ts';
+import { createGateway, type GatewayRoute, listen, type ProxyHandler } from './gateway.ts';
+import { ensureQueue, ensureTable } from './provision.ts';
+import { lambdaContext } from './lambda-context.ts';
+import { scheduledEvent, startScheduler } from './scheduler.ts';
+import { startStreamPoller } from './stream-poller.ts';
+
+export const LOCAL_ACCOUNT_ID = '000000000000';
+export const LOCAL_STAGE = 'local';
+
+export interface PlatformOptions {
+  readonly host?: string;
+  /** API port; 0 picks a free one. Default 3000. */
+  readonly port?: number;
+  readonly dynamodbPort?: number;
+  readonly sqsPort?: number;
+  /** Where data, credentials and checkpoints are kept. Default `.local`. */
+  readonly dataDir?: string;
+  /** Keep the emulators' data in memory only (tests). */
+  readonly inMemory?: boolean;
+  /** Wipe the emulators' data before starting. */
+  readonly fresh?: boolean;
+  readonly directoryFile?: string;
+  readonly region?: string;
+  /** Called with a one-sentence message if an emulator dies while running. */
+  readonly onFatal?: (message: string) => void;
+}
+
+export interface QueueInfo {
+  readonly officeId: string;
+  readonly queueUrl: string;
+  readonly deadLetterUrl: string;
+}
+
+export interface Platform {
+  readonly apiUrl: string;
+  readonly dynamodbEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly credentialsFile: string;
+  readonly credentials: CredentialsFile;
+  readonly tables: readonly string[];
+  readonly queues: readonly QueueInfo[];
+  readonly consumers: readonly string[];
+  readonly directoryVersion: string;
+  readonly startupMs: number;
+  /** Process id of the DynamoDB Local JVM. */
+  readonly dynamodbPid: number | undefined;
+  stop(): Promise<void>;
+}
+
+async function loadHandler(entry: string): Promise<ProxyHandler> {
+  const module = (await import(resolve(entry))) as { handler?: ProxyHandler };
+  if (typeof module.handler !== 'function') throw new Error(`${entry} exports no handler`);
+  return module.handler;
+}
+
+/**
+ * Starts the whole system on this machine: DynamoDB Local and fauxqs, the tables and
+ * queues from the same definitions CDK deploys, the API gateway in front of the
+ * deployed handler modules, and the background consumers the deployed system runs.
+ */
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const started = performance.now();
+  const host = options.host ?? '127.0.0.1';
+  const region = options.region ?? 'eu-central-1';
+  const dataDir = resolve(options.dataDir ?? '.local');
+  const directoryFile = resolve(options.directoryFile ?? 'config/directory.example.json');
+  const directory = loadDirectory(directoryFile);
+
+  if (options.fresh) {
+    for (const sub of ['dynamodb', 'sqs', 'checkpoints']) rmSync(resolve(dataDir, sub), { recursive: true, force: true });
+  }
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+  };
+
+  try {
+    let fatal = false;
+    const [dynamo, sqsLocal] = await Promise.all([
+      startDynamoDbLocal({
+        port: options.dynamodbPort ?? 8000,
+        ...(options.inMemory ? {} : { dataDir: resolve(dataDir, 'dynamodb') }),
+      }),
+      startSqsLocal({
+        port: options.sqsPort ?? 9324,
+        region,
+        ...(options.inMemory ? {} : { dataDir: resolve(dataDir, 'sqs') }),
+      }),
+    ]);
+    stops.push(() => dynamo.stop(), () => sqsLocal.stop());
+    dynamo.onCrash((code, signal) => {
+      if (fatal) return;
+      fatal = true;
+      options.onFatal?.(
+        `DynamoDB Local stopped unexpectedly (${signal ?? `exit code ${code}`}): start again; if it keeps failing, start with --fresh.`,
+      );
+    });
+
+    const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    const queueUrlTemplate = `${sqsLocal.endpoint}/${LOCAL_ACCOUNT_ID}/{name}`;
+    const urlFor = (name: string) => queueUrlTemplate.replace('{name}', name);
+    const env = {
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsLocal.endpoint,
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      ...functionEnvironment({
+        stage: LOCAL_STAGE,
+        accountId: LOCAL_ACCOUNT_ID,
+        recordsTable: tableName(LOCAL_STAGE, tables[0]!),
+        auditTable: tableName(LOCAL_STAGE, tables[1]!),
+        directoryFile,
+        queueUrlTemplate,
+      }),
+    };
+    // The handlers run in this process, as one Lambda runtime would run them.
+    Object.assign(process.env, env);
+
+    const dynamodb = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: localCredentials });
+    const sqs = new SQSClient({ endpoint: sqsLocal.endpoint, region, credentials: localCredentials, useQueueUrlAsEndpoint: false });
+    stops.push(async () => {
+      dynamodb.destroy();
+      sqs.destroy();
+    });
+    const tableNames = tables.map((t) => tableName(LOCAL_STAGE, t));
+    await Promise.all(tables.map((t) => ensureTable(dynamodb, t, tableName(LOCAL_STAGE, t))));
+    const queues: QueueInfo[] = [];
+    for (const [i, def] of officeQueues(LOCAL_STAGE, directory).entries()) {
+      const urls = await ensureQueue(sqs, def, urlFor);
+      queues.push({ officeId: directory.serviceOffices[i]!.id, ...urls });
+    }
+
+    const resolver = new PrincipalResolver(directory, { stage: LOCAL_STAGE, accountId: LOCAL_ACCOUNT_ID });
+    const credentialsFile = resolve(dataDir, 'credentials.json');
+    const port = options.port ?? 3000;
+
+    const handlers = new Map<string, Promise<ProxyHandler>>();
+    const handlerFor = (def: FunctionDefinition) => {
+      let h = handlers.get(def.id);
+      if (!h) {
+        h = loadHandler(def.entry);
+        handlers.set(def.id, h);
+      }
+      return h;
+    };
+    const routes: GatewayRoute[] = functionDefinitions.flatMap((def) =>
+      def.kind === 'http'
+        ? def.operations.map((operation) => ({ operation, functionName: def.id, handler: () => handlerFor(def) }))
+        : [],
+    );
+    let credentials = ensureCredentials(credentialsFile, resolver.principals(), { region, accountId: LOCAL_ACCOUNT_ID });
+    const byKey = () => new Map(credentials.credentials.map((c) => [c.accessKeyId, c]));
+    let credentialIndex = byKey();
+    const gateway = createGateway({
+      host,
+      port,
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      stage: LOCAL_STAGE,
+      routes,
+      credential: (id) => credentialIndex.get(id),
+    });
+    const apiPort = await listen(gateway, port, host);
+    stops.push(
+      () =>
+        new Promise<void>((done) => {
+          gateway.close(() => done());
+          gateway.closeAllConnections();
+        }),
+    );
+    const apiUrl = `http://${host}:${apiPort}`;
+    credentials = ensureCredentials(credentialsFile, resolver.principals(), {
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      endpoint: apiUrl,
+    });
+    credentialIndex = byKey();
+
+    const consumers: string[] = [];
+    const jobs: { name: string; everyMs: number; run: () => Promise<void> }[] = [];
+    for (const def of functionDefinitions) {
+      if (def.kind === 'stream') {
+        const table = tables.find((t) => t.id === def.table)!;
+        const poller = await startStreamPoller({
+          endpoint: dynamo.endpoint,
+          region,
+          tableName: tableName(LOCAL_STAGE, table),
+          functionName: def.id,
+          batchSize: def.batchSize,
+          handler: async (event, context) => (await loadHandler(def.entry))(event as never, context) as never,
+          ...(options.inMemory ? {} : { checkpointFile: resolve(dataDir, 'checkpoints', `${def.id}.json`) }),
+        });
+        stops.push(() => poller.stop());
+        consumers.push(`${def.id} ← stream of ${tableName(LOCAL_STAGE, table)}`);
+      } else if (def.kind === 'schedule') {
+        jobs.push({
+          name: def.id,
+          everyMs: def.everyMinutes * 60_000,
+          run: async () => {
+            const handler = (await import(resolve(def.entry))).handler as (e: unknown, c: unknown) => Promise<unknown>;
+            await handler(scheduledEvent(def.id, region, LOCAL_ACCOUNT_ID, new Date()), lambdaContext(def.id, region, LOCAL_ACCOUNT_ID));
+          },
+        });
+        consumers.push(`${def.id} every ${def.everyMinutes} min`);
+      }
+    }
+    if (jobs.length > 0) {
+      const scheduler = startScheduler({ jobs });
+      stops.push(() => scheduler.stop());
+    }
+
+    return {
+      apiUrl,
+      dynamodbEndpoint: dynamo.endpoint,
+      sqsEndpoint: sqsLocal.endpoint,
+      credentialsFile,
+      credentials,
+      tables: tableNames,
+      queues,
+      consumers,
+      directoryVersion: directory.version,
+      startupMs: Math.round(performance.now() - started),
+      dynamodbPid: dynamo.process.pid,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+export { PlatformError };

@@ -1,0 +1,9 @@
+import type { OperationSpec } from '../http/operation.ts';
+import * as system from './system.ts';
+
+/**
+ * Every operation of the HTTP API. The OpenAPI document, the local gateway's route
+ * table and the API Gateway resources are all derived from this list, so an
+ * operation exists everywhere or nowhere.
+ */
+export const operations: readonly OperationSpec[] = [...Object.values(system)];

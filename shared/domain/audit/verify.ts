@@ -1,0 +1,418 @@
+/**
+ * Offline verification of an exported audit log against signed checkpoints
+ * (docs/audit-format.md §Verification). Streaming: memory stays constant besides
+ * the Merkle compact range (at most 64 hashes), so a data-protection officer can
+ * check millions of entries on a laptop.
+ *
+ * The verifier reports the FIRST problem, in stream order, as the simplest single
+ * change that explains it:
+ *
+ * | kind                | seen at the entry in position of sequence s                         |
+ * |---------------------|---------------------------------------------------------------------|
+ * | modified            | its stored hash is not the hash of its content (reported at s); or  |
+ * |                     | it chains to a hash its predecessor does not have, its own hash     |
+ * |                     | being right: the predecessor was rewritten and re-hashed (at s - 1) |
+ * | deleted             | sequence s is skipped, and the next entry is not s either           |
+ * | reordered           | sequence s is skipped, and the very next entry is s (adjacent swap) |
+ * | inserted            | an entry repeats a sequence already seen (reported at that number)  |
+ * | truncated           | the log ends before the tree size of the largest checkpoint         |
+ * | checkpoint-mismatch | at a checkpoint's tree size the chain head or Merkle root differs,  |
+ * |                     | or the first entry does not chain to the anchor                     |
+ * | bad-signature       | a checkpoint (or the anchor) is not signed by a trusted key         |
+ * | malformed           | an export line is not an entry (NDJSON, with its line number)       |
+ *
+ * A tamperer who recomputes every hash after a change moves the first visible
+ * inconsistency to the next signed checkpoint: that is what checkpoints are for.
+ */
+import { hash } from 'node:crypto';
+import type { MerkleFrontierJson } from './chain.ts';
+import { ENTRY_HASH_PREFIX, entryCanonicalText, GENESIS_HASH, MerkleFrontier } from './chain.ts';
+import type { Checkpoint } from './checkpoint.ts';
+import { verifyCheckpoint } from './checkpoint.ts';
+import type { AuditEntry } from './entry.ts';
+import { HEX_HASH } from './entry.ts';
+
+export type ProblemKind =
+  | 'modified'
+  | 'deleted'
+  | 'inserted'
+  | 'reordered'
+  | 'truncated'
+  | 'checkpoint-mismatch'
+  | 'bad-signature'
+  | 'malformed';
+
+export interface VerifyProblem {
+  readonly kind: ProblemKind;
+  /** The sequence number where the log stops being consistent (for checkpoints: their tree size). */
+  readonly sequence: number;
+  /** For `malformed`: the 1-based line of the export. */
+  readonly line?: number;
+  /** Why, in words; never entry content. */
+  readonly detail: string;
+}
+
+export type VerifyResult =
+  | {
+      readonly ok: true;
+      /** Entries read and verified. */
+      readonly entries: number;
+      readonly firstSequence: number | null;
+      readonly lastSequence: number;
+      readonly headHash: string;
+      /** Checkpoints whose tree size was reached and matched. */
+      readonly checkpointsMatched: number;
+      /** The largest signed tree size; entries after it are chained but not yet signed. */
+      readonly signedTreeSize: number;
+      /** The Merkle root at the end, hex; null when verifying from an anchor without frontier. */
+      readonly rootHash: string | null;
+    }
+  | { readonly ok: false; readonly problem: VerifyProblem; readonly entries: number };
+
+/** Where verification starts when older entries were deleted by retention. */
+export interface VerifyAnchor {
+  /** The tree size of the anchor checkpoint: the last deleted entry's sequence. */
+  readonly sequence: number;
+  /** That checkpoint's head hash: the first retained entry's `previousHash`. */
+  readonly hash: string;
+  /** The Merkle compact range at `sequence`, if published; lets later roots be checked too. */
+  readonly merkleFrontier?: MerkleFrontierJson;
+}
+
+export interface VerifyOptions {
+  /** Signed checkpoint notes, in any order. */
+  readonly checkpoints: Iterable<string>;
+  /** Trusted verifier key strings (several across a key rotation). */
+  readonly verifierKey: string | readonly string[];
+  /** Expected origin; by default, all checkpoints must share one. */
+  readonly origin?: string;
+  /** Start after deleted entries. The anchor must equal a signed checkpoint. */
+  readonly anchor?: VerifyAnchor;
+  readonly onProgress?: (entriesVerified: number) => void;
+  /** How often onProgress is called, in entries (default 100,000). */
+  readonly progressEvery?: number;
+}
+
+/** A line of an NDJSON export that is not an audit entry. */
+export class MalformedEntryLine extends Error {
+  constructor(
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`Line ${line} of the audit export is not an entry: ${reason}.`);
+    this.name = 'MalformedEntryLine';
+  }
+}
+
+/**
+ * Verifies a log, streaming. Accepts arrays and iterators (fastest) or async
+ * iterables (files, HTTP bodies via parseNdjsonEntries).
+ */
+export async function verifyLog(
+  entries: AsyncIterable<AuditEntry> | Iterable<AuditEntry>,
+  options: VerifyOptions,
+): Promise<VerifyResult> {
+  const prepared = prepareCheckpoints(options);
+  if ('problem' in prepared) return { ok: false, problem: prepared.problem, entries: 0 };
+  const verifier = new LogVerifier(prepared, options);
+  const startProblem = verifier.start();
+  if (startProblem) return { ok: false, problem: startProblem, entries: 0 };
+  try {
+    if (Symbol.iterator in entries) {
+      for (const entry of entries) {
+        const problem = verifier.push(entry);
+        if (problem) return { ok: false, problem, entries: verifier.read };
+      }
+    } else {
+      for await (const entry of entries) {
+        const problem = verifier.push(entry);
+        if (problem) return { ok: false, problem, entries: verifier.read };
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof MalformedEntryLine)) throw error;
+    return {
+      ok: false,
+      problem: { kind: 'malformed', sequence: verifier.expected, line: error.line, detail: error.reason },
+      entries: verifier.read,
+    };
+  }
+  return verifier.finish();
+}
+
+interface PreparedCheckpoints {
+  /** Verified checkpoints by tree size, ascending, one per size. */
+  readonly bySize: readonly Checkpoint[];
+}
+
+function prepareCheckpoints(options: VerifyOptions): PreparedCheckpoints | { problem: VerifyProblem } {
+  const bySize = new Map<number, Checkpoint>();
+  let origin = options.origin;
+  for (const note of options.checkpoints) {
+    const result = verifyCheckpoint(note, options.verifierKey);
+    if (!result.ok) {
+      const size = /^[^\n]*\n(\d+)\n/.exec(note)?.[1];
+      return { problem: { kind: 'bad-signature', sequence: size ? Number(size) : 0, detail: result.detail } };
+    }
+    const cp = result.checkpoint;
+    origin ??= cp.origin;
+    if (cp.origin !== origin) {
+      return {
+        problem: { kind: 'bad-signature', sequence: cp.treeSize, detail: 'a checkpoint belongs to another log' },
+      };
+    }
+    const same = bySize.get(cp.treeSize);
+    if (same && (same.rootHash !== cp.rootHash || same.headHash !== cp.headHash)) {
+      return {
+        problem: {
+          kind: 'checkpoint-mismatch',
+          sequence: cp.treeSize,
+          detail: 'two signed checkpoints of the same size disagree',
+        },
+      };
+    }
+    bySize.set(cp.treeSize, cp);
+  }
+  return { bySize: [...bySize.values()].sort((a, b) => a.treeSize - b.treeSize) };
+}
+
+/**
+ * The verification state machine, one entry at a time. Exposed for callers that
+ * drive it themselves (e.g. a page reading a stream); verifyLog is the usual way in.
+ */
+export class LogVerifier {
+  /** The sequence the next entry must carry. */
+  expected: number;
+  /** Entries consumed. */
+  read = 0;
+  #previousHash: string;
+  readonly #frontier: MerkleFrontier | null;
+  readonly #checkpoints: readonly Checkpoint[];
+  #nextCheckpoint = 0;
+  #matched = 0;
+  /** An entry that arrived ahead of its turn: either its predecessor is missing or comes next (swap). */
+  #held: AuditEntry | null = null;
+  readonly #firstExpected: number;
+  readonly #anchor: VerifyAnchor | undefined;
+  readonly #onProgress: ((n: number) => void) | undefined;
+  readonly #progressEvery: number;
+  readonly #leafInput = Buffer.alloc(33);
+
+  constructor(prepared: PreparedCheckpoints, options: Pick<VerifyOptions, 'anchor' | 'onProgress' | 'progressEvery'>) {
+    const anchor = options.anchor;
+    this.#anchor = anchor;
+    this.expected = (anchor?.sequence ?? 0) + 1;
+    this.#firstExpected = this.expected;
+    this.#previousHash = anchor?.hash ?? GENESIS_HASH;
+    this.#frontier = anchor
+      ? anchor.merkleFrontier
+        ? MerkleFrontier.fromJSON(anchor.merkleFrontier)
+        : null
+      : new MerkleFrontier();
+    this.#checkpoints = prepared.bySize;
+    this.#onProgress = options.onProgress;
+    this.#progressEvery = Math.max(1, options.progressEvery ?? 100_000);
+  }
+
+  /** Checks the anchor against the signed checkpoints; skips checkpoints older than the log's start. */
+  start(): VerifyProblem | undefined {
+    const anchor = this.#anchor;
+    const startSize = this.expected - 1;
+    if (anchor) {
+      const bad = (detail: string): VerifyProblem => ({ kind: 'checkpoint-mismatch', sequence: startSize, detail });
+      if (!Number.isSafeInteger(anchor.sequence) || anchor.sequence < 0 || !HEX_HASH.test(anchor.hash)) {
+        return bad('the anchor is not well-formed');
+      }
+      const signed = this.#checkpoints.find((cp) => cp.treeSize === anchor.sequence);
+      if (!signed) return { kind: 'bad-signature', sequence: startSize, detail: 'no signed checkpoint at the anchor' };
+      if (signed.headHash !== anchor.hash) return bad('the anchor hash differs from the signed checkpoint');
+      if (this.#frontier) {
+        if (this.#frontier.size !== anchor.sequence) return bad('the anchor frontier has another size');
+        if (this.#frontier.root().toString('hex') !== signed.rootHash) {
+          return bad('the anchor frontier does not give the signed root');
+        }
+      }
+    }
+    while (this.#nextCheckpoint < this.#checkpoints.length) {
+      const cp = this.#checkpoints[this.#nextCheckpoint]!;
+      if (cp.treeSize > startSize) break;
+      if (cp.treeSize === startSize) {
+        const problem = this.#checkAt(cp);
+        if (problem) return problem;
+      }
+      this.#nextCheckpoint++;
+    }
+    return undefined;
+  }
+
+  /** Consumes one entry; returns the first problem, if this entry reveals it. */
+  push(entry: AuditEntry): VerifyProblem | undefined {
+    this.read++;
+    const expected = this.expected;
+    const held = this.#held;
+    const text = ENTRY_HASH_PREFIX + canonicalTextOrNull(entry);
+    const computed = hash('sha256', text, 'hex');
+    if (computed !== entry.hash) {
+      if (held) return this.#missing(expected);
+      return { kind: 'modified', sequence: expected, detail: 'the entry hash does not match its content' };
+    }
+    if (held) {
+      if (entry.sequence !== expected) return this.#missing(expected);
+      // The missing entry came right after the one that jumped ahead: an adjacent swap.
+      return { kind: 'reordered', sequence: expected, detail: `entry ${expected + 1} appears before entry ${expected}` };
+    }
+    const sequence = entry.sequence;
+    if (sequence !== expected) {
+      if (typeof sequence === 'number' && sequence > expected) {
+        this.#held = entry;
+        return undefined;
+      }
+      if (typeof sequence === 'number' && sequence >= this.#firstExpected) {
+        return { kind: 'inserted', sequence, detail: `a second entry claims sequence ${sequence}` };
+      }
+      return {
+        kind: 'inserted',
+        sequence: expected,
+        detail: 'an entry claims a sequence before the start of the log',
+      };
+    }
+    if (entry.previousHash !== this.#previousHash) {
+      if (expected === this.#firstExpected) {
+        return this.#anchor
+          ? { kind: 'checkpoint-mismatch', sequence: expected - 1, detail: 'the first entry does not chain to the anchor' }
+          : { kind: 'modified', sequence: expected, detail: 'the first entry does not start from the genesis hash' };
+      }
+      return {
+        kind: 'modified',
+        sequence: expected - 1,
+        detail: `entry ${expected} does not chain to entry ${expected - 1}: that entry was rewritten`,
+      };
+    }
+    this.#previousHash = computed;
+    if (this.#frontier) {
+      this.#leafInput.write(computed, 1, 'hex');
+      this.#frontier.appendLeafHash(hash('sha256', this.#leafInput, 'buffer'));
+    }
+    this.expected = expected + 1;
+    if (this.#nextCheckpoint < this.#checkpoints.length) {
+      const cp = this.#checkpoints[this.#nextCheckpoint]!;
+      if (cp.treeSize === expected) {
+        this.#nextCheckpoint++;
+        const problem = this.#checkAt(cp);
+        if (problem) return problem;
+      }
+    }
+    if (this.#onProgress && this.read % this.#progressEvery === 0) this.#onProgress(this.read);
+    return undefined;
+  }
+
+  /** Ends the stream: a held entry means a gap; a checkpoint beyond the end means truncation. */
+  finish(): VerifyResult {
+    if (this.#held) return { ok: false, problem: this.#missing(this.expected), entries: this.read };
+    const last = this.#checkpoints[this.#checkpoints.length - 1];
+    const lastSequence = this.expected - 1;
+    if (last && last.treeSize > lastSequence) {
+      return {
+        ok: false,
+        problem: {
+          kind: 'truncated',
+          sequence: this.expected,
+          detail: `the log ends at ${lastSequence}, a checkpoint covers ${last.treeSize}`,
+        },
+        entries: this.read,
+      };
+    }
+    this.#onProgress?.(this.read);
+    return {
+      ok: true,
+      entries: this.read,
+      firstSequence: this.read > 0 ? this.#firstExpected : null,
+      lastSequence,
+      headHash: this.#previousHash,
+      checkpointsMatched: this.#matched,
+      signedTreeSize: last?.treeSize ?? 0,
+      rootHash: this.#frontier ? this.#frontier.root().toString('hex') : null,
+    };
+  }
+
+  #missing(sequence: number): VerifyProblem {
+    return { kind: 'deleted', sequence, detail: `entry ${sequence} is missing` };
+  }
+
+  #checkAt(cp: Checkpoint): VerifyProblem | undefined {
+    if (cp.headHash !== this.#previousHash) {
+      return { kind: 'checkpoint-mismatch', sequence: cp.treeSize, detail: 'the chain head differs from the checkpoint' };
+    }
+    if (this.#frontier && this.#frontier.root().toString('hex') !== cp.rootHash) {
+      return { kind: 'checkpoint-mismatch', sequence: cp.treeSize, detail: 'the Merkle root differs from the checkpoint' };
+    }
+    this.#matched++;
+    return undefined;
+  }
+}
+
+/** The canonical text, or a marker that can never hash to a stored value when the entry is not JSON. */
+function canonicalTextOrNull(entry: AuditEntry): string {
+  try {
+    return entryCanonicalText(entry);
+  } catch {
+    return '\u0000not-json';
+  }
+}
+
+const ENTRY_KEYS = new Set([
+  'entryId',
+  'time',
+  'event',
+  'actor',
+  'subjectId',
+  'authorityId',
+  'serviceOfficeId',
+  'dataCategories',
+  'legalBasis',
+  'purpose',
+  'referralId',
+  'reason',
+  'sequence',
+  'previousHash',
+  'hash',
+]);
+
+/**
+ * Reads an NDJSON export (one entry per line, in sequence order; blank lines are
+ * ignored) into entries. Only the shape that verification relies on is checked
+ * here (a JSON object with a whole-number `sequence`, hex `previousHash` and `hash`);
+ * the content itself is checked by its hash. A line that fails throws
+ * MalformedEntryLine with its number, which verifyLog reports as `malformed`.
+ */
+export async function* parseNdjsonEntries(lines: AsyncIterable<string> | Iterable<string>): AsyncGenerator<AuditEntry> {
+  let lineNumber = 0;
+  for await (const raw of lines) {
+    lineNumber++;
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new MalformedEntryLine(lineNumber, 'not JSON');
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new MalformedEntryLine(lineNumber, 'not a JSON object');
+    }
+    const record = value as Record<string, unknown>;
+    if (typeof record.sequence !== 'number' || !Number.isSafeInteger(record.sequence) || record.sequence < 1) {
+      throw new MalformedEntryLine(lineNumber, 'sequence is not a positive whole number');
+    }
+    if (typeof record.hash !== 'string' || !HEX_HASH.test(record.hash)) {
+      throw new MalformedEntryLine(lineNumber, 'hash is not 64 lower-case hex digits');
+    }
+    if (typeof record.previousHash !== 'string' || !HEX_HASH.test(record.previousHash)) {
+      throw new MalformedEntryLine(lineNumber, 'previousHash is not 64 lower-case hex digits');
+    }
+    for (const key in record) {
+      if (!ENTRY_KEYS.has(key)) throw new MalformedEntryLine(lineNumber, `unknown member ${JSON.stringify(key)}`);
+    }
+    yield record as unknown as AuditEntry;
+  }
+}

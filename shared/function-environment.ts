@@ -1,0 +1,25 @@
+import { auditTable, recordsTable } from './resources.ts';
+
+/**
+ * The environment every function runs with. CDK passes it with deploy-time values
+ * (tokens), the local platform with its emulators' values; `loadConfig` reads it.
+ */
+export function functionEnvironment(values: {
+  readonly stage: string;
+  readonly accountId: string;
+  readonly recordsTable: string;
+  readonly auditTable: string;
+  readonly directoryFile: string;
+  readonly queueUrlTemplate: string;
+}): Record<string, string> {
+  return {
+    REX_STAGE: values.stage,
+    REX_ACCOUNT_ID: values.accountId,
+    [recordsTable.envVar]: values.recordsTable,
+    [auditTable.envVar]: values.auditTable,
+    REX_DIRECTORY_FILE: values.directoryFile,
+    REX_QUEUE_URL_TEMPLATE: values.queueUrlTemplate,
+    POWERTOOLS_SERVICE_NAME: 'referral-exchange',
+    POWERTOOLS_METRICS_NAMESPACE: 'ReferralExchange',
+  };
+}
