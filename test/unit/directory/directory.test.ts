@@ -18,8 +18,10 @@ import {
 } from '../../../shared/directory/index.ts';
 
 const EXAMPLE_PATH = new URL('../../../config/directory.example.json', import.meta.url).pathname;
-const example = (): Record<string, any> =>
-  structuredClone(loadDirectory(EXAMPLE_PATH)) as Record<string, any>;
+// The cases below edit the JSON freely, as an operator would, including into invalid shapes.
+// biome-ignore lint/suspicious/noExplicitAny: free-form JSON under test
+type EditableJson = Record<string, any>;
+const example = (): EditableJson => structuredClone(loadDirectory(EXAMPLE_PATH)) as EditableJson;
 
 function issuesOf(json: unknown): DirectoryIssue[] {
   try {
@@ -100,7 +102,7 @@ describe('the example directory', () => {
 
 describe('invalid directories', () => {
   // Each case breaks one thing; the issue must name the JSON path and the reason.
-  const cases: { name: string; mutate: (d: Record<string, any>) => void; path: string; reason: RegExp }[] = [
+  const cases: { name: string; mutate: (d: EditableJson) => void; path: string; reason: RegExp }[] = [
     {
       name: 'duplicate office id',
       mutate: (d) => {
