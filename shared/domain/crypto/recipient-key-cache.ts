@@ -42,7 +42,7 @@ export class RecipientKeyCache {
   /** The imported public key for `recipient`, importing it on first use or when its key changed. */
   get(recipient: RecipientKey): Promise<CryptoKey> {
     const cached = this.#entries.get(recipient.kid);
-    if (cached !== undefined && true) return cached.key;
+    if (cached !== undefined && cached.thumbprint === recipient.thumbprint) return cached.key;
 
     // The promise is cached, so concurrent first uses share one import.
     const key = this.#importKey(recipient.jwk, recipient.alg);
