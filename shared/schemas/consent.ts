@@ -73,7 +73,9 @@ export const SubjectIdentity = z
     }),
     dateOfBirth: z.iso
       .date({ error: requiredOr('must be a calendar date (YYYY-MM-DD)') })
-      .refine((d) => !isCalendarDate(d) || d >= EARLIEST_DATE_OF_BIRTH, { error: 'must not be before 1900-01-01' })
+      .refine((d) => !isCalendarDate(d) || d >= EARLIEST_DATE_OF_BIRTH, {
+        error: 'must not be before 1900-01-01',
+      })
       .meta({ description: 'Date of birth (YYYY-MM-DD); decides whether a guardian must sign.' }),
     nationality: z
       .string()
