@@ -2,17 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  type AttributeValue as StreamAttributeValue,
   DescribeStreamCommand,
   DynamoDBStreamsClient,
   GetRecordsCommand,
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
-  type _Record as StreamApiRecord,
   type Shard,
   type ShardIteratorType,
+  type _Record as StreamApiRecord,
+  type AttributeValue as StreamAttributeValue,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type {
   AttributeValue,
   Context,
@@ -37,7 +36,11 @@ export interface StreamPollerConnection {
   /** Default: eu-central-1. */
   readonly region?: string;
   /** Default with an endpoint: the emulator's dummy credentials. */
-  readonly credentials?: AwsCredentialIdentity;
+  readonly credentials?: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+  };
 }
 
 /**
@@ -335,7 +338,10 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         if (signal.aborted) return undefined;
         if (isServiceError(error) && resolved.type !== 'TRIM_HORIZON') {
           // The position was refused (trimmed or unknown): fall back, accepting redelivery over loss.
-          report(`${prefix}: shard ${shardId}: ${resolved.type} refused (${errorName(error)}), falling back`, error);
+          report(
+            `${prefix}: shard ${shardId}: ${resolved.type} refused (${errorName(error)}), falling back`,
+            error,
+          );
           position = typeof position === 'object' ? 'checkpoint' : 'TRIM_HORIZON';
           continue;
         }
@@ -347,11 +353,9 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   };
 
   const checkpoint = async (shardId: string, sequenceNumber: string | undefined, finished = false) => {
-    const previous = checkpoints.get(shardId);
+    const last = sequenceNumber ?? checkpoints.get(shardId)?.sequenceNumber;
     checkpoints.set(shardId, {
-      ...(sequenceNumber ?? previous?.sequenceNumber
-        ? { sequenceNumber: sequenceNumber ?? previous?.sequenceNumber }
-        : {}),
+      ...(last ? { sequenceNumber: last } : {}),
       ...(finished ? { finished } : {}),
     });
     await persist();
@@ -396,9 +400,18 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       } catch (error) {
         if (signal.aborted) break;
         const name = errorName(error);
+        transientAttempts++;
         if (name === 'ExpiredIteratorException' || name === 'ValidationException') {
-          // Iterators expire after 15 minutes; resume from the last processed record.
-          iterator = await iteratorFor(shard.shardId, failing ? { at: failing.sequenceNumber } : 'checkpoint');
+          // Iterators expire after 15 minutes; resume from the last processed record. A second
+          // refusal in a row is not expiry, so back off before trying again.
+          if (transientAttempts > 1) {
+            report(`${prefix}: shard ${shard.shardId}: the iterator was refused again (${name})`, error);
+            await pause(backoff(transientAttempts), signal);
+          }
+          iterator = await iteratorFor(
+            shard.shardId,
+            failing ? { at: failing.sequenceNumber } : 'checkpoint',
+          );
           continue;
         }
         if (name === 'TrimmedDataAccessException') {
@@ -406,7 +419,6 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
           iterator = await iteratorFor(shard.shardId, 'TRIM_HORIZON');
           continue;
         }
-        transientAttempts++;
         report(`${prefix}: shard ${shard.shardId}: read failed (${name}), retrying`, error);
         await pause(backoff(transientAttempts), signal);
         continue;
@@ -439,10 +451,15 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         failing?.sequenceNumber === failedSequence
           ? { sequenceNumber: failedSequence, attempts: failing.attempts + 1 }
           : { sequenceNumber: failedSequence, attempts: 1 };
+      const attempt = `attempt ${failing.attempts} of ${maxRetries + 1}`;
       if (outcome.error !== undefined) {
         report(
-          `${prefix}: shard ${shard.shardId}: the handler failed (${outcome.reason}), attempt ${failing.attempts} of ${maxRetries + 1}`,
+          `${prefix}: shard ${shard.shardId}: the handler failed (${outcome.reason}), ${attempt}`,
           outcome.error,
+        );
+      } else {
+        log(
+          `${prefix}: shard ${shard.shardId}: the handler reported failed records from ${failedSequence}, ${attempt}`,
         );
       }
 
@@ -506,7 +523,11 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       added.push(state);
     }
     // All new shards are registered before any starts, so a child always finds its parent.
-    for (const state of added) state.done = readShard(state);
+    for (const state of added) {
+      state.done = readShard(state).catch((error: unknown) => {
+        report(`${prefix}: shard ${state.shardId}: reading stopped (${errorName(error)})`, error);
+      });
+    }
 
     // Shards that left the stream (trimmed after 24 hours) need no position any more.
     const listed = new Set(found.map((s) => s.ShardId));
