@@ -19,7 +19,13 @@
  */
 
 /** A JSON value as JCS accepts it. */
-export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly JsonValue[]
+  | { readonly [key: string]: JsonValue };
 
 const LONE_SURROGATE = /\p{Surrogate}/u;
 

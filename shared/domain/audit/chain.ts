@@ -142,8 +142,10 @@ export class MerkleFrontier {
 
   constructor(size = 0, hashes: readonly Uint8Array[] = []) {
     if (!Number.isSafeInteger(size) || size < 0) throw new RangeError('Merkle frontier: bad size');
-    if (hashes.length !== popCount(size)) throw new RangeError('Merkle frontier: hash count does not match size');
-    for (const h of hashes) if (h.length !== HASH_BYTES) throw new RangeError('Merkle frontier: bad hash length');
+    if (hashes.length !== popCount(size))
+      throw new RangeError('Merkle frontier: hash count does not match size');
+    for (const h of hashes)
+      if (h.length !== HASH_BYTES) throw new RangeError('Merkle frontier: bad hash length');
     this.#size = size;
     this.#hashes = hashes.map((h) => Buffer.from(h));
     this.#leafInput[0] = 0x00;
@@ -232,7 +234,11 @@ export const ChainHeadSchema = z.strictObject({
 export type ChainHead = z.infer<typeof ChainHeadSchema>;
 
 /** The head of an empty log. */
-export const EMPTY_CHAIN_HEAD: ChainHead = { sequence: 0, hash: GENESIS_HASH, frontier: { size: 0, hashes: [] } };
+export const EMPTY_CHAIN_HEAD: ChainHead = {
+  sequence: 0,
+  hash: GENESIS_HASH,
+  frontier: { size: 0, hashes: [] },
+};
 
 /** The sequencing order: by time, then by entry id (both compared as UTF-16 code units). */
 export function compareDrafts(a: AuditEntryDraft, b: AuditEntryDraft): number {
@@ -252,10 +258,12 @@ export function sequenceDrafts(
   drafts: readonly AuditEntryDraft[],
 ): { entries: AuditEntry[]; head: ChainHead } {
   const start = head ?? EMPTY_CHAIN_HEAD;
-  if (start.frontier.size !== start.sequence) throw new RangeError('Chain head: frontier size differs from sequence');
+  if (start.frontier.size !== start.sequence)
+    throw new RangeError('Chain head: frontier size differs from sequence');
   const ordered = [...drafts].sort(compareDrafts);
   for (let i = 1; i < ordered.length; i++) {
-    if (ordered[i - 1]!.entryId === ordered[i]!.entryId) throw new RangeError('Audit drafts: duplicate entry id');
+    if (ordered[i - 1]!.entryId === ordered[i]!.entryId)
+      throw new RangeError('Audit drafts: duplicate entry id');
   }
   const frontier = MerkleFrontier.fromJSON(start.frontier);
   const entries: AuditEntry[] = [];

@@ -72,7 +72,8 @@ export function checkpointOfHead(origin: string, head: ChainHead, time: Date | s
 
 /** The note text of a checkpoint: exactly the bytes that are signed. */
 export function checkpointText(cp: Checkpoint): string {
-  if (!isValidKeyName(cp.origin)) throw new RangeError('Checkpoint: origin must be non-empty without spaces or +');
+  if (!isValidKeyName(cp.origin))
+    throw new RangeError('Checkpoint: origin must be non-empty without spaces or +');
   return (
     `${cp.origin}\n${cp.treeSize}\n${Buffer.from(cp.rootHash, 'hex').toString('base64')}\n` +
     `head ${cp.headHash}\ntime ${cp.time}\n`
@@ -135,9 +136,10 @@ export interface VerifierKey {
 }
 
 export function parseVerifierKey(text: string): VerifierKey | undefined {
-  const parts = text.trim().split('+');
-  if (parts.length !== 3) return undefined;
-  const [name, id, encoded] = parts as [string, string, string];
+  // The base64 part may itself contain '+': split at the first two only.
+  const match = /^([^+]+)\+([^+]*)\+(.+)$/.exec(text.trim());
+  if (!match) return undefined;
+  const [, name, id, encoded] = match as unknown as [string, string, string, string];
   if (!isValidKeyName(name) || !/^[0-9a-f]{8}$/.test(id)) return undefined;
   const bytes = Buffer.from(encoded, 'base64');
   if (bytes.length < 2 || bytes.toString('base64') !== encoded) return undefined;
@@ -223,7 +225,10 @@ export type CheckpointVerification =
  * rotation). Per C2SP signed-note: signatures by unknown keys are ignored; one that
  * claims a trusted key and fails rejects the whole note; at least one must verify.
  */
-export function verifyCheckpoint(note: string, verifierKeys: string | readonly string[]): CheckpointVerification {
+export function verifyCheckpoint(
+  note: string,
+  verifierKeys: string | readonly string[],
+): CheckpointVerification {
   const keys: VerifierKey[] = [];
   for (const k of typeof verifierKeys === 'string' ? [verifierKeys] : verifierKeys) {
     const parsed = parseVerifierKey(k);
@@ -241,7 +246,12 @@ export function verifyCheckpoint(note: string, verifierKeys: string | readonly s
       key.type === SIGNATURE_TYPE_ED25519
         ? verify(null, message, key.publicKey, sig.signature)
         : verify('sha256', message, { key: key.publicKey, dsaEncoding: 'der' }, sig.signature);
-    if (!good) return { ok: false, reason: 'bad-signature', detail: `the signature of key ${key.name} does not verify` };
+    if (!good)
+      return {
+        ok: false,
+        reason: 'bad-signature',
+        detail: `the signature of key ${key.name} does not verify`,
+      };
     verifiedBy.push(key.name);
   }
   if (verifiedBy.length === 0) {
@@ -263,7 +273,8 @@ export class Ed25519Signer implements CheckpointSigner {
     privateKey: KeyObject,
   ) {
     if (!isValidKeyName(keyName)) throw new RangeError('Ed25519 signer: bad key name');
-    if (privateKey.asymmetricKeyType !== 'ed25519') throw new RangeError('Ed25519 signer: not an Ed25519 key');
+    if (privateKey.asymmetricKeyType !== 'ed25519')
+      throw new RangeError('Ed25519 signer: not an Ed25519 key');
     this.#privateKey = privateKey;
     this.#publicKey = createPublicKey(privateKey);
   }

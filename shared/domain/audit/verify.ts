@@ -158,7 +158,11 @@ function prepareCheckpoints(options: VerifyOptions): PreparedCheckpoints | { pro
     origin ??= cp.origin;
     if (cp.origin !== origin) {
       return {
-        problem: { kind: 'bad-signature', sequence: cp.treeSize, detail: 'a checkpoint belongs to another log' },
+        problem: {
+          kind: 'bad-signature',
+          sequence: cp.treeSize,
+          detail: 'a checkpoint belongs to another log',
+        },
       };
     }
     const same = bySize.get(cp.treeSize);
@@ -198,7 +202,10 @@ export class LogVerifier {
   readonly #progressEvery: number;
   readonly #leafInput = Buffer.alloc(33);
 
-  constructor(prepared: PreparedCheckpoints, options: Pick<VerifyOptions, 'anchor' | 'onProgress' | 'progressEvery'>) {
+  constructor(
+    prepared: PreparedCheckpoints,
+    options: Pick<VerifyOptions, 'anchor' | 'onProgress' | 'progressEvery'>,
+  ) {
     const anchor = options.anchor;
     this.#anchor = anchor;
     this.expected = (anchor?.sequence ?? 0) + 1;
@@ -219,12 +226,17 @@ export class LogVerifier {
     const anchor = this.#anchor;
     const startSize = this.expected - 1;
     if (anchor) {
-      const bad = (detail: string): VerifyProblem => ({ kind: 'checkpoint-mismatch', sequence: startSize, detail });
+      const bad = (detail: string): VerifyProblem => ({
+        kind: 'checkpoint-mismatch',
+        sequence: startSize,
+        detail,
+      });
       if (!Number.isSafeInteger(anchor.sequence) || anchor.sequence < 0 || !HEX_HASH.test(anchor.hash)) {
         return bad('the anchor is not well-formed');
       }
       const signed = this.#checkpoints.find((cp) => cp.treeSize === anchor.sequence);
-      if (!signed) return { kind: 'bad-signature', sequence: startSize, detail: 'no signed checkpoint at the anchor' };
+      if (!signed)
+        return { kind: 'bad-signature', sequence: startSize, detail: 'no signed checkpoint at the anchor' };
       if (signed.headHash !== anchor.hash) return bad('the anchor hash differs from the signed checkpoint');
       if (this.#frontier) {
         if (this.#frontier.size !== anchor.sequence) return bad('the anchor frontier has another size');
@@ -259,7 +271,11 @@ export class LogVerifier {
     if (held) {
       if (entry.sequence !== expected) return this.#missing(expected);
       // The missing entry came right after the one that jumped ahead: an adjacent swap.
-      return { kind: 'reordered', sequence: expected, detail: `entry ${expected + 1} appears before entry ${expected}` };
+      return {
+        kind: 'reordered',
+        sequence: expected,
+        detail: `entry ${held.sequence} appears before entry ${expected}`,
+      };
     }
     const sequence = entry.sequence;
     if (sequence !== expected) {
@@ -279,8 +295,16 @@ export class LogVerifier {
     if (entry.previousHash !== this.#previousHash) {
       if (expected === this.#firstExpected) {
         return this.#anchor
-          ? { kind: 'checkpoint-mismatch', sequence: expected - 1, detail: 'the first entry does not chain to the anchor' }
-          : { kind: 'modified', sequence: expected, detail: 'the first entry does not start from the genesis hash' };
+          ? {
+              kind: 'checkpoint-mismatch',
+              sequence: expected - 1,
+              detail: 'the first entry does not chain to the anchor',
+            }
+          : {
+              kind: 'modified',
+              sequence: expected,
+              detail: 'the first entry does not start from the genesis hash',
+            };
       }
       return {
         kind: 'modified',
@@ -341,10 +365,18 @@ export class LogVerifier {
 
   #checkAt(cp: Checkpoint): VerifyProblem | undefined {
     if (cp.headHash !== this.#previousHash) {
-      return { kind: 'checkpoint-mismatch', sequence: cp.treeSize, detail: 'the chain head differs from the checkpoint' };
+      return {
+        kind: 'checkpoint-mismatch',
+        sequence: cp.treeSize,
+        detail: 'the chain head differs from the checkpoint',
+      };
     }
     if (this.#frontier && this.#frontier.root().toString('hex') !== cp.rootHash) {
-      return { kind: 'checkpoint-mismatch', sequence: cp.treeSize, detail: 'the Merkle root differs from the checkpoint' };
+      return {
+        kind: 'checkpoint-mismatch',
+        sequence: cp.treeSize,
+        detail: 'the Merkle root differs from the checkpoint',
+      };
     }
     this.#matched++;
     return undefined;
@@ -385,7 +417,9 @@ const ENTRY_KEYS = new Set([
  * the content itself is checked by its hash. A line that fails throws
  * MalformedEntryLine with its number, which verifyLog reports as `malformed`.
  */
-export async function* parseNdjsonEntries(lines: AsyncIterable<string> | Iterable<string>): AsyncGenerator<AuditEntry> {
+export async function* parseNdjsonEntries(
+  lines: AsyncIterable<string> | Iterable<string>,
+): AsyncGenerator<AuditEntry> {
   let lineNumber = 0;
   for await (const raw of lines) {
     lineNumber++;
@@ -401,7 +435,11 @@ export async function* parseNdjsonEntries(lines: AsyncIterable<string> | Iterabl
       throw new MalformedEntryLine(lineNumber, 'not a JSON object');
     }
     const record = value as Record<string, unknown>;
-    if (typeof record.sequence !== 'number' || !Number.isSafeInteger(record.sequence) || record.sequence < 1) {
+    if (
+      typeof record.sequence !== 'number' ||
+      !Number.isSafeInteger(record.sequence) ||
+      record.sequence < 1
+    ) {
       throw new MalformedEntryLine(lineNumber, 'sequence is not a positive whole number');
     }
     if (typeof record.hash !== 'string' || !HEX_HASH.test(record.hash)) {
@@ -411,7 +449,8 @@ export async function* parseNdjsonEntries(lines: AsyncIterable<string> | Iterabl
       throw new MalformedEntryLine(lineNumber, 'previousHash is not 64 lower-case hex digits');
     }
     for (const key in record) {
-      if (!ENTRY_KEYS.has(key)) throw new MalformedEntryLine(lineNumber, `unknown member ${JSON.stringify(key)}`);
+      if (!ENTRY_KEYS.has(key))
+        throw new MalformedEntryLine(lineNumber, `unknown member ${JSON.stringify(key)}`);
     }
     yield record as unknown as AuditEntry;
   }
