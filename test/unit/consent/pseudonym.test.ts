@@ -47,6 +47,8 @@ describe('normaliseName', () => {
     ['a\u001fb', 'ab'],
     ['محمد', 'محمد'],
     ['---', ''],
+    ['  MÜLLER-Lüdenscheidt ', 'mueller luedenscheidt'],
+    ['müller – lüdenscheidt', 'mueller luedenscheidt'],
   ])('%j → %j', (input, expected) => {
     expect(normaliseName(input)).toBe(expected);
   });
