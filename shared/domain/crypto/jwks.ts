@@ -132,12 +132,15 @@ export type PublicRecipientJwk = z.infer<typeof PublicRecipientJwkSchema>;
 
 /** The JWKS document of a service office (RFC 7517 §5). */
 export const PublicJwksSchema = z
-  .strictObject({
-    keys: z
-      .array(PublicRecipientJwkSchema, { error: required('must be an array of keys') })
-      .min(1, { error: 'must contain at least one key' })
-      .max(MAX_KEYS_PER_SET, { error: `must contain at most ${MAX_KEYS_PER_SET} keys` }),
-  })
+  .strictObject(
+    {
+      keys: z
+        .array(PublicRecipientJwkSchema, { error: required('must be an array of keys') })
+        .min(1, { error: 'must contain at least one key' })
+        .max(MAX_KEYS_PER_SET, { error: `must contain at most ${MAX_KEYS_PER_SET} keys` }),
+    },
+    { error: 'must be a JSON object with a "keys" array' },
+  )
   .superRefine((jwks, ctx) => {
     for (const issue of duplicateKidIssues(jwks.keys)) ctx.addIssue({ ...issue });
   });
@@ -210,7 +213,9 @@ export function validatePublicRecipientJwk(jwk: unknown): RecipientKey {
   const result = PublicRecipientJwkSchema.safeParse(jwk);
   if (result.success) return toRecipientKey(result.data);
   const wrapped = { keys: [jwk] };
-  const issues = [...result.error.issues.flatMap(toFieldIssues), ...rawKeyIssues(wrapped)].map((issue) => ({
+  // Reported as if the key were keys[0] of a set, then the prefix is dropped again.
+  const asInSet = result.error.issues.map((issue) => ({ ...issue, path: ['keys', 0, ...issue.path] }));
+  const issues = [...asInSet.flatMap(toFieldIssues), ...rawKeyIssues(wrapped)].map((issue) => ({
     ...issue,
     field: issue.field.replace(/^keys\[0\]\.?/, '') || 'jwk',
   }));
@@ -233,7 +238,9 @@ function toFieldIssues(issue: z.core.$ZodIssue): FieldIssue[] {
       field: formatPath([...issue.path, member]),
       reason: PRIVATE_MEMBERS.has(member)
         ? PRIVATE_MEMBER_REASON
-        : 'is not an accepted member of a recipient key',
+        : issue.path.length === 0
+          ? 'is not an accepted member of a key set'
+          : 'is not an accepted member of a recipient key',
     }));
   }
   return [{ field: formatPath(issue.path), reason: issue.message }];

@@ -208,7 +208,10 @@ describe('validatePublicJwks refuses', () => {
   });
 
   it('documents that are not a key set', () => {
-    expect(rendered(null)).toEqual(['jwks: Invalid input: expected object, received null']);
+    expect(rendered(null)).toEqual(['jwks: must be a JSON object with a "keys" array']);
+    expect(rendered({ keys: [ec.publicJwk], issuer: 'x' })).toEqual([
+      'issuer: is not an accepted member of a key set',
+    ]);
     expect(rendered({})).toEqual(['keys: is required']);
     expect(rendered({ keys: [] })).toEqual(['keys: must contain at least one key']);
     expect(rendered({ keys: [42] })).toEqual(['keys[0]: must be a JSON object']);
@@ -235,6 +238,14 @@ describe('validatePublicRecipientJwk', () => {
     expect((error as InvalidRequest).issues).toEqual([
       { field: 'use', reason: 'must be "enc"' },
       { field: 'd', reason: 'private key material must not be published' },
+    ]);
+    const unknown = thrownBy(() => validatePublicRecipientJwk({ ...ec.publicJwk, x5c: [] }));
+    expect((unknown as InvalidRequest).issues).toEqual([
+      { field: 'x5c', reason: 'is not an accepted member of a recipient key' },
+    ]);
+    const notAnObject = thrownBy(() => validatePublicRecipientJwk('key'));
+    expect((notAnObject as InvalidRequest).issues).toEqual([
+      { field: 'jwk', reason: 'must be a JSON object' },
     ]);
   });
 });
