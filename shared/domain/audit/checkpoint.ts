@@ -172,10 +172,18 @@ interface NoteSignature {
   readonly signature: Buffer;
 }
 
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 && code !== 0x0a) return true;
+  }
+  return false;
+}
+
 /** Splits a signed note into its text and signature lines (C2SP signed-note). */
 export function parseSignedNote(note: string): { text: string; signatures: NoteSignature[] } | undefined {
   // No control characters other than newline (C2SP signed-note).
-  if (/[\u0000-\u0009\u000b-\u001f]/.test(note) || !note.endsWith('\n')) return undefined;
+  if (hasControlCharacter(note) || !note.endsWith('\n')) return undefined;
   const split = note.lastIndexOf('\n\n');
   if (split < 0) return undefined;
   const text = note.slice(0, split + 1);
@@ -196,12 +204,9 @@ export function parseSignedNote(note: string): { text: string; signatures: NoteS
   return { text, signatures };
 }
 
-/** Signs a checkpoint with one or more keys; returns the signed note. */
-export async function signCheckpoint(
-  cp: Checkpoint,
-  signers: CheckpointSigner | readonly CheckpointSigner[],
-): Promise<string> {
-  const text = checkpointText(cp);
+/** Signs a note text (ending in a newline) with one or more keys; returns the signed note (C2SP signed-note). */
+export async function signNote(text: string, signers: CheckpointSigner | readonly CheckpointSigner[]): Promise<string> {
+  if (!text.endsWith('\n') || hasControlCharacter(text)) throw new RangeError('Note text must end in a newline');
   const message = Buffer.from(text, 'utf8');
   let note = `${text}\n`;
   for (const signer of Array.isArray(signers) ? signers : [signers]) {
@@ -212,8 +217,13 @@ export async function signCheckpoint(
   return note;
 }
 
-export type CheckpointVerification =
-  | { readonly ok: true; readonly checkpoint: Checkpoint; readonly keyNames: readonly string[] }
+/** Signs a checkpoint with one or more keys; returns the signed note. */
+export function signCheckpoint(cp: Checkpoint, signers: CheckpointSigner | readonly CheckpointSigner[]): Promise<string> {
+  return signNote(checkpointText(cp), signers);
+}
+
+export type NoteVerification =
+  | { readonly ok: true; readonly text: string; readonly keyNames: readonly string[] }
   | {
       readonly ok: false;
       readonly reason: 'malformed' | 'no-trusted-signature' | 'bad-signature';
@@ -221,14 +231,11 @@ export type CheckpointVerification =
     };
 
 /**
- * Verifies a signed checkpoint against trusted verifier keys (several during a key
+ * Verifies a signed note against trusted verifier keys (several during a key
  * rotation). Per C2SP signed-note: signatures by unknown keys are ignored; one that
  * claims a trusted key and fails rejects the whole note; at least one must verify.
  */
-export function verifyCheckpoint(
-  note: string,
-  verifierKeys: string | readonly string[],
-): CheckpointVerification {
+export function verifyNote(note: string, verifierKeys: string | readonly string[]): NoteVerification {
   const keys: VerifierKey[] = [];
   for (const k of typeof verifierKeys === 'string' ? [verifierKeys] : verifierKeys) {
     const parsed = parseVerifierKey(k);
@@ -246,21 +253,34 @@ export function verifyCheckpoint(
       key.type === SIGNATURE_TYPE_ED25519
         ? verify(null, message, key.publicKey, sig.signature)
         : verify('sha256', message, { key: key.publicKey, dsaEncoding: 'der' }, sig.signature);
-    if (!good)
-      return {
-        ok: false,
-        reason: 'bad-signature',
-        detail: `the signature of key ${key.name} does not verify`,
-      };
+    if (!good) return { ok: false, reason: 'bad-signature', detail: `the signature of key ${key.name} does not verify` };
     verifiedBy.push(key.name);
   }
   if (verifiedBy.length === 0) {
     return { ok: false, reason: 'no-trusted-signature', detail: 'no signature by a trusted key' };
   }
-  const checkpoint = parseCheckpointText(signed.text);
-  if (!checkpoint) return { ok: false, reason: 'malformed', detail: 'the note text is not a checkpoint' };
-  return { ok: true, checkpoint, keyNames: verifiedBy };
+  return { ok: true, text: signed.text, keyNames: verifiedBy };
 }
+
+export type CheckpointVerification =
+  | { readonly ok: true; readonly checkpoint: Checkpoint; readonly keyNames: readonly string[] }
+  | {
+      readonly ok: false;
+      readonly reason: 'malformed' | 'no-trusted-signature' | 'bad-signature';
+      readonly detail: string;
+    };
+
+/** Verifies a signed checkpoint note and parses its text. */
+export function verifyCheckpoint(note: string, verifierKeys: string | readonly string[]): CheckpointVerification {
+  const verified = verifyNote(note, verifierKeys);
+  if (!verified.ok) return verified;
+  const checkpoint = parseCheckpointText(verified.text);
+  if (!checkpoint) return { ok: false, reason: 'malformed', detail: 'the note text is not a checkpoint' };
+  return { ok: true, checkpoint, keyNames: verified.keyNames };
+}
+
+/** PKCS #8 header of an Ed25519 private key (RFC 8410), followed by the 32-byte seed. */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 /** A checkpoint signer over a local Ed25519 key (node:crypto). */
 export class Ed25519Signer implements CheckpointSigner {
@@ -285,6 +305,13 @@ export class Ed25519Signer implements CheckpointSigner {
 
   static fromPrivateKeyPem(keyName: string, pem: string): Ed25519Signer {
     return new Ed25519Signer(keyName, createPrivateKey({ key: pem, format: 'pem' }));
+  }
+
+  /** From the 32-byte RFC 8032 private key (seed); for reproducible examples and tests. */
+  static fromSeed(keyName: string, seed: Uint8Array): Ed25519Signer {
+    if (seed.length !== 32) throw new RangeError('Ed25519 signer: the seed has 32 bytes');
+    const pkcs8 = Buffer.concat([ED25519_PKCS8_PREFIX, seed]);
+    return new Ed25519Signer(keyName, createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }));
   }
 
   static fromPrivateKeyJwk(keyName: string, jwk: JsonWebKey): Ed25519Signer {
