@@ -1,0 +1,253 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { OperationSpec } from '../../shared/http/operation.ts';
+import { PROBLEM_CONTENT_TYPE, problemType } from '../../shared/http/problem.ts';
+import { apiThrottle } from '../limits.ts';
+
+/** One HTTP-triggered function and the operations it serves. */
+export interface ApiRoute {
+  readonly handler: lambda.IFunction;
+  readonly operations: readonly OperationSpec[];
+}
+
+export interface ApiProps {
+  /** Deployment stage (part of the API's name). */
+  readonly stage: string;
+  readonly routes: readonly ApiRoute[];
+  /**
+   * Name of the API Gateway stage, the first segment of every URL path.
+   * @default 'api'
+   */
+  readonly stageName?: string;
+  /** @default apiThrottle.rateLimitPerSecond (infra/limits.ts) */
+  readonly throttlingRateLimit?: number;
+  /** @default apiThrottle.burstLimit (infra/limits.ts) */
+  readonly throttlingBurstLimit?: number;
+  /** @default logs.RetentionDays.ONE_YEAR */
+  readonly accessLogRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** A deployed API method and the operation it implements. */
+export interface ApiMethod {
+  readonly operation: OperationSpec;
+  readonly method: apigateway.Method;
+}
+
+/**
+ * Access log fields. Deliberately absent: the path with its query string, request
+ * and response bodies, headers — anything that could carry personal data. The
+ * resource path (`/v1/consents/{id}`) names the route without the values in it.
+ */
+const ACCESS_LOG_FIELDS: Record<string, string> = {
+  requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
+  requestTime: '$context.requestTimeEpoch',
+  httpMethod: '$context.httpMethod',
+  resourcePath: '$context.resourcePath',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  integrationStatus: '$context.integrationStatus',
+  errorType: '$context.error.responseType',
+  caller: '$context.identity.userArn',
+  sourceIp: '$context.identity.sourceIp',
+  xrayTraceId: '$context.xrayTraceId',
+};
+
+/** API Gateway's own errors, answered as RFC 9457 problem+json like the handlers' errors. */
+export const GATEWAY_PROBLEMS: readonly {
+  readonly type: apigateway.ResponseType;
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly detail: string;
+}[] = [
+  {
+    type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    status: 401,
+    code: 'unauthenticated',
+    title: 'Unauthorized',
+    detail: 'The request carries no valid credential for this resource and method.',
+  },
+  ...(
+    [
+      apigateway.ResponseType.ACCESS_DENIED,
+      apigateway.ResponseType.INVALID_SIGNATURE,
+      apigateway.ResponseType.EXPIRED_TOKEN,
+      apigateway.ResponseType.UNAUTHORIZED,
+    ] as const
+  ).map((type) => ({
+    type,
+    status: 403,
+    code: 'forbidden',
+    title: 'Forbidden',
+    detail: 'The credential does not allow this request.',
+  })),
+  {
+    type: apigateway.ResponseType.BAD_REQUEST_PARAMETERS,
+    status: 400,
+    code: 'invalid-request',
+    title: 'Bad Request',
+    detail: 'A required request parameter is missing.',
+  },
+  {
+    type: apigateway.ResponseType.BAD_REQUEST_BODY,
+    status: 400,
+    code: 'invalid-request',
+    title: 'Bad Request',
+    detail: 'The request body is not valid.',
+  },
+  {
+    type: apigateway.ResponseType.UNSUPPORTED_MEDIA_TYPE,
+    status: 415,
+    code: 'unsupported-media-type',
+    title: 'Unsupported Media Type',
+    detail: 'The request body has a content type this operation does not accept.',
+  },
+  {
+    type: apigateway.ResponseType.REQUEST_TOO_LARGE,
+    status: 413,
+    code: 'payload-too-large',
+    title: 'Content Too Large',
+    detail: 'The request is larger than the API accepts.',
+  },
+  {
+    type: apigateway.ResponseType.THROTTLED,
+    status: 429,
+    code: 'too-many-requests',
+    title: 'Too Many Requests',
+    detail: 'Too many requests; retry later.',
+  },
+  {
+    type: apigateway.ResponseType.DEFAULT_5XX,
+    status: 502,
+    code: 'bad-gateway',
+    title: 'Bad Gateway',
+    detail: 'The request could not be completed. It may be retried.',
+  },
+];
+
+/** The body template of a gateway problem; `$context.requestId` lets an operator find the log line. */
+function problemTemplate(p: (typeof GATEWAY_PROBLEMS)[number]): string {
+  return JSON.stringify({
+    type: problemType(p.code),
+    title: p.title,
+    status: p.status,
+    detail: p.detail,
+    instance: 'urn:request:$context.requestId',
+  });
+}
+
+/**
+ * The REST API: one resource and method per operation of shared/api/, each proxied
+ * to the function that serves it. IAM (SigV4) authorisation on every operation that
+ * is not public; which principal may call what is decided by the principal roles'
+ * execute-api permissions (PrincipalRoles) and again by the handler.
+ */
+export class Api extends Construct {
+  readonly restApi: apigateway.RestApi;
+  readonly accessLogs: logs.LogGroup;
+  readonly methods: ApiMethod[] = [];
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const removalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy,
+    });
+
+    this.restApi = new apigateway.RestApi(this, 'RestApi', {
+      restApiName: `referral-exchange-${props.stage}`,
+      description: 'referral-exchange HTTP API',
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: removalPolicy,
+      deployOptions: {
+        stageName: props.stageName ?? 'api',
+        tracingEnabled: true,
+        metricsEnabled: true,
+        // Execution logs at ERROR level only, and never request or response data.
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        throttlingRateLimit: props.throttlingRateLimit ?? apiThrottle.rateLimitPerSecond,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? apiThrottle.burstLimit,
+        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+    Validations.of(this.restApi).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          "API Gateway's account-level logging role; the AWS-managed policy is the documented one for it.",
+      },
+      {
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'Every non-public method requires SigV4 (IAM) and is throttled; a WAF web ACL is left to the operator.',
+      },
+    );
+
+    const validator = this.restApi.addRequestValidator('RequestValidator', {
+      // Body schemas are enforced by the handlers (zod, the same schema as the OpenAPI
+      // document); the gateway checks the required parameters.
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+
+    for (const problem of GATEWAY_PROBLEMS) {
+      this.restApi.addGatewayResponse(`Problem-${problem.type.responseType}`, {
+        type: problem.type,
+        statusCode: String(problem.status),
+        responseHeaders: { 'Content-Type': `'${PROBLEM_CONTENT_TYPE}'`, 'Cache-Control': "'no-store'" },
+        templates: {
+          [PROBLEM_CONTENT_TYPE]: problemTemplate(problem),
+          'application/json': problemTemplate(problem),
+        },
+      });
+    }
+
+    for (const route of props.routes) {
+      const integration = new apigateway.LambdaIntegration(route.handler, { allowTestInvoke: false });
+      for (const operation of route.operations) {
+        const resource = this.restApi.root.resourceForPath(operation.path);
+        const isPublic = operation.auth === 'public';
+        const method = resource.addMethod(operation.method, integration, {
+          operationName: operation.operationId,
+          authorizationType: isPublic ? apigateway.AuthorizationType.NONE : apigateway.AuthorizationType.IAM,
+          requestValidator: validator,
+        });
+        if (isPublic) {
+          Validations.of(method).acknowledge(
+            {
+              id: 'AwsSolutions-APIG4',
+              reason: `${operation.operationId} is public by contract (auth: 'public'): it serves no personal data.`,
+            },
+            {
+              id: 'AwsSolutions-COG4',
+              reason: `${operation.operationId} is public by contract; callers are machines, not Cognito users.`,
+            },
+          );
+        } else {
+          Validations.of(method).acknowledge({
+            id: 'AwsSolutions-COG4',
+            reason: 'Callers are machine clients that sign with IAM (SigV4), not Cognito users.',
+          });
+        }
+        this.methods.push({ operation, method });
+      }
+    }
+  }
+
+  /** The API's base URL (the stage URL). */
+  get url(): string {
+    return this.restApi.url;
+  }
+}

@@ -1,0 +1,122 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { functionDefaults } from '../limits.ts';
+
+/** Where the bundled directory file lies inside the deployment package. */
+export const BUNDLED_DIRECTORY_FILE = '/var/task/directory.json';
+
+export interface ProjectFunctionProps {
+  /** Absolute path of the handler module (a file in functions/). */
+  readonly entry: string;
+  /** Absolute path of the project root (holds package-lock.json and tsconfig.json). */
+  readonly projectRoot: string;
+  readonly description: string;
+  /** Absolute path of the deployment directory file, copied into the bundle as `directory.json`. */
+  readonly directoryFile: string;
+  /** The function's environment (from `functionEnvironment(...)`); Powertools and Node settings are added. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** @default 512 MB */
+  readonly memorySize?: number;
+  /** @default 10 seconds */
+  readonly timeout?: Duration;
+  /**
+   * Retention of the function's log group. Log lines carry ids and codes only, never
+   * personal data, so a year serves incident analysis and audit questions.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the log group when the function leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The one function construct of the project (STYLE.md §7): Node 22 on arm64, an
+ * ESM bundle built by the local esbuild (no Docker), source maps, X-Ray active
+ * tracing, a log group with retention, and a role of its own whose only standing
+ * permissions are writing to that log group and sending traces. Every other
+ * permission is granted by the constructs that own the resource.
+ */
+export class ProjectFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ProjectFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // A role of its own instead of the default one, which would carry the AWS-managed
+    // AWSLambdaBasicExecutionRole (logs on every log group of the account).
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${id}: execution role`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    const directoryFile = props.directoryFile;
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? functionDefaults.memorySizeMb,
+      timeout: props.timeout ?? Duration.seconds(functionDefaults.timeoutSeconds),
+      tracing: lambda.Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        ...props.environment,
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        // Events carry ciphertext and ids, but never log them whole.
+        POWERTOOLS_LOGGER_LOG_EVENT: 'false',
+      },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Bundle the AWS SDK v3 pinned in package-lock.json instead of the runtime's
+        // copy, so a deployment runs exactly the code that was tested.
+        externalModules: [],
+        forceDockerBundling: false,
+        // ESM bundles have no `require`; CommonJS dependencies inside need one.
+        banner:
+          "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);",
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            `cp ${JSON.stringify(directoryFile)} ${JSON.stringify(`${outputDir}/directory.json`)}`,
+          ],
+        },
+      },
+    });
+
+    const runtimeReason =
+      'The project targets Node 22 (package.json engines, the local platform and CI); the runtime moves with it.';
+    Validations.of(this.function).acknowledge(
+      { id: 'AwsSolutions-L1', reason: runtimeReason },
+      { id: 'Serverless-LambdaLatestVersion', reason: runtimeReason },
+    );
+    // X-Ray accepts no resource-level permissions: tracing adds xray:Put* on "*".
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.',
+    });
+  }
+}

@@ -1,0 +1,125 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { OfficeQueue } from './queues.ts';
+
+export interface MonitoringProps {
+  readonly stage: string;
+  /** The functions to watch, by construct id. */
+  readonly functions: readonly { readonly id: string; readonly function: lambda.IFunction }[];
+  /** The office queues to watch. */
+  readonly queues: readonly OfficeQueue[];
+  /**
+   * Age of the oldest message in an office queue above which the office is not
+   * collecting its referrals. Messages are kept 14 days; 3 days leaves time to act.
+   * @default 3 days
+   */
+  readonly maxQueueAge?: Duration;
+  /**
+   * Where alarms notify. The stack creates no topic: operators subscribe their own
+   * (encrypted) topic or on-call tool.
+   * @default no alarm action
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/**
+ * Alarms and a dashboard: a message in any dead-letter queue, an office not
+ * collecting its queue, and errors or throttles of any function.
+ */
+export class Monitoring extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const maxAge = props.maxQueueAge ?? Duration.days(3);
+    const period = Duration.minutes(5);
+    const alarm = (alarmId: string, p: cloudwatch.AlarmProps) => {
+      const created = new cloudwatch.Alarm(this, alarmId, p);
+      if (props.alarmTopic) created.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+      this.alarms.push(created);
+      return created;
+    };
+
+    for (const { officeId, queue, deadLetterQueue } of props.queues) {
+      alarm(`DeadLetter-${officeId}`, {
+        alarmDescription: `A notification for service office ${officeId} was moved to its dead-letter queue.`,
+        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm(`QueueAge-${officeId}`, {
+        alarmDescription: `Service office ${officeId} has not collected a notification for ${maxAge.toHumanString()}.`,
+        metric: queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
+        threshold: maxAge.toSeconds(),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    for (const fn of props.functions) {
+      alarm(`Errors-${fn.id}`, {
+        alarmDescription: `${fn.id} failed (uncaught errors or timeouts).`,
+        metric: fn.function.metricErrors({ period, statistic: 'Sum' }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm(`Throttles-${fn.id}`, {
+        alarmDescription: `${fn.id} was throttled.`,
+        metric: fn.function.metricThrottles({ period, statistic: 'Sum' }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `referral-exchange-${props.stage}`,
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Function errors',
+            left: props.functions.map((f) => f.function.metricErrors({ period, label: f.id })),
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Function throttles',
+            left: props.functions.map((f) => f.function.metricThrottles({ period, label: f.id })),
+            width: 12,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Dead-letter messages per office',
+            left: props.queues.map((q) =>
+              q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, label: q.officeId }),
+            ),
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Oldest uncollected notification per office (s)',
+            left: props.queues.map((q) =>
+              q.queue.metricApproximateAgeOfOldestMessage({
+                period,
+                statistic: 'Maximum',
+                label: q.officeId,
+              }),
+            ),
+            width: 12,
+          }),
+        ],
+        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
+      ],
+    });
+  }
+}
