@@ -205,8 +205,12 @@ export function parseSignedNote(note: string): { text: string; signatures: NoteS
 }
 
 /** Signs a note text (ending in a newline) with one or more keys; returns the signed note (C2SP signed-note). */
-export async function signNote(text: string, signers: CheckpointSigner | readonly CheckpointSigner[]): Promise<string> {
-  if (!text.endsWith('\n') || hasControlCharacter(text)) throw new RangeError('Note text must end in a newline');
+export async function signNote(
+  text: string,
+  signers: CheckpointSigner | readonly CheckpointSigner[],
+): Promise<string> {
+  if (!text.endsWith('\n') || hasControlCharacter(text))
+    throw new RangeError('Note text must end in a newline');
   const message = Buffer.from(text, 'utf8');
   let note = `${text}\n`;
   for (const signer of Array.isArray(signers) ? signers : [signers]) {
@@ -218,7 +222,10 @@ export async function signNote(text: string, signers: CheckpointSigner | readonl
 }
 
 /** Signs a checkpoint with one or more keys; returns the signed note. */
-export function signCheckpoint(cp: Checkpoint, signers: CheckpointSigner | readonly CheckpointSigner[]): Promise<string> {
+export function signCheckpoint(
+  cp: Checkpoint,
+  signers: CheckpointSigner | readonly CheckpointSigner[],
+): Promise<string> {
   return signNote(checkpointText(cp), signers);
 }
 
@@ -253,7 +260,12 @@ export function verifyNote(note: string, verifierKeys: string | readonly string[
       key.type === SIGNATURE_TYPE_ED25519
         ? verify(null, message, key.publicKey, sig.signature)
         : verify('sha256', message, { key: key.publicKey, dsaEncoding: 'der' }, sig.signature);
-    if (!good) return { ok: false, reason: 'bad-signature', detail: `the signature of key ${key.name} does not verify` };
+    if (!good)
+      return {
+        ok: false,
+        reason: 'bad-signature',
+        detail: `the signature of key ${key.name} does not verify`,
+      };
     verifiedBy.push(key.name);
   }
   if (verifiedBy.length === 0) {
@@ -271,7 +283,10 @@ export type CheckpointVerification =
     };
 
 /** Verifies a signed checkpoint note and parses its text. */
-export function verifyCheckpoint(note: string, verifierKeys: string | readonly string[]): CheckpointVerification {
+export function verifyCheckpoint(
+  note: string,
+  verifierKeys: string | readonly string[],
+): CheckpointVerification {
   const verified = verifyNote(note, verifierKeys);
   if (!verified.ok) return verified;
   const checkpoint = parseCheckpointText(verified.text);

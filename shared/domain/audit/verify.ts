@@ -196,6 +196,8 @@ export class LogVerifier {
   #matched = 0;
   /** An entry that arrived ahead of its turn: either its predecessor is missing or comes next (swap). */
   #held: AuditEntry | null = null;
+  /** A checkpoint at the size just reached, checked when the next entry arrives or at the end. */
+  #pending: Checkpoint | null = null;
   readonly #firstExpected: number;
   readonly #anchor: VerifyAnchor | undefined;
   readonly #onProgress: ((n: number) => void) | undefined;
@@ -312,6 +314,14 @@ export class LogVerifier {
         detail: `entry ${expected} does not chain to entry ${expected - 1}: that entry was rewritten`,
       };
     }
+    // A checkpoint reached by the previous entry is checked only now that its
+    // successor is known to chain to it: a more specific finding (an insertion,
+    // a rewritten entry) then wins over the bare checkpoint mismatch.
+    if (this.#pending) {
+      const problem = this.#checkAt(this.#pending);
+      if (problem) return problem;
+      this.#pending = null;
+    }
     this.#previousHash = computed;
     if (this.#frontier) {
       this.#leafInput.write(computed, 1, 'hex');
@@ -322,8 +332,7 @@ export class LogVerifier {
       const cp = this.#checkpoints[this.#nextCheckpoint]!;
       if (cp.treeSize === expected) {
         this.#nextCheckpoint++;
-        const problem = this.#checkAt(cp);
-        if (problem) return problem;
+        this.#pending = cp;
       }
     }
     if (this.#onProgress && this.read % this.#progressEvery === 0) this.#onProgress(this.read);
@@ -333,6 +342,11 @@ export class LogVerifier {
   /** Ends the stream: a held entry means a gap; a checkpoint beyond the end means truncation. */
   finish(): VerifyResult {
     if (this.#held) return { ok: false, problem: this.#missing(this.expected), entries: this.read };
+    if (this.#pending) {
+      const problem = this.#checkAt(this.#pending);
+      if (problem) return { ok: false, problem, entries: this.read };
+      this.#pending = null;
+    }
     const last = this.#checkpoints[this.#checkpoints.length - 1];
     const lastSequence = this.expected - 1;
     if (last && last.treeSize > lastSequence) {

@@ -47,12 +47,16 @@ describe('audit drafts', () => {
   it('refuses personal data: unknown fields, free-text reasons, names as subjects', () => {
     const base = draft(1);
     expect(AuditEntryDraftSchema.safeParse({ ...base, name: 'Erika Mustermann' }).success).toBe(false);
-    expect(AuditEntryDraftSchema.safeParse({ ...base, reason: 'Kein Interesse, sagt sie' }).success).toBe(false);
+    expect(AuditEntryDraftSchema.safeParse({ ...base, reason: 'Kein Interesse, sagt sie' }).success).toBe(
+      false,
+    );
     expect(AuditEntryDraftSchema.safeParse({ ...base, subjectId: 'Erika Mustermann' }).success).toBe(false);
     expect(AuditEntryDraftSchema.safeParse({ ...base, actor: 'erika' }).success).toBe(false);
     expect(
-      AuditEntryDraftSchema.safeParse({ ...base, legalBasis: { article: 'GDPR Art. 6(1)(b)', consentId: 'c' } })
-        .success,
+      AuditEntryDraftSchema.safeParse({
+        ...base,
+        legalBasis: { article: 'GDPR Art. 6(1)(b)', consentId: 'c' },
+      }).success,
     ).toBe(false);
     expect(AuditEntryDraftSchema.safeParse(base).success).toBe(true);
   });
@@ -70,8 +74,12 @@ describe('audit drafts', () => {
   });
 
   it('accepts only millisecond UTC times that exist', () => {
-    expect(AuditEntryDraftSchema.safeParse({ ...draft(1), time: '2026-11-02T08:00:00Z' }).success).toBe(false);
-    expect(AuditEntryDraftSchema.safeParse({ ...draft(1), time: '2026-02-30T08:00:00.000Z' }).success).toBe(false);
+    expect(AuditEntryDraftSchema.safeParse({ ...draft(1), time: '2026-11-02T08:00:00Z' }).success).toBe(
+      false,
+    );
+    expect(AuditEntryDraftSchema.safeParse({ ...draft(1), time: '2026-02-30T08:00:00.000Z' }).success).toBe(
+      false,
+    );
   });
 
   it('sequenced entries satisfy the strict entry schema', () => {
@@ -179,10 +187,21 @@ describe('Merkle frontier', () => {
   });
 
   it('reproduces the RFC 6962 reference tree of the certificate-transparency test data', () => {
-    const leaves = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'];
+    const leaves = [
+      '',
+      '00',
+      '10',
+      '2021',
+      '3031',
+      '40414243',
+      '5051525354555657',
+      '606162636465666768696a6b6c6d6e6f',
+    ];
     const frontier = new MerkleFrontier();
     for (const hex of leaves) frontier.appendLeafHash(sha256(Buffer.from([0]), Buffer.from(hex, 'hex')));
-    expect(frontier.root().toString('hex')).toBe('5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328');
+    expect(frontier.root().toString('hex')).toBe(
+      '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
+    );
   });
 
   it('survives a round trip through the chain head', () => {

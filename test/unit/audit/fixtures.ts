@@ -24,7 +24,8 @@ export function draft(i: number, overrides: Partial<AuditEntryDraft> = {}): Audi
   };
 }
 
-export const drafts = (n: number, from = 0): AuditEntryDraft[] => Array.from({ length: n }, (_, i) => draft(from + i));
+export const drafts = (n: number, from = 0): AuditEntryDraft[] =>
+  Array.from({ length: n }, (_, i) => draft(from + i));
 
 const id = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,20}$/);
 const code = fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/);
@@ -32,9 +33,7 @@ const code = fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/);
 /** Arbitrary valid drafts (time within one day, so that order varies). */
 export const draftArb: fc.Arbitrary<AuditEntryDraft> = fc.record({
   entryId: fc.uuid(),
-  time: fc
-    .integer({ min: 0, max: 86_400_000 })
-    .map((ms) => new Date(BASE + ms).toISOString()),
+  time: fc.integer({ min: 0, max: 86_400_000 }).map((ms) => new Date(BASE + ms).toISOString()),
   event: fc.constantFrom(...AUDIT_EVENTS),
   actor: fc.oneof(
     id.map((x) => `authority:${x}`),
