@@ -275,6 +275,8 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   const waiters: { mark: number; resolve: () => void; reject: (e: Error) => void }[] = [];
   let tick = 0;
   let discoveredAt = 0;
+  /** The tick of the latest drained() call: a read that started before it does not count for it. */
+  let drainRequestedAt = 0;
   let writing: Promise<void> = Promise.resolve();
 
   const report = (line: string, error: unknown) => {
@@ -430,7 +432,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         if (!iterator) break;
         shard.caughtUpAt = startedAt;
         settleWaiters();
-        await pause(pollIntervalMs, signal, wakers);
+        if (drainRequestedAt < startedAt) await pause(pollIntervalMs, signal, wakers);
         continue;
       }
       if (signal.aborted) break;
@@ -549,7 +551,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         discoveredAt = startedAt;
         attempt = 1;
         settleWaiters();
-        await pause(discoveryIntervalMs, signal, wakers);
+        if (drainRequestedAt < startedAt) await pause(discoveryIntervalMs, signal, wakers);
       } catch (error) {
         if (signal.aborted) break;
         report(`${prefix}: the stream could not be described (${errorName(error)}), retrying`, error);
@@ -575,6 +577,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     drained() {
       if (signal.aborted) return Promise.reject(new Error(`${prefix}: stopped`));
       const mark = ++tick;
+      drainRequestedAt = mark;
       const result = new Promise<void>((resolve, reject) => waiters.push({ mark, resolve, reject }));
       // Cut the idle waits short, so the answer does not wait for the next poll.
       for (const wake of [...wakers]) wake();
