@@ -71,8 +71,11 @@ function main(): void {
   const stage = contextString(probe, 'stage') ?? 'dev';
   const directoryFile = contextString(probe, 'directory') ?? 'config/directory.example.json';
   const ephemeral = contextString(probe, 'ephemeral') === 'true';
+  // The region is a data-residency decision: cdk.json fixes it rather than whatever
+  // region the operator's shell happens to be configured for.
+  const region = contextString(probe, 'region');
   try {
-    const { app } = buildApp({ stage, directoryFile, ephemeral });
+    const { app } = buildApp({ stage, directoryFile, ephemeral, ...(region ? { region } : {}) });
     app.synth();
   } catch (error) {
     if (error instanceof DirectoryInvalidError) {

@@ -1,0 +1,464 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { functionDefinitions } from '../../functions/manifest.ts';
+import { GATEWAY_PROBLEMS } from '../../infra/constructs/api.ts';
+import { BUNDLED_DIRECTORY_FILE } from '../../infra/constructs/function.ts';
+import { apiThrottle } from '../../infra/limits.ts';
+import { createTableInput, deadLetterAttributes, queueAttributes } from '../../local/provision.ts';
+import { operations } from '../../shared/api/index.ts';
+import { problemType } from '../../shared/http/problem.ts';
+import { type Principal, roleNameFor } from '../../shared/identity/principal.ts';
+import { officeQueues, type QueueDefinition, tableName, tables } from '../../shared/resources.ts';
+import {
+  asArray,
+  type CfnResource,
+  DIRECTORY_FILE,
+  directory,
+  permissionStatements,
+  readViolations,
+  referencedId,
+  resourcesOfType,
+  STAGE,
+  type Synthesised,
+  synthesise,
+} from './synth.ts';
+
+let s: Synthesised;
+
+beforeAll(() => {
+  s = synthesise();
+});
+
+const props = (r: CfnResource) => r.Properties ?? {};
+
+function logicalIdOfQueue(name: string): string {
+  const found = resourcesOfType(s.json, 'AWS::SQS::Queue').find(([, r]) => props(r).QueueName === name);
+  if (!found) throw new Error(`queue ${name} is not in the template`);
+  return found[0];
+}
+
+function roleIdNamed(name: string): string {
+  const found = resourcesOfType(s.json, 'AWS::IAM::Role').find(([, r]) => props(r).RoleName === name);
+  if (!found) throw new Error(`role ${name} is not in the template`);
+  return found[0];
+}
+
+function isCustomerKey(ref: unknown): boolean {
+  const id = referencedId(ref);
+  const key = id ? s.json.Resources[id] : undefined;
+  return key?.Type === 'AWS::KMS::Key' && props(key).EnableKeyRotation === true;
+}
+
+describe('functions', () => {
+  it('deploys one function per definition: Node 22, arm64, active tracing, its own role', () => {
+    const fns = resourcesOfType(s.json, 'AWS::Lambda::Function');
+    expect(fns).toHaveLength(functionDefinitions.length);
+    const roles = new Set<string>();
+    for (const [id, fn] of fns) {
+      const p = props(fn);
+      expect(p.Runtime, id).toBe('nodejs22.x');
+      expect(p.Architectures, id).toEqual(['arm64']);
+      expect(p.TracingConfig, id).toEqual({ Mode: 'Active' });
+      expect(p.MemorySize, id).toBe(512);
+      expect(p.Handler, id).toBe('index.handler');
+      const role = referencedId(p.Role);
+      expect(role, id).toBeDefined();
+      roles.add(role!);
+      // Its own role carries no AWS-managed policy (the basic execution role would grant logs on every group).
+      expect(props(s.json.Resources[role!]!).ManagedPolicyArns, id).toBeUndefined();
+    }
+    expect(roles.size).toBe(fns.length);
+  });
+
+  it('gives every function the shared environment and the bundled directory', () => {
+    for (const [id, fn] of resourcesOfType(s.json, 'AWS::Lambda::Function')) {
+      const env = (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env.REX_STAGE, id).toBe(STAGE);
+      expect(env.REX_DIRECTORY_FILE, id).toBe(BUNDLED_DIRECTORY_FILE);
+      expect(env.NODE_OPTIONS, id).toBe('--enable-source-maps');
+      expect(referencedId(env.REX_RECORDS_TABLE), id).toBe(
+        referencedId(s.stack.resolve(s.stack.data.table('Records').tableName)),
+      );
+      expect(typeof env.REX_QUEUE_URL_TEMPLATE, id).toBe('object');
+    }
+    // The bundle of each function holds the directory file byte for byte, and an ESM handler.
+    const assets = JSON.parse(readFileSync(join(s.outdir, `${s.stack.artifactId}.assets.json`), 'utf8')) as {
+      files: Record<string, { source: { path: string } }>;
+    };
+    const bundles = Object.values(assets.files)
+      .map((f) => f.source.path)
+      .filter((p) => p.startsWith('asset.') && !p.endsWith('.json'));
+    expect(bundles).toHaveLength(functionDefinitions.length);
+    for (const bundle of bundles) {
+      expect(readFileSync(join(s.outdir, bundle, 'directory.json'), 'utf8')).toBe(
+        readFileSync(DIRECTORY_FILE, 'utf8'),
+      );
+      expect(readFileSync(join(s.outdir, bundle, 'index.mjs'), 'utf8')).toContain('createRequire');
+    }
+  });
+
+  it('keeps function logs for a limited time', () => {
+    const groups = resourcesOfType(s.json, 'AWS::Logs::LogGroup');
+    expect(groups.length).toBeGreaterThan(functionDefinitions.length);
+    for (const [id, g] of groups) expect(props(g).RetentionInDays, id).toBe(365);
+  });
+});
+
+describe('IAM', () => {
+  it('grants no wildcard action and no service-wide DynamoDB, SQS or KMS actions', () => {
+    const statements = permissionStatements(s.json);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const { policyId, statement } of statements) {
+      for (const action of asArray(statement.Action)) {
+        expect(action, policyId).not.toBe('*');
+        expect(action, policyId).not.toMatch(/^[a-z0-9-]+:\*$/);
+      }
+    }
+  });
+
+  it('creates a role per principal, named as the functions map it back', () => {
+    const principals: Principal[] = [
+      ...directory.authorities.map((a): Principal => ({ kind: 'authority', id: a.id })),
+      ...directory.serviceOffices.map((o): Principal => ({ kind: 'service', id: o.id })),
+      ...directory.dataProtectionOfficers.map((d): Principal => ({ kind: 'dpo', scope: d.scope })),
+      { kind: 'operator' },
+    ];
+    for (const p of principals) {
+      const id = roleIdNamed(roleNameFor(STAGE, p));
+      const trust = props(s.json.Resources[id]!).AssumeRolePolicyDocument as {
+        Statement: { Principal: unknown }[];
+      };
+      expect(JSON.stringify(trust.Statement[0]!.Principal)).toContain(':root');
+    }
+  });
+
+  it("lets a principal's role invoke exactly the methods its kind is admitted to", () => {
+    const kinds: Principal[] = [
+      { kind: 'authority', id: directory.authorities[0]!.id },
+      { kind: 'service', id: directory.serviceOffices[0]!.id },
+      { kind: 'dpo', scope: directory.dataProtectionOfficers[0]!.scope },
+      { kind: 'operator' },
+    ];
+    const statements = permissionStatements(s.json);
+    for (const p of kinds) {
+      const roleId = roleIdNamed(roleNameFor(STAGE, p));
+      const invoked = statements
+        .filter((x) => x.roles.includes(roleId) && asArray(x.statement.Action).includes('execute-api:Invoke'))
+        .flatMap((x) => asArray(x.statement.Resource))
+        .map((arn) => {
+          const parts = (arn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+          return String(parts[parts.length - 1]);
+        });
+      const expected = operations
+        .filter((op) => op.auth !== 'public' && op.auth.includes(p.kind))
+        .map((op) => `/${op.method}${op.path.replace(/\{[^}]+\}/g, '*')}`);
+      expect(invoked.sort(), p.kind).toEqual(expected.sort());
+    }
+  });
+
+  it("lets a service office's role touch only its own queue and dead-letter queue", () => {
+    const statements = permissionStatements(s.json);
+    const allQueues = new Set(resourcesOfType(s.json, 'AWS::SQS::Queue').map(([id]) => id));
+    for (const def of officeQueues(STAGE, directory)) {
+      const office = directory.serviceOffices.find((o) => def.id === `OfficeQueue-${o.id}`)!;
+      const roleId = roleIdNamed(roleNameFor(STAGE, { kind: 'service', id: office.id }));
+      const own = new Set([logicalIdOfQueue(def.name), logicalIdOfQueue(def.deadLetter.name)]);
+      const sqsStatements = statements.filter(
+        (x) => x.roles.includes(roleId) && asArray(x.statement.Action).some((a) => a.startsWith('sqs:')),
+      );
+      const named = new Set(sqsStatements.flatMap((x) => asArray(x.statement.Resource).map(referencedId)));
+      expect([...named].sort(), office.id).toEqual([...own].sort());
+      for (const id of named) expect(allQueues.has(id!)).toBe(true);
+      const actions = new Set(sqsStatements.flatMap((x) => asArray(x.statement.Action)));
+      for (const a of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']) {
+        expect(actions.has(a), `${office.id} ${a}`).toBe(true);
+      }
+    }
+  });
+});
+
+describe('queues', () => {
+  const defs = officeQueues(STAGE, directory);
+
+  /** The CloudFormation value of an SQS attribute, as CreateQueue spells it. */
+  const asAttribute = (v: unknown) => (typeof v === 'boolean' ? String(v) : String(v));
+
+  it('deploys exactly a queue and a dead-letter queue per service office', () => {
+    expect(resourcesOfType(s.json, 'AWS::SQS::Queue')).toHaveLength(defs.length * 2);
+    expect(defs).toHaveLength(directory.serviceOffices.length);
+  });
+
+  it.each(defs.map((d) => [d.name, d] as [string, QueueDefinition]))(
+    '%s has the attributes the local platform creates, SSE-KMS and a redrive policy',
+    (_name, def) => {
+      const queue = props(s.json.Resources[logicalIdOfQueue(def.name)]!);
+      const dlqId = logicalIdOfQueue(def.deadLetter.name);
+      const dlq = props(s.json.Resources[dlqId]!);
+      const local = queueAttributes(def, 'arn');
+      for (const [attribute, value] of Object.entries(local)) {
+        if (attribute === 'SqsManagedSseEnabled' || attribute === 'RedrivePolicy') continue;
+        expect(asAttribute(queue[attribute]), attribute).toBe(value);
+      }
+      expect(queue.FifoQueue).toBe(true);
+      expect(queue.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+        maxReceiveCount: def.deadLetter.maxReceiveCount,
+      });
+      for (const [attribute, value] of Object.entries(deadLetterAttributes(def))) {
+        if (attribute === 'SqsManagedSseEnabled') continue;
+        expect(asAttribute(dlq[attribute]), `dead letter ${attribute}`).toBe(value);
+      }
+      // In AWS a customer-managed key replaces the SQS-managed encryption of the emulator.
+      expect(isCustomerKey(queue.KmsMasterKeyId)).toBe(true);
+      expect(isCustomerKey(dlq.KmsMasterKeyId)).toBe(true);
+    },
+  );
+
+  it('refuses requests without TLS on every queue', () => {
+    const queueIds = resourcesOfType(s.json, 'AWS::SQS::Queue').map(([id]) => id);
+    const guarded = new Set<string>();
+    for (const [, policy] of resourcesOfType(s.json, 'AWS::SQS::QueuePolicy')) {
+      const doc = props(policy).PolicyDocument as { Statement: { Effect: string; Condition?: unknown }[] };
+      const deniesPlainText = doc.Statement.some(
+        (st) =>
+          st.Effect === 'Deny' &&
+          JSON.stringify(st.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
+      );
+      if (deniesPlainText) for (const q of props(policy).Queues as unknown[]) guarded.add(referencedId(q)!);
+    }
+    expect([...guarded].sort()).toEqual(queueIds.sort());
+  });
+});
+
+describe('tables', () => {
+  const byName = (name: string) => {
+    const found = resourcesOfType(s.json, 'AWS::DynamoDB::Table').find(
+      ([, r]) => props(r).TableName === name,
+    );
+    if (!found) throw new Error(`table ${name} is not in the template`);
+    return found[1];
+  };
+
+  it('deploys exactly the defined tables', () => {
+    expect(resourcesOfType(s.json, 'AWS::DynamoDB::Table')).toHaveLength(tables.length);
+  });
+
+  it.each(tables.map((t) => [t.id, t] as const))(
+    '%s has the keys, indexes and stream the local platform creates',
+    (_id, def) => {
+      const name = tableName(STAGE, def);
+      const local = createTableInput(def, name);
+      const table = byName(name);
+      const p = props(table);
+      const sortBy = <T>(xs: T[], key: (x: T) => string) =>
+        [...xs].sort((a, b) => key(a).localeCompare(key(b)));
+      expect(sortBy(p.AttributeDefinitions as { AttributeName: string }[], (a) => a.AttributeName)).toEqual(
+        sortBy(local.AttributeDefinitions as { AttributeName: string }[], (a) => a.AttributeName!),
+      );
+      expect(p.KeySchema).toEqual(local.KeySchema);
+      type Gsi = { IndexName: string; KeySchema: unknown; Projection: unknown };
+      expect(sortBy((p.GlobalSecondaryIndexes as Gsi[]) ?? [], (g) => g.IndexName)).toEqual(
+        sortBy((local.GlobalSecondaryIndexes ?? []) as Gsi[], (g) => g.IndexName),
+      );
+      expect(p.BillingMode).toBe(local.BillingMode);
+      expect(p.StreamSpecification).toEqual({ StreamViewType: local.StreamSpecification?.StreamViewType });
+      expect(p.TimeToLiveSpecification).toEqual({ AttributeName: def.timeToLiveAttribute, Enabled: true });
+    },
+  );
+
+  it.each(tables.map((t) => [t.id, t] as const))(
+    '%s is encrypted with a rotating customer key, with PITR',
+    (_id, def) => {
+      const table = byName(tableName(STAGE, def));
+      const p = props(table);
+      const sse = p.SSESpecification as { SSEEnabled: boolean; SSEType: string; KMSMasterKeyId: unknown };
+      expect(sse.SSEEnabled).toBe(true);
+      expect(sse.SSEType).toBe('KMS');
+      expect(isCustomerKey(sse.KMSMasterKeyId)).toBe(true);
+      expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(p.DeletionProtectionEnabled).toBe(true);
+      expect(table.DeletionPolicy).toBe('Retain');
+    },
+  );
+});
+
+describe('API', () => {
+  /** Path of every API Gateway resource, from its parent chain. */
+  function resourcePaths(): Map<string, string> {
+    const resources = new Map(resourcesOfType(s.json, 'AWS::ApiGateway::Resource'));
+    const paths = new Map<string, string>();
+    const pathOf = (id: string): string => {
+      const known = paths.get(id);
+      if (known !== undefined) return known;
+      const r = props(resources.get(id)!);
+      const parent = r.ParentId as { Ref?: string };
+      const base = parent.Ref ? pathOf(parent.Ref) : '';
+      const path = `${base}/${r.PathPart as string}`;
+      paths.set(id, path);
+      return path;
+    };
+    for (const id of resources.keys()) pathOf(id);
+    return paths;
+  }
+
+  function methods(): { key: string; authorization: string }[] {
+    const paths = resourcePaths();
+    return resourcesOfType(s.json, 'AWS::ApiGateway::Method').map(([, m]) => {
+      const p = props(m);
+      const resource = p.ResourceId as { Ref?: string };
+      const path = resource.Ref ? paths.get(resource.Ref)! : '/';
+      return { key: `${p.HttpMethod as string} ${path}`, authorization: p.AuthorizationType as string };
+    });
+  }
+
+  it('serves every operation, with IAM on every operation that is not public', () => {
+    const deployed = methods();
+    expect(deployed.map((m) => m.key).sort()).toEqual(
+      operations.map((op) => `${op.method} ${op.path}`).sort(),
+    );
+    for (const op of operations) {
+      const m = deployed.find((x) => x.key === `${op.method} ${op.path}`)!;
+      expect(m.authorization, op.operationId).toBe(op.auth === 'public' ? 'NONE' : 'AWS_IAM');
+    }
+    const open = deployed.filter((m) => m.authorization === 'NONE').map((m) => m.key);
+    expect(open.sort()).toEqual(
+      operations
+        .filter((op) => op.auth === 'public')
+        .map((op) => `${op.method} ${op.path}`)
+        .sort(),
+    );
+  });
+
+  it("answers API Gateway's own errors as problem+json with the status of each case", () => {
+    const expected: Record<string, number> = {
+      MISSING_AUTHENTICATION_TOKEN: 401,
+      ACCESS_DENIED: 403,
+      INVALID_SIGNATURE: 403,
+      EXPIRED_TOKEN: 403,
+      UNAUTHORIZED: 403,
+      THROTTLED: 429,
+      REQUEST_TOO_LARGE: 413,
+      DEFAULT_5XX: 502,
+    };
+    const responses = resourcesOfType(s.json, 'AWS::ApiGateway::GatewayResponse').map(([, r]) => props(r));
+    expect(responses).toHaveLength(GATEWAY_PROBLEMS.length);
+    for (const [type, status] of Object.entries(expected)) {
+      const r = responses.find((x) => x.ResponseType === type);
+      expect(r, type).toBeDefined();
+      expect(r!.StatusCode, type).toBe(String(status));
+      expect((r!.ResponseParameters as Record<string, string>)['gatewayresponse.header.Content-Type']).toBe(
+        "'application/problem+json'",
+      );
+      const body = JSON.parse(
+        (r!.ResponseTemplates as Record<string, string>)['application/problem+json']!,
+      ) as {
+        type: string;
+        status: number;
+      };
+      expect(body.status, type).toBe(status);
+      expect(body.type, type).toMatch(
+        new RegExp(`^${problemType('').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[a-z-]+$`),
+      );
+    }
+  });
+
+  it('logs access without paths, query strings or bodies, and throttles at the shared limits', () => {
+    const [[, stage]] = resourcesOfType(s.json, 'AWS::ApiGateway::Stage') as [[string, CfnResource]];
+    const p = props(stage);
+    const format = (p.AccessLogSetting as { Format: string }).Format;
+    const fields = JSON.parse(format) as Record<string, string>;
+    for (const value of Object.values(fields)) {
+      expect(value).not.toMatch(
+        /\$context\.(path|requestOverride|responseOverride)\b|\$input|body|querystring/i,
+      );
+    }
+    expect(fields.resourcePath).toBe('$context.resourcePath');
+    expect(p.TracingEnabled).toBe(true);
+    const settings = p.MethodSettings as Record<string, unknown>[];
+    expect(settings).toContainEqual(
+      expect.objectContaining({
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        ThrottlingRateLimit: apiThrottle.rateLimitPerSecond,
+        ThrottlingBurstLimit: apiThrottle.burstLimit,
+        DataTraceEnabled: false,
+      }),
+    );
+  });
+});
+
+describe('cdk-nag', () => {
+  it('reports no unacknowledged AwsSolutions or Serverless finding', () => {
+    expect(s.violations.map((v) => `${v.rule} at ${v.paths.join(', ')}`)).toEqual([]);
+    expect(s.synthError).toBeUndefined();
+  });
+
+  it('would report a finding: the report reader sees a violation in a non-compliant app', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'rex-nag-'));
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'NonCompliant');
+    new sqs.Queue(stack, 'PlainQueue', { retentionPeriod: Duration.days(1) });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow();
+    const rules = readViolations(outdir).map((v) => v.rule);
+    expect(rules).toContain('AwsSolutions-SQS3');
+    expect(rules).toContain('AwsSolutions-SQS4');
+  });
+});
+
+describe('resources', () => {
+  it('has the expected number of resources of each type', () => {
+    const counts: Record<string, number> = {};
+    for (const r of Object.values(s.json.Resources)) counts[r.Type] = (counts[r.Type] ?? 0) + 1;
+    const sorted = Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+    expect(sorted).toMatchInlineSnapshot(`
+      {
+        "AWS::ApiGateway::Account": 1,
+        "AWS::ApiGateway::Deployment": 1,
+        "AWS::ApiGateway::GatewayResponse": 11,
+        "AWS::ApiGateway::Method": 3,
+        "AWS::ApiGateway::RequestValidator": 1,
+        "AWS::ApiGateway::Resource": 4,
+        "AWS::ApiGateway::RestApi": 1,
+        "AWS::ApiGateway::Stage": 1,
+        "AWS::CloudWatch::Alarm": 20,
+        "AWS::CloudWatch::Dashboard": 1,
+        "AWS::DynamoDB::Table": 2,
+        "AWS::IAM::Policy": 15,
+        "AWS::IAM::Role": 16,
+        "AWS::KMS::Key": 2,
+        "AWS::Lambda::Function": 1,
+        "AWS::Lambda::Permission": 3,
+        "AWS::Logs::LogGroup": 2,
+        "AWS::SQS::Queue": 18,
+        "AWS::SQS::QueuePolicy": 18,
+      }
+    `);
+  });
+
+  it('stays well inside the 500-resource limit of a CloudFormation stack', () => {
+    expect(Object.keys(s.json.Resources).length).toBeLessThan(250);
+  });
+
+  it('names the API URL, each office queue and each principal role in its outputs', () => {
+    const outputs = Object.keys(s.json.Outputs ?? {});
+    expect(outputs.some((o) => o.startsWith('ApiUrl'))).toBe(true);
+    for (const office of directory.serviceOffices) {
+      expect(
+        outputs.filter((o) => o.startsWith(`QueueUrl${office.id.replace(/-/g, '')}`)),
+        office.id,
+      ).toHaveLength(1);
+    }
+    expect(outputs.filter((o) => o.startsWith('RoleArn'))).toHaveLength(
+      directory.authorities.length +
+        directory.serviceOffices.length +
+        directory.dataProtectionOfficers.length +
+        1,
+    );
+  });
+});
