@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
@@ -303,6 +304,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     writing = writing.then(async () => {
       const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
       try {
+        await mkdir(dirname(file), { recursive: true });
         await writeFile(temporary, `${JSON.stringify(content, null, 2)}\n`);
         await rename(temporary, file);
       } catch (error) {

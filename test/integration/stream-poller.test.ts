@@ -267,7 +267,8 @@ describe('startStreamPoller against DynamoDB Local', () => {
   it('continues after the checkpoint when restarted, without redelivering processed records', async () => {
     const table = await freshTable();
     const dir = await mkdtemp(join(tmpdir(), 'rex-checkpoint-'));
-    const checkpointFile = join(dir, 'outbox-relay.json');
+    // A folder that does not exist yet: the poller creates it.
+    const checkpointFile = join(dir, 'checkpoints', 'outbox-relay.json');
     try {
       const firstRun: string[] = [];
       const first = await poller({
