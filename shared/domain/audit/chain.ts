@@ -36,12 +36,11 @@ export function entryCanonicalText(entry: UnhashedAuditEntry | AuditEntry): stri
   return canonicalize(entry);
 }
 
-const q = (value: unknown): string => (value === null ? 'null' : JSON.stringify(value));
 const isNullableString = (value: unknown): boolean => value === null || typeof value === 'string';
 
 /**
- * JCS for the one shape every entry has, written out with its members in sorted
- * order: four times faster than the general algorithm, which verification at
+ * JCS for the one shape every entry has, with its members in sorted order: several
+ * times faster than the general algorithm, which verification at
  * hundreds of thousands of entries per second needs. Any other shape (a missing,
  * extra or oddly typed member) returns undefined and takes the general path, so
  * the result is always RFC 8785; a test holds the two paths equal.
@@ -70,46 +69,34 @@ function fastEntryText(e: Record<string, unknown>): string | undefined {
     return undefined;
   }
   for (const category of dataCategories) if (typeof category !== 'string') return undefined;
-  let basis: string;
-  if (legalBasis === null) basis = 'null';
-  else {
+  let basis: { article: string; consentId: string } | null = null;
+  if (legalBasis !== null) {
     if (typeof legalBasis !== 'object' || Array.isArray(legalBasis)) return undefined;
     const lb = legalBasis as Record<string, unknown>;
     let n = 0;
     for (const _ in lb) n++;
     if (n !== 2 || typeof lb.article !== 'string' || typeof lb.consentId !== 'string') return undefined;
-    basis = '{"article":' + JSON.stringify(lb.article) + ',"consentId":' + JSON.stringify(lb.consentId) + '}';
+    basis = { article: lb.article, consentId: lb.consentId };
   }
-  const text =
-    '{"actor":' +
-    JSON.stringify(actor) +
-    ',"authorityId":' +
-    q(e.authorityId) +
-    ',"dataCategories":' +
-    JSON.stringify(dataCategories) +
-    ',"entryId":' +
-    JSON.stringify(entryId) +
-    ',"event":' +
-    JSON.stringify(event) +
-    ',"legalBasis":' +
-    basis +
-    ',"previousHash":' +
-    JSON.stringify(previousHash) +
-    ',"purpose":' +
-    q(e.purpose) +
-    ',"reason":' +
-    q(e.reason) +
-    ',"referralId":' +
-    q(e.referralId) +
-    ',"sequence":' +
-    JSON.stringify(sequence) +
-    ',"serviceOfficeId":' +
-    q(e.serviceOfficeId) +
-    ',"subjectId":' +
-    q(e.subjectId) +
-    ',"time":' +
-    JSON.stringify(time) +
-    '}';
+  // Members written in sorted order: string-keyed properties keep insertion order
+  // (ECMA-262 OrdinaryOwnPropertyKeys), and JSON.stringify escapes strings and
+  // formats numbers exactly as RFC 8785 prescribes.
+  const text = JSON.stringify({
+    actor,
+    authorityId: e.authorityId,
+    dataCategories,
+    entryId,
+    event,
+    legalBasis: basis,
+    previousHash,
+    purpose: e.purpose,
+    reason: e.reason,
+    referralId: e.referralId,
+    sequence,
+    serviceOfficeId: e.serviceOfficeId,
+    subjectId: e.subjectId,
+    time,
+  });
   // JSON.stringify escapes a lone surrogate as \udxxx, which JCS refuses: let the general path decide.
   return text.includes('\\ud') ? undefined : text;
 }
@@ -135,7 +122,9 @@ export const EMPTY_TREE_ROOT: Buffer = hash('sha256', '', 'buffer');
  */
 export class MerkleFrontier {
   #size: number;
-  readonly #hashes: Buffer[];
+  // Hashes as one-byte-per-char ("latin1") strings: node:crypto returns those about
+  // 2.5 times faster than Buffers, which matters at half a million leaves a second.
+  readonly #hashes: string[];
   // Scratch buffers: leaf and node inputs are built in place, not allocated per append.
   readonly #leafInput = Buffer.alloc(1 + HASH_BYTES);
   readonly #nodeInput = Buffer.alloc(1 + 2 * HASH_BYTES);
@@ -147,7 +136,7 @@ export class MerkleFrontier {
     for (const h of hashes)
       if (h.length !== HASH_BYTES) throw new RangeError('Merkle frontier: bad hash length');
     this.#size = size;
-    this.#hashes = hashes.map((h) => Buffer.from(h));
+    this.#hashes = hashes.map((h) => Buffer.from(h).toString('latin1'));
     this.#leafInput[0] = 0x00;
     this.#nodeInput[0] = 0x01;
   }
@@ -160,7 +149,7 @@ export class MerkleFrontier {
   }
 
   toJSON(): MerkleFrontierJson {
-    return { size: this.#size, hashes: this.#hashes.map((h) => h.toString('hex')) };
+    return { size: this.#size, hashes: this.#hashes.map((h) => Buffer.from(h, 'latin1').toString('hex')) };
   }
 
   /** Number of leaves. */
@@ -169,22 +158,31 @@ export class MerkleFrontier {
   }
 
   clone(): MerkleFrontier {
-    return new MerkleFrontier(this.#size, this.#hashes);
+    return MerkleFrontier.fromJSON(this.toJSON());
   }
 
   /** Appends the leaf whose input is `entryHash` (32 bytes): leaf hash = SHA-256(0x00 || entryHash). */
   append(entryHash: Uint8Array): void {
+    if (entryHash.length !== HASH_BYTES) throw new RangeError('Merkle frontier: bad hash length');
     this.#leafInput.set(entryHash, 1);
-    this.#push(hash('sha256', this.#leafInput, 'buffer'));
+    this.#push(hash('sha256', this.#leafInput, 'latin1'));
   }
 
-  /** Appends an already computed leaf hash (copied). */
+  /** As append, with the entry hash in hex (as stored in entries). */
+  appendEntryHashHex(entryHash: string): void {
+    if (this.#leafInput.write(entryHash, 1, 'hex') !== HASH_BYTES) {
+      throw new RangeError('Merkle frontier: bad hash length');
+    }
+    this.#push(hash('sha256', this.#leafInput, 'latin1'));
+  }
+
+  /** Appends an already computed leaf hash. */
   appendLeafHash(leafHash: Uint8Array): void {
     if (leafHash.length !== HASH_BYTES) throw new RangeError('Merkle frontier: bad hash length');
-    this.#push(Buffer.from(leafHash));
+    this.#push(Buffer.from(leafHash).toString('latin1'));
   }
 
-  #push(leafHash: Buffer): void {
+  #push(leafHash: string): void {
     let merged = leafHash;
     // Each trailing one bit of the old size is a perfect subtree of the new leaf's size: merge it.
     for (let s = this.#size; (s & 1) === 1; s = Math.floor(s / 2)) {
@@ -197,16 +195,16 @@ export class MerkleFrontier {
   /** The RFC 9162 Merkle tree hash of the leaves so far. */
   root(): Buffer {
     const hashes = this.#hashes;
-    if (hashes.length === 0) return EMPTY_TREE_ROOT;
+    if (hashes.length === 0) return Buffer.from(EMPTY_TREE_ROOT);
     let acc = hashes[hashes.length - 1]!;
     for (let i = hashes.length - 2; i >= 0; i--) acc = this.#node(hashes[i]!, acc);
-    return acc;
+    return Buffer.from(acc, 'latin1');
   }
 
-  #node(left: Uint8Array, right: Uint8Array): Buffer {
-    this.#nodeInput.set(left, 1);
-    this.#nodeInput.set(right, 1 + HASH_BYTES);
-    return hash('sha256', this.#nodeInput, 'buffer');
+  #node(left: string, right: string): string {
+    this.#nodeInput.write(left, 1, 'latin1');
+    this.#nodeInput.write(right, 1 + HASH_BYTES, 'latin1');
+    return hash('sha256', this.#nodeInput, 'latin1');
   }
 }
 

@@ -202,7 +202,6 @@ export class LogVerifier {
   readonly #anchor: VerifyAnchor | undefined;
   readonly #onProgress: ((n: number) => void) | undefined;
   readonly #progressEvery: number;
-  readonly #leafInput = Buffer.alloc(33);
 
   constructor(
     prepared: PreparedCheckpoints,
@@ -324,8 +323,7 @@ export class LogVerifier {
     }
     this.#previousHash = computed;
     if (this.#frontier) {
-      this.#leafInput.write(computed, 1, 'hex');
-      this.#frontier.appendLeafHash(hash('sha256', this.#leafInput, 'buffer'));
+      this.#frontier.appendEntryHashHex(computed);
     }
     this.expected = expected + 1;
     if (this.#nextCheckpoint < this.#checkpoints.length) {

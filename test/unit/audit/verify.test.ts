@@ -64,7 +64,7 @@ const MUTATIONS: ((e: AuditEntry) => AuditEntry)[] = [
     ...e,
     previousHash: `${e.previousHash.slice(0, 63)}${e.previousHash.endsWith('0') ? '1' : '0'}`,
   }),
-  (e) => ({ ...e, hash: `${e.hash.endsWith('0') ? '1' : '0'}${e.hash.slice(1)}` }),
+  (e) => ({ ...e, hash: `${e.hash[0] === '0' ? '1' : '0'}${e.hash.slice(1)}` }),
   (e) => ({ ...e, legalBasis: null, referralId: 'referral-x' }),
   (e) => ({ ...e, note: 'x' }) as AuditEntry,
   (e) => {
