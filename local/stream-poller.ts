@@ -230,7 +230,8 @@ interface ShardState {
   finished: boolean;
   /** The tick at which the last read that found no new records started. */
   caughtUpAt: number;
-  done: Promise<void>;
+  /** Settles when reading this shard has ended (finished or stopped). */
+  readonly done: Promise<void>;
 }
 
 type Position = { readonly at: string } | 'checkpoint' | 'TRIM_HORIZON';
@@ -513,24 +514,28 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       exclusiveStartShardId = out.StreamDescription?.LastEvaluatedShardId;
     } while (exclusiveStartShardId);
 
-    const added: ShardState[] = [];
+    const added: { state: ShardState; ended: () => void }[] = [];
     for (const s of found) {
       if (!s.ShardId || shards.has(s.ShardId)) continue;
+      const { promise, resolve } = Promise.withResolvers<void>();
       const state: ShardState = {
         shardId: s.ShardId,
         parentShardId: s.ParentShardId,
         finished: false,
         caughtUpAt: 0,
-        done: Promise.resolve(),
+        done: promise,
       };
       shards.set(s.ShardId, state);
-      added.push(state);
+      added.push({ state, ended: resolve });
     }
-    // All new shards are registered before any starts, so a child always finds its parent.
-    for (const state of added) {
-      state.done = readShard(state).catch((error: unknown) => {
-        report(`${prefix}: shard ${state.shardId}: reading stopped (${errorName(error)})`, error);
-      });
+    // Every new shard is registered, with its completion, before any starts: a child listed
+    // before its parent still waits for it.
+    for (const { state, ended } of added) {
+      readShard(state)
+        .catch((error: unknown) => {
+          report(`${prefix}: shard ${state.shardId}: reading stopped (${errorName(error)})`, error);
+        })
+        .finally(ended);
     }
 
     // Shards that left the stream (trimmed after 24 hours) need no position any more.

@@ -1,4 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -396,3 +398,250 @@ describe('firstFailedIndex (how Lambda reads ReportBatchItemFailures)', () => {
     ).toBe(0);
   });
 });
+
+/**
+ * A scripted streams endpoint for what DynamoDB Local cannot be made to do on demand:
+ * shards that close and split over time, expired iterators and an endpoint that fails.
+ */
+interface ScriptedShard {
+  readonly shardId: string;
+  readonly parentShardId?: string;
+  readonly sequenceNumbers: string[];
+  closed: boolean;
+}
+
+function scriptedStreams() {
+  const streamArn =
+    'arn:aws:dynamodb:eu-central-1:000000000000:table/scripted/stream/2026-03-02T08:00:00.000';
+  const shards: ScriptedShard[] = [];
+  /** Targets (e.g. 'GetRecords') and how to fail them, taken one per request. */
+  const failures: { target: string; kind: 'expired' | 'server' }[] = [];
+  let next = 0;
+  const seq = (n: number) => String(n).padStart(21, '0');
+  const iterator = (shardId: string, position: number) =>
+    Buffer.from(JSON.stringify([shardId, position])).toString('base64');
+
+  const answer = (target: string, input: Record<string, unknown>): [number, unknown] => {
+    const failure = failures.findIndex((f) => f.target === target);
+    if (failure >= 0) {
+      const [{ kind }] = failures.splice(failure, 1) as [{ kind: string }];
+      return kind === 'expired'
+        ? [400, { __type: 'com.amazonaws.dynamodb.v20120810#ExpiredIteratorException', message: 'expired' }]
+        : [500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'unavailable' }];
+    }
+    switch (target) {
+      case 'DescribeTable':
+        return [
+          200,
+          {
+            Table: {
+              TableName: input.TableName,
+              LatestStreamArn: streamArn,
+              StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+            },
+          },
+        ];
+      case 'DescribeStream':
+        return [
+          200,
+          {
+            StreamDescription: {
+              StreamArn: streamArn,
+              StreamStatus: 'ENABLED',
+              Shards: shards.map((s) => ({
+                ShardId: s.shardId,
+                ...(s.parentShardId ? { ParentShardId: s.parentShardId } : {}),
+                SequenceNumberRange: { StartingSequenceNumber: s.sequenceNumbers[0] ?? seq(0) },
+              })),
+            },
+          },
+        ];
+      case 'GetShardIterator': {
+        const shard = shards.find((s) => s.shardId === input.ShardId)!;
+        const at = shard.sequenceNumbers.indexOf(String(input.SequenceNumber));
+        const position =
+          input.ShardIteratorType === 'TRIM_HORIZON'
+            ? 0
+            : input.ShardIteratorType === 'AT_SEQUENCE_NUMBER'
+              ? at
+              : at + 1;
+        return [200, { ShardIterator: iterator(shard.shardId, position) }];
+      }
+      case 'GetRecords': {
+        const [shardId, position] = JSON.parse(
+          Buffer.from(String(input.ShardIterator), 'base64').toString(),
+        ) as [string, number];
+        const shard = shards.find((s) => s.shardId === shardId)!;
+        const taken = shard.sequenceNumbers.slice(position, position + Number(input.Limit));
+        const end = position + taken.length;
+        const closedAndRead = shard.closed && end >= shard.sequenceNumbers.length;
+        return [
+          200,
+          {
+            Records: taken.map((sequenceNumber) => ({
+              eventID: `e${sequenceNumber}`,
+              eventName: 'INSERT',
+              eventVersion: '1.1',
+              eventSource: 'aws:dynamodb',
+              awsRegion: 'eu-central-1',
+              dynamodb: {
+                ApproximateCreationDateTime: 1772438400.5,
+                Keys: { pk: { S: `k${Number(sequenceNumber)}` } },
+                SequenceNumber: sequenceNumber,
+                SizeBytes: 10,
+                StreamViewType: 'NEW_AND_OLD_IMAGES',
+              },
+            })),
+            ...(closedAndRead ? {} : { NextShardIterator: iterator(shardId, end) }),
+          },
+        ];
+      }
+      default:
+        return [
+          400,
+          { __type: 'com.amazonaws.dynamodb.v20120810#UnknownOperationException', message: target },
+        ];
+    }
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const target = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      const [status, body] = answer(target, JSON.parse(Buffer.concat(chunks).toString() || '{}'));
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(JSON.stringify(body));
+    });
+  });
+
+  return {
+    streamArn,
+    shards,
+    failures,
+    /** Adds a shard holding `count` new records. */
+    addShard(shardId: string, count: number, parentShardId?: string): ScriptedShard {
+      const shard: ScriptedShard = {
+        shardId,
+        ...(parentShardId ? { parentShardId } : {}),
+        sequenceNumbers: Array.from({ length: count }, () => seq(++next)),
+        closed: false,
+      };
+      shards.push(shard);
+      return shard;
+    },
+    append(shard: ScriptedShard, count: number) {
+      for (let i = 0; i < count; i++) shard.sequenceNumbers.push(seq(++next));
+    },
+    async listen(): Promise<string> {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('startStreamPoller against a scripted streams endpoint', () => {
+  const keys = (events: DynamoDBStreamEvent[]) =>
+    events.flatMap((e) => e.Records.map((r) => r.dynamodb?.Keys?.pk?.S));
+
+  it('reads a parent shard to its end before its child, and follows shards that appear later', async () => {
+    const fake = scriptedStreams();
+    const endpoint = await fake.listen();
+    try {
+      const parent = fake.addShard('shard-1', 3);
+      parent.closed = true;
+      const child = fake.addShard('shard-2', 2, 'shard-1');
+      // The child is listed first, as DescribeStream does not promise an order.
+      fake.shards.reverse();
+      const events: DynamoDBStreamEvent[] = [];
+      const { poller: p } = await scriptedPoller(endpoint, async (event) => {
+        events.push(event);
+      });
+      await p.drained();
+      expect(keys(events)).toEqual(['k1', 'k2', 'k3', 'k4', 'k5']);
+      expect(
+        events.every((e) => e.Records.every((r) => r.dynamodb?.ApproximateCreationDateTime === 1772438400)),
+      ).toBe(true);
+
+      // The child closes with one more record; a grandchild appears.
+      fake.append(child, 1);
+      child.closed = true;
+      fake.addShard('shard-3', 2, 'shard-2');
+      await p.drained();
+      expect(keys(events)).toEqual(['k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8']);
+    } finally {
+      await Promise.all(pollers.splice(0).map((p) => p.stop()));
+      await fake.close();
+    }
+  });
+
+  it('resumes after an expired iterator without redelivering', async () => {
+    const fake = scriptedStreams();
+    const endpoint = await fake.listen();
+    try {
+      const shard = fake.addShard('shard-1', 2);
+      const events: DynamoDBStreamEvent[] = [];
+      const { poller: p } = await scriptedPoller(endpoint, async (event) => {
+        events.push(event);
+      });
+      await p.drained();
+      fake.failures.push({ target: 'GetRecords', kind: 'expired' });
+      fake.append(shard, 1);
+      await p.drained();
+      expect(fake.failures).toHaveLength(0);
+      expect(keys(events)).toEqual(['k1', 'k2', 'k3']);
+    } finally {
+      await Promise.all(pollers.splice(0).map((p) => p.stop()));
+      await fake.close();
+    }
+  });
+
+  it('outlasts an endpoint that keeps failing for a while, with one log line per failure', async () => {
+    const fake = scriptedStreams();
+    const endpoint = await fake.listen();
+    try {
+      fake.addShard('shard-1', 2);
+      const events: DynamoDBStreamEvent[] = [];
+      const errors: unknown[] = [];
+      // The SDK retries each call three times itself; these outlast that for both calls.
+      for (let i = 0; i < 4; i++) fake.failures.push({ target: 'DescribeStream', kind: 'server' });
+      for (let i = 0; i < 4; i++) fake.failures.push({ target: 'GetRecords', kind: 'server' });
+      const { poller: p, lines } = await scriptedPoller(
+        endpoint,
+        async (event) => {
+          events.push(event);
+        },
+        (error) => errors.push(error),
+      );
+      await p.drained();
+      expect(keys(events)).toEqual(['k1', 'k2']);
+      expect(fake.failures).toHaveLength(0);
+      expect(errors.length).toBeGreaterThanOrEqual(2);
+      expect(lines.filter((l) => l.includes('could not be described'))).not.toHaveLength(0);
+      expect(lines.filter((l) => l.includes('read failed (InternalServerError)'))).not.toHaveLength(0);
+      expect(lines.every((l) => !l.includes('\n'))).toBe(true);
+    } finally {
+      await Promise.all(pollers.splice(0).map((p) => p.stop()));
+      await fake.close();
+    }
+  });
+});
+
+async function scriptedPoller(endpoint: string, handler: StreamHandler, onError?: (error: unknown) => void) {
+  const lines: string[] = [];
+  const started = await startStreamPoller({
+    client: { endpoint },
+    tableName: 'scripted',
+    handler,
+    functionName: 'rex-test-outbox-relay',
+    batchSize: 2,
+    pollIntervalMs: 20,
+    shardDiscoveryIntervalMs: 50,
+    retryBackoffMs: 10,
+    log: (line) => lines.push(line),
+    ...(onError ? { onError } : {}),
+  });
+  pollers.push(started);
+  return { poller: started, lines };
+}
