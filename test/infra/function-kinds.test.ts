@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FunctionDefinition, functionDefinitions } from '../../functions/manifest.ts';
 import { PROJECT_ROOT } from '../../infra/app.ts';
 import { ReferralExchangeStack } from '../../infra/stack.ts';
@@ -53,9 +53,10 @@ const extra: FunctionDefinition[] = [
 let json: Synthesised['json'];
 let violations: ReturnType<typeof readViolations>;
 let synthError: unknown;
+let outdir: string;
 
 beforeAll(() => {
-  const outdir = mkdtempSync(join(tmpdir(), 'rex-kinds-'));
+  outdir = mkdtempSync(join(tmpdir(), 'rex-kinds-'));
   const app = new App({ outdir });
   const stack = new ReferralExchangeStack(app, 'Kinds', {
     env: { region: 'eu-central-1' },
@@ -74,6 +75,8 @@ beforeAll(() => {
   json = JSON.parse(readFileSync(join(outdir, stack.templateFile), 'utf8')) as Synthesised['json'];
   violations = readViolations(outdir);
 });
+
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 function functionId(constructId: string): string {
   const found = resourcesOfType(json, 'AWS::Lambda::Function').find(([id]) => id.startsWith(constructId));

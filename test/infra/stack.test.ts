@@ -1,16 +1,18 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functionDefinitions } from '../../functions/manifest.ts';
 import { GATEWAY_PROBLEMS } from '../../infra/constructs/api.ts';
 import { BUNDLED_DIRECTORY_FILE } from '../../infra/constructs/function.ts';
 import { apiThrottle } from '../../infra/limits.ts';
 import { createTableInput, deadLetterAttributes, queueAttributes } from '../../local/provision.ts';
 import { operations } from '../../shared/api/index.ts';
+import { getOpenApiDocument } from '../../shared/api/system.ts';
 import { problemType } from '../../shared/http/problem.ts';
 import { type Principal, roleNameFor } from '../../shared/identity/principal.ts';
 import { officeQueues, type QueueDefinition, tableName, tables } from '../../shared/resources.ts';
@@ -33,6 +35,8 @@ let s: Synthesised;
 beforeAll(() => {
   s = synthesise();
 });
+
+afterAll(() => rmSync(s.outdir, { recursive: true, force: true }));
 
 const props = (r: CfnResource) => r.Properties ?? {};
 
@@ -100,6 +104,38 @@ describe('functions', () => {
       );
       expect(readFileSync(join(s.outdir, bundle, 'index.mjs'), 'utf8')).toContain('createRequire');
     }
+  });
+
+  it('bundles a handler that runs as an ES module on its own', async () => {
+    const fn = functionDefinitions.find(
+      (d) => d.kind === 'http' && d.operations.includes(getOpenApiDocument),
+    );
+    expect(fn).toBeDefined();
+    const [logicalId] = resourcesOfType(s.json, 'AWS::Lambda::Function').find(([id]) =>
+      id.startsWith(fn!.id),
+    )!;
+    const code = s.json.Resources[logicalId]!.Properties!.Code as { S3Key: string };
+    const bundle = join(s.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+    const { handler } = (await import(pathToFileURL(join(bundle, 'index.mjs')).href)) as {
+      handler: (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;
+    };
+    const response = await handler(
+      {
+        httpMethod: 'GET',
+        path: getOpenApiDocument.path,
+        resource: getOpenApiDocument.path,
+        headers: {},
+        multiValueHeaders: {},
+        queryStringParameters: null,
+        pathParameters: null,
+        body: null,
+        isBase64Encoded: false,
+        requestContext: { requestId: 'infra-test', identity: {} },
+      },
+      { awsRequestId: 'infra-test', functionName: fn!.id, getRemainingTimeInMillis: () => 10_000 },
+    );
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ openapi: '3.1.0' });
   });
 
   it('keeps function logs for a limited time', () => {
