@@ -26,7 +26,7 @@
  */
 import { hash } from 'node:crypto';
 import type { MerkleFrontierJson } from './chain.ts';
-import { ENTRY_HASH_PREFIX, entryCanonicalText, GENESIS_HASH, MerkleFrontier } from './chain.ts';
+import { ENTRY_HASH_INPUT_PREFIX, entryCanonicalText, GENESIS_HASH, MerkleFrontier } from './chain.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { verifyCheckpoint } from './checkpoint.ts';
 import type { AuditEntry } from './entry.ts';
@@ -263,8 +263,7 @@ export class LogVerifier {
     this.read++;
     const expected = this.expected;
     const held = this.#held;
-    const text = ENTRY_HASH_PREFIX + canonicalTextOrNull(entry);
-    const computed = hash('sha256', text, 'hex');
+    const computed = hashOf(entry);
     if (computed !== entry.hash) {
       if (held) return this.#missing(expected);
       return { kind: 'modified', sequence: expected, detail: 'the entry hash does not match its content' };
@@ -323,7 +322,7 @@ export class LogVerifier {
     }
     this.#previousHash = computed;
     if (this.#frontier) {
-      this.#frontier.appendEntryHashHex(computed);
+      this.#frontier.appendHex(computed);
     }
     this.expected = expected + 1;
     if (this.#nextCheckpoint < this.#checkpoints.length) {
@@ -395,6 +394,26 @@ export class LogVerifier {
   }
 }
 
+/**
+ * The entry hash, recomputed. For a line read from a JCS export, the line without
+ * its `"hash"` member is tried first: if those bytes hash to the stored value they
+ * are, by SHA-256's collision resistance, exactly the canonical form, and the
+ * re-serialisation is saved. Otherwise (plain JSON, or a changed entry) the
+ * entry is canonicalised as usual.
+ */
+function hashOf(entry: AuditEntry): string {
+  const candidate = canonicalLineText.get(entry);
+  if (candidate !== undefined) {
+    const fromLine = hash('sha256', ENTRY_HASH_INPUT_PREFIX + candidate, 'hex');
+    if (fromLine === entry.hash) return fromLine;
+  }
+  return hash('sha256', ENTRY_HASH_INPUT_PREFIX + canonicalTextOrNull(entry), 'hex');
+}
+
+/** Export lines without their hash member, by the entry parsed from them. */
+const canonicalLineText = new WeakMap<object, string>();
+const HASH_MEMBER = ',"hash":"';
+
 /** The canonical text, or a marker that can never hash to a stored value when the entry is not JSON. */
 function canonicalTextOrNull(entry: AuditEntry): string {
   try {
@@ -463,6 +482,10 @@ export async function* parseNdjsonEntries(
     for (const key in record) {
       if (!ENTRY_KEYS.has(key))
         throw new MalformedEntryLine(lineNumber, `unknown member ${JSON.stringify(key)}`);
+    }
+    const at = line.indexOf(HASH_MEMBER);
+    if (at > 0 && line.charCodeAt(at + HASH_MEMBER.length + 64) === 0x22) {
+      canonicalLineText.set(record, line.slice(0, at) + line.slice(at + HASH_MEMBER.length + 65));
     }
     yield record as unknown as AuditEntry;
   }

@@ -98,11 +98,15 @@ const batchAndPermutation = fc
   );
 
 describe('hash chain', () => {
-  it('hashes the domain prefix and the JCS form without `hash`', () => {
+  it('hashes 0x00, the domain prefix and the JCS form without `hash`', () => {
     const { entries } = sequenceDrafts(null, [draft(1)]);
     const entry = entries[0]!;
     const { hash: stored, ...rest } = entry;
-    const expected = sha256('rex-audit-entry-v1\n', Buffer.from(canonicalize(rest), 'utf8')).toString('hex');
+    const expected = sha256(
+      Buffer.from([0]),
+      'rex-audit-entry-v1\n',
+      Buffer.from(canonicalize(rest), 'utf8'),
+    ).toString('hex');
     expect(stored).toBe(expected);
     expect(entryHash(entry)).toBe(expected);
     expect(entry.previousHash).toBe(GENESIS_HASH);
@@ -161,28 +165,33 @@ describe('hash chain', () => {
   });
 });
 
-/** RFC 9162 §2.1.1, written the obvious recursive way. */
-function naiveRoot(leaves: readonly Buffer[]): Buffer {
-  if (leaves.length === 0) return sha256('');
-  if (leaves.length === 1) return sha256(Buffer.from([0]), leaves[0]!);
+/** RFC 9162 §2.1.1, written the obvious recursive way, over leaf hashes. */
+function naiveRoot(leafHashes: readonly Buffer[]): Buffer {
+  if (leafHashes.length === 0) return sha256('');
+  if (leafHashes.length === 1) return leafHashes[0]!;
   let k = 1;
-  while (k * 2 < leaves.length) k *= 2;
-  return sha256(Buffer.from([1]), naiveRoot(leaves.slice(0, k)), naiveRoot(leaves.slice(k)));
+  while (k * 2 < leafHashes.length) k *= 2;
+  return sha256(Buffer.from([1]), naiveRoot(leafHashes.slice(0, k)), naiveRoot(leafHashes.slice(k)));
 }
 
 describe('Merkle frontier', () => {
   it('matches a naive recomputation for sizes 0 to 64', () => {
-    const frontier = new MerkleFrontier();
+    const byInput = new MerkleFrontier();
+    const byHash = new MerkleFrontier();
     const leaves: Buffer[] = [];
-    expect(frontier.root()).toEqual(naiveRoot([]));
-    expect(frontier.root()).toEqual(EMPTY_TREE_ROOT);
+    expect(byInput.root()).toEqual(naiveRoot([]));
+    expect(byInput.root()).toEqual(EMPTY_TREE_ROOT);
     for (let n = 1; n <= 64; n++) {
-      const leaf = sha256(`entry ${n}`);
-      leaves.push(leaf);
-      frontier.append(leaf);
-      expect(frontier.size).toBe(n);
-      expect(frontier.root().toString('hex')).toBe(naiveRoot(leaves).toString('hex'));
-      expect(frontier.toJSON().hashes.length).toBeLessThanOrEqual(Math.floor(Math.log2(n)) + 1);
+      const input = Buffer.from(`entry ${n}`);
+      const leafHash = sha256(Buffer.from([0]), input);
+      leaves.push(leafHash);
+      byInput.appendLeafInput(input);
+      if (n % 2) byHash.append(leafHash);
+      else byHash.appendHex(leafHash.toString('hex'));
+      expect(byInput.size).toBe(n);
+      expect(byInput.root().toString('hex')).toBe(naiveRoot(leaves).toString('hex'));
+      expect(byHash.root()).toEqual(byInput.root());
+      expect(byInput.toJSON().hashes.length).toBeLessThanOrEqual(Math.floor(Math.log2(n)) + 1);
     }
   });
 
@@ -198,7 +207,7 @@ describe('Merkle frontier', () => {
       '606162636465666768696a6b6c6d6e6f',
     ];
     const frontier = new MerkleFrontier();
-    for (const hex of leaves) frontier.appendLeafHash(sha256(Buffer.from([0]), Buffer.from(hex, 'hex')));
+    for (const hex of leaves) frontier.appendLeafInput(Buffer.from(hex, 'hex'));
     expect(frontier.root().toString('hex')).toBe(
       '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
     );

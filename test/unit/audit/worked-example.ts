@@ -14,7 +14,6 @@ import { auditDraft } from '../../../shared/domain/audit/entry.ts';
 export async function workedExample(): Promise<{
   entries: AuditEntry[];
   hashInputs: string[];
-  leafHashes: string[];
   head: ChainHead;
   rootHex: string;
   note: string;
@@ -59,11 +58,6 @@ export async function workedExample(): Promise<{
   ];
   const { entries, head } = sequenceDrafts(null, drafts);
   const hashInputs = entries.map((e) => ENTRY_HASH_PREFIX + entryCanonicalText(e));
-  const leafHashes = entries.map((e) =>
-    createHash('sha256')
-      .update(Buffer.concat([Buffer.from([0]), Buffer.from(e.hash, 'hex')]))
-      .digest('hex'),
-  );
   const frontier = MerkleFrontier.fromJSON(head.frontier);
   // A published example key: never use it for a real log.
   const seed = createHash('sha256').update('rex-audit-format example key').digest();
@@ -75,7 +69,6 @@ export async function workedExample(): Promise<{
   return {
     entries,
     hashInputs,
-    leafHashes,
     head,
     rootHex: frontier.root().toString('hex'),
     note,
