@@ -176,7 +176,9 @@ export class MerkleFrontier {
 
   /** As append, with the leaf hash in hex (as entries store it). */
   appendHex(leafHash: string): void {
-    if (!HEX_64.test(leafHash)) throw new RangeError('Merkle frontier: bad hash length');
+    // Only the length here (this runs for every entry verified); the hex digits are
+    // checked when the hash is decoded into a node input or the root.
+    if (leafHash.length !== 2 * HASH_BYTES) throw new RangeError('Merkle frontier: bad hash length');
     this.#push(leafHash);
   }
 
@@ -201,12 +203,17 @@ export class MerkleFrontier {
     if (hashes.length === 0) return Buffer.from(EMPTY_TREE_ROOT);
     let acc = hashes[hashes.length - 1]!;
     for (let i = hashes.length - 2; i >= 0; i--) acc = this.#node(hashes[i]!, acc);
+    if (!HEX_64.test(acc)) throw new RangeError('Merkle frontier: a hash is not hex');
     return Buffer.from(acc, 'hex');
   }
 
   #node(left: string, right: string): string {
-    this.#nodeInput.write(left, 1, 'hex');
-    this.#nodeInput.write(right, 1 + HASH_BYTES, 'hex');
+    if (
+      this.#nodeInput.write(left, 1, 'hex') !== HASH_BYTES ||
+      this.#nodeInput.write(right, 1 + HASH_BYTES, 'hex') !== HASH_BYTES
+    ) {
+      throw new RangeError('Merkle frontier: a hash is not hex');
+    }
     return hash('sha256', this.#nodeInput, 'hex');
   }
 }

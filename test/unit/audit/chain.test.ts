@@ -226,3 +226,16 @@ describe('Merkle frontier', () => {
     expect(() => MerkleFrontier.fromJSON({ size: 1, hashes: ['00'] })).toThrow(/length/);
   });
 });
+
+describe('Merkle frontier input checks', () => {
+  it('refuses leaf hashes that are not 32 bytes of hex', () => {
+    const frontier = new MerkleFrontier();
+    expect(() => frontier.appendHex('ab')).toThrow(/length/);
+    expect(() => frontier.append(new Uint8Array(31))).toThrow(/length/);
+    frontier.appendHex('z'.repeat(64));
+    expect(() => frontier.root()).toThrow(/hex/);
+    const two = new MerkleFrontier();
+    two.appendHex('a'.repeat(64));
+    expect(() => two.appendHex('z'.repeat(64))).toThrow(/hex/);
+  });
+});
