@@ -1,7 +1,7 @@
+import { probeQueue, probeTables } from '#shared/adapters/health-probes.ts';
 import { operations } from '#shared/api/index.ts';
 import { buildOpenApiDocument } from '#shared/api/openapi.ts';
 import { getHealth, getOpenApiDocument, whoAmI } from '#shared/api/system.ts';
-import { probeQueue, probeTables } from '#shared/adapters/health-probes.ts';
 import { queueUrl } from '#shared/config.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { formatPrincipal } from '#shared/identity/principal.ts';
@@ -22,7 +22,11 @@ export const handler = apiHandler(
         probeTables(tables.map((t) => tableName(config.stage, t))),
         firstOffice
           ? probeQueue(queueUrl(config, officeQueue(config.stage, firstOffice).name))
-          : Promise.resolve({ status: 'down' as const, latencyMs: 0, detail: 'no service office in the directory' }),
+          : Promise.resolve({
+              status: 'down' as const,
+              latencyMs: 0,
+              detail: 'no service office in the directory',
+            }),
       ]);
       const ok = dynamodb.status === 'up' && sqs.status === 'up';
       return {
@@ -39,7 +43,14 @@ export const handler = apiHandler(
       openApiDocument ??= JSON.stringify(
         buildOpenApiDocument(operations, { version: process.env.REX_VERSION ?? '0.1.0' }),
       );
-      return { status: 200, body: openApiDocument, headers: { 'cache-control': 'public, max-age=300' }, contentType: req.headers['accept']?.includes('application/vnd.oai.openapi+json') ? 'application/vnd.oai.openapi+json' : 'application/json' };
+      return {
+        status: 200,
+        body: openApiDocument,
+        headers: { 'cache-control': 'public, max-age=300' },
+        contentType: req.headers.accept?.includes('application/vnd.oai.openapi+json')
+          ? 'application/vnd.oai.openapi+json'
+          : 'application/json',
+      };
     }),
     route(whoAmI, async ({ principal }) => ({
       status: 200,

@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { OperationSpec } from '../shared/http/operation.ts';
 import { problem, problemResponse } from '../shared/http/problem.ts';
-import { lambdaContext } from './lambda-context.ts';
 import { PlatformError } from './emulators/process-tools.ts';
+import { lambdaContext } from './lambda-context.ts';
 import { verifySigV4 } from './sigv4-verify.ts';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -100,19 +100,31 @@ export function createGateway(options: GatewayOptions): Server {
         .map((r) => ({ r, m: r.pattern.exec(url.pathname) }))
         .filter((x): x is { r: CompiledRoute; m: RegExpExecArray } => x.m !== null);
       if (pathMatches.length === 0) {
-        return send(res, problemResponse({ ...problem(404, 'not-found', 'No such resource.'), instance: requestId }));
+        return send(
+          res,
+          problemResponse({ ...problem(404, 'not-found', 'No such resource.'), instance: requestId }),
+        );
       }
       const hit = pathMatches.find((x) => x.r.operation.method === method);
       if (!hit) {
         const allowed = [...new Set(pathMatches.map((x) => x.r.operation.method))].join(', ');
         return send(
           res,
-          problemResponse({ ...problem(405, 'method-not-allowed', `Allowed: ${allowed}.`), instance: requestId }, { allow: allowed }),
+          problemResponse(
+            { ...problem(405, 'method-not-allowed', `Allowed: ${allowed}.`), instance: requestId },
+            { allow: allowed },
+          ),
         );
       }
       const body = await readBody(req, options.maxBodyBytes ?? API_GATEWAY_MAX_BODY);
       if (body === 'too-large') {
-        return send(res, problemResponse({ ...problem(413, 'payload-too-large', 'The request body is too large.'), instance: requestId }));
+        return send(
+          res,
+          problemResponse({
+            ...problem(413, 'payload-too-large', 'The request body is too large.'),
+            instance: requestId,
+          }),
+        );
       }
       const headers: Record<string, string> = {};
       const multiValueHeaders: Record<string, string[]> = {};
@@ -120,19 +132,32 @@ export function createGateway(options: GatewayOptions): Server {
         const name = req.rawHeaders[i]!.toLowerCase();
         const value = req.rawHeaders[i + 1]!;
         headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
-        (multiValueHeaders[name] ??= []).push(value);
+        multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
       }
       const bodyText = body.toString('utf8');
 
       let identity: { userArn: string; accessKey: string } | undefined;
       if (hit.r.operation.auth !== 'public') {
         const verified = await verifySigV4(
-          { method, host: headers.host ?? '', path: url.pathname, query: url.searchParams, headers, body: bodyText },
+          {
+            method,
+            host: headers.host ?? '',
+            path: url.pathname,
+            query: url.searchParams,
+            headers,
+            body: bodyText,
+          },
           options.credential,
           { region: options.region, now: now() },
         );
         if (!verified.ok) {
-          return send(res, problemResponse({ ...problem(verified.status, verified.code, verified.detail), instance: requestId }));
+          return send(
+            res,
+            problemResponse({
+              ...problem(verified.status, verified.code, verified.detail),
+              instance: requestId,
+            }),
+          );
         }
         identity = { userArn: verified.credential.userArn, accessKey: verified.credential.accessKeyId };
       }
@@ -145,7 +170,7 @@ export function createGateway(options: GatewayOptions): Server {
       const multiQuery: Record<string, string[]> = {};
       for (const [k, v] of url.searchParams) {
         query[k] = v;
-        (multiQuery[k] ??= []).push(v);
+        multiQuery[k] = [...(multiQuery[k] ?? []), v];
       }
       const event: APIGatewayProxyEvent = {
         resource: hit.r.operation.path,
@@ -191,13 +216,19 @@ export function createGateway(options: GatewayOptions): Server {
         },
       };
       const handler = await hit.r.handler();
-      const result = await handler(event, lambdaContext(hit.r.functionName, options.region, options.accountId));
+      const result = await handler(
+        event,
+        lambdaContext(hit.r.functionName, options.region, options.accountId),
+      );
       send(res, result);
     } catch (error) {
       // As API Gateway does when the integration fails: a 502 without details.
       console.error(`gateway: the handler failed (${error instanceof Error ? error.name : 'unknown'})`);
       if (!res.headersSent) {
-        send(res, problemResponse({ ...problem(502, 'bad-gateway', 'The function failed.'), instance: requestId }));
+        send(
+          res,
+          problemResponse({ ...problem(502, 'bad-gateway', 'The function failed.'), instance: requestId }),
+        );
       } else res.end();
     }
   });
@@ -208,7 +239,9 @@ export function listen(server: Server, port: number, host: string): Promise<numb
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new PlatformError(`Port ${port} on ${host} for the API is already in use: stop whatever uses it, or start with --port <another>.`)
+          ? new PlatformError(
+              `Port ${port} on ${host} for the API is already in use: stop whatever uses it, or start with --port <another>.`,
+            )
           : error,
       ),
     );

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
 /** A Lambda context as the runtime passes it, for handlers invoked by the local platform. */
-export function lambdaContext(functionName: string, region: string, accountId: string, timeoutMs = 29_000): Context {
+export function lambdaContext(
+  functionName: string,
+  region: string,
+  accountId: string,
+  timeoutMs = 29_000,
+): Context {
   const started = Date.now();
   return {
     callbackWaitsForEmptyEventLoop: true,

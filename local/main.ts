@@ -22,7 +22,8 @@ Usage: npm start -- [options]
 function port(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new PlatformError(`${name} must be a port number (0–65535), not "${value}".`);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new PlatformError(`${name} must be a port number (0–65535), not "${value}".`);
   return n;
 }
 
@@ -123,7 +124,9 @@ main().catch((error: unknown) => {
   } else if (error instanceof Error && 'code' in error && error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     console.error(`${error.message} (see npm start -- --help)`);
   } else {
-    console.error(`The local platform could not start: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      `The local platform could not start: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   process.exit(1);
 });

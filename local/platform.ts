@@ -2,18 +2,18 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { functionDefinitions, type FunctionDefinition } from '../functions/manifest.ts';
+import { type FunctionDefinition, functionDefinitions } from '../functions/manifest.ts';
 import { loadDirectory } from '../shared/directory/index.ts';
 import { functionEnvironment } from '../shared/function-environment.ts';
 import { PrincipalResolver } from '../shared/identity/principal.ts';
 import { officeQueues, tableName, tables } from '../shared/resources.ts';
-import { ensureCredentials, type CredentialsFile } from './credentials.ts';
+import { type CredentialsFile, ensureCredentials } from './credentials.ts';
 import { startDynamoDbLocal } from './emulators/dynamodb-local.ts';
 import { PlatformError } from './emulators/process-tools.ts';
 import { startSqsLocal } from './emulators/sqs-local.ts';
 import { createGateway, type GatewayRoute, listen, type ProxyHandler } from './gateway.ts';
-import { ensureQueue, ensureTable } from './provision.ts';
 import { lambdaContext } from './lambda-context.ts';
+import { ensureQueue, ensureTable } from './provision.ts';
 import { scheduledEvent, startScheduler } from './scheduler.ts';
 import { startStreamPoller } from './stream-poller.ts';
 
@@ -80,7 +80,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const directory = loadDirectory(directoryFile);
 
   if (options.fresh) {
-    for (const sub of ['dynamodb', 'sqs', 'checkpoints']) rmSync(resolve(dataDir, sub), { recursive: true, force: true });
+    for (const sub of ['dynamodb', 'sqs', 'checkpoints'])
+      rmSync(resolve(dataDir, sub), { recursive: true, force: true });
   }
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -100,7 +101,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         ...(options.inMemory ? {} : { dataDir: resolve(dataDir, 'sqs') }),
       }),
     ]);
-    stops.push(() => dynamo.stop(), () => sqsLocal.stop());
+    stops.push(
+      () => dynamo.stop(),
+      () => sqsLocal.stop(),
+    );
     dynamo.onCrash((code, signal) => {
       if (fatal) return;
       fatal = true;
@@ -132,7 +136,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     Object.assign(process.env, env);
 
     const dynamodb = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: localCredentials });
-    const sqs = new SQSClient({ endpoint: sqsLocal.endpoint, region, credentials: localCredentials, useQueueUrlAsEndpoint: false });
+    const sqs = new SQSClient({
+      endpoint: sqsLocal.endpoint,
+      region,
+      credentials: localCredentials,
+      useQueueUrlAsEndpoint: false,
+    });
     stops.push(async () => {
       dynamodb.destroy();
       sqs.destroy();
@@ -160,10 +169,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     };
     const routes: GatewayRoute[] = functionDefinitions.flatMap((def) =>
       def.kind === 'http'
-        ? def.operations.map((operation) => ({ operation, functionName: def.id, handler: () => handlerFor(def) }))
+        ? def.operations.map((operation) => ({
+            operation,
+            functionName: def.id,
+            handler: () => handlerFor(def),
+          }))
         : [],
     );
-    let credentials = ensureCredentials(credentialsFile, resolver.principals(), { region, accountId: LOCAL_ACCOUNT_ID });
+    let credentials = ensureCredentials(credentialsFile, resolver.principals(), {
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+    });
     const byKey = () => new Map(credentials.credentials.map((c) => [c.accessKeyId, c]));
     let credentialIndex = byKey();
     const gateway = createGateway({
@@ -197,8 +213,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       if (def.kind === 'stream') {
         const table = tables.find((t) => t.id === def.table)!;
         const poller = await startStreamPoller({
-          endpoint: dynamo.endpoint,
-          region,
+          client: { endpoint: dynamo.endpoint, region },
           tableName: tableName(LOCAL_STAGE, table),
           functionName: def.id,
           batchSize: def.batchSize,
@@ -212,8 +227,14 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           name: def.id,
           everyMs: def.everyMinutes * 60_000,
           run: async () => {
-            const handler = (await import(resolve(def.entry))).handler as (e: unknown, c: unknown) => Promise<unknown>;
-            await handler(scheduledEvent(def.id, region, LOCAL_ACCOUNT_ID, new Date()), lambdaContext(def.id, region, LOCAL_ACCOUNT_ID));
+            const handler = (await import(resolve(def.entry))).handler as (
+              e: unknown,
+              c: unknown,
+            ) => Promise<unknown>;
+            await handler(
+              scheduledEvent(def.id, region, LOCAL_ACCOUNT_ID, new Date()),
+              lambdaContext(def.id, region, LOCAL_ACCOUNT_ID),
+            );
           },
         });
         consumers.push(`${def.id} every ${def.everyMinutes} min`);

@@ -49,7 +49,11 @@ export function createTableInput(def: TableDefinition, tableName: string): Creat
 }
 
 /** Creates the table unless it exists, and turns on TTL. Idempotent. */
-export async function ensureTable(client: DynamoDBClient, def: TableDefinition, tableName: string): Promise<void> {
+export async function ensureTable(
+  client: DynamoDBClient,
+  def: TableDefinition,
+  tableName: string,
+): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;
@@ -77,7 +81,12 @@ export function queueAttributes(def: QueueDefinition, deadLetterArn?: string): R
     ReceiveMessageWaitTimeSeconds: String(def.receiveWaitTimeSeconds),
     SqsManagedSseEnabled: 'true',
     ...(deadLetterArn
-      ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: def.deadLetter.maxReceiveCount }) }
+      ? {
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: deadLetterArn,
+            maxReceiveCount: def.deadLetter.maxReceiveCount,
+          }),
+        }
       : {}),
   };
 }
@@ -100,9 +109,13 @@ export async function ensureQueue(
   def: QueueDefinition,
   urlFor: (name: string) => string,
 ): Promise<{ queueUrl: string; deadLetterUrl: string }> {
-  await client.send(new CreateQueueCommand({ QueueName: def.deadLetter.name, Attributes: deadLetterAttributes(def) }));
+  await client.send(
+    new CreateQueueCommand({ QueueName: def.deadLetter.name, Attributes: deadLetterAttributes(def) }),
+  );
   const deadLetterUrl = urlFor(def.deadLetter.name);
-  const dlq = await client.send(new GetQueueAttributesCommand({ QueueUrl: deadLetterUrl, AttributeNames: ['QueueArn'] }));
+  const dlq = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: deadLetterUrl, AttributeNames: ['QueueArn'] }),
+  );
   const arn = dlq.Attributes?.QueueArn;
   if (!arn) throw new Error(`The dead-letter queue ${def.deadLetter.name} has no ARN.`);
   await client.send(new CreateQueueCommand({ QueueName: def.name, Attributes: queueAttributes(def, arn) }));

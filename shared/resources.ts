@@ -122,7 +122,10 @@ export const officeQueueDefaults = {
   deadLetterRetentionSeconds: 14 * DAY,
 } as const;
 
-export function officeQueue(stage: string, office: { readonly id: string; readonly queueName: string }): QueueDefinition {
+export function officeQueue(
+  stage: string,
+  office: { readonly id: string; readonly queueName: string },
+): QueueDefinition {
   const base = `rex-${stage}-${office.queueName}`;
   return {
     id: `OfficeQueue-${office.id}`,

@@ -1,4 +1,4 @@
-import { type RuntimeConfig, loadConfig } from './config.ts';
+import { loadConfig, type RuntimeConfig } from './config.ts';
 import { type Directory, loadDirectory } from './directory/index.ts';
 import { PrincipalResolver } from './identity/principal.ts';
 

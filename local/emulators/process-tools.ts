@@ -53,7 +53,11 @@ export function stopProcess(child: ChildProcess, graceMs = 2_000): Promise<void>
 
 export async function waitUntil(
   check: () => Promise<boolean>,
-  { timeoutMs, intervalMs = 100, failed }: { timeoutMs: number; intervalMs?: number; failed?: () => string | undefined },
+  {
+    timeoutMs,
+    intervalMs = 100,
+    failed,
+  }: { timeoutMs: number; intervalMs?: number; failed?: () => string | undefined },
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -13,7 +13,11 @@ export interface SqsLocal {
  * SQLite across restarts, like DynamoDB Local's, so a referral marked queued still has
  * its message after a restart.
  */
-export async function startSqsLocal(options: { port: number; dataDir?: string; region: string }): Promise<SqsLocal> {
+export async function startSqsLocal(options: {
+  port: number;
+  dataDir?: string;
+  region: string;
+}): Promise<SqsLocal> {
   await assertPortFree(options.port, '0.0.0.0', 'the SQS emulator');
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const server = await startFauxqs({

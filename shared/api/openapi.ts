@@ -1,5 +1,5 @@
-import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
 import * as z from 'zod';
+import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
 import type { OperationSpec } from '../http/operation.ts';
 
 /** Builds the OpenAPI 3.1 document from the operations' zod schemas. */
@@ -13,11 +13,14 @@ export function buildOpenApiDocument(
     for (const [status, spec] of Object.entries(op.responses)) {
       responses[status] = {
         description: spec.description,
-        ...(spec.schema ? { content: { [spec.contentType ?? 'application/json']: { schema: spec.schema } } } : {}),
+        ...(spec.schema
+          ? { content: { [spec.contentType ?? 'application/json']: { schema: spec.schema } } }
+          : {}),
       };
     }
     const signed = op.auth !== 'public';
-    const pathItem = (paths[op.path] ??= {}) as Record<string, unknown>;
+    const pathItem = (paths[op.path] ?? {}) as Record<string, unknown>;
+    paths[op.path] = pathItem;
     pathItem[op.method.toLowerCase()] = {
       operationId: op.operationId,
       summary: op.summary,
@@ -39,7 +42,9 @@ export function buildOpenApiDocument(
             }
           : {}),
       },
-      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: op.body } } } } : {}),
+      ...(op.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: op.body } } } }
+        : {}),
       responses,
     };
   }

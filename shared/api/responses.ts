@@ -1,5 +1,5 @@
-import { ProblemSchema } from '../schemas/problem.ts';
 import type { ResponseSpec } from '../http/operation.ts';
+import { ProblemSchema } from '../schemas/problem.ts';
 
 const problem = (description: string): ResponseSpec => ({
   description,

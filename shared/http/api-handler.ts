@@ -5,10 +5,9 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type * as z from 'zod';
 import {
-  Forbidden,
   type FieldIssue,
+  Forbidden,
   InvalidRequest,
-  NotFound,
   PayloadTooLarge,
   Unauthenticated,
   UnsupportedMediaType,
@@ -40,7 +39,11 @@ export interface ApiResult {
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
 
-export interface Route<B extends z.ZodType | undefined, P extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+export interface Route<
+  B extends z.ZodType | undefined,
+  P extends z.ZodType | undefined,
+  Q extends z.ZodType | undefined,
+> {
   readonly operation: OperationSpec<B, P, Q>;
   readonly handle: (request: ApiRequest<Infer<B>, Infer<P>, Infer<Q>>) => Promise<ApiResult>;
 }
@@ -49,10 +52,11 @@ export interface Route<B extends z.ZodType | undefined, P extends z.ZodType | un
 export type AnyRoute = Route<any, any, any>;
 
 /** Binds an operation to its implementation with full typing of body, params and query. */
-export function route<B extends z.ZodType | undefined, P extends z.ZodType | undefined, Q extends z.ZodType | undefined>(
-  operation: OperationSpec<B, P, Q>,
-  handle: Route<B, P, Q>['handle'],
-): Route<B, P, Q> {
+export function route<
+  B extends z.ZodType | undefined,
+  P extends z.ZodType | undefined,
+  Q extends z.ZodType | undefined,
+>(operation: OperationSpec<B, P, Q>, handle: Route<B, P, Q>['handle']): Route<B, P, Q> {
   return { operation, handle };
 }
 
@@ -90,20 +94,26 @@ function authorize(operation: OperationSpec, event: APIGatewayProxyEvent, deps: 
   const arn = event.requestContext?.identity?.userArn;
   if (!arn) throw new Unauthenticated('A signed request is required.');
   const principal = deps.principals().resolve(arn);
-  if (!principal) throw new Forbidden('The calling identity is not mapped to a principal of this deployment.');
+  if (!principal)
+    throw new Forbidden('The calling identity is not mapped to a principal of this deployment.');
   if (!operation.auth.includes(principal.kind)) {
     throw new Forbidden(`This operation is not available to ${principal.kind} principals.`);
   }
   return principal;
 }
 
-function parseBody(operation: OperationSpec, event: APIGatewayProxyEvent, headers: Record<string, string>): unknown {
+function parseBody(
+  operation: OperationSpec,
+  event: APIGatewayProxyEvent,
+  headers: Record<string, string>,
+): unknown {
   const limit = operation.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const raw = event.body ?? '';
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   if (Buffer.byteLength(text, 'utf8') > limit) throw new PayloadTooLarge(limit);
   if (!operation.body) {
-    if (text.length > 0) throw new InvalidRequest([{ field: '(body)', reason: 'this operation takes no body' }]);
+    if (text.length > 0)
+      throw new InvalidRequest([{ field: '(body)', reason: 'this operation takes no body' }]);
     return undefined;
   }
   const contentType = headers['content-type'] ?? '';
@@ -117,7 +127,12 @@ function parseBody(operation: OperationSpec, event: APIGatewayProxyEvent, header
   }
 }
 
-function validate(schema: z.ZodType | undefined, value: unknown, prefix: string, issues: FieldIssue[]): unknown {
+function validate(
+  schema: z.ZodType | undefined,
+  value: unknown,
+  prefix: string,
+  issues: FieldIssue[],
+): unknown {
   if (!schema) return undefined;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
@@ -164,7 +179,8 @@ export function apiHandler(routes: readonly AnyRoute[], deps: ApiHandlerDependen
       const issues: FieldIssue[] = [];
       const idempotencyKey = headers['idempotency-key'];
       if (operation.idempotencyKey) {
-        if (idempotencyKey === undefined) issues.push({ field: 'Idempotency-Key', reason: 'header is required' });
+        if (idempotencyKey === undefined)
+          issues.push({ field: 'Idempotency-Key', reason: 'header is required' });
         else if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
           issues.push({ field: 'Idempotency-Key', reason: 'must be 8–128 visible ASCII characters' });
         }
@@ -202,7 +218,10 @@ export function apiHandler(routes: readonly AnyRoute[], deps: ApiHandlerDependen
         logger.info('request refused', { status: body.status, problemType: body.type });
       }
       const retryAfter = body.retryAfterSeconds;
-      return problemResponse(body, typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {});
+      return problemResponse(
+        body,
+        typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {},
+      );
     } finally {
       logger.removeKeys(['operationId', 'requestId', 'principal']);
     }
@@ -213,4 +232,3 @@ export function apiHandler(routes: readonly AnyRoute[], deps: ApiHandlerDependen
     .use(logMetrics(metrics))
     .handler(dispatch);
 }
-

@@ -62,7 +62,12 @@ function statusOf(error: DomainError): number {
   return 500;
 }
 
-export function problem(status: number, code: string, detail?: string, extensions: Record<string, unknown> = {}): Problem {
+export function problem(
+  status: number,
+  code: string,
+  detail?: string,
+  extensions: Record<string, unknown> = {},
+): Problem {
   return {
     type: problemType(code),
     title: TITLES[status] ?? 'Error',
@@ -80,7 +85,8 @@ export function problem(status: number, code: string, detail?: string, extension
 export function problemFromError(error: unknown, instance?: string): Problem {
   if (error instanceof DomainError) {
     const status = statusOf(error);
-    const issues = error instanceof InvalidRequest || error instanceof UnprocessableContent ? error.issues : [];
+    const issues =
+      error instanceof InvalidRequest || error instanceof UnprocessableContent ? error.issues : [];
     return {
       ...problem(status, error.code, error.message, error.details),
       ...(issues.length > 0 ? { errors: issues } : {}),

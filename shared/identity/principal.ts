@@ -71,7 +71,10 @@ export function parseAssumedRoleArn(arn: string): { account: string; roleName: s
 export interface PrincipalDirectory {
   readonly authorities: readonly { readonly id: string; readonly iamPrincipals?: readonly string[] }[];
   readonly serviceOffices: readonly { readonly id: string; readonly iamPrincipals?: readonly string[] }[];
-  readonly dataProtectionOfficers: readonly { readonly scope: string; readonly iamPrincipals?: readonly string[] }[];
+  readonly dataProtectionOfficers: readonly {
+    readonly scope: string;
+    readonly iamPrincipals?: readonly string[];
+  }[];
   readonly operatorIamPrincipals?: readonly string[];
 }
 
@@ -103,9 +106,7 @@ export class PrincipalResolver {
     if (!userArn) return undefined;
     const assumed = parseAssumedRoleArn(userArn);
     if (assumed) {
-      const explicit = this.#byArn.get(
-        `arn:aws:iam::${assumed.account}:role/${assumed.roleName}`,
-      );
+      const explicit = this.#byArn.get(`arn:aws:iam::${assumed.account}:role/${assumed.roleName}`);
       if (explicit) return explicit;
       if (assumed.account !== this.options.accountId) return undefined;
       return this.#byRoleName.get(assumed.roleName);

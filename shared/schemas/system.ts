@@ -21,7 +21,9 @@ export type HealthReport = z.infer<typeof HealthReportSchema>;
 
 export const WhoAmISchema = z
   .strictObject({
-    principal: z.string().meta({ description: 'e.g. `authority:abh-lk-karlsruhe`, `service:mbe-caritas-bruchsal`.' }),
+    principal: z
+      .string()
+      .meta({ description: 'e.g. `authority:abh-lk-karlsruhe`, `service:mbe-caritas-bruchsal`.' }),
     kind: z.enum(['authority', 'service', 'dpo', 'operator']),
   })
   .meta({ id: 'WhoAmI' });

@@ -58,7 +58,11 @@ export async function signedFetch(
 ): Promise<Response> {
   const headers = await signRequest(url, init, credentials, region);
   const { host: _host, ...sendable } = headers;
-  return fetch(url, { method: init.method ?? 'GET', headers: sendable, ...(init.body !== undefined ? { body: init.body } : {}) });
+  return fetch(url, {
+    method: init.method ?? 'GET',
+    headers: sendable,
+    ...(init.body !== undefined ? { body: init.body } : {}),
+  });
 }
 
 function lowerCase(headers: Record<string, string>): Record<string, string> {

@@ -424,7 +424,7 @@ function scriptedStreams() {
   const answer = (target: string, input: Record<string, unknown>): [number, unknown] => {
     const failure = failures.findIndex((f) => f.target === target);
     if (failure >= 0) {
-      const [{ kind }] = failures.splice(failure, 1) as [{ kind: string }];
+      const kind = failures.splice(failure, 1)[0]!.kind;
       return kind === 'expired'
         ? [400, { __type: 'com.amazonaws.dynamodb.v20120810#ExpiredIteratorException', message: 'expired' }]
         : [500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'unavailable' }];

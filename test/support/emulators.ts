@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { startSqsLocal, type SqsLocal } from '../../local/emulators/sqs-local.ts';
+import { type SqsLocal, startSqsLocal } from '../../local/emulators/sqs-local.ts';
 import { ensureQueue, ensureTable } from '../../local/provision.ts';
-import { type QueueDefinition, type TableDefinition, tables as allTables } from '../../shared/resources.ts';
+import { tables as allTables, type QueueDefinition, type TableDefinition } from '../../shared/resources.ts';
 
 export const REGION = 'eu-central-1';
 export const ACCOUNT_ID = '000000000000';
@@ -39,10 +39,16 @@ export function useEmulators(): Emulators {
   beforeAll(async () => {
     sqsLocal = await startSqsLocal({ port: 0, region: REGION });
     dynamodb = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint'), region: REGION, credentials });
-    sqs = new SQSClient({ endpoint: sqsLocal.endpoint, region: REGION, credentials, useQueueUrlAsEndpoint: false });
+    sqs = new SQSClient({
+      endpoint: sqsLocal.endpoint,
+      region: REGION,
+      credentials,
+      useQueueUrlAsEndpoint: false,
+    });
   });
   afterAll(async () => {
-    for (const TableName of created) await dynamodb?.send(new DeleteTableCommand({ TableName })).catch(() => undefined);
+    for (const TableName of created)
+      await dynamodb?.send(new DeleteTableCommand({ TableName })).catch(() => undefined);
     dynamodb?.destroy();
     sqs?.destroy();
     await sqsLocal?.stop();

@@ -24,7 +24,11 @@ export interface RunningPlatform extends ReadyInfo {
   readonly output: () => string;
   credential(principal: string): LocalCredential;
   /** A signed request as `principal` (e.g. `authority:abh-lk-karlsruhe`). */
-  request(principal: string, path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  request(
+    principal: string,
+    path: string,
+    init?: { method?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
   /** Ctrl-C, as an operator would; resolves with the exit code. */
   interrupt(): Promise<number | null>;
 }
@@ -36,6 +40,7 @@ export async function startLocalPlatform(args: string[] = []): Promise<RunningPl
   const child = spawn(
     process.execPath,
     [
+      '--disable-warning=ExperimentalWarning',
       '--import',
       'tsx',
       'local/main.ts',
@@ -91,7 +96,10 @@ export async function startLocalPlatform(args: string[] = []): Promise<RunningPl
         `${info.apiUrl}${path}`,
         {
           method: init.method ?? 'GET',
-          headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
+          headers: {
+            ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...init.headers,
+          },
           ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
         },
         credential(principal),

@@ -6,7 +6,6 @@ import { apiHandler, route } from '../../../shared/http/api-handler.ts';
 import { defineOperation } from '../../../shared/http/operation.ts';
 import { PrincipalResolver } from '../../../shared/identity/principal.ts';
 
-
 const resolver = new PrincipalResolver(
   { authorities: [{ id: 'abh-a' }], serviceOffices: [{ id: 'mbe-x' }], dataProtectionOfficers: [] },
   { stage: 'test', accountId: '123456789012' },
@@ -47,14 +46,19 @@ const handler = apiHandler(
       if (body.name === 'crash') throw new Error(`database said: ${secret}`);
       return { status: 201, body: { group: params.group, name: body.name, principal, idempotencyKey } };
     }),
-    route(getPublic, async ({ principal }) => ({ status: 200, body: { anonymous: principal === undefined } })),
+    route(getPublic, async ({ principal }) => ({
+      status: 200,
+      body: { anonymous: principal === undefined },
+    })),
   ],
   { principals: () => resolver },
 );
 
 const context = { awsRequestId: 'req-1', functionName: 'test' } as Context;
 
-function event(overrides: Partial<APIGatewayProxyEvent> & { userArn?: string | null } = {}): APIGatewayProxyEvent {
+function event(
+  overrides: Partial<APIGatewayProxyEvent> & { userArn?: string | null } = {},
+): APIGatewayProxyEvent {
   const { userArn = AUTHORITY, ...rest } = overrides;
   return {
     resource: '/v1/things/{group}',
@@ -75,7 +79,11 @@ function event(overrides: Partial<APIGatewayProxyEvent> & { userArn?: string | n
 
 async function call(e: APIGatewayProxyEvent) {
   const res = await handler(e, context);
-  return { status: res.statusCode, headers: res.headers ?? {}, body: res.body ? JSON.parse(res.body) : undefined };
+  return {
+    status: res.statusCode,
+    headers: res.headers ?? {},
+    body: res.body ? JSON.parse(res.body) : undefined,
+  };
 }
 
 describe('apiHandler', () => {
@@ -115,7 +123,9 @@ describe('apiHandler', () => {
     expect(res.status).toBe(400);
     const fields = res.body.errors.map((e: { field: string }) => e.field).sort();
     expect(fields).toEqual(['Idempotency-Key', '__proto__x', 'count', 'name', 'path.group', 'status']);
-    expect(res.body.errors.find((e: { field: string }) => e.field === 'status').reason).toBe('unknown property');
+    expect(res.body.errors.find((e: { field: string }) => e.field === 'status').reason).toBe(
+      'unknown property',
+    );
   });
 
   it('refuses a __proto__ key instead of letting it through', async () => {
@@ -125,8 +135,13 @@ describe('apiHandler', () => {
   });
 
   it('answers 413 above the body limit, 415 for another media type, 400 for broken JSON', async () => {
-    expect((await call(event({ body: JSON.stringify({ name: 'x'.repeat(300), count: 1 }) }))).status).toBe(413);
-    expect((await call(event({ headers: { 'content-type': 'text/plain', 'idempotency-key': 'key-0000001' } }))).status).toBe(415);
+    expect((await call(event({ body: JSON.stringify({ name: 'x'.repeat(300), count: 1 }) }))).status).toBe(
+      413,
+    );
+    expect(
+      (await call(event({ headers: { 'content-type': 'text/plain', 'idempotency-key': 'key-0000001' } })))
+        .status,
+    ).toBe(415);
     const broken = await call(event({ body: '{"name":' }));
     expect(broken.status).toBe(400);
     expect(broken.body.errors).toEqual([{ field: '(body)', reason: 'not valid JSON' }]);
@@ -147,7 +162,9 @@ describe('apiHandler', () => {
   });
 
   it('serves public operations without an identity', async () => {
-    const res = await call(event({ resource: '/public', httpMethod: 'GET', body: null, pathParameters: null, userArn: null }));
+    const res = await call(
+      event({ resource: '/public', httpMethod: 'GET', body: null, pathParameters: null, userArn: null }),
+    );
     expect(res).toMatchObject({ status: 200, body: { anonymous: true } });
   });
 

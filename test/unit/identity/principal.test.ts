@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   formatPrincipal,
+  PrincipalResolver,
   parseAssumedRoleArn,
   parsePrincipal,
-  PrincipalResolver,
   roleNameFor,
 } from '../../../shared/identity/principal.ts';
 
@@ -27,14 +27,19 @@ describe('principal strings', () => {
     expect(formatPrincipal(parsePrincipal(text)!)).toBe(text);
   });
 
-  it.each(['', 'admin', 'authority:', 'authority:UPPER', 'root:x', 'service:a/b', 'operator:x'])('refuses %j', (text) => {
-    expect(parsePrincipal(text)).toBeUndefined();
-  });
+  it.each(['', 'admin', 'authority:', 'authority:UPPER', 'root:x', 'service:a/b', 'operator:x'])(
+    'refuses %j',
+    (text) => {
+      expect(parsePrincipal(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('roleNameFor', () => {
   it('names roles by stage and principal', () => {
-    expect(roleNameFor('prod', { kind: 'service', id: 'jmd-ib-bruchsal' })).toBe('rex-prod-service-jmd-ib-bruchsal');
+    expect(roleNameFor('prod', { kind: 'service', id: 'jmd-ib-bruchsal' })).toBe(
+      'rex-prod-service-jmd-ib-bruchsal',
+    );
     expect(roleNameFor('prod', { kind: 'operator' })).toBe('rex-prod-operator');
   });
 
@@ -51,19 +56,27 @@ describe('PrincipalResolver', () => {
   const resolver = new PrincipalResolver(directory, { stage: 'prod', accountId: '123456789012' });
 
   it('maps a session of a stack role in this account to its principal', () => {
-    expect(resolver.resolve('arn:aws:sts::123456789012:assumed-role/rex-prod-authority-abh-lk-karlsruhe/clerk-7')).toEqual({
+    expect(
+      resolver.resolve('arn:aws:sts::123456789012:assumed-role/rex-prod-authority-abh-lk-karlsruhe/clerk-7'),
+    ).toEqual({
       kind: 'authority',
       id: 'abh-lk-karlsruhe',
     });
-    expect(resolver.resolve('arn:aws:sts::123456789012:assumed-role/rex-prod-dpo-lk-karlsruhe/dpo-session')).toEqual({
+    expect(
+      resolver.resolve('arn:aws:sts::123456789012:assumed-role/rex-prod-dpo-lk-karlsruhe/dpo-session'),
+    ).toEqual({
       kind: 'dpo',
       scope: 'lk-karlsruhe',
     });
   });
 
   it('refuses the same role name in another account or stage', () => {
-    expect(resolver.resolve('arn:aws:sts::999999999999:assumed-role/rex-prod-authority-abh-lk-karlsruhe/x1')).toBeUndefined();
-    expect(resolver.resolve('arn:aws:sts::123456789012:assumed-role/rex-dev-authority-abh-lk-karlsruhe/x1')).toBeUndefined();
+    expect(
+      resolver.resolve('arn:aws:sts::999999999999:assumed-role/rex-prod-authority-abh-lk-karlsruhe/x1'),
+    ).toBeUndefined();
+    expect(
+      resolver.resolve('arn:aws:sts::123456789012:assumed-role/rex-dev-authority-abh-lk-karlsruhe/x1'),
+    ).toBeUndefined();
   });
 
   it('maps principals the operator listed explicitly, also from other accounts', () => {
@@ -80,7 +93,12 @@ describe('PrincipalResolver', () => {
   });
 
   it('lists every principal of the directory with its role name', () => {
-    expect(resolver.principals().map((p) => formatPrincipal(p.principal)).sort()).toEqual([
+    expect(
+      resolver
+        .principals()
+        .map((p) => formatPrincipal(p.principal))
+        .sort(),
+    ).toEqual([
       'authority:abh-lk-karlsruhe',
       'dpo:lk-karlsruhe',
       'operator',
@@ -90,7 +108,10 @@ describe('PrincipalResolver', () => {
   });
 
   it('parses assumed-role ARNs', () => {
-    expect(parseAssumedRoleArn('arn:aws:sts::123456789012:assumed-role/r/s1')).toEqual({ account: '123456789012', roleName: 'r' });
+    expect(parseAssumedRoleArn('arn:aws:sts::123456789012:assumed-role/r/s1')).toEqual({
+      account: '123456789012',
+      roleName: 'r',
+    });
     expect(parseAssumedRoleArn('arn:aws:iam::123456789012:role/r')).toBeUndefined();
   });
 });

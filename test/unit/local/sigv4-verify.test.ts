@@ -2,12 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { verifySigV4 } from '../../../local/sigv4-verify.ts';
 import { signRequest } from '../../../shared/sdk/signed-fetch.ts';
 
-const credential = { accessKeyId: 'AKIALOCALTEST0000001', secretAccessKey: 'a-secret-that-is-long-enough', userArn: 'x' };
+const credential = {
+  accessKeyId: 'AKIALOCALTEST0000001',
+  secretAccessKey: 'a-secret-that-is-long-enough',
+  userArn: 'x',
+};
 const lookup = (id: string) => (id === credential.accessKeyId ? credential : undefined);
 const region = 'eu-central-1';
 const now = new Date('2026-11-21T10:00:00Z');
 
-async function signed(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}, at = now) {
+async function signed(
+  url: string,
+  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+  at = now,
+) {
   const headers = await signRequest(url, { ...init, signingDate: at }, credential, region);
   const u = new URL(url);
   return {
@@ -71,22 +79,39 @@ describe('verifySigV4', () => {
 
   it('answers 403 for a stale or future timestamp beyond 15 minutes, accepts within', async () => {
     const stale = await signed('http://127.0.0.1:3000/v1/whoami', {}, new Date(now.getTime() - 16 * 60_000));
-    expect(await verifySigV4(stale, lookup, { region, now })).toMatchObject({ ok: false, status: 403, code: 'signature-expired' });
+    expect(await verifySigV4(stale, lookup, { region, now })).toMatchObject({
+      ok: false,
+      status: 403,
+      code: 'signature-expired',
+    });
     const future = await signed('http://127.0.0.1:3000/v1/whoami', {}, new Date(now.getTime() + 16 * 60_000));
-    expect(await verifySigV4(future, lookup, { region, now })).toMatchObject({ ok: false, code: 'signature-expired' });
+    expect(await verifySigV4(future, lookup, { region, now })).toMatchObject({
+      ok: false,
+      code: 'signature-expired',
+    });
     const recent = await signed('http://127.0.0.1:3000/v1/whoami', {}, new Date(now.getTime() - 14 * 60_000));
     expect(await verifySigV4(recent, lookup, { region, now })).toMatchObject({ ok: true });
   });
 
   it('answers 403 for another region or service in the scope', async () => {
     const req = await signed('http://127.0.0.1:3000/v1/whoami');
-    expect(await verifySigV4(req, lookup, { region: 'us-east-1', now })).toMatchObject({ ok: false, status: 403 });
-    expect(await verifySigV4(req, lookup, { region, now, service: 's3' })).toMatchObject({ ok: false, status: 403 });
+    expect(await verifySigV4(req, lookup, { region: 'us-east-1', now })).toMatchObject({
+      ok: false,
+      status: 403,
+    });
+    expect(await verifySigV4(req, lookup, { region, now, service: 's3' })).toMatchObject({
+      ok: false,
+      status: 403,
+    });
   });
 
   it('answers 403 for a malformed Authorization header', async () => {
     const req = await signed('http://127.0.0.1:3000/v1/whoami');
-    const result = await verifySigV4({ ...req, headers: { ...req.headers, authorization: 'Bearer abc' } }, lookup, { region, now });
+    const result = await verifySigV4(
+      { ...req, headers: { ...req.headers, authorization: 'Bearer abc' } },
+      lookup,
+      { region, now },
+    );
     expect(result).toMatchObject({ ok: false, status: 403 });
   });
 
@@ -98,5 +123,51 @@ describe('verifySigV4', () => {
     });
     const result = await verifySigV4(req, lookup, { region, now });
     expect(result).toMatchObject({ ok: false, status: 403, code: 'invalid-signature' });
+  });
+});
+
+describe('verifySigV4 with signatures made outside the AWS SDK', () => {
+  // The reference algorithm of the SigV4 documentation, computed by hand: what curl
+  // --aws-sigv4 and other clients send (host and x-amz-date signed, no payload header).
+  it('accepts a request signed only over host and x-amz-date', async () => {
+    const { createHash, createHmac } = await import('node:crypto');
+    const hash = (s: string) => createHash('sha256').update(s).digest('hex');
+    const hmac = (k: Buffer | string, s: string) => createHmac('sha256', k).update(s).digest();
+    const amzDate = '20261121T100000Z';
+    const canonical = [
+      'GET',
+      '/v1/whoami',
+      '',
+      'host:127.0.0.1:3000',
+      `x-amz-date:${amzDate}`,
+      '',
+      'host;x-amz-date',
+      hash(''),
+    ].join('\n');
+    const scope = `20261121/${region}/execute-api/aws4_request`;
+    const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, hash(canonical)].join('\n');
+    let key = hmac(`AWS4${credential.secretAccessKey}`, '20261121');
+    for (const part of [region, 'execute-api', 'aws4_request']) key = hmac(key, part);
+    const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
+    const request = {
+      method: 'GET',
+      host: '127.0.0.1:3000',
+      path: '/v1/whoami',
+      query: new URLSearchParams(),
+      headers: {
+        'x-amz-date': amzDate,
+        authorization: `AWS4-HMAC-SHA256 Credential=${credential.accessKeyId}/${scope}, SignedHeaders=host;x-amz-date, Signature=${signature}`,
+      },
+      body: '',
+    };
+    expect(await verifySigV4(request, lookup, { region, now })).toEqual({ ok: true, credential });
+    const wrong = {
+      ...request,
+      headers: {
+        ...request.headers,
+        authorization: request.headers.authorization.replace(/.$/, (c) => (c === '0' ? '1' : '0')),
+      },
+    };
+    expect(await verifySigV4(wrong, lookup, { region, now })).toMatchObject({ ok: false, status: 403 });
   });
 });
