@@ -3,8 +3,6 @@ export { DirectoryInvalidError, type DirectoryIssue, loadDirectory, parseDirecto
 export {
   authorityById,
   compareIds,
-  type DirectoryPrincipal,
-  findPrincipal,
   municipalityByAgs,
   officeById,
   officesCovering,

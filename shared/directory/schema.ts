@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { formatFieldPath } from '../domain/field-path.ts';
 import { HousingSchema, ResidenceStatusSchema } from '../domain/routing/person-facts.ts';
 import { ISO_639_1_CODES } from './languages.ts';
 
@@ -460,12 +461,5 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-/** Renders a zod-style path as it reads in the JSON file: `serviceOffices[3].municipalities[0]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out === '' ? '(root)' : out;
-}
+/** Paths in the directory file name the root `(root)`. */
+export const formatPath = (path: readonly PropertyKey[]): string => formatFieldPath(path, '(root)');

@@ -12,6 +12,7 @@ import {
   Unauthenticated,
   UnsupportedMediaType,
 } from '../domain/errors.ts';
+import { fieldErrorMap, zodFieldIssues } from '../domain/field-path.ts';
 import { formatPrincipal, type Principal, type PrincipalResolver } from '../identity/principal.ts';
 import { logger, metrics } from '../observability.ts';
 import { DEFAULT_MAX_BODY_BYTES, type OperationSpec } from './operation.ts';
@@ -67,22 +68,6 @@ export interface ApiHandlerDependencies {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,128}$/;
 
-/** Maps zod issues to field issues: the dotted path of each offending field and why. */
-export function fieldIssues(error: z.ZodError, prefix = ''): FieldIssue[] {
-  const issues: FieldIssue[] = [];
-  for (const issue of error.issues) {
-    const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        issues.push({ field: base ? `${base}.${key}` : key, reason: 'unknown property' });
-      }
-    } else {
-      issues.push({ field: base || prefix || '(body)', reason: issue.message });
-    }
-  }
-  return issues;
-}
-
 function lowerCaseHeaders(headers: APIGatewayProxyEvent['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
@@ -130,13 +115,13 @@ function parseBody(
 function validate(
   schema: z.ZodType | undefined,
   value: unknown,
-  prefix: string,
+  prefix: readonly string[],
   issues: FieldIssue[],
 ): unknown {
   if (!schema) return undefined;
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { error: fieldErrorMap });
   if (result.success) return result.data;
-  issues.push(...fieldIssues(result.error, prefix));
+  issues.push(...zodFieldIssues(result.error.issues, prefix));
   return undefined;
 }
 
@@ -185,9 +170,9 @@ export function apiHandler(routes: readonly AnyRoute[], deps: ApiHandlerDependen
           issues.push({ field: 'Idempotency-Key', reason: 'must be 8–128 visible ASCII characters' });
         }
       }
-      const params = validate(operation.params, event.pathParameters ?? {}, 'path', issues);
-      const query = validate(operation.query, event.queryStringParameters ?? {}, 'query', issues);
-      const body = validate(operation.body, rawBody, '', issues);
+      const params = validate(operation.params, event.pathParameters ?? {}, ['path'], issues);
+      const query = validate(operation.query, event.queryStringParameters ?? {}, ['query'], issues);
+      const body = validate(operation.body, rawBody, [], issues);
       if (issues.length > 0) throw new InvalidRequest(issues);
 
       const result = await match.handle({

@@ -67,6 +67,21 @@ export function parseAssumedRoleArn(arn: string): { account: string; roleName: s
   return { account: m[1]!, roleName: m[2]! };
 }
 
+/**
+ * One key for the forms an IAM identity takes: a role ARN as configured (with or
+ * without a path) and the assumed-role ARN a SigV4 caller presents, which carries
+ * only the role's name, both become `<account>/role/<name>`; a user stays a user.
+ */
+export function iamIdentityKey(arn: string): string | undefined {
+  const role = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/.exec(arn);
+  if (role) return `${role[1]}/role/${role[2]}`;
+  const assumed = parseAssumedRoleArn(arn);
+  if (assumed) return `${assumed.account}/role/${assumed.roleName}`;
+  const user = /^arn:aws[a-z-]*:iam::(\d{12}):user\/((?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64})$/.exec(arn);
+  if (user) return `${user[1]}/user/${user[2]}`;
+  return undefined;
+}
+
 /** The directory entries that can be principals (structurally, the directory file). */
 export interface PrincipalDirectory {
   readonly authorities: readonly { readonly id: string; readonly iamPrincipals?: readonly string[] }[];
@@ -85,7 +100,8 @@ export interface PrincipalDirectory {
  */
 export class PrincipalResolver {
   readonly #byRoleName = new Map<string, Principal>();
-  readonly #byArn = new Map<string, Principal>();
+  /** Explicitly mapped IAM identities, by `iamIdentityKey`. */
+  readonly #byIdentity = new Map<string, Principal>();
 
   constructor(
     directory: PrincipalDirectory,
@@ -93,7 +109,10 @@ export class PrincipalResolver {
   ) {
     const add = (p: Principal, arns: readonly string[] | undefined) => {
       this.#byRoleName.set(roleNameFor(options.stage, p), p);
-      for (const arn of arns ?? []) this.#byArn.set(arn, p);
+      for (const arn of arns ?? []) {
+        const key = iamIdentityKey(arn);
+        if (key) this.#byIdentity.set(key, p);
+      }
     };
     for (const a of directory.authorities) add({ kind: 'authority', id: a.id }, a.iamPrincipals);
     for (const s of directory.serviceOffices) add({ kind: 'service', id: s.id }, s.iamPrincipals);
@@ -104,14 +123,12 @@ export class PrincipalResolver {
   /** The principal for an API Gateway `requestContext.identity.userArn`, if mapped. */
   resolve(userArn: string | null | undefined): Principal | undefined {
     if (!userArn) return undefined;
+    const key = iamIdentityKey(userArn);
+    const explicit = key ? this.#byIdentity.get(key) : undefined;
+    if (explicit) return explicit;
     const assumed = parseAssumedRoleArn(userArn);
-    if (assumed) {
-      const explicit = this.#byArn.get(`arn:aws:iam::${assumed.account}:role/${assumed.roleName}`);
-      if (explicit) return explicit;
-      if (assumed.account !== this.options.accountId) return undefined;
-      return this.#byRoleName.get(assumed.roleName);
-    }
-    return this.#byArn.get(userArn);
+    if (!assumed || assumed.account !== this.options.accountId) return undefined;
+    return this.#byRoleName.get(assumed.roleName);
   }
 
   /** Every principal with its role name; the local platform issues demo credentials for these. */

@@ -18,7 +18,7 @@ import {
   WithdrawalReason,
 } from '../domain/consent/values.ts';
 import { DataCategory, Purpose } from '../domain/data-categories.ts';
-import { type FieldIssue, InvalidRequest } from '../domain/errors.ts';
+import { parseOrThrow } from '../domain/field-path.ts';
 import { normaliseAzrNumber, normaliseName, SubjectId } from '../domain/pseudonym.ts';
 
 export {
@@ -193,38 +193,6 @@ export const ConsentView = z
     description: 'A consent record as the API returns it. Holds no personal data.',
   });
 export type ConsentView = z.infer<typeof ConsentView>;
-
-/**
- * Zod issues as field issues: a dotted path and a reason without the offending value.
- * An unknown property becomes one issue per property, named by its path.
- */
-export function toFieldIssues(error: z.ZodError): FieldIssue[] {
-  const issues: FieldIssue[] = [];
-  for (const issue of error.issues) {
-    const path = issue.path.map(String);
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        issues.push({ field: [...path, key].join('.'), reason: 'is not a known property' });
-      }
-    } else {
-      issues.push({ field: path.length > 0 ? path.join('.') : 'body', reason: issue.message });
-    }
-  }
-  return issues;
-}
-
-/** Messages for the cases where zod's own would be vague; never quotes the input. */
-const errorMap: z.core.$ZodErrorMap = (issue) => {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
-  if (issue.code === 'invalid_type') return `must be of type ${issue.expected}`;
-  return undefined;
-};
-
-function parseOrThrow<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const result = schema.safeParse(body, { error: errorMap });
-  if (!result.success) throw new InvalidRequest(toFieldIssues(result.error));
-  return result.data;
-}
 
 /** Parses the body of POST /v1/consents; throws InvalidRequest naming every offending field. */
 export function parseRecordConsentRequest(body: unknown): RecordConsentRequest {

@@ -14,6 +14,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import * as z from 'zod';
 import { type FieldIssue, InvalidRequest } from '../errors.ts';
+import { formatFieldPath } from '../field-path.ts';
 
 export const RecipientKeyAlgorithmSchema = z.enum(['RSA-OAEP-256', 'ECDH-ES+A256KW']);
 export type RecipientKeyAlgorithm = z.infer<typeof RecipientKeyAlgorithmSchema>;
@@ -222,15 +223,8 @@ export function validatePublicRecipientJwk(jwk: unknown): RecipientKey {
   throw new InvalidRequest(uniqueIssues(issues), 'The key is not valid.');
 }
 
-/** Renders a zod path the way the issue examples read: `keys[1].d`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else out += out === '' ? String(segment) : `.${String(segment)}`;
-  }
-  return out === '' ? 'jwks' : out;
-}
+/** Paths in a published key set name the root `jwks`. */
+export const formatPath = (path: readonly PropertyKey[]): string => formatFieldPath(path, 'jwks');
 
 function toFieldIssues(issue: z.core.$ZodIssue): FieldIssue[] {
   if (issue.code === 'unrecognized_keys') {

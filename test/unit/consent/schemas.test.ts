@@ -98,8 +98,8 @@ describe('RecordConsentRequest', () => {
 
   it('refuses malformed scope entries', () => {
     expect(fieldsOf(requestBody({ scope: { serviceTypes: ['mbe'], providerIds: ['Caritas KA'] } }))).toEqual([
-      'scope.serviceTypes.0',
-      'scope.providerIds.0',
+      'scope.serviceTypes[0]',
+      'scope.providerIds[0]',
     ]);
   });
 
@@ -110,7 +110,7 @@ describe('RecordConsentRequest', () => {
     ]);
     expect(
       fieldsOf(requestBody({ purposes: ['everything' as never], dataCategories: ['health' as never] })),
-    ).toEqual(['purposes.0', 'dataCategories.0']);
+    ).toEqual(['purposes[0]', 'dataCategories[0]']);
     expect(
       fieldsOf(
         requestBody({
@@ -145,11 +145,11 @@ describe('RecordConsentRequest', () => {
     };
     expect(issuesOf(body)).toEqual(
       expect.arrayContaining([
-        { field: 'subjectId', reason: 'is not a known property' },
-        { field: 'recordedBy', reason: 'is not a known property' },
-        { field: 'subject.placeOfBirth', reason: 'is not a known property' },
-        { field: 'givenBy.name', reason: 'is not a known property' },
-        { field: 'evidence.scan', reason: 'is not a known property' },
+        { field: 'subjectId', reason: 'unknown property' },
+        { field: 'recordedBy', reason: 'unknown property' },
+        { field: 'subject.placeOfBirth', reason: 'unknown property' },
+        { field: 'givenBy.name', reason: 'unknown property' },
+        { field: 'evidence.scan', reason: 'unknown property' },
       ]),
     );
     expect(issuesOf(body)).toHaveLength(5);
@@ -174,7 +174,7 @@ describe('RecordConsentRequest', () => {
       'givenAt',
       'scope',
       'purposes',
-      'dataCategories.1',
+      'dataCategories[1]',
       'evidence.sha256',
     ]);
     const text = JSON.stringify(issues);
@@ -184,8 +184,8 @@ describe('RecordConsentRequest', () => {
   });
 
   it('refuses a body that is not an object', () => {
-    expect(issuesOf(null)).toEqual([{ field: 'body', reason: 'must be of type object' }]);
-    expect(fieldsOf([])).toEqual(['body']);
+    expect(issuesOf(null)).toEqual([{ field: '(body)', reason: 'must be of type object' }]);
+    expect(fieldsOf([])).toEqual(['(body)']);
   });
 });
 

@@ -7,7 +7,6 @@ import {
   type Directory,
   DirectoryInvalidError,
   type DirectoryIssue,
-  findPrincipal,
   formatPath,
   loadDirectory,
   officeById,
@@ -81,22 +80,6 @@ describe('the example directory', () => {
     expect(authorityById(directory, 'abh-lk-karlsruhe')?.name).toContain('Ausländerbehörde');
     expect(providerById(directory, 'ib-mittelbaden')?.name).toContain('Internationaler Bund');
     expect(serviceTypesOf(directory).map((t) => t.code)).toEqual(['MBE', 'JMD', 'IM']);
-  });
-
-  it('maps IAM principals, including the assumed-role form a SigV4 caller has', () => {
-    expect(findPrincipal(directory, 'arn:aws:iam::111122223333:role/rex-abh-lk-karlsruhe')).toEqual({
-      kind: 'authority',
-      id: 'abh-lk-karlsruhe',
-    });
-    expect(
-      findPrincipal(directory, 'arn:aws:sts::111122223333:assumed-role/rex-mbe-caritas-bruchsal/session-1'),
-    ).toEqual({ kind: 'service-office', id: 'mbe-caritas-bruchsal' });
-    expect(findPrincipal(directory, 'arn:aws:iam::111122223333:role/rex-dpo-lk-karlsruhe')).toEqual({
-      kind: 'data-protection-officer',
-      scope: 'lk-karlsruhe',
-    });
-    expect(findPrincipal(directory, 'arn:aws:iam::999999999999:role/rex-abh-lk-karlsruhe')).toBeUndefined();
-    expect(findPrincipal(directory, 'not-an-arn')).toBeUndefined();
   });
 });
 

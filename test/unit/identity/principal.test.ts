@@ -10,7 +10,10 @@ import {
 const directory = {
   authorities: [{ id: 'abh-lk-karlsruhe' }],
   serviceOffices: [
-    { id: 'mbe-caritas-bruchsal', iamPrincipals: ['arn:aws:iam::111122223333:role/partner-caritas'] },
+    {
+      id: 'mbe-caritas-bruchsal',
+      iamPrincipals: ['arn:aws:iam::111122223333:role/partners/partner-caritas'],
+    },
     { id: 'jmd-ib-bruchsal' },
   ],
   dataProtectionOfficers: [{ scope: 'lk-karlsruhe' }],
@@ -84,6 +87,21 @@ describe('PrincipalResolver', () => {
       kind: 'service',
       id: 'mbe-caritas-bruchsal',
     });
+  });
+
+  it('maps an explicitly listed IAM user', () => {
+    const withUser = new PrincipalResolver(
+      {
+        ...directory,
+        authorities: [{ id: 'abh-a', iamPrincipals: ['arn:aws:iam::111122223333:user/clerks/anna'] }],
+      },
+      { stage: 'prod', accountId: '123456789012' },
+    );
+    expect(withUser.resolve('arn:aws:iam::111122223333:user/clerks/anna')).toEqual({
+      kind: 'authority',
+      id: 'abh-a',
+    });
+    expect(withUser.resolve('arn:aws:iam::111122223333:user/anna')).toBeUndefined();
   });
 
   it('refuses unmapped and malformed identities', () => {
