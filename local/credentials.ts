@@ -77,3 +77,23 @@ export function ensureCredentials(
   }
   return result;
 }
+
+export const LocalSecretsSchema = z.strictObject({
+  /** Hex; the key of subject pseudonyms and request fingerprints (in AWS an SSM SecureString). */
+  pseudonymSecret: z.string().regex(/^[0-9a-f]{64,}$/),
+});
+export type LocalSecrets = z.infer<typeof LocalSecretsSchema>;
+
+/**
+ * The deployment secrets of the local platform, generated at the first start and kept
+ * (mode 0600): pseudonyms must stay the same across restarts, or a person's earlier
+ * consents would no longer match.
+ */
+export function ensureLocalSecrets(file: string): LocalSecrets {
+  if (existsSync(file)) return LocalSecretsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  const secrets: LocalSecrets = { pseudonymSecret: randomBytes(32).toString('hex') };
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secrets;
+}

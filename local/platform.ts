@@ -7,7 +7,7 @@ import { loadDirectory } from '../shared/directory/index.ts';
 import { functionEnvironment } from '../shared/function-environment.ts';
 import { PrincipalResolver } from '../shared/identity/principal.ts';
 import { officeQueues, tableName, tables } from '../shared/resources.ts';
-import { type CredentialsFile, ensureCredentials } from './credentials.ts';
+import { type CredentialsFile, ensureCredentials, ensureLocalSecrets } from './credentials.ts';
 import { startDynamoDbLocal } from './emulators/dynamodb-local.ts';
 import { PlatformError } from './emulators/process-tools.ts';
 import { startSqsLocal } from './emulators/sqs-local.ts';
@@ -114,6 +114,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     });
 
     const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    const secrets = ensureLocalSecrets(resolve(dataDir, 'secrets.json'));
     const queueUrlTemplate = `${sqsLocal.endpoint}/${LOCAL_ACCOUNT_ID}/{name}`;
     const urlFor = (name: string) => queueUrlTemplate.replace('{name}', name);
     const env = {
@@ -123,6 +124,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsLocal.endpoint,
       POWERTOOLS_METRICS_DISABLED: 'true',
+      REX_PSEUDONYM_SECRET: secrets.pseudonymSecret,
       ...functionEnvironment({
         stage: LOCAL_STAGE,
         accountId: LOCAL_ACCOUNT_ID,

@@ -1,0 +1,28 @@
+/**
+ * Item keys of the records table (single-table design; docs/data-model.md). One
+ * function per item kind, so that every reader and writer agrees on them.
+ */
+export interface ItemKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+export const recordKeys = {
+  consent: (consentId: string): ItemKey => ({ pk: `CONSENT#${consentId}`, sk: 'CONSENT' }),
+  referral: (referralId: string): ItemKey => ({ pk: `REFERRAL#${referralId}`, sk: 'REFERRAL' }),
+  /** An outbox item: written with a state change, consumed by the relay from the stream. */
+  outbox: (referralId: string, event: string): ItemKey => ({ pk: `OUTBOX#${referralId}`, sk: event }),
+  /** A creating request's outcome, scoped to the calling principal. */
+  idempotency: (principal: string, key: string): ItemKey => ({ pk: `IDEMPOTENCY#${principal}#${key}`, sk: 'IDEMPOTENCY' }),
+  /** The one open referral of a subject: its existence guards against double structures. */
+  openReferral: (subjectId: string): ItemKey => ({ pk: `SUBJECT#${subjectId}`, sk: 'OPEN_REFERRAL' }),
+  /** A service office's published keys and counters. */
+  officeState: (officeId: string): ItemKey => ({ pk: `OFFICE#${officeId}`, sk: 'STATE' }),
+} as const;
+
+/** Index keys (gsi1 = by subject, gsi2 = by service office, gsi3 = by deadline). */
+export const indexKeys = {
+  subject: (subjectId: string, sortKey: string) => ({ gsi1pk: `SUBJECT#${subjectId}`, gsi1sk: sortKey }),
+  office: (officeId: string, sortKey: string) => ({ gsi2pk: `OFFICE#${officeId}`, gsi2sk: sortKey }),
+  due: (bucket: string, sortKey: string) => ({ gsi3pk: `DUE#${bucket}`, gsi3sk: sortKey }),
+} as const;
