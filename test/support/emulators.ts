@@ -7,6 +7,8 @@ import { ensureQueue, ensureTable } from '../../local/provision.ts';
 import { tables as allTables, type QueueDefinition, type TableDefinition } from '../../shared/resources.ts';
 
 export const REGION = 'eu-central-1';
+/** The deployment secret integration tests run with (hex, 32 bytes). */
+export const TEST_PSEUDONYM_SECRET = '7e'.repeat(32);
 export const ACCOUNT_ID = '000000000000';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -89,6 +91,8 @@ export function useEmulators(): Emulators {
       REX_STAGE: stage,
       REX_ACCOUNT_ID: ACCOUNT_ID,
       REX_QUEUE_URL_TEMPLATE: `${self.sqsEndpoint}/${ACCOUNT_ID}/{name}`,
+      REX_DIRECTORY_FILE: 'config/directory.example.json',
+      REX_PSEUDONYM_SECRET: TEST_PSEUDONYM_SECRET,
       ...Object.fromEntries(allTables.map((t) => [t.envVar, `rex-${stage}-${t.suffix}`])),
     }),
   };
