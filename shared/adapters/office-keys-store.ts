@@ -1,0 +1,108 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditEntryDraft } from '../domain/audit/entry.ts';
+import { emptyKeySet, type OfficeKeySet, OfficeKeySetSchema } from '../domain/crypto/key-set.ts';
+import { runtimeConfig } from '../runtime.ts';
+import { putAuditDraft } from './audit-drafts.ts';
+import { documentClient } from './aws-clients.ts';
+import { recordKeys } from './records/keys.ts';
+import { commit, type TransactItem } from './transactions.ts';
+
+/**
+ * The office state item (`OFFICE#<officeId>` / `STATE`, docs/data-model.md). Key
+ * publication owns `keySet`, `version` and `keysUpdatedAt`; intake keeps its own
+ * counters on the same item. Writers therefore change only their own attributes
+ * (UpdateExpression), never the whole item.
+ */
+export interface OfficeState {
+  readonly officeId: string;
+  /** Public keys only; empty while the office has published none. */
+  readonly keySet: OfficeKeySet;
+  /** Optimistic-concurrency version of `keySet`; 0 before the first publication. */
+  readonly version: number;
+  readonly keysUpdatedAt: string | null;
+}
+
+export interface OfficeStateTables {
+  readonly recordsTable: string;
+  readonly auditTable: string;
+}
+
+/** Another writer changed the key set between read and write: read again and retry. */
+export class StaleKeySetVersion extends Error {
+  constructor() {
+    super('The office key set changed concurrently.');
+    this.name = 'StaleKeySetVersion';
+  }
+}
+
+/**
+ * Reads an office's state item with a consistent read, so that a key published a
+ * moment ago is seen. An office without the item has an empty key set. The table
+ * defaults to the function's configured records table.
+ */
+export async function getOfficeState(
+  officeId: string,
+  recordsTable: string = runtimeConfig().recordsTable,
+): Promise<OfficeState> {
+  const { Item } = await documentClient().send(
+    new GetCommand({
+      TableName: recordsTable,
+      Key: recordKeys.officeState(officeId),
+      ConsistentRead: true,
+      ProjectionExpression: 'keySet, version, keysUpdatedAt',
+    }),
+  );
+  const keySet = Item?.keySet === undefined ? emptyKeySet : OfficeKeySetSchema.parse(Item.keySet);
+  return {
+    officeId,
+    keySet,
+    version: typeof Item?.version === 'number' ? Item.version : 0,
+    keysUpdatedAt: typeof Item?.keysUpdatedAt === 'string' ? Item.keysUpdatedAt : null,
+  };
+}
+
+/** The transaction item that writes a new key set if the stored version is still `expectedVersion`. */
+export function updateKeySetItem(
+  recordsTable: string,
+  officeId: string,
+  keySet: OfficeKeySet,
+  expectedVersion: number,
+  now: Date,
+): TransactItem {
+  return {
+    Update: {
+      TableName: recordsTable,
+      Key: recordKeys.officeState(officeId),
+      UpdateExpression: 'SET #keySet = :keySet, #version = :next, #updatedAt = :now',
+      ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(#version)' : '#version = :expected',
+      ExpressionAttributeNames: { '#keySet': 'keySet', '#version': 'version', '#updatedAt': 'keysUpdatedAt' },
+      ExpressionAttributeValues: {
+        ':keySet': keySet,
+        ':next': expectedVersion + 1,
+        ':now': now.toISOString(),
+        ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
+      },
+    },
+  };
+}
+
+/**
+ * Writes a changed key set and the audit draft of the change in one transaction.
+ * Throws StaleKeySetVersion when the version condition fails.
+ */
+export async function saveKeySet(
+  tables: OfficeStateTables,
+  officeId: string,
+  keySet: OfficeKeySet,
+  expectedVersion: number,
+  audit: AuditEntryDraft,
+  now: Date,
+): Promise<void> {
+  await commit(
+    [
+      updateKeySetItem(tables.recordsTable, officeId, keySet, expectedVersion, now),
+      putAuditDraft(tables.auditTable, audit),
+    ],
+    (failure) => (failure.index === 0 ? new StaleKeySetVersion() : undefined),
+  );
+}

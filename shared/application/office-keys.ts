@@ -1,0 +1,182 @@
+/**
+ * Key publication of service offices: the application service behind
+ * `PUT /v1/services/{id}/keys`, `POST …/keys/{kid}/retirement` and
+ * `GET /v1/services/{id}/keys`, and the lookup intake uses to encrypt a referral.
+ * The rules live in the domain (`shared/domain/crypto/key-set.ts`); this module
+ * reads the office state, applies one rule, and writes the new key set with its
+ * audit draft in one transaction, retrying when another writer came first.
+ */
+import {
+  getOfficeState,
+  type OfficeState,
+  StaleKeySetVersion,
+  saveKeySet,
+} from '../adapters/office-keys-store.ts';
+import { type AuditEntryDraft, auditDraft } from '../domain/audit/entry.ts';
+import { type Clock, systemClock } from '../domain/clock.ts';
+import {
+  activeKeys,
+  currentKey,
+  type OfficeKey,
+  type OfficeKeySet,
+  publishKeys,
+  retire,
+} from '../domain/crypto/key-set.ts';
+import { Conflict, NotFound } from '../domain/errors.ts';
+import { formatPrincipal, type Principal } from '../identity/principal.ts';
+import type { OfficeKeys, PublishKeysBody, RetireKeyBody } from '../schemas/keys.ts';
+
+/** What the service needs from storage and the directory. */
+export interface OfficeKeysPorts {
+  /** Whether the directory has a service office with this id. */
+  readonly officeExists: (officeId: string) => boolean;
+  readonly getState: (officeId: string) => Promise<OfficeState>;
+  /** Writes `keySet` if the stored version is `expectedVersion`, else throws StaleKeySetVersion. */
+  readonly save: (
+    officeId: string,
+    keySet: OfficeKeySet,
+    expectedVersion: number,
+    audit: AuditEntryDraft,
+    now: Date,
+  ) => Promise<void>;
+  readonly clock?: Clock;
+}
+
+/** The default ports: DynamoDB tables of the function and its directory. */
+export function dynamoOfficeKeysPorts(
+  tables: { recordsTable: string; auditTable: string },
+  officeExists: (officeId: string) => boolean,
+): OfficeKeysPorts {
+  return {
+    officeExists,
+    getState: (officeId) => getOfficeState(officeId, tables.recordsTable),
+    save: (officeId, keySet, version, audit, now) =>
+      saveKeySet(tables, officeId, keySet, version, audit, now),
+  };
+}
+
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Only the office itself manages its keys. Any other caller that got past the
+ * operation's principal kinds sees another office's keys as not found (docs/api.md).
+ */
+function assertOwnOffice(principal: Principal, officeId: string, ports: OfficeKeysPorts): void {
+  if (principal.kind !== 'service' || principal.id !== officeId || !ports.officeExists(officeId)) {
+    throw new NotFound('service office');
+  }
+}
+
+/** The API view of a key set. */
+export function officeKeysView(
+  state: Pick<OfficeState, 'officeId' | 'keySet' | 'keysUpdatedAt'>,
+): OfficeKeys {
+  return {
+    officeId: state.officeId,
+    current: currentKey(state.keySet)?.kid ?? null,
+    keys: activeKeys(state.keySet).map((key) => ({ ...key.jwk })),
+    history: state.keySet.keys.map((key) => ({
+      kid: key.kid,
+      alg: key.alg,
+      publishedAt: key.publishedAt,
+      retiredAt: key.retiredAt ?? null,
+      current: key.current,
+    })),
+    updatedAt: state.keysUpdatedAt,
+  };
+}
+
+/**
+ * Read → apply a domain rule → conditional write, repeated when a concurrent writer
+ * changed the set in between, so that no publication is lost. Writes (and audits)
+ * nothing when the rule leaves the set as it was.
+ */
+async function change(
+  ports: OfficeKeysPorts,
+  officeId: string,
+  apply: (set: OfficeKeySet, now: Date) => OfficeKeySet,
+  audit: (now: Date) => AuditEntryDraft,
+): Promise<OfficeKeys> {
+  const clock = ports.clock ?? systemClock;
+  for (let attempt = 1; ; attempt++) {
+    const state = await ports.getState(officeId);
+    const now = clock.now();
+    const next = apply(state.keySet, now);
+    if (JSON.stringify(next) === JSON.stringify(state.keySet)) return officeKeysView(state);
+    try {
+      await ports.save(officeId, next, state.version, audit(now), now);
+      return officeKeysView({ officeId, keySet: next, keysUpdatedAt: now.toISOString() });
+    } catch (error) {
+      if (!(error instanceof StaleKeySetVersion) || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Publishes a JWKS for the caller's own office (additive; the new or named key becomes current). */
+export function publishOfficeKeys(
+  ports: OfficeKeysPorts,
+  input: { principal: Principal; officeId: string; body: PublishKeysBody },
+): Promise<OfficeKeys> {
+  assertOwnOffice(input.principal, input.officeId, ports);
+  const { keys, current } = input.body;
+  return change(
+    ports,
+    input.officeId,
+    (set, now) => publishKeys(set, { keys }, now, current === undefined ? {} : { current }),
+    (now) =>
+      auditDraft({
+        event: 'keys.published',
+        actor: formatPrincipal(input.principal),
+        serviceOfficeId: input.officeId,
+        time: now,
+      }),
+  );
+}
+
+/** Retires one key of the caller's own office; the current one only with a successor. */
+export function retireOfficeKey(
+  ports: OfficeKeysPorts,
+  input: { principal: Principal; officeId: string; kid: string; body: RetireKeyBody },
+): Promise<OfficeKeys> {
+  assertOwnOffice(input.principal, input.officeId, ports);
+  const { successor } = input.body;
+  return change(
+    ports,
+    input.officeId,
+    (set, now) => {
+      try {
+        return retire(set, input.kid, now, successor === undefined ? {} : { successor });
+      } catch (error) {
+        if (error instanceof Conflict) {
+          throw new Conflict(error.message, { ...error.details, reason: 'successor-required' });
+        }
+        throw error;
+      }
+    },
+    (now) =>
+      auditDraft({
+        event: 'keys.retired',
+        actor: formatPrincipal(input.principal),
+        serviceOfficeId: input.officeId,
+        time: now,
+      }),
+  );
+}
+
+/** The published keys of any office of the directory (public). */
+export async function getOfficeKeys(ports: OfficeKeysPorts, officeId: string): Promise<OfficeKeys> {
+  if (!ports.officeExists(officeId)) throw new NotFound('service office');
+  return officeKeysView(await ports.getState(officeId));
+}
+
+/**
+ * The key a new referral to the office is encrypted to, read consistently (a key
+ * published a moment ago counts); undefined while the office has published none.
+ */
+export async function currentRecipientKey(
+  officeId: string,
+  recordsTable?: string,
+): Promise<OfficeKey | undefined> {
+  const state = await getOfficeState(officeId, recordsTable);
+  return currentKey(state.keySet);
+}
