@@ -1,4 +1,5 @@
 import { operations } from '../shared/api/index.ts';
+import * as keys from '../shared/api/keys.ts';
 import * as system from '../shared/api/system.ts';
 import type { OperationSpec } from '../shared/http/operation.ts';
 import type { TableDefinition } from '../shared/resources.ts';
@@ -39,6 +40,13 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     entry: 'functions/system.ts',
     description: 'Health, the OpenAPI document and the caller identity',
     operations: Object.values(system),
+  },
+  {
+    kind: 'http',
+    id: 'OfficeKeysFunction',
+    entry: 'functions/office-keys.ts',
+    description: 'Publication and retirement of service office keys, and the public JWKS',
+    operations: Object.values(keys),
   },
 ];
 

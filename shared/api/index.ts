@@ -1,4 +1,5 @@
 import type { OperationSpec } from '../http/operation.ts';
+import * as keys from './keys.ts';
 import * as system from './system.ts';
 
 /**
@@ -6,4 +7,4 @@ import * as system from './system.ts';
  * table and the API Gateway resources are all derived from this list, so an
  * operation exists everywhere or nowhere.
  */
-export const operations: readonly OperationSpec[] = [...Object.values(system)];
+export const operations: readonly OperationSpec[] = [...Object.values(system), ...Object.values(keys)];
