@@ -17,6 +17,10 @@ export const LocalCredentialSchema = z.strictObject({
   secretAccessKey: z.string().min(20),
   /** The IAM identity API Gateway would report for this caller (an assumed role). */
   userArn: z.string(),
+  /** Service offices: their queue, dead-letter queue and the SQS endpoint (for `rex dlq`). */
+  queueUrl: z.string().optional(),
+  deadLetterUrl: z.string().optional(),
+  sqsEndpoint: z.string().optional(),
 });
 export type LocalCredential = z.infer<typeof LocalCredentialSchema>;
 
@@ -47,7 +51,15 @@ export function profileName(p: Principal): string {
 export function ensureCredentials(
   file: string,
   principals: readonly { principal: Principal; roleName: string }[],
-  options: { region: string; accountId: string; endpoint?: string },
+  options: {
+    region: string;
+    accountId: string;
+    endpoint?: string;
+    /** Queue details of a principal (service offices), refreshed at every start. */
+    queues?: (
+      principal: string,
+    ) => Pick<LocalCredential, 'queueUrl' | 'deadLetterUrl' | 'sqsEndpoint'> | undefined;
+  },
 ): CredentialsFile {
   const existing: CredentialsFile = existsSync(file)
     ? CredentialsFileSchema.parse(JSON.parse(readFileSync(file, 'utf8')))
@@ -68,9 +80,9 @@ export function ensureCredentials(
   const result: CredentialsFile = {
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    credentials: [...existing.credentials, ...added],
+    credentials: [...existing.credentials, ...added].map((c) => ({ ...c, ...options.queues?.(c.principal) })),
   };
-  if (added.length > 0 || !existsSync(file) || existing.endpoint !== options.endpoint) {
+  if (!existsSync(file) || JSON.stringify(result) !== JSON.stringify(existing)) {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);

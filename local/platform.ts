@@ -178,9 +178,20 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           }))
         : [],
     );
+    const queuesOf = (principal: string) => {
+      const queue = queues.find((q) => `service:${q.officeId}` === principal);
+      return (
+        queue && {
+          queueUrl: queue.queueUrl,
+          deadLetterUrl: queue.deadLetterUrl,
+          sqsEndpoint: sqsLocal.endpoint,
+        }
+      );
+    };
     let credentials = ensureCredentials(credentialsFile, resolver.principals(), {
       region,
       accountId: LOCAL_ACCOUNT_ID,
+      queues: queuesOf,
     });
     const byKey = () => new Map(credentials.credentials.map((c) => [c.accessKeyId, c]));
     let credentialIndex = byKey();
@@ -206,6 +217,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       region,
       accountId: LOCAL_ACCOUNT_ID,
       endpoint: apiUrl,
+      queues: queuesOf,
     });
     credentialIndex = byKey();
 
