@@ -1,5 +1,7 @@
+import * as consents from '../shared/api/consents.ts';
 import { operations } from '../shared/api/index.ts';
 import * as keys from '../shared/api/keys.ts';
+import * as routing from '../shared/api/routing.ts';
 import * as system from '../shared/api/system.ts';
 import type { OperationSpec } from '../shared/http/operation.ts';
 import type { TableDefinition } from '../shared/resources.ts';
@@ -47,6 +49,20 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     entry: 'functions/office-keys.ts',
     description: 'Publication and retirement of service office keys, and the public JWKS',
     operations: Object.values(keys),
+  },
+  {
+    kind: 'http',
+    id: 'ConsentsFunction',
+    entry: 'functions/consents.ts',
+    description: 'The consent registry: record, read and withdraw consents',
+    operations: Object.values(consents),
+  },
+  {
+    kind: 'http',
+    id: 'RoutingPreviewFunction',
+    entry: 'functions/routing-preview.ts',
+    description: 'Which service office would lead for given facts; stores nothing',
+    operations: Object.values(routing),
   },
 ];
 

@@ -1,5 +1,7 @@
 import type { OperationSpec } from '../http/operation.ts';
+import * as consents from './consents.ts';
 import * as keys from './keys.ts';
+import * as routing from './routing.ts';
 import * as system from './system.ts';
 
 /**
@@ -7,4 +9,9 @@ import * as system from './system.ts';
  * table and the API Gateway resources are all derived from this list, so an
  * operation exists everywhere or nowhere.
  */
-export const operations: readonly OperationSpec[] = [...Object.values(system), ...Object.values(keys)];
+export const operations: readonly OperationSpec[] = [
+  ...Object.values(system),
+  ...Object.values(keys),
+  ...Object.values(consents),
+  ...Object.values(routing),
+];
