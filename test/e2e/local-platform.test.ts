@@ -39,7 +39,15 @@ describe('the local platform (npm start)', () => {
     const doc = await res.json();
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/health', '/openapi.json', '/v1/whoami']),
+      expect.arrayContaining([
+        '/health',
+        '/openapi.json',
+        '/v1/whoami',
+        '/v1/consents',
+        '/v1/consents/{id}',
+        '/v1/consents/{id}/withdrawal',
+        '/v1/routing/preview',
+      ]),
     );
     expect(doc.paths['/v1/whoami'].get.security).toEqual([{ sigv4: [] }]);
     expect(doc.components.schemas.Problem).toBeDefined();
