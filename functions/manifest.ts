@@ -1,6 +1,8 @@
+import * as audit from '../shared/api/audit.ts';
 import * as consents from '../shared/api/consents.ts';
 import { operations } from '../shared/api/index.ts';
 import * as keys from '../shared/api/keys.ts';
+import * as referrals from '../shared/api/referrals.ts';
 import * as routing from '../shared/api/routing.ts';
 import * as system from '../shared/api/system.ts';
 import type { OperationSpec } from '../shared/http/operation.ts';
@@ -33,9 +35,26 @@ export type FunctionDefinition =
       readonly entry: string;
       readonly description: string;
       readonly everyMinutes: number;
+      /** The interval on the local platform, where waiting minutes helps nobody; default everyMinutes. */
+      readonly localEveryMs?: number;
     };
 
 export const functionDefinitions: readonly FunctionDefinition[] = [
+  {
+    kind: 'http',
+    id: 'AuditApiFunction',
+    entry: 'functions/audit-api.ts',
+    description: 'The data-protection officer: audit queries, export feed, access reports, checkpoints',
+    operations: Object.values(audit),
+  },
+  {
+    kind: 'schedule',
+    id: 'AuditSequencerFunction',
+    entry: 'functions/audit-sequencer.ts',
+    description: 'Chains pending audit drafts into the log and signs checkpoints (reserved concurrency 1)',
+    everyMinutes: 1,
+    localEveryMs: 2_000,
+  },
   {
     kind: 'http',
     id: 'SystemFunction',
@@ -63,6 +82,21 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     entry: 'functions/routing-preview.ts',
     description: 'Which service office would lead for given facts; stores nothing',
     operations: Object.values(routing),
+  },
+  {
+    kind: 'http',
+    id: 'ReferralsFunction',
+    entry: 'functions/referrals.ts',
+    description: 'Referral intake (consent check, routing, encryption) and referral status',
+    operations: Object.values(referrals),
+  },
+  {
+    kind: 'stream',
+    id: 'OutboxRelayFunction',
+    entry: 'functions/outbox-relay.ts',
+    description: 'Delivers outbox items to service office queues; revokes referrals of withdrawn consents',
+    table: 'Records',
+    batchSize: 25,
   },
 ];
 

@@ -1,6 +1,8 @@
 import type { OperationSpec } from '../http/operation.ts';
+import * as audit from './audit.ts';
 import * as consents from './consents.ts';
 import * as keys from './keys.ts';
+import * as referrals from './referrals.ts';
 import * as routing from './routing.ts';
 import * as system from './system.ts';
 
@@ -11,7 +13,9 @@ import * as system from './system.ts';
  */
 export const operations: readonly OperationSpec[] = [
   ...Object.values(system),
+  ...Object.values(audit),
   ...Object.values(keys),
   ...Object.values(consents),
   ...Object.values(routing),
+  ...Object.values(referrals),
 ];

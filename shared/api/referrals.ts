@@ -1,0 +1,46 @@
+import { defineOperation } from '../http/operation.ts';
+import { ProblemSchema } from '../schemas/problem.ts';
+import { ReferralAccepted, ReferralIdParams, ReferralView, SubmitReferralRequest } from '../schemas/referral.ts';
+import { problems, signedBodyProblems } from './responses.ts';
+
+export const submitReferral = defineOperation({
+  operationId: 'submitReferral',
+  method: 'POST',
+  path: '/v1/referrals',
+  summary: 'Refer a person, with their consent, to the responsible counselling service',
+  description:
+    'Checks the consent (active, this person, every data category present, the purpose, the recipient), routes to one lead service office, encrypts the person data to that office (JWE) and accepts the referral; the notification reaches the office queue asynchronously. A refusal is answered with a problem naming the reason and is recorded in the audit log.',
+  tags: ['referrals'],
+  auth: ['authority'],
+  idempotencyKey: true,
+  maxBodyBytes: 32 * 1024,
+  body: SubmitReferralRequest,
+  responses: {
+    202: { description: 'Accepted: the referral id, the service office and why it was chosen.', schema: ReferralAccepted },
+    ...signedBodyProblems,
+    409: {
+      description:
+        'The consent is withdrawn, the person already has an open referral (`existingReferralId`), or the office has no key.',
+      schema: ProblemSchema,
+      contentType: 'application/problem+json',
+    },
+    422: problems[422],
+  },
+});
+
+export const getReferral = defineOperation({
+  operationId: 'getReferral',
+  method: 'GET',
+  path: '/v1/referrals/{id}',
+  summary: 'A referral with its status history',
+  description: 'Visible to the authority that sent it and to the service office it is addressed to; 404 for everyone else.',
+  tags: ['referrals'],
+  auth: ['authority', 'service'],
+  params: ReferralIdParams,
+  responses: {
+    200: { description: 'The referral.', schema: ReferralView },
+    401: problems[401],
+    403: problems[403],
+    404: problems[404],
+  },
+});

@@ -1,0 +1,184 @@
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../adapters/aws-clients.ts';
+import type { Courier } from '../adapters/courier.ts';
+import { recordKeys } from '../adapters/records/keys.ts';
+import { type ReferralRecord, type ReferralStore, StaleReferral, referralFromItem } from '../adapters/referral-store.ts';
+import { auditDraft } from '../domain/audit/entry.ts';
+import type { Clock } from '../domain/clock.ts';
+import { NOT_RECEIVED } from '../domain/referral/lifecycle.ts';
+import { defaultDeadlines, type DeadlinePolicy, nextDeadline } from '../domain/referral/deadlines.ts';
+import type { QueueEnvelope } from '../schemas/referral.ts';
+
+export interface DeliveryDependencies {
+  readonly store: Pick<ReferralStore, 'get' | 'bySubject' | 'transition' | 'outboxDone' | 'removeOutbox'>;
+  readonly courier: Courier;
+  readonly clock: Clock;
+  readonly recordsTable: string;
+  readonly queueUrlFor: (queueName: string) => string;
+  readonly queueNameFor: (officeId: string) => string;
+  readonly deadlines?: DeadlinePolicy;
+}
+
+export interface OutboxItem {
+  readonly referralId: string;
+  readonly event: string;
+  readonly queueName: string;
+}
+
+const RELAY = 'system:outbox-relay';
+
+function envelope(type: QueueEnvelope['type'], r: ReferralRecord, now: Date, withJwe: boolean): QueueEnvelope {
+  return {
+    type,
+    schemaVersion: 1,
+    referralId: r.referralId,
+    serviceOfficeId: r.serviceOfficeId,
+    createdAt: now.toISOString(),
+    ...(withJwe && r.ciphertext ? { jwe: r.ciphertext } : {}),
+  };
+}
+
+/** The referral and whether its consent was withdrawn, in one read. */
+async function readReferralAndConsent(
+  deps: DeliveryDependencies,
+  referralId: string,
+): Promise<{ referral?: ReferralRecord; consentWithdrawn: boolean }> {
+  const referral = await deps.store.get(referralId);
+  if (!referral) return { consentWithdrawn: false };
+  const out = await documentClient().send(
+    new BatchGetCommand({
+      RequestItems: {
+        [deps.recordsTable]: {
+          Keys: [recordKeys.consent(referral.consentId)],
+          ConsistentRead: true,
+          ProjectionExpression: 'withdrawnAt',
+        },
+      },
+    }),
+  );
+  const consent = out.Responses?.[deps.recordsTable]?.[0];
+  return { referral, consentWithdrawn: consent?.withdrawnAt !== undefined };
+}
+
+/**
+ * Delivers one outbox item: reads the referral, sends its envelope, and records the
+ * delivery (accepted → queued, audit entry, outbox item removed) in one transaction.
+ * Running it again is harmless: a referral that is already queued (or further) is not
+ * sent again for `notify`, a repeated send within five minutes is dropped by SQS's
+ * deduplication, and the office client deduplicates by referral id. A crash between
+ * send and mark is recovered by the stream's retry of the same record.
+ */
+export async function deliverOutboxItem(deps: DeliveryDependencies, item: OutboxItem): Promise<void> {
+  const now = deps.clock.now();
+  const queueUrl = deps.queueUrlFor(item.queueName);
+  const dedupe = `${item.referralId}:${item.event}`;
+  const { referral, consentWithdrawn } = await readReferralAndConsent(deps, item.referralId);
+  const done = () => deps.store.removeOutbox(item.referralId, item.event);
+
+  if (!referral) return done();
+
+  if (item.event === 'revoke') {
+    await deps.courier.send(queueUrl, envelope('referral.revocation', referral, now, false), dedupe);
+    return done();
+  }
+
+  const undelivered = NOT_RECEIVED.includes(referral.status);
+  if (!undelivered || consentWithdrawn) {
+    // Received, revoked or expired meanwhile, or the consent is being withdrawn (the
+    // withdrawal revokes it): nothing to announce.
+    return done();
+  }
+  if (item.event === 'notify' && referral.status === 'queued') return done();
+
+  const type = item.event === 'notify' ? 'referral.notification' : 'referral.re-announcement';
+  await deps.courier.send(queueUrl, envelope(type, referral, now, true), dedupe);
+
+  if (item.event !== 'notify') return done();
+  try {
+    await deps.store.transition({
+      from: referral,
+      to: 'queued',
+      history: { status: 'queued', at: now.toISOString(), by: RELAY },
+      due: nextDeadline({ ...referral, status: 'queued', hasCiphertext: referral.ciphertext !== undefined }, deps.deadlines ?? defaultDeadlines),
+      releaseOpenGuard: false,
+      draft: auditDraft(
+        {
+          event: 'referral.queued',
+          actor: RELAY,
+          subjectId: referral.subjectId,
+          authorityId: referral.authorityId,
+          serviceOfficeId: referral.serviceOfficeId,
+          dataCategories: referral.dataCategories,
+          consentId: referral.consentId,
+          purpose: referral.purpose,
+          referralId: referral.referralId,
+        },
+        deps.clock,
+      ),
+      extra: [deps.store.outboxDone(item.referralId, item.event)],
+    });
+  } catch (error) {
+    // Moved on meanwhile (e.g. received before it was marked queued): the delivery is
+    // still done; only the outbox item is left to remove.
+    if (error instanceof StaleReferral) return done();
+    throw error;
+  }
+}
+
+/**
+ * A withdrawn consent revokes every referral under it that is not yet received: status
+ * revoked, the ciphertext deleted, the open-referral guard released, an audit entry, and
+ * a revocation message to the office's queue (through the outbox) so that its client
+ * drops the notification unread.
+ */
+export async function revokeReferralsOfConsent(
+  deps: DeliveryDependencies,
+  consent: { readonly id: string; readonly subjectId: string; readonly withdrawnBy?: string },
+): Promise<number> {
+  let revoked = 0;
+  for (const candidate of await deps.store.bySubject(consent.subjectId)) {
+    if (candidate.consentId !== consent.id || !NOT_RECEIVED.includes(candidate.status)) continue;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = attempt === 0 ? candidate : await deps.store.get(candidate.referralId);
+      if (!current || !NOT_RECEIVED.includes(current.status)) break;
+      try {
+        await revokeOne(deps, current, consent.withdrawnBy ?? RELAY);
+        revoked++;
+        break;
+      } catch (error) {
+        if (!(error instanceof StaleReferral)) throw error;
+      }
+    }
+  }
+  return revoked;
+}
+
+export async function revokeOne(deps: DeliveryDependencies, r: ReferralRecord, actor: string): Promise<void> {
+  const now = deps.clock.now();
+  await deps.store.transition({
+    from: r,
+    to: 'revoked',
+    history: { status: 'revoked', at: now.toISOString(), by: actor, reason: 'consent-withdrawn' },
+    due: undefined,
+    remove: ['ciphertext'],
+    releaseOpenGuard: true,
+    outbox: { event: 'revoke', queueName: deps.queueNameFor(r.serviceOfficeId) },
+    draft: auditDraft(
+      {
+        event: 'referral.revoked',
+        actor,
+        subjectId: r.subjectId,
+        authorityId: r.authorityId,
+        serviceOfficeId: r.serviceOfficeId,
+        dataCategories: r.dataCategories,
+        consentId: r.consentId,
+        purpose: r.purpose,
+        referralId: r.referralId,
+        reason: 'consent-withdrawn',
+      },
+      deps.clock,
+    ),
+  });
+}
+
+export { referralFromItem };

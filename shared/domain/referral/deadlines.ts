@@ -1,0 +1,60 @@
+import type { ReferralStatus } from '../../schemas/referral.ts';
+
+/**
+ * Deadlines of a referral, after FIT-Connect: an unreceived notification is announced
+ * again on days 3 and 9, the referral expires on day 14 and its ciphertext is deleted on
+ * day 21; a received referral's ciphertext is deleted 7 days after receipt. A revoked
+ * referral's ciphertext is deleted at revocation (the consent is gone).
+ */
+export interface DeadlinePolicy {
+  readonly reAnnounceDays: readonly number[];
+  readonly expireDays: number;
+  readonly deleteCiphertextDays: number;
+  readonly deleteAfterReceiptDays: number;
+}
+
+export const defaultDeadlines: DeadlinePolicy = {
+  reAnnounceDays: [3, 9],
+  expireDays: 14,
+  deleteCiphertextDays: 21,
+  deleteAfterReceiptDays: 7,
+};
+
+export type DeadlineKind = 're-announce' | 'expire' | 'delete-ciphertext';
+
+export interface Deadline {
+  readonly kind: DeadlineKind;
+  readonly at: Date;
+  /** For re-announcements: which one (1, 2, …). */
+  readonly step?: number;
+}
+
+export interface DeadlineFacts {
+  readonly status: ReferralStatus;
+  readonly createdAt: string;
+  readonly receivedAt?: string | undefined;
+  readonly reAnnouncements: number;
+  readonly hasCiphertext: boolean;
+}
+
+const DAY_MS = 86_400_000;
+const plusDays = (iso: string, days: number) => new Date(Date.parse(iso) + days * DAY_MS);
+
+/** The next thing that is due for a referral, or undefined when nothing ever will be. */
+export function nextDeadline(r: DeadlineFacts, policy: DeadlinePolicy = defaultDeadlines): Deadline | undefined {
+  if (r.status === 'accepted' || r.status === 'queued') {
+    const step = r.reAnnouncements + 1;
+    const day = policy.reAnnounceDays[r.reAnnouncements];
+    if (day !== undefined && day < policy.expireDays) return { kind: 're-announce', at: plusDays(r.createdAt, day), step };
+    return { kind: 'expire', at: plusDays(r.createdAt, policy.expireDays) };
+  }
+  if (!r.hasCiphertext) return undefined;
+  if (r.status === 'expired') return { kind: 'delete-ciphertext', at: plusDays(r.createdAt, policy.deleteCiphertextDays) };
+  if (r.receivedAt) return { kind: 'delete-ciphertext', at: plusDays(r.receivedAt, policy.deleteAfterReceiptDays) };
+  return undefined;
+}
+
+/** The index bucket of a due instant: one partition per UTC day. */
+export function dueBucket(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}

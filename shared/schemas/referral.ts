@@ -1,0 +1,202 @@
+import * as z from 'zod';
+import { ConsentId } from '../domain/consent/values.ts';
+import { DataCategory } from '../domain/data-categories.ts';
+import { AgsSchema, LanguageCodeSchema, SlugSchema } from '../directory/schema.ts';
+import { HousingSchema, ResidenceStatusSchema } from '../domain/routing/person-facts.ts';
+import { SubjectIdentity } from './consent.ts';
+
+/**
+ * The person's data in a referral. Every member belongs to exactly one data category
+ * (PERSON_FIELD_CATEGORIES); a member whose category the consent does not name is
+ * refused, never dropped. This data is never stored or logged in plaintext: intake
+ * encrypts it to the service office's key and keeps only the ciphertext.
+ */
+const shortText = (max: number) => z.string().trim().min(1).max(max);
+
+export const ReferralAddress = z
+  .strictObject({
+    street: shortText(200).optional(),
+    postalCode: z.string().regex(/^\d{5}$/, { error: 'must be a German postal code of 5 digits' }).optional(),
+    city: shortText(120).optional(),
+    /** Routing needs it: the official key (AGS) of the municipality of residence. */
+    municipality: AgsSchema,
+  })
+  .meta({ id: 'ReferralAddress' });
+
+export const ReferralPerson = z
+  .strictObject({
+    // identity
+    familyName: shortText(200),
+    givenNames: z.string().trim().max(200).meta({ description: 'All given names; empty when the person has none.' }),
+    dateOfBirth: SubjectIdentity.shape.dateOfBirth,
+    azrNumber: SubjectIdentity.shape.azrNumber,
+    sex: z.enum(['female', 'male', 'diverse', 'unspecified']).optional(),
+    // nationality-and-languages
+    nationality: SubjectIdentity.shape.nationality,
+    languages: z.array(LanguageCodeSchema).max(20).optional().meta({ description: 'In order of preference.' }),
+    // contact
+    phone: z
+      .string()
+      .regex(/^\+?[0-9][0-9 ()/-]{4,30}$/, { error: 'must be a telephone number' })
+      .optional(),
+    email: z.email({ error: 'must be an e-mail address' }).max(254).optional(),
+    // address
+    address: ReferralAddress,
+    housing: HousingSchema.optional().meta({
+      description: '`anschlussunterbringung` for municipal follow-up housing of refugees.',
+    }),
+    // residence-status
+    residenceStatus: ResidenceStatusSchema.optional(),
+    residenceTitle: shortText(120).optional(),
+    dateOfEntry: z.iso.date().optional(),
+    // family
+    family: z
+      .strictObject({
+        maritalStatus: z.enum(['single', 'married', 'partnership', 'separated', 'divorced', 'widowed']).optional(),
+        householdSize: z.int().min(1).max(30).optional(),
+        children: z.int().min(0).max(30).optional(),
+      })
+      .optional(),
+    // education-and-work
+    educationAndWork: z
+      .strictObject({
+        schooling: shortText(200).optional(),
+        vocationalTraining: shortText(200).optional(),
+        employment: shortText(200).optional(),
+        germanLevel: z.enum(['none', 'A1', 'A2', 'B1', 'B2', 'C1', 'C2']).optional(),
+      })
+      .optional(),
+    // needs
+    needs: z
+      .strictObject({
+        topics: z.array(SlugSchema).max(30).optional(),
+        note: z.string().trim().max(2000).optional(),
+      })
+      .optional(),
+  })
+  .meta({ id: 'ReferralPerson', description: 'The person referred. Encrypted at intake; never stored in plaintext.' });
+export type ReferralPerson = z.infer<typeof ReferralPerson>;
+
+/** The data category of each member of the person. */
+export const PERSON_FIELD_CATEGORIES = {
+  familyName: 'identity',
+  givenNames: 'identity',
+  dateOfBirth: 'identity',
+  azrNumber: 'identity',
+  sex: 'identity',
+  nationality: 'nationality-and-languages',
+  languages: 'nationality-and-languages',
+  phone: 'contact',
+  email: 'contact',
+  address: 'address',
+  housing: 'address',
+  residenceStatus: 'residence-status',
+  residenceTitle: 'residence-status',
+  dateOfEntry: 'residence-status',
+  family: 'family',
+  educationAndWork: 'education-and-work',
+  needs: 'needs',
+} as const satisfies Record<keyof ReferralPerson, DataCategory>;
+
+export const CaseReference = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$/, { error: 'must be 1–64 letters, digits, spaces or . / _ -' })
+  .meta({ description: "The authority's file number (Aktenzeichen); no names." });
+
+export const SubmitReferralRequest = z
+  .strictObject({
+    consentId: ConsentId,
+    person: ReferralPerson,
+    caseReference: CaseReference,
+    note: z.string().trim().max(2000).optional().meta({
+      description: 'Free text for the service office (category `needs`); encrypted, never stored in plaintext.',
+    }),
+  })
+  .meta({ id: 'SubmitReferralRequest' });
+export type SubmitReferralRequest = z.infer<typeof SubmitReferralRequest>;
+
+export const REFERRAL_STATUSES = [
+  'accepted',
+  'queued',
+  'received',
+  'contacted',
+  'closed',
+  'declined',
+  'revoked',
+  'expired',
+] as const;
+export const ReferralStatus = z.enum(REFERRAL_STATUSES).meta({ id: 'ReferralStatus' });
+export type ReferralStatus = z.infer<typeof ReferralStatus>;
+
+export const ServiceOfficeSummary = z
+  .strictObject({
+    id: z.string(),
+    name: z.string(),
+    type: z.string(),
+    providerId: z.string(),
+    providerName: z.string(),
+  })
+  .meta({ id: 'ServiceOfficeSummary' });
+
+export const ReferralAccepted = z
+  .strictObject({
+    referralId: z.string(),
+    status: ReferralStatus,
+    serviceOffice: ServiceOfficeSummary,
+    routing: z.strictObject({ ruleId: z.string(), reason: z.string() }),
+  })
+  .meta({ id: 'ReferralAccepted' });
+export type ReferralAccepted = z.infer<typeof ReferralAccepted>;
+
+export const ReferralHistoryEntry = z
+  .strictObject({ status: ReferralStatus, at: z.string(), by: z.string(), reason: z.string().optional() })
+  .meta({ id: 'ReferralHistoryEntry' });
+
+export const ReferralView = z
+  .strictObject({
+    referralId: z.string(),
+    status: ReferralStatus,
+    consentId: z.string(),
+    authorityId: z.string(),
+    caseReference: z.string(),
+    serviceOffice: ServiceOfficeSummary,
+    dataCategories: z.array(DataCategory),
+    createdAt: z.string(),
+    history: z.array(ReferralHistoryEntry),
+  })
+  .meta({ id: 'ReferralView', description: 'A referral as its sender and its recipient see it. No personal data.' });
+export type ReferralView = z.infer<typeof ReferralView>;
+
+export const ReferralIdParams = z.strictObject({
+  id: z.string().regex(/^ref_[0-9a-z]{26}$/, { error: 'must be a referral id' }),
+});
+
+/** Version 1 of the JWE payload a service office decrypts (`cty` application/vnd.referral-exchange.referral.v1+json). */
+export const ReferralPayloadV1 = z
+  .strictObject({
+    schema: z.literal('referral-exchange.referral.v1'),
+    referralId: z.string(),
+    consentId: z.string(),
+    createdAt: z.string(),
+    authority: z.strictObject({ id: z.string(), name: z.string() }),
+    serviceOfficeId: z.string(),
+    caseReference: z.string(),
+    dataCategories: z.array(DataCategory),
+    person: ReferralPerson,
+    note: z.string().optional(),
+  })
+  .meta({ id: 'ReferralPayloadV1' });
+export type ReferralPayloadV1 = z.infer<typeof ReferralPayloadV1>;
+
+/** The SQS message body a service office receives: metadata and the JWE, no other personal data. */
+export const QueueEnvelope = z
+  .strictObject({
+    type: z.enum(['referral.notification', 'referral.re-announcement', 'referral.revocation']),
+    schemaVersion: z.literal(1),
+    referralId: z.string(),
+    serviceOfficeId: z.string(),
+    createdAt: z.string(),
+    jwe: z.string().optional(),
+  })
+  .meta({ id: 'QueueEnvelope' });
+export type QueueEnvelope = z.infer<typeof QueueEnvelope>;
