@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as z from 'zod';
@@ -93,6 +93,8 @@ export function ensureCredentials(
 export const LocalSecretsSchema = z.strictObject({
   /** Hex; the key of subject pseudonyms and request fingerprints (in AWS an SSM SecureString). */
   pseudonymSecret: z.string().regex(/^[0-9a-f]{64,}$/),
+  /** PKCS #8 PEM of the Ed25519 key that signs audit checkpoints (in AWS a KMS key). */
+  checkpointPrivateKey: z.string().startsWith('-----BEGIN PRIVATE KEY-----'),
 });
 export type LocalSecrets = z.infer<typeof LocalSecretsSchema>;
 
@@ -102,8 +104,15 @@ export type LocalSecrets = z.infer<typeof LocalSecretsSchema>;
  * consents would no longer match.
  */
 export function ensureLocalSecrets(file: string): LocalSecrets {
-  if (existsSync(file)) return LocalSecretsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
-  const secrets: LocalSecrets = { pseudonymSecret: randomBytes(32).toString('hex') };
+  const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSecrets>) : {};
+  // A file from before checkpoints were signed gains a key; existing secrets are kept.
+  if (existing.pseudonymSecret && existing.checkpointPrivateKey) return LocalSecretsSchema.parse(existing);
+  const secrets: LocalSecrets = LocalSecretsSchema.parse({
+    pseudonymSecret: existing.pseudonymSecret ?? randomBytes(32).toString('hex'),
+    checkpointPrivateKey:
+      existing.checkpointPrivateKey ??
+      generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+  });
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);

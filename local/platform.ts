@@ -125,6 +125,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       AWS_ENDPOINT_URL_SQS: sqsLocal.endpoint,
       POWERTOOLS_METRICS_DISABLED: 'true',
       REX_PSEUDONYM_SECRET: secrets.pseudonymSecret,
+      REX_CHECKPOINT_PRIVATE_KEY: secrets.checkpointPrivateKey,
       ...functionEnvironment({
         stage: LOCAL_STAGE,
         accountId: LOCAL_ACCOUNT_ID,
@@ -239,7 +240,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       } else if (def.kind === 'schedule') {
         jobs.push({
           name: def.id,
-          everyMs: def.everyMinutes * 60_000,
+          everyMs: def.localEveryMs ?? def.everyMinutes * 60_000,
           run: async () => {
             const handler = (await import(resolve(def.entry))).handler as (
               e: unknown,
@@ -251,7 +252,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
             );
           },
         });
-        consumers.push(`${def.id} every ${def.everyMinutes} min`);
+        consumers.push(
+          def.localEveryMs
+            ? `${def.id} every ${def.localEveryMs} ms`
+            : `${def.id} every ${def.everyMinutes} min`,
+        );
       }
     }
     if (jobs.length > 0) {

@@ -1,0 +1,57 @@
+import { auditRuntime } from '#shared/adapters/audit-store.ts';
+import {
+  getAccessReport,
+  getAuditVerifierKey,
+  getLatestAuditCheckpoint,
+  listAuditCheckpoints,
+  listAuditEntries,
+  lookupAuditSubject,
+  queryAuditEvents,
+  recordAuditExport,
+} from '#shared/api/audit.ts';
+import { renderAccessReportHtml } from '#shared/application/audit.ts';
+import { apiHandler, route } from '#shared/http/api-handler.ts';
+import { formatPrincipal } from '#shared/identity/principal.ts';
+import { principalResolver } from '#shared/runtime.ts';
+
+/** The data-protection officer's operations on the audit log (docs/dpo-guide.md). */
+
+const service = () => auditRuntime().service;
+
+/** HTML when asked for by `format=html`, or by an Accept header that prefers text/html over JSON. */
+function wantsHtml(format: string | undefined, accept: string | undefined): boolean {
+  if (format) return format === 'html';
+  return /\btext\/html\b/i.test(accept ?? '') && !/^\s*application\/json/i.test(accept ?? '');
+}
+
+export const handler = apiHandler(
+  [
+    route(queryAuditEvents, async ({ query }) => ({ status: 200, body: await service().queryEvents(query) })),
+    route(listAuditEntries, async ({ query }) => ({ status: 200, body: await service().entries(query) })),
+    route(lookupAuditSubject, async ({ body }) => ({
+      status: 200,
+      body: await service().lookupSubject(body),
+    })),
+    route(getAccessReport, async ({ params, query, principal, headers }) => {
+      const report = await service().accessReport(params.subjectId, formatPrincipal(principal!));
+      return wantsHtml(query.format, headers.accept)
+        ? { status: 200, body: renderAccessReportHtml(report), contentType: 'text/html; charset=utf-8' }
+        : { status: 200, body: report };
+    }),
+    route(listAuditCheckpoints, async ({ query }) => ({
+      status: 200,
+      body: await service().checkpoints(query),
+    })),
+    route(getLatestAuditCheckpoint, async () => ({ status: 200, body: await service().latestCheckpoint() })),
+    route(getAuditVerifierKey, async () => ({
+      status: 200,
+      body: await service().verifierKey(),
+      headers: { 'cache-control': 'public, max-age=300' },
+    })),
+    route(recordAuditExport, async ({ body, principal, idempotencyKey }) => {
+      const result = await service().recordExport(body, formatPrincipal(principal!), idempotencyKey!);
+      return { status: result.status, body: result.body };
+    }),
+  ],
+  { principals: principalResolver },
+);
