@@ -1,0 +1,188 @@
+/**
+ * The typed client of the referral-exchange API for counselling services (and the
+ * `rex` CLI). Every method is bound to an operation definition of `shared/api/`:
+ * method and path come from the OperationSpec itself, request types from its zod
+ * schemas, so the client cannot drift from the API (test/unit/sdk/ checks it against
+ * the OpenAPI document as well).
+ *
+ * ```ts
+ * const rex = new RexClient({ endpoint, region: 'eu-central-1', credentials });
+ * const { principal } = await rex.whoami();
+ * ```
+ *
+ * Errors of the API arrive as RexApiError carrying the RFC 9457 problem document.
+ */
+import type * as z from 'zod';
+import { getOfficeKeys, publishOfficeKeys, retireOfficeKey } from '../api/keys.ts';
+import { getHealth, whoAmI } from '../api/system.ts';
+import type { OperationSpec } from '../http/operation.ts';
+import type { OfficeKeys, PublishKeysBodySchema, RetireKeyBodySchema } from '../schemas/keys.ts';
+import type { ProblemBody } from '../schemas/problem.ts';
+import type { HealthReport, WhoAmI } from '../schemas/system.ts';
+import { type SigningCredentials, signedFetch } from './signed-fetch.ts';
+
+/**
+ * The operations this client calls, by method name. Adding a method means adding
+ * its operation here first; method and path are never written by hand.
+ */
+export const sdkOperations = {
+  whoami: whoAmI,
+  getHealth,
+  publishKeys: publishOfficeKeys,
+  retireKey: retireOfficeKey,
+  getKeys: getOfficeKeys,
+} as const satisfies Record<string, OperationSpec>;
+
+export type SdkMethod = keyof typeof sdkOperations;
+
+export interface RexClientOptions {
+  /** Base URL of the API, e.g. `https://abc.execute-api.eu-central-1.amazonaws.com/prod` or `http://127.0.0.1:3000`. */
+  readonly endpoint: string;
+  readonly region: string;
+  /** Needed for every operation except the public ones. */
+  readonly credentials?: SigningCredentials;
+}
+
+/** An answer of the API that is not a success: the problem document, typed. */
+export class RexApiError extends Error {
+  readonly status: number;
+  readonly type: string;
+  readonly title: string;
+  readonly detail: string | undefined;
+  /** Each offending field and why (never its value). */
+  readonly errors: readonly { field: string; reason: string }[];
+  readonly problem: ProblemBody;
+  readonly operationId: string;
+
+  constructor(operationId: string, problem: ProblemBody) {
+    super(`${operationId}: ${problem.status} ${problem.detail ?? problem.title}`);
+    this.name = 'RexApiError';
+    this.operationId = operationId;
+    this.status = problem.status;
+    this.type = problem.type;
+    this.title = problem.title;
+    this.detail = problem.detail;
+    this.errors = problem.errors ?? [];
+    this.problem = problem;
+  }
+
+  /** The last segment of the problem type, e.g. `not-found`, `conflict`. */
+  get code(): string {
+    return this.type.slice(this.type.lastIndexOf(':') + 1);
+  }
+}
+
+/** The API could not be reached at all (DNS, refused connection, TLS). */
+export class RexConnectionError extends Error {
+  constructor(endpoint: string, cause: unknown) {
+    super(`Cannot reach the API at ${endpoint}.`, { cause });
+    this.name = 'RexConnectionError';
+  }
+}
+
+export interface CallInput {
+  readonly params?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+  readonly idempotencyKey?: string;
+  /** Statuses other than 2xx that carry a regular answer (e.g. 503 of the health report). */
+  readonly acceptStatus?: readonly number[];
+}
+
+/** Fills `{name}` placeholders of an operation path, each value percent-encoded. */
+export function expandPath(path: string, params: Readonly<Record<string, string>> = {}): string {
+  return path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new TypeError(`Missing path parameter ${name}.`);
+    return encodeURIComponent(value);
+  });
+}
+
+/** Turns any non-success response into the problem it stands for. */
+export async function problemOf(response: Response): Promise<ProblemBody> {
+  const text = await response.text().catch(() => '');
+  try {
+    const parsed = JSON.parse(text) as Partial<ProblemBody>;
+    if (typeof parsed === 'object' && parsed !== null && typeof parsed.type === 'string') {
+      return {
+        ...parsed,
+        status: response.status,
+        title: parsed.title ?? response.statusText,
+      } as ProblemBody;
+    }
+  } catch {
+    // not JSON: fall through to a generic problem
+  }
+  return { type: 'about:blank', title: response.statusText || 'Error', status: response.status };
+}
+
+export class RexClient {
+  readonly #endpoint: string;
+  readonly #region: string;
+  readonly #credentials: SigningCredentials | undefined;
+
+  constructor(options: RexClientOptions) {
+    this.#endpoint = options.endpoint.replace(/\/+$/, '');
+    this.#region = options.region;
+    this.#credentials = options.credentials;
+  }
+
+  /** Calls one operation; the typed methods below are thin wrappers around this. */
+  async call<T>(operation: OperationSpec, input: CallInput = {}): Promise<T> {
+    const search = new URLSearchParams(input.query ?? {}).toString();
+    const url = `${this.#endpoint}${expandPath(operation.path, input.params)}${search ? `?${search}` : ''}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const body = input.body === undefined ? undefined : JSON.stringify(input.body);
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (input.idempotencyKey !== undefined) headers['idempotency-key'] = input.idempotencyKey;
+    const init = { method: operation.method, headers, ...(body !== undefined ? { body } : {}) };
+
+    const signed = operation.auth !== 'public';
+    if (signed && !this.#credentials) {
+      throw new TypeError(`${operation.operationId} needs credentials; the client has none.`);
+    }
+    let response: Response;
+    try {
+      response =
+        signed && this.#credentials
+          ? await signedFetch(url, init, this.#credentials, this.#region)
+          : await fetch(url, init);
+    } catch (error) {
+      throw new RexConnectionError(this.#endpoint, error);
+    }
+    if (response.ok || input.acceptStatus?.includes(response.status)) {
+      const text = await response.text();
+      return (text === '' ? undefined : JSON.parse(text)) as T;
+    }
+    throw new RexApiError(operation.operationId, await problemOf(response));
+  }
+
+  /** The principal this client's credential stands for. */
+  whoami(): Promise<WhoAmI> {
+    return this.call(sdkOperations.whoami);
+  }
+
+  /** The API's health; a degraded report (503) is returned, not thrown. */
+  getHealth(): Promise<HealthReport> {
+    return this.call(sdkOperations.getHealth, { acceptStatus: [503] });
+  }
+
+  /** Publishes public keys for the caller's own office; the last (or `current`) becomes current. */
+  publishKeys(officeId: string, jwks: z.input<typeof PublishKeysBodySchema>): Promise<OfficeKeys> {
+    return this.call(sdkOperations.publishKeys, { params: { id: officeId }, body: jwks });
+  }
+
+  /** Retires a key of the caller's own office; the current key only with a `successor`. */
+  retireKey(
+    officeId: string,
+    kid: string,
+    options: z.input<typeof RetireKeyBodySchema> = {},
+  ): Promise<OfficeKeys> {
+    return this.call(sdkOperations.retireKey, { params: { id: officeId, kid }, body: options });
+  }
+
+  /** The published keys of any office (public; no credential needed). */
+  getKeys(officeId: string): Promise<OfficeKeys> {
+    return this.call(sdkOperations.getKeys, { params: { id: officeId } });
+  }
+}
