@@ -4,10 +4,14 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { sqsCourier } from '#shared/adapters/courier.ts';
 import { ReferralStore } from '#shared/adapters/referral-store.ts';
-import { deliverOutboxItem, type DeliveryDependencies, revokeReferralsOfConsent } from '#shared/application/delivery.ts';
+import {
+  type DeliveryDependencies,
+  deliverOutboxItem,
+  revokeReferralsOfConsent,
+} from '#shared/application/delivery.ts';
 import { queueUrl } from '#shared/config.ts';
-import { systemClock } from '#shared/domain/clock.ts';
 import { officeById } from '#shared/directory/index.ts';
+import { systemClock } from '#shared/domain/clock.ts';
 import { logger } from '#shared/observability.ts';
 import { officeQueue } from '#shared/resources.ts';
 import { runtimeConfig, runtimeDirectory } from '#shared/runtime.ts';

@@ -1,9 +1,12 @@
 import { ReferralStore } from '#shared/adapters/referral-store.ts';
 import { pseudonymSecret } from '#shared/adapters/secrets.ts';
-import { getReferral as getReferralOperation, submitReferral as submitReferralOperation } from '#shared/api/referrals.ts';
+import {
+  getReferral as getReferralOperation,
+  submitReferral as submitReferralOperation,
+} from '#shared/api/referrals.ts';
 import { getReferral, submitReferral } from '#shared/application/referrals.ts';
-import { systemClock } from '#shared/domain/clock.ts';
 import { officeById } from '#shared/directory/index.ts';
+import { systemClock } from '#shared/domain/clock.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { officeQueue } from '#shared/resources.ts';
 import { principalResolver, runtimeConfig, runtimeDirectory } from '#shared/runtime.ts';

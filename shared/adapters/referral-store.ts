@@ -1,8 +1,14 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, QueryCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  QueryCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { AuditEntryDraft } from '../domain/audit/entry.ts';
 import { ConsentRecord } from '../domain/consent/record.ts';
-import { Conflict } from '../domain/errors.ts';
 import { type OfficeKeySet, OfficeKeySetSchema } from '../domain/crypto/key-set.ts';
+import { Conflict } from '../domain/errors.ts';
 import { type Deadline, dueBucket } from '../domain/referral/deadlines.ts';
 import type { ReferralStatus } from '../schemas/referral.ts';
 import { putAuditDraft } from './audit-drafts.ts';
@@ -59,7 +65,19 @@ export interface IntakeSnapshot {
   readonly offices: ReadonlyMap<string, OfficeState>;
 }
 
-const STRIP = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'dueKind', 'dueStep', 'expiresAt']);
+const STRIP = new Set([
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+  'dueKind',
+  'dueStep',
+  'expiresAt',
+]);
 
 function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(item).filter(([k]) => !STRIP.has(k)));
@@ -70,12 +88,19 @@ export function referralFromItem(item: Record<string, unknown>): ReferralRecord 
 }
 
 /** The index and deadline attributes of a referral in a given state. */
-export function referralIndexAttributes(r: Pick<ReferralRecord, 'subjectId' | 'createdAt' | 'referralId' | 'serviceOfficeId' | 'status'>, due: Deadline | undefined) {
+export function referralIndexAttributes(
+  r: Pick<ReferralRecord, 'subjectId' | 'createdAt' | 'referralId' | 'serviceOfficeId' | 'status'>,
+  due: Deadline | undefined,
+) {
   return {
     ...indexKeys.subject(r.subjectId, `REFERRAL#${r.createdAt}#${r.referralId}`),
     ...indexKeys.office(r.serviceOfficeId, `${r.status}#${r.createdAt}#${r.referralId}`),
     ...(due
-      ? { ...indexKeys.due(dueBucket(due.at), `${due.at.toISOString()}#${r.referralId}`), dueKind: due.kind, dueStep: due.step ?? 0 }
+      ? {
+          ...indexKeys.due(dueBucket(due.at), `${due.at.toISOString()}#${r.referralId}`),
+          dueKind: due.kind,
+          dueStep: due.step ?? 0,
+        }
       : {}),
   };
 }
@@ -102,15 +127,17 @@ export class ReferralStore {
       ...q.officeIds.map((id) => recordKeys.officeState(id)),
     ];
     const items: Record<string, unknown>[] = [];
-    let request: Record<string, { Keys: { pk: string; sk: string }[]; ConsistentRead: boolean }> | undefined = {
-      [this.tables.recordsTable]: { Keys: keys, ConsistentRead: true },
-    };
+    let request: Record<string, { Keys: { pk: string; sk: string }[]; ConsistentRead: boolean }> | undefined =
+      {
+        [this.tables.recordsTable]: { Keys: keys, ConsistentRead: true },
+      };
     // UnprocessedKeys only under throttling: retried, so the usual path stays one call.
     for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
       const out = await documentClient().send(new BatchGetCommand({ RequestItems: request }));
       items.push(...(out.Responses?.[this.tables.recordsTable] ?? []));
       request = out.UnprocessedKeys as typeof request;
-      if (request && Object.keys(request).length > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      if (request && Object.keys(request).length > 0)
+        await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
     }
     const find = (k: { pk: string; sk: string }) => items.find((i) => i.pk === k.pk && i.sk === k.sk);
     const consentItem = find(recordKeys.consent(q.consentId));
@@ -232,7 +259,11 @@ export class ReferralStore {
 
   async get(referralId: string): Promise<ReferralRecord | undefined> {
     const out = await documentClient().send(
-      new GetCommand({ TableName: this.tables.recordsTable, Key: recordKeys.referral(referralId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tables.recordsTable,
+        Key: recordKeys.referral(referralId),
+        ConsistentRead: true,
+      }),
     );
     return out.Item ? referralFromItem(out.Item) : undefined;
   }
@@ -275,7 +306,9 @@ export class ReferralStore {
     draft?: AuditEntryDraft;
     extra?: readonly TransactItem[];
   }): Promise<void> {
-    return commit(this.transitionItems(w), (failure) => (failure.index === 0 ? new StaleReferral() : undefined));
+    return commit(this.transitionItems(w), (failure) =>
+      failure.index === 0 ? new StaleReferral() : undefined,
+    );
   }
 
   transitionItems(w: Parameters<ReferralStore['transition']>[0]): TransactItem[] {
@@ -283,8 +316,16 @@ export class ReferralStore {
     const next = { ...r, status: w.to };
     const index = referralIndexAttributes(next, w.due);
     const set: Record<string, unknown> = { ...index, ...w.set, status: w.to, version: r.version + 1 };
-    const names: Record<string, string> = { '#history': 'history', '#version': 'version', '#status': 'status' };
-    const values: Record<string, unknown> = { ':history': [w.history], ':expected': r.version, ':from': r.status };
+    const names: Record<string, string> = {
+      '#history': 'history',
+      '#version': 'version',
+      '#status': 'status',
+    };
+    const values: Record<string, unknown> = {
+      ':history': [w.history],
+      ':expected': r.version,
+      ':from': r.status,
+    };
     const assignments = ['#history = list_append(#history, :history)'];
     for (const [i, [k, v]] of Object.entries(set).entries()) {
       names[`#s${i}`] = k;
@@ -296,7 +337,8 @@ export class ReferralStore {
       names[`#r${i}`] = k;
     });
     const update =
-      `SET ${assignments.join(', ')}` + (removals.length > 0 ? ` REMOVE ${removals.map((_, i) => `#r${i}`).join(', ')}` : '');
+      `SET ${assignments.join(', ')}` +
+      (removals.length > 0 ? ` REMOVE ${removals.map((_, i) => `#r${i}`).join(', ')}` : '');
     const items: TransactItem[] = [
       {
         Update: {
@@ -375,7 +417,8 @@ export class ReferralStore {
         }),
       );
       for (const item of page.Items ?? []) {
-        if (typeof item.pk === 'string' && item.pk.startsWith('REFERRAL#')) ids.push(item.pk.slice('REFERRAL#'.length));
+        if (typeof item.pk === 'string' && item.pk.startsWith('REFERRAL#'))
+          ids.push(item.pk.slice('REFERRAL#'.length));
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);

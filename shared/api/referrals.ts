@@ -1,6 +1,11 @@
 import { defineOperation } from '../http/operation.ts';
 import { ProblemSchema } from '../schemas/problem.ts';
-import { ReferralAccepted, ReferralIdParams, ReferralView, SubmitReferralRequest } from '../schemas/referral.ts';
+import {
+  ReferralAccepted,
+  ReferralIdParams,
+  ReferralView,
+  SubmitReferralRequest,
+} from '../schemas/referral.ts';
 import { problems, signedBodyProblems } from './responses.ts';
 
 export const submitReferral = defineOperation({
@@ -16,7 +21,10 @@ export const submitReferral = defineOperation({
   maxBodyBytes: 32 * 1024,
   body: SubmitReferralRequest,
   responses: {
-    202: { description: 'Accepted: the referral id, the service office and why it was chosen.', schema: ReferralAccepted },
+    202: {
+      description: 'Accepted: the referral id, the service office and why it was chosen.',
+      schema: ReferralAccepted,
+    },
     ...signedBodyProblems,
     409: {
       description:
@@ -33,7 +41,8 @@ export const getReferral = defineOperation({
   method: 'GET',
   path: '/v1/referrals/{id}',
   summary: 'A referral with its status history',
-  description: 'Visible to the authority that sent it and to the service office it is addressed to; 404 for everyone else.',
+  description:
+    'Visible to the authority that sent it and to the service office it is addressed to; 404 for everyone else.',
   tags: ['referrals'],
   auth: ['authority', 'service'],
   params: ReferralIdParams,

@@ -2,11 +2,16 @@ import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../adapters/aws-clients.ts';
 import type { Courier } from '../adapters/courier.ts';
 import { recordKeys } from '../adapters/records/keys.ts';
-import { type ReferralRecord, type ReferralStore, StaleReferral, referralFromItem } from '../adapters/referral-store.ts';
+import {
+  type ReferralRecord,
+  type ReferralStore,
+  referralFromItem,
+  StaleReferral,
+} from '../adapters/referral-store.ts';
 import { auditDraft } from '../domain/audit/entry.ts';
 import type { Clock } from '../domain/clock.ts';
+import { type DeadlinePolicy, defaultDeadlines, nextDeadline } from '../domain/referral/deadlines.ts';
 import { NOT_RECEIVED } from '../domain/referral/lifecycle.ts';
-import { defaultDeadlines, type DeadlinePolicy, nextDeadline } from '../domain/referral/deadlines.ts';
 import type { QueueEnvelope } from '../schemas/referral.ts';
 
 export interface DeliveryDependencies {
@@ -27,7 +32,12 @@ export interface OutboxItem {
 
 const RELAY = 'system:outbox-relay';
 
-function envelope(type: QueueEnvelope['type'], r: ReferralRecord, now: Date, withJwe: boolean): QueueEnvelope {
+function envelope(
+  type: QueueEnvelope['type'],
+  r: ReferralRecord,
+  now: Date,
+  withJwe: boolean,
+): QueueEnvelope {
   return {
     type,
     schemaVersion: 1,
@@ -99,7 +109,10 @@ export async function deliverOutboxItem(deps: DeliveryDependencies, item: Outbox
       from: referral,
       to: 'queued',
       history: { status: 'queued', at: now.toISOString(), by: RELAY },
-      due: nextDeadline({ ...referral, status: 'queued', hasCiphertext: referral.ciphertext !== undefined }, deps.deadlines ?? defaultDeadlines),
+      due: nextDeadline(
+        { ...referral, status: 'queued', hasCiphertext: referral.ciphertext !== undefined },
+        deps.deadlines ?? defaultDeadlines,
+      ),
       releaseOpenGuard: false,
       draft: auditDraft(
         {

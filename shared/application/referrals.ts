@@ -1,24 +1,3 @@
-import { auditDraft } from '../domain/audit/entry.ts';
-import type { Clock } from '../domain/clock.ts';
-import { berlinDateOf } from '../domain/consent/calendar.ts';
-import { coverage } from '../domain/consent/coverage.ts';
-import type { ConsentRecord } from '../domain/consent/record.ts';
-import { consentStatus } from '../domain/consent/status.ts';
-import { currentKey } from '../domain/crypto/key-set.ts';
-import { REFERRAL_CONTENT_TYPE, encryptReferral } from '../domain/crypto/jwe.ts';
-import { defaultRecipientKeyCache, type RecipientKeyCache } from '../domain/crypto/recipient-key-cache.ts';
-import { type FieldIssue, NotFound } from '../domain/errors.ts';
-import { requestFingerprint } from '../domain/idempotency.ts';
-import type { Principal } from '../identity/principal.ts';
-import { formatPrincipal } from '../identity/principal.ts';
-import { subjectIdFor } from '../domain/pseudonym.ts';
-import { defaultDeadlines, type DeadlinePolicy, nextDeadline } from '../domain/referral/deadlines.ts';
-import { categoriesOf, newReferralId, purposeFor, uncoveredFields } from '../domain/referral/referral.ts';
-import { routeReferral } from '../domain/routing/index.ts';
-import type { Directory } from '../directory/index.ts';
-import { authorityById, officeById, officesCovering, providerById } from '../directory/index.ts';
-import { problem, PROBLEM_CONTENT_TYPE } from '../http/problem.ts';
-import type { ReferralAccepted, ReferralPayloadV1, ReferralView, SubmitReferralRequest } from '../schemas/referral.ts';
 import {
   ConsentWithdrawnRace,
   OpenReferralRace,
@@ -26,6 +5,32 @@ import {
   type ReferralStore,
 } from '../adapters/referral-store.ts';
 import { replay } from '../adapters/transactions.ts';
+import type { Directory } from '../directory/index.ts';
+import { authorityById, officeById, officesCovering, providerById } from '../directory/index.ts';
+import { auditDraft } from '../domain/audit/entry.ts';
+import type { Clock } from '../domain/clock.ts';
+import { berlinDateOf } from '../domain/consent/calendar.ts';
+import { coverage } from '../domain/consent/coverage.ts';
+import type { ConsentRecord } from '../domain/consent/record.ts';
+import { consentStatus } from '../domain/consent/status.ts';
+import { encryptReferral, REFERRAL_CONTENT_TYPE } from '../domain/crypto/jwe.ts';
+import { currentKey } from '../domain/crypto/key-set.ts';
+import { defaultRecipientKeyCache, type RecipientKeyCache } from '../domain/crypto/recipient-key-cache.ts';
+import { type FieldIssue, NotFound } from '../domain/errors.ts';
+import { requestFingerprint } from '../domain/idempotency.ts';
+import { subjectIdFor } from '../domain/pseudonym.ts';
+import { type DeadlinePolicy, defaultDeadlines, nextDeadline } from '../domain/referral/deadlines.ts';
+import { categoriesOf, newReferralId, purposeFor, uncoveredFields } from '../domain/referral/referral.ts';
+import { routeReferral } from '../domain/routing/index.ts';
+import { PROBLEM_CONTENT_TYPE, problem } from '../http/problem.ts';
+import type { Principal } from '../identity/principal.ts';
+import { formatPrincipal } from '../identity/principal.ts';
+import type {
+  ReferralAccepted,
+  ReferralPayloadV1,
+  ReferralView,
+  SubmitReferralRequest,
+} from '../schemas/referral.ts';
 
 export interface ReferralDependencies {
   readonly store: Pick<ReferralStore, 'intakeSnapshot' | 'accept' | 'refuse' | 'get'>;
@@ -108,7 +113,11 @@ export async function submitReferral(
   });
   if (snapshot.idempotency) return answer(replay(snapshot.idempotency, requestHash));
 
-  const refuse = async (refusal: Refusal, consent?: ConsentRecord, serviceOfficeId?: string): Promise<ApiAnswer> => {
+  const refuse = async (
+    refusal: Refusal,
+    consent?: ConsentRecord,
+    serviceOfficeId?: string,
+  ): Promise<ApiAnswer> => {
     const body = problem(refusal.status, refusal.reason, refusal.detail, {
       reason: refusal.reason,
       ...(refusal.errors ? { errors: refusal.errors } : {}),
@@ -160,7 +169,10 @@ export async function submitReferral(
   }
   const status = consentStatus(consent, now);
   if (status === 'withdrawn') {
-    return refuse({ status: 409, reason: 'consent-withdrawn', detail: 'The consent has been withdrawn.' }, consent);
+    return refuse(
+      { status: 409, reason: 'consent-withdrawn', detail: 'The consent has been withdrawn.' },
+      consent,
+    );
   }
   if (status === 'expired') {
     return refuse({ status: 422, reason: 'consent-expired', detail: 'The consent has expired.' }, consent);
@@ -171,7 +183,8 @@ export async function submitReferral(
       {
         status: 422,
         reason: 'data-categories-not-covered',
-        detail: 'The referral carries data the consent does not cover; remove those fields or record a consent that covers them.',
+        detail:
+          'The referral carries data the consent does not cover; remove those fields or record a consent that covers them.',
         errors: uncovered,
       },
       consent,
@@ -197,15 +210,24 @@ export async function submitReferral(
       housing: person.housing ?? 'other',
       languages: person.languages ?? [],
       consentScope: consent.scope,
-      ...(consent.scope.providerIds[0] !== undefined ? { preferredProviderId: consent.scope.providerIds[0] } : {}),
+      ...(consent.scope.providerIds[0] !== undefined
+        ? { preferredProviderId: consent.scope.providerIds[0] }
+        : {}),
       referralDate: berlinDateOf(now),
-      openReferralCounts: Object.fromEntries([...snapshot.offices].map(([id, s]) => [id, Math.max(0, s.openReferrals)])),
+      openReferralCounts: Object.fromEntries(
+        [...snapshot.offices].map(([id, s]) => [id, Math.max(0, s.openReferrals)]),
+      ),
     },
     deps.directory,
   );
   if (decision.kind === 'refused') {
     return refuse(
-      { status: 422, reason: decision.reason, detail: decision.message, extensions: { directoryVersion: decision.directoryVersion } },
+      {
+        status: 422,
+        reason: decision.reason,
+        detail: decision.message,
+        extensions: { directoryVersion: decision.directoryVersion },
+      },
       consent,
     );
   }
@@ -325,7 +347,10 @@ export async function submitReferral(
       );
     }
     if (error instanceof ConsentWithdrawnRace) {
-      return refuse({ status: 409, reason: 'consent-withdrawn', detail: 'The consent has been withdrawn.' }, consent);
+      return refuse(
+        { status: 409, reason: 'consent-withdrawn', detail: 'The consent has been withdrawn.' },
+        consent,
+      );
     }
     throw error;
   }

@@ -1,7 +1,7 @@
 import * as z from 'zod';
+import { AgsSchema, LanguageCodeSchema, SlugSchema } from '../directory/schema.ts';
 import { ConsentId } from '../domain/consent/values.ts';
 import { DataCategory } from '../domain/data-categories.ts';
-import { AgsSchema, LanguageCodeSchema, SlugSchema } from '../directory/schema.ts';
 import { HousingSchema, ResidenceStatusSchema } from '../domain/routing/person-facts.ts';
 import { SubjectIdentity } from './consent.ts';
 
@@ -16,7 +16,10 @@ const shortText = (max: number) => z.string().trim().min(1).max(max);
 export const ReferralAddress = z
   .strictObject({
     street: shortText(200).optional(),
-    postalCode: z.string().regex(/^\d{5}$/, { error: 'must be a German postal code of 5 digits' }).optional(),
+    postalCode: z
+      .string()
+      .regex(/^\d{5}$/, { error: 'must be a German postal code of 5 digits' })
+      .optional(),
     city: shortText(120).optional(),
     /** Routing needs it: the official key (AGS) of the municipality of residence. */
     municipality: AgsSchema,
@@ -27,13 +30,21 @@ export const ReferralPerson = z
   .strictObject({
     // identity
     familyName: shortText(200),
-    givenNames: z.string().trim().max(200).meta({ description: 'All given names; empty when the person has none.' }),
+    givenNames: z
+      .string()
+      .trim()
+      .max(200)
+      .meta({ description: 'All given names; empty when the person has none.' }),
     dateOfBirth: SubjectIdentity.shape.dateOfBirth,
     azrNumber: SubjectIdentity.shape.azrNumber,
     sex: z.enum(['female', 'male', 'diverse', 'unspecified']).optional(),
     // nationality-and-languages
     nationality: SubjectIdentity.shape.nationality,
-    languages: z.array(LanguageCodeSchema).max(20).optional().meta({ description: 'In order of preference.' }),
+    languages: z
+      .array(LanguageCodeSchema)
+      .max(20)
+      .optional()
+      .meta({ description: 'In order of preference.' }),
     // contact
     phone: z
       .string()
@@ -52,7 +63,9 @@ export const ReferralPerson = z
     // family
     family: z
       .strictObject({
-        maritalStatus: z.enum(['single', 'married', 'partnership', 'separated', 'divorced', 'widowed']).optional(),
+        maritalStatus: z
+          .enum(['single', 'married', 'partnership', 'separated', 'divorced', 'widowed'])
+          .optional(),
         householdSize: z.int().min(1).max(30).optional(),
         children: z.int().min(0).max(30).optional(),
       })
@@ -74,7 +87,10 @@ export const ReferralPerson = z
       })
       .optional(),
   })
-  .meta({ id: 'ReferralPerson', description: 'The person referred. Encrypted at intake; never stored in plaintext.' });
+  .meta({
+    id: 'ReferralPerson',
+    description: 'The person referred. Encrypted at intake; never stored in plaintext.',
+  });
 export type ReferralPerson = z.infer<typeof ReferralPerson>;
 
 /** The data category of each member of the person. */
@@ -109,7 +125,8 @@ export const SubmitReferralRequest = z
     person: ReferralPerson,
     caseReference: CaseReference,
     note: z.string().trim().max(2000).optional().meta({
-      description: 'Free text for the service office (category `needs`); encrypted, never stored in plaintext.',
+      description:
+        'Free text for the service office (category `needs`); encrypted, never stored in plaintext.',
     }),
   })
   .meta({ id: 'SubmitReferralRequest' });
@@ -164,7 +181,10 @@ export const ReferralView = z
     createdAt: z.string(),
     history: z.array(ReferralHistoryEntry),
   })
-  .meta({ id: 'ReferralView', description: 'A referral as its sender and its recipient see it. No personal data.' });
+  .meta({
+    id: 'ReferralView',
+    description: 'A referral as its sender and its recipient see it. No personal data.',
+  });
 export type ReferralView = z.infer<typeof ReferralView>;
 
 export const ReferralIdParams = z.strictObject({

@@ -41,16 +41,22 @@ const DAY_MS = 86_400_000;
 const plusDays = (iso: string, days: number) => new Date(Date.parse(iso) + days * DAY_MS);
 
 /** The next thing that is due for a referral, or undefined when nothing ever will be. */
-export function nextDeadline(r: DeadlineFacts, policy: DeadlinePolicy = defaultDeadlines): Deadline | undefined {
+export function nextDeadline(
+  r: DeadlineFacts,
+  policy: DeadlinePolicy = defaultDeadlines,
+): Deadline | undefined {
   if (r.status === 'accepted' || r.status === 'queued') {
     const step = r.reAnnouncements + 1;
     const day = policy.reAnnounceDays[r.reAnnouncements];
-    if (day !== undefined && day < policy.expireDays) return { kind: 're-announce', at: plusDays(r.createdAt, day), step };
+    if (day !== undefined && day < policy.expireDays)
+      return { kind: 're-announce', at: plusDays(r.createdAt, day), step };
     return { kind: 'expire', at: plusDays(r.createdAt, policy.expireDays) };
   }
   if (!r.hasCiphertext) return undefined;
-  if (r.status === 'expired') return { kind: 'delete-ciphertext', at: plusDays(r.createdAt, policy.deleteCiphertextDays) };
-  if (r.receivedAt) return { kind: 'delete-ciphertext', at: plusDays(r.receivedAt, policy.deleteAfterReceiptDays) };
+  if (r.status === 'expired')
+    return { kind: 'delete-ciphertext', at: plusDays(r.createdAt, policy.deleteCiphertextDays) };
+  if (r.receivedAt)
+    return { kind: 'delete-ciphertext', at: plusDays(r.receivedAt, policy.deleteAfterReceiptDays) };
   return undefined;
 }
 

@@ -1,5 +1,5 @@
-import { Conflict } from '../errors.ts';
 import type { ReferralStatus } from '../../schemas/referral.ts';
+import { Conflict } from '../errors.ts';
 
 /**
  * The referral lifecycle (DESIGN.md §4): accepted → queued → received → contacted →
@@ -30,7 +30,10 @@ export function isOpen(status: ReferralStatus): boolean {
 export class TransitionRefused extends Conflict {
   override readonly code = 'transition-refused';
   constructor(from: ReferralStatus, to: ReferralStatus) {
-    super(`A referral that is ${from} cannot become ${to}.`, { currentStatus: from, allowedNext: TRANSITIONS[from] });
+    super(`A referral that is ${from} cannot become ${to}.`, {
+      currentStatus: from,
+      allowedNext: TRANSITIONS[from],
+    });
   }
 }
 

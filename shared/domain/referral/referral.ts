@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { DataCategory, Purpose } from '../data-categories.ts';
 import { PERSON_FIELD_CATEGORIES, type ReferralPerson } from '../../schemas/referral.ts';
+import type { DataCategory, Purpose } from '../data-categories.ts';
 import type { FieldIssue } from '../errors.ts';
 
 /**
@@ -44,7 +44,10 @@ export function uncoveredFields(
     if (value === undefined) continue;
     const category = PERSON_FIELD_CATEGORIES[field as keyof ReferralPerson];
     if (!consented.includes(category)) {
-      issues.push({ field: `person.${field}`, reason: `the consent does not cover the data category ${category}` });
+      issues.push({
+        field: `person.${field}`,
+        reason: `the consent does not cover the data category ${category}`,
+      });
     }
   }
   if (note !== undefined && !consented.includes('needs')) {
