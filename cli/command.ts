@@ -4,7 +4,7 @@ import { RexClient } from '../shared/sdk/client.ts';
 import { CliError, type CliIo } from './io.ts';
 import { loadProfile, type Profile } from './profile.ts';
 
-export type OptionValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
+export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 export interface CommandContext {
   readonly io: CliIo;

@@ -121,15 +121,21 @@ async function verify(ctx: CommandContext): Promise<number> {
 
   const path = resolve(ctx.io.cwd, entriesFile);
   if (!existsSync(path)) throw new CliError(`Cannot read the entries file ${path}.`);
-  const stream = createReadStream(path, { encoding: 'utf8' });
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   // Remember the line of the last few entries, to say where a problem stands.
   let lineNumber = 0;
   const lineOf = new Map<number, number>();
+  // Opened on the first read, closed when verification stops reading (at the end or at a problem).
   async function* counted(): AsyncGenerator<string> {
-    for await (const line of lines) {
-      lineNumber++;
-      yield line;
+    const stream = createReadStream(path, { encoding: 'utf8' });
+    const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+    try {
+      for await (const line of lines) {
+        lineNumber++;
+        yield line;
+      }
+    } finally {
+      lines.close();
+      stream.destroy();
     }
   }
   async function* located(entries: AsyncIterable<AuditEntry>): AsyncGenerator<AuditEntry> {
@@ -141,56 +147,54 @@ async function verify(ctx: CommandContext): Promise<number> {
   }
   const tty = ctx.io.stderr.isTTY === true;
   const started = Date.now();
-  try {
-    const result = await verifyLog(located(parseNdjsonEntries(counted())), {
-      checkpoints: notes,
-      verifierKey: keys,
-      ...(ctx.values.origin !== undefined ? { origin: String(ctx.values.origin) } : {}),
-      ...(anchor ? { anchor } : {}),
-      progressEvery: every,
-      onProgress: (n) => {
-        const text = `verified ${n.toLocaleString('en')} entries`;
-        ctx.io.stderr.write(tty ? `\r${text}` : `${text}\n`);
-      },
+  let lastProgress = 0;
+  const result = await verifyLog(located(parseNdjsonEntries(counted())), {
+    checkpoints: notes,
+    verifierKey: keys,
+    ...(ctx.values.origin !== undefined ? { origin: String(ctx.values.origin) } : {}),
+    ...(anchor ? { anchor } : {}),
+    progressEvery: every,
+    onProgress: (n) => {
+      if (n === lastProgress) return;
+      lastProgress = n;
+      const text = `verified ${n.toLocaleString('en')} entries`;
+      ctx.io.stderr.write(tty ? `\r${text}` : `${text}\n`);
+    },
+  });
+  if (tty) ctx.io.stderr.write('\r\u001b[K');
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (result.ok) {
+    emit(ctx.io, ctx.json, result, () => {
+      const out = [
+        `OK: ${result.entries} entries verified` +
+          (result.firstSequence === null
+            ? ''
+            : ` (sequence ${result.firstSequence}–${result.lastSequence})`) +
+          ` in ${seconds} s`,
+        `  checkpoints matched  ${result.checkpointsMatched} of ${notes.length}`,
+        `  signed tree size     ${result.signedTreeSize}`,
+        `  head hash            ${result.headHash}`,
+        ...(result.rootHash ? [`  Merkle root          ${result.rootHash}`] : []),
+      ];
+      if (result.lastSequence > result.signedTreeSize) {
+        out.push(
+          `  entries ${result.signedTreeSize + 1}–${result.lastSequence} are chained but not yet signed by a checkpoint`,
+        );
+      }
+      return out.join('\n');
     });
-    if (tty) ctx.io.stderr.write('\r\u001b[K');
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    if (result.ok) {
-      emit(ctx.io, ctx.json, result, () => {
-        const out = [
-          `OK: ${result.entries} entries verified` +
-            (result.firstSequence === null
-              ? ''
-              : ` (sequence ${result.firstSequence}–${result.lastSequence})`) +
-            ` in ${seconds} s`,
-          `  checkpoints matched  ${result.checkpointsMatched} of ${notes.length}`,
-          `  signed tree size     ${result.signedTreeSize}`,
-          `  head hash            ${result.headHash}`,
-          ...(result.rootHash ? [`  Merkle root          ${result.rootHash}`] : []),
-        ];
-        if (result.lastSequence > result.signedTreeSize) {
-          out.push(
-            `  entries ${result.signedTreeSize + 1}–${result.lastSequence} are chained but not yet signed by a checkpoint`,
-          );
-        }
-        return out.join('\n');
-      });
-      return 0;
-    }
-    const line = result.problem.line ?? lineOf.get(result.problem.sequence);
-    const problem = { ...result.problem, ...(line !== undefined ? { line } : {}) };
-    emit(ctx.io, ctx.json, { ok: false, problem, entries: result.entries }, () =>
-      [
-        `FAILED: ${problem.kind} at sequence ${problem.sequence}${line !== undefined ? ` (line ${line})` : ''}`,
-        `  ${problem.detail}`,
-        `  ${result.entries} entries read before the problem`,
-      ].join('\n'),
-    );
-    return 1;
-  } finally {
-    lines.close();
-    stream.destroy();
+    return 0;
   }
+  const line = result.problem.line ?? lineOf.get(result.problem.sequence);
+  const problem = { ...result.problem, ...(line !== undefined ? { line } : {}) };
+  emit(ctx.io, ctx.json, { ok: false, problem, entries: result.entries }, () =>
+    [
+      `FAILED: ${problem.kind} at sequence ${problem.sequence}${line !== undefined ? ` (line ${line})` : ''}`,
+      `  ${problem.detail}`,
+      `  ${result.entries} entries read`,
+    ].join('\n'),
+  );
+  return 1;
 }
 
 export const auditVerifyCommand: Command = {

@@ -70,8 +70,8 @@ function summary(m: Message) {
 }
 
 async function list(ctx: CommandContext): Promise<number> {
-  const q = queuesOf(ctx);
   const max = maxOf(ctx, 100);
+  const q = queuesOf(ctx);
   try {
     const attrs = await q.client.send(
       new GetQueueAttributesCommand({
@@ -125,8 +125,8 @@ async function list(ctx: CommandContext): Promise<number> {
 }
 
 async function redrive(ctx: CommandContext): Promise<number> {
-  const q = queuesOf(ctx);
   const max = maxOf(ctx, Number.MAX_SAFE_INTEGER);
+  const q = queuesOf(ctx);
   const fifo = q.queueUrl.endsWith('.fifo');
   const moved: string[] = [];
   try {
