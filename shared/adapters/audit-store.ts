@@ -362,7 +362,8 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
             Item: {
               pk: `EXPORT#${write.draft.entryId}`,
               sk: 'EXPORT',
-              ...write.record,
+              // Nested, so that none of its members (subjectId) lands in an index.
+              export: write.record,
               expiresAt: auditExpiry(new Date(write.draft.time), this.retention),
             },
             ConditionExpression: 'attribute_not_exists(pk)',
