@@ -88,7 +88,14 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     id: 'ReferralsFunction',
     entry: 'functions/referrals.ts',
     description: 'Referral intake (consent check, routing, encryption) and referral status',
-    operations: Object.values(referrals),
+    operations: [referrals.submitReferral, referrals.getReferral],
+  },
+  {
+    kind: 'http',
+    id: 'ServiceReferralsFunction',
+    entry: 'functions/service-referrals.ts',
+    description: "A service office's receipt before decryption and its status reports",
+    operations: [referrals.acknowledgeReceipt, referrals.reportReferralStatus],
   },
   {
     kind: 'stream',
@@ -97,6 +104,14 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     description: 'Delivers outbox items to service office queues; revokes referrals of withdrawn consents',
     table: 'Records',
     batchSize: 25,
+  },
+  {
+    kind: 'schedule',
+    id: 'ReferralDeadlinesFunction',
+    entry: 'functions/referral-deadlines.ts',
+    description: 'Re-announces unreceived referrals, expires them, deletes ciphertexts when their time is up',
+    everyMinutes: 15,
+    localEveryMs: 30_000,
   },
 ];
 

@@ -35,7 +35,11 @@ export function auditDraftItem(draft: AuditEntryDraft, retention?: RetentionPoli
 }
 
 /** A transaction item that writes an audit draft; it never overwrites one. */
-export function putAuditDraft(tableName: string, draft: AuditEntryDraft, retention?: RetentionPolicy): TransactItem {
+export function putAuditDraft(
+  tableName: string,
+  draft: AuditEntryDraft,
+  retention?: RetentionPolicy,
+): TransactItem {
   return {
     Put: {
       TableName: tableName,

@@ -297,7 +297,8 @@ export class ReferralStore {
   transition(w: {
     from: ReferralRecord;
     to: ReferralStatus;
-    history: HistoryEntry;
+    /** Appended to the referral's history; omitted for changes that are not status changes. */
+    history?: HistoryEntry;
     due: Deadline | undefined;
     set?: Record<string, unknown>;
     remove?: readonly string[];
@@ -380,7 +381,7 @@ export class ReferralStore {
             referralId: r.referralId,
             event: w.outbox.event,
             queueName: w.outbox.queueName,
-            createdAt: w.history.at,
+            createdAt: w.history?.at ?? new Date().toISOString(),
           },
         },
       });

@@ -72,7 +72,9 @@ function reasonsOf(error: TransactionCanceledException): FailedCondition[] {
  * There is no "in progress" state that could get stuck: the record exists exactly when
  * the effect does.
  */
-export async function commitCreating(write: CreatingWrite): Promise<{ status: number; body: unknown; replayed: boolean }> {
+export async function commitCreating(
+  write: CreatingWrite,
+): Promise<{ status: number; body: unknown; replayed: boolean }> {
   const idempotencyItem: TransactItem = {
     Put: {
       TableName: write.recordsTable,
@@ -100,7 +102,10 @@ export async function commitCreating(write: CreatingWrite): Promise<{ status: nu
       const reasons = reasonsOf(error);
       const previous = reasons[idempotencyIndex];
       if (previous?.code === 'ConditionalCheckFailed' && previous.item) {
-        return { ...replay(previous.item as unknown as IdempotencyRecord, write.requestHash), replayed: true };
+        return {
+          ...replay(previous.item as unknown as IdempotencyRecord, write.requestHash),
+          replayed: true,
+        };
       }
       for (const failure of reasons) {
         if (failure.code !== 'ConditionalCheckFailed' || failure.index === idempotencyIndex) continue;

@@ -4,6 +4,7 @@ import {
   ReferralAccepted,
   ReferralIdParams,
   ReferralView,
+  ReportStatusRequest,
   SubmitReferralRequest,
 } from '../schemas/referral.ts';
 import { problems, signedBodyProblems } from './responses.ts';
@@ -51,5 +52,41 @@ export const getReferral = defineOperation({
     401: problems[401],
     403: problems[403],
     404: problems[404],
+  },
+});
+
+export const acknowledgeReceipt = defineOperation({
+  operationId: 'acknowledgeReceipt',
+  method: 'POST',
+  path: '/v1/referrals/{id}/receipt',
+  summary: 'Acknowledge a notification before decrypting it',
+  description:
+    'Records the receipt (the transfer is then complete) and answers the referral. 410 when the referral was revoked or expired: discard the message unread. Idempotent.',
+  tags: ['service offices'],
+  auth: ['service'],
+  params: ReferralIdParams,
+  responses: {
+    200: { description: 'Received; the referral.', schema: ReferralView },
+    401: problems[401],
+    403: problems[403],
+    404: problems[404],
+    410: problems[410],
+  },
+});
+
+export const reportReferralStatus = defineOperation({
+  operationId: 'reportReferralStatus',
+  method: 'POST',
+  path: '/v1/referrals/{id}/status',
+  summary: 'Report contact made, closed or declined',
+  tags: ['service offices'],
+  auth: ['service'],
+  params: ReferralIdParams,
+  body: ReportStatusRequest,
+  responses: {
+    200: { description: 'The referral after the change.', schema: ReferralView },
+    ...signedBodyProblems,
+    404: problems[404],
+    409: problems[409],
   },
 });

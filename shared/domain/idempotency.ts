@@ -12,7 +12,11 @@ export function requestFingerprint(
 ): string {
   return createHmac('sha256', secret)
     .update(
-      canonicalize({ operationId: request.operationId, params: request.params ?? null, body: request.body ?? null }),
+      canonicalize({
+        operationId: request.operationId,
+        params: request.params ?? null,
+        body: request.body ?? null,
+      }),
     )
     .digest('hex');
 }

@@ -101,6 +101,9 @@ function parseBody(
       throw new InvalidRequest([{ field: '(body)', reason: 'this operation takes no body' }]);
     return undefined;
   }
+  // An absent body is validated as an empty object: its required members are then
+  // named one by one, and an operation whose members are all optional needs none.
+  if (text.length === 0) return {};
   const contentType = headers['content-type'] ?? '';
   if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) {
     throw new UnsupportedMediaType('The body must be sent as application/json.');

@@ -220,3 +220,27 @@ export const QueueEnvelope = z
   })
   .meta({ id: 'QueueEnvelope' });
 export type QueueEnvelope = z.infer<typeof QueueEnvelope>;
+
+export const DECLINE_REASONS = [
+  'not-responsible',
+  'no-capacity',
+  'person-unreachable',
+  'person-declined',
+  'other',
+] as const;
+
+export const ReportStatusRequest = z
+  .discriminatedUnion('status', [
+    z.strictObject({ status: z.literal('contacted') }),
+    z.strictObject({
+      status: z.literal('closed'),
+      reason: z.enum(['counselling-completed', 'person-moved', 'other']).optional(),
+    }),
+    z.strictObject({ status: z.literal('declined'), reason: z.enum(DECLINE_REASONS) }),
+  ])
+  .meta({
+    id: 'ReportStatusRequest',
+    description:
+      'What the service office reports: first contact made, closed, or declined with a reason code.',
+  });
+export type ReportStatusRequest = z.infer<typeof ReportStatusRequest>;

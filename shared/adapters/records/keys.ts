@@ -13,7 +13,10 @@ export const recordKeys = {
   /** An outbox item: written with a state change, consumed by the relay from the stream. */
   outbox: (referralId: string, event: string): ItemKey => ({ pk: `OUTBOX#${referralId}`, sk: event }),
   /** A creating request's outcome, scoped to the calling principal. */
-  idempotency: (principal: string, key: string): ItemKey => ({ pk: `IDEMPOTENCY#${principal}#${key}`, sk: 'IDEMPOTENCY' }),
+  idempotency: (principal: string, key: string): ItemKey => ({
+    pk: `IDEMPOTENCY#${principal}#${key}`,
+    sk: 'IDEMPOTENCY',
+  }),
   /** The one open referral of a subject: its existence guards against double structures. */
   openReferral: (subjectId: string): ItemKey => ({ pk: `SUBJECT#${subjectId}`, sk: 'OPEN_REFERRAL' }),
   /** A service office's published keys and counters. */

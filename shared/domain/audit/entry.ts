@@ -27,6 +27,7 @@ export const AUDIT_EVENTS = [
   'referral.re-announced',
   'referral.received',
   'referral.contacted',
+  'referral.closed',
   'referral.declined',
   'referral.forwarded',
   'referral.revoked',

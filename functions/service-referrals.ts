@@ -1,0 +1,56 @@
+import { ReferralStore } from '#shared/adapters/referral-store.ts';
+import {
+  acknowledgeReceipt as receiptOperation,
+  reportReferralStatus as statusOperation,
+} from '#shared/api/referrals.ts';
+import {
+  acknowledgeReceipt,
+  reportStatus,
+  type ServiceSideDependencies,
+} from '#shared/application/service-side.ts';
+import { officeById } from '#shared/directory/index.ts';
+import { systemClock } from '#shared/domain/clock.ts';
+import { apiHandler, route } from '#shared/http/api-handler.ts';
+import type { Principal } from '#shared/identity/principal.ts';
+import { officeQueue } from '#shared/resources.ts';
+import { principalResolver, runtimeConfig, runtimeDirectory } from '#shared/runtime.ts';
+
+/** The service office's side of a referral: receipt before decryption, and status reports. */
+
+let deps: ServiceSideDependencies | undefined;
+function dependencies(): ServiceSideDependencies {
+  if (!deps) {
+    const config = runtimeConfig();
+    const directory = runtimeDirectory();
+    const store = new ReferralStore(config);
+    deps = {
+      store,
+      directory,
+      clock: systemClock,
+      recordsTable: config.recordsTable,
+      delivery: {
+        store,
+        clock: systemClock,
+        queueNameFor: (officeId) => officeQueue(config.stage, officeById(directory, officeId)!).name,
+      },
+    };
+  }
+  return deps;
+}
+
+/** The operations allow service principals only; the wrapper has checked the kind. */
+const office = (p: Principal | undefined) => p as Principal & { kind: 'service' };
+
+export const handler = apiHandler(
+  [
+    route(receiptOperation, async ({ principal, params }) => ({
+      status: 200,
+      body: await acknowledgeReceipt(dependencies(), office(principal), params.id),
+    })),
+    route(statusOperation, async ({ principal, params, body }) => ({
+      status: 200,
+      body: await reportStatus(dependencies(), office(principal), params.id, body),
+    })),
+  ],
+  { principals: principalResolver },
+);

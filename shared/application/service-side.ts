@@ -1,0 +1,173 @@
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../adapters/aws-clients.ts';
+import { recordKeys } from '../adapters/records/keys.ts';
+import { type ReferralRecord, type ReferralStore, StaleReferral } from '../adapters/referral-store.ts';
+import type { Directory } from '../directory/index.ts';
+import { type AuditEvent, auditDraft } from '../domain/audit/entry.ts';
+import type { Clock } from '../domain/clock.ts';
+import { Gone, NotFound } from '../domain/errors.ts';
+import { type DeadlinePolicy, defaultDeadlines, nextDeadline } from '../domain/referral/deadlines.ts';
+import { assertTransition, NOT_RECEIVED } from '../domain/referral/lifecycle.ts';
+import { formatPrincipal, type Principal } from '../identity/principal.ts';
+import type { ReferralStatus, ReferralView } from '../schemas/referral.ts';
+import { type DeliveryDependencies, revokeOne } from './delivery.ts';
+import { referralView } from './referrals.ts';
+
+export interface ServiceSideDependencies {
+  readonly store: Pick<ReferralStore, 'get' | 'transition'>;
+  readonly directory: Directory;
+  readonly clock: Clock;
+  readonly recordsTable: string;
+  readonly delivery: Pick<DeliveryDependencies, 'store' | 'clock' | 'queueNameFor'>;
+  readonly deadlines?: DeadlinePolicy;
+}
+
+type Office = Principal & { kind: 'service' };
+
+/** The office's own referral and whether its consent is withdrawn; others' referrals are 404. */
+async function ownReferral(deps: ServiceSideDependencies, office: Office, referralId: string) {
+  const referral = await deps.store.get(referralId);
+  if (!referral || referral.serviceOfficeId !== office.id) throw new NotFound('referral');
+  const out = await documentClient().send(
+    new BatchGetCommand({
+      RequestItems: {
+        [deps.recordsTable]: {
+          Keys: [recordKeys.consent(referral.consentId)],
+          ConsistentRead: true,
+          ProjectionExpression: 'withdrawnAt',
+        },
+      },
+    }),
+  );
+  const consentWithdrawn = out.Responses?.[deps.recordsTable]?.[0]?.withdrawnAt !== undefined;
+  return { referral, consentWithdrawn };
+}
+
+function draftFor(
+  deps: ServiceSideDependencies,
+  event: AuditEvent,
+  actor: string,
+  r: ReferralRecord,
+  reason?: string,
+) {
+  return auditDraft(
+    {
+      event,
+      actor,
+      subjectId: r.subjectId,
+      authorityId: r.authorityId,
+      serviceOfficeId: r.serviceOfficeId,
+      dataCategories: r.dataCategories,
+      consentId: r.consentId,
+      purpose: r.purpose,
+      referralId: r.referralId,
+      reason: reason ?? null,
+    },
+    deps.clock,
+  );
+}
+
+export class ReferralGone extends Gone {
+  constructor(status: ReferralStatus) {
+    super(`The referral was ${status}; discard the notification unread.`, { currentStatus: status });
+  }
+}
+
+/**
+ * Receipt before decryption: the office acknowledges a notification before it decrypts
+ * it. A referral revoked or expired meanwhile answers 410 and the client discards the
+ * message unread; a consent withdrawn but not yet processed revokes the referral here.
+ * Recording the receipt completes the transfer (audit `referral.received`). Idempotent.
+ */
+export async function acknowledgeReceipt(
+  deps: ServiceSideDependencies,
+  office: Office,
+  referralId: string,
+): Promise<ReferralView> {
+  const actor = formatPrincipal(office);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const { referral, consentWithdrawn } = await ownReferral(deps, office, referralId);
+    if (referral.status === 'revoked' || referral.status === 'expired')
+      throw new ReferralGone(referral.status);
+    if (!NOT_RECEIVED.includes(referral.status)) return referralView(deps.directory, referral);
+    try {
+      if (consentWithdrawn) {
+        await revokeOne(deps.delivery as DeliveryDependencies, referral, actor);
+        throw new ReferralGone('revoked');
+      }
+      const now = deps.clock.now();
+      const receivedAt = now.toISOString();
+      await deps.store.transition({
+        from: referral,
+        to: 'received',
+        history: { status: 'received', at: receivedAt, by: actor },
+        due: nextDeadline(
+          { ...referral, status: 'received', receivedAt, hasCiphertext: referral.ciphertext !== undefined },
+          deps.deadlines ?? defaultDeadlines,
+        ),
+        set: { receivedAt },
+        releaseOpenGuard: false,
+        draft: draftFor(deps, 'referral.received', actor, referral),
+      });
+      const updated = await deps.store.get(referralId);
+      return referralView(deps.directory, updated!);
+    } catch (error) {
+      if (!(error instanceof StaleReferral)) throw error;
+    }
+  }
+  throw new StaleReferral();
+}
+
+export interface StatusReport {
+  readonly status: 'contacted' | 'closed' | 'declined';
+  readonly reason?: string;
+}
+
+const EVENT_OF: Record<StatusReport['status'], AuditEvent> = {
+  contacted: 'referral.contacted',
+  closed: 'referral.closed',
+  declined: 'referral.declined',
+};
+
+/**
+ * The office reports back: first contact made (the authority's feedback), closed, or
+ * declined with a reason code. Transitions that make no sense are refused with 409 and
+ * the allowed next states. Reporting the current status again changes nothing.
+ */
+export async function reportStatus(
+  deps: ServiceSideDependencies,
+  office: Office,
+  referralId: string,
+  report: StatusReport,
+): Promise<ReferralView> {
+  const actor = formatPrincipal(office);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const { referral } = await ownReferral(deps, office, referralId);
+    if (referral.status === report.status) return referralView(deps.directory, referral);
+    assertTransition(referral.status, report.status);
+    const now = deps.clock.now();
+    const terminal = report.status !== 'contacted';
+    try {
+      await deps.store.transition({
+        from: referral,
+        to: report.status,
+        history: {
+          status: report.status,
+          at: now.toISOString(),
+          by: actor,
+          ...(report.reason !== undefined ? { reason: report.reason } : {}),
+        },
+        due: nextDeadline(
+          { ...referral, status: report.status, hasCiphertext: referral.ciphertext !== undefined },
+          deps.deadlines ?? defaultDeadlines,
+        ),
+        releaseOpenGuard: terminal,
+        draft: draftFor(deps, EVENT_OF[report.status], actor, referral, report.reason),
+      });
+      return referralView(deps.directory, (await deps.store.get(referralId))!);
+    } catch (error) {
+      if (!(error instanceof StaleReferral)) throw error;
+    }
+  }
+  throw new StaleReferral();
+}

@@ -1,0 +1,213 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.ts';
+import { recordConsent } from '../../shared/api/consents.ts';
+import { submitReferral } from '../../shared/api/referrals.ts';
+import { loadDirectory } from '../../shared/directory/index.ts';
+import { emptyKeySet, publishKeys } from '../../shared/domain/crypto/key-set.ts';
+import { generateRecipientKeyPair } from '../../shared/domain/crypto/keygen.ts';
+import { officeQueues } from '../../shared/resources.ts';
+import { apiEvent, invoke, type ProxyHandler } from './api-events.ts';
+import { useEmulators } from './emulators.ts';
+
+/** Canary personal data: must never appear outside the ciphertext. */
+export const CANARY = {
+  familyName: 'Zqxwvcanaryfam',
+  givenNames: 'Plorbcanarygiv',
+  phone: '+49 171 5550199',
+  street: 'Canarystraße 1',
+} as const;
+
+export const AUTHORITY = 'authority:abh-lk-karlsruhe';
+export const BRUCHSAL = '08215009';
+
+export interface Person {
+  azrNumber: string;
+  familyName: string;
+  givenNames: string;
+  dateOfBirth: string;
+}
+
+export async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting for the outcome');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * The referral platform of an integration test file: real emulators, the tables and
+ * every office queue, a published key per office (alternating RSA and EC), the consent,
+ * referral and relay handlers, and the relay driven by the real stream poller.
+ */
+export function useReferralPlatform(options: { relay?: boolean } = {}) {
+  const emu = useEmulators();
+  const directory = loadDirectory('config/directory.example.json');
+  const privateKeys = new Map<string, Record<string, unknown>>();
+  const queueUrls = new Map<string, string>();
+  const handlers: { referrals?: ProxyHandler; consents?: ProxyHandler; service?: ProxyHandler } = {};
+  let poller: StreamPoller | undefined;
+
+  beforeAll(async () => {
+    await emu.createTables();
+    for (const [i, def] of officeQueues(emu.stage, directory).entries()) {
+      const urls = await emu.createQueue(def);
+      queueUrls.set(directory.serviceOffices[i]!.id, urls.queueUrl);
+    }
+    Object.assign(process.env, emu.env());
+    for (const [i, office] of directory.serviceOffices.entries()) {
+      const pair = await generateRecipientKeyPair({ alg: i % 2 === 0 ? 'RSA-OAEP-256' : 'ECDH-ES+A256KW' });
+      privateKeys.set(pair.kid, pair.privateJwk as unknown as Record<string, unknown>);
+      const keySet = publishKeys(emptyKeySet, { keys: [pair.publicJwk] }, new Date());
+      await emu.dynamodb.send(
+        new PutItemCommand({
+          TableName: `rex-${emu.stage}-records`,
+          Item: marshall(
+            { pk: `OFFICE#${office.id}`, sk: 'STATE', keySet, version: 1 },
+            { removeUndefinedValues: true },
+          ),
+        }),
+      );
+    }
+    handlers.referrals = (await import('../../functions/referrals.ts')).handler as ProxyHandler;
+    handlers.consents = (await import('../../functions/consents.ts')).handler as ProxyHandler;
+    handlers.service = (await import('../../functions/service-referrals.ts')).handler as ProxyHandler;
+    if (options.relay !== false) {
+      const relay = (await import('../../functions/outbox-relay.ts')).handler;
+      poller = await startStreamPoller({
+        client: { endpoint: emu.dynamodbEndpoint },
+        tableName: `rex-${emu.stage}-records`,
+        functionName: 'OutboxRelayFunction',
+        batchSize: 25,
+        pollIntervalMs: 50,
+        handler: relay as never,
+      });
+    }
+  });
+  afterAll(async () => {
+    await poller?.stop();
+  });
+
+  const self = {
+    emu,
+    directory,
+    privateKeys,
+    queueUrls,
+    handler: (name: keyof typeof handlers): ProxyHandler => {
+      const h = handlers[name];
+      if (!h) throw new Error('handlers are loaded in beforeAll');
+      return h;
+    },
+    records: () => `rex-${emu.stage}-records`,
+    audit: () => `rex-${emu.stage}-audit`,
+    async scan(table: string): Promise<Record<string, unknown>[]> {
+      const out = await emu.dynamodb.send(new ScanCommand({ TableName: table, ConsistentRead: true }));
+      return (out.Items ?? []).map((i) => unmarshall(i));
+    },
+    async auditEvents(referralId: string): Promise<string[]> {
+      return (await self.scan(self.audit()))
+        .filter((e) => (e.entry as { referralId?: string } | undefined)?.referralId === referralId)
+        .map((e) => String(e.event))
+        .sort();
+    },
+    /**
+     * Consumes every message now in the office's queue, as a client would: received and
+     * deleted (in a FIFO queue an undeleted message would hold back the rest of its group).
+     */
+    async drain(officeId: string): Promise<{ envelope: Record<string, unknown> }[]> {
+      const all: { envelope: Record<string, unknown> }[] = [];
+      const QueueUrl = queueUrls.get(officeId);
+      for (;;) {
+        const out = await emu.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 0,
+            VisibilityTimeout: 60,
+          }),
+        );
+        if (!out.Messages?.length) return all;
+        for (const m of out.Messages) {
+          all.push({ envelope: JSON.parse(m.Body ?? '{}') });
+          await emu.sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle }));
+        }
+      }
+    },
+    newPerson(dateOfBirth = '1981-03-02'): Person {
+      return {
+        azrNumber: `${randomInt(100_000, 999_999)}${randomInt(100_000, 999_999)}`,
+        familyName: CANARY.familyName,
+        givenNames: CANARY.givenNames,
+        dateOfBirth,
+      };
+    },
+    async consentFor(person: Person, overrides: Record<string, unknown> = {}): Promise<string> {
+      const res = await invoke(
+        self.handler('consents'),
+        apiEvent(recordConsent, {
+          principal: AUTHORITY,
+          stage: emu.stage,
+          idempotencyKey: `consent-${randomUUID()}`,
+          body: {
+            subject: { azrNumber: person.azrNumber, dateOfBirth: person.dateOfBirth },
+            givenBy: { role: 'subject' },
+            givenAt: new Date(Date.now() - 3_600_000).toISOString(),
+            scope: { serviceTypes: ['MBE', 'JMD', 'IM'], providerIds: [] },
+            purposes: ['migration-counselling', 'youth-migration-support', 'integration-management'],
+            dataCategories: ['identity', 'contact', 'address', 'nationality-and-languages', 'needs'],
+            evidence: {
+              formId: 'rex-consent',
+              formVersion: '2026-03',
+              language: 'de',
+              sha256: 'a'.repeat(64),
+            },
+            ...overrides,
+          },
+        }),
+      );
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    },
+    referralBody(consentId: string, person: Person, extra: Record<string, unknown> = {}) {
+      return {
+        consentId,
+        caseReference: 'ABH-2026/0042',
+        person: {
+          ...person,
+          nationality: 'SYR',
+          languages: ['ar', 'de'],
+          phone: CANARY.phone,
+          address: { street: CANARY.street, postalCode: '76646', city: 'Bruchsal', municipality: BRUCHSAL },
+          ...extra,
+        },
+        note: 'Needs help with the recognition of a qualification.',
+      };
+    },
+    submit(body: unknown, idempotencyKey = `ref-${randomUUID()}`, principal = AUTHORITY) {
+      return invoke(
+        self.handler('referrals'),
+        apiEvent(submitReferral, { principal, stage: emu.stage, body, idempotencyKey }),
+      );
+    },
+    /** A fresh person, their consent and an accepted referral. */
+    async referral(dateOfBirth?: string) {
+      const person = self.newPerson(dateOfBirth);
+      const consentId = await self.consentFor(person);
+      const res = await self.submit(self.referralBody(consentId, person));
+      expect(res.status).toBe(202);
+      return {
+        person,
+        consentId,
+        referralId: res.body.referralId as string,
+        officeId: res.body.serviceOffice.id as string,
+      };
+    },
+  };
+  return self;
+}
