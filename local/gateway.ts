@@ -6,6 +6,7 @@ import { problem, problemResponse } from '../shared/http/problem.ts';
 import { PlatformError } from './emulators/process-tools.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { verifySigV4 } from './sigv4-verify.ts';
+import { TokenBucket } from './throttle.ts';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -31,6 +32,8 @@ export interface GatewayOptions {
   readonly credential: (accessKeyId: string) => GatewayCredential | undefined;
   /** The API Gateway payload limit. */
   readonly maxBodyBytes?: number;
+  /** Stage throttling as deployed; absent: none. */
+  readonly throttle?: { readonly ratePerSecond: number; readonly burst: number };
   readonly now?: () => Date;
 }
 
@@ -90,6 +93,9 @@ function send(res: ServerResponse, result: APIGatewayProxyResult): void {
 export function createGateway(options: GatewayOptions): Server {
   const routes = options.routes.map(compile);
   const now = options.now ?? (() => new Date());
+  const bucket = options.throttle
+    ? new TokenBucket(options.throttle.ratePerSecond, options.throttle.burst)
+    : undefined;
 
   return createServer(async (req, res) => {
     const requestId = randomUUID();
@@ -103,6 +109,17 @@ export function createGateway(options: GatewayOptions): Server {
         return send(
           res,
           problemResponse({ ...problem(404, 'not-found', 'No such resource.'), instance: requestId }),
+        );
+      }
+      const wait = bucket?.take() ?? 0;
+      if (wait > 0) {
+        req.resume();
+        return send(
+          res,
+          problemResponse(
+            { ...problem(429, 'too-many-requests', 'Too many requests; retry later.'), instance: requestId },
+            { 'retry-after': String(wait) },
+          ),
         );
       }
       const hit = pathMatches.find((x) => x.r.operation.method === method);

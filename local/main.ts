@@ -14,6 +14,7 @@ Usage: npm start -- [options]
   --data-dir <dir>      where data, demo credentials and checkpoints live (default .local)
   --fresh               wipe the stored tables, queues and checkpoints first (credentials stay)
   --in-memory           keep nothing on disk
+  --no-throttle         do not enforce the deployed API throttling (for load measurements)
   --directory <file>    the deployment directory (default config/directory.example.json)
   --ready-file <file>   write what runs where as JSON once ready (for scripts)
   -h, --help            this text
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string' },
       fresh: { type: 'boolean', default: false },
       'in-memory': { type: 'boolean', default: false },
+      'no-throttle': { type: 'boolean', default: false },
       directory: { type: 'string' },
       'ready-file': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
     ...(values.directory ? { directoryFile: values.directory } : {}),
     fresh: values.fresh,
     inMemory: values['in-memory'],
+    throttle: !values['no-throttle'],
     onFatal: (message) => {
       console.error(message);
       stopping ??= platform.stop().finally(() => process.exit(1));

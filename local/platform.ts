@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type FunctionDefinition, functionDefinitions } from '../functions/manifest.ts';
+import { apiThrottle } from '../infra/limits.ts';
 import { loadDirectory } from '../shared/directory/index.ts';
 import { functionEnvironment } from '../shared/function-environment.ts';
 import { PrincipalResolver } from '../shared/identity/principal.ts';
@@ -34,6 +35,8 @@ export interface PlatformOptions {
   readonly fresh?: boolean;
   readonly directoryFile?: string;
   readonly region?: string;
+  /** Enforce the deployed API throttling (infra/limits.ts); default true. */
+  readonly throttle?: boolean;
   /** Called with a one-sentence message if an emulator dies while running. */
   readonly onFatal?: (message: string) => void;
 }
@@ -204,6 +207,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       stage: LOCAL_STAGE,
       routes,
       credential: (id) => credentialIndex.get(id),
+      ...(options.throttle === false
+        ? {}
+        : { throttle: { ratePerSecond: apiThrottle.rateLimitPerSecond, burst: apiThrottle.burstLimit } }),
     });
     const apiPort = await listen(gateway, port, host);
     stops.push(

@@ -15,6 +15,7 @@ import {
 import { fieldErrorMap, zodFieldIssues } from '../domain/field-path.ts';
 import { formatPrincipal, type Principal, type PrincipalResolver } from '../identity/principal.ts';
 import { logger, metrics } from '../observability.ts';
+import { parseJsonBody } from './json.ts';
 import { DEFAULT_MAX_BODY_BYTES, type OperationSpec } from './operation.ts';
 import { problem, problemFromError, problemResponse } from './problem.ts';
 
@@ -108,11 +109,7 @@ function parseBody(
   if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) {
     throw new UnsupportedMediaType('The body must be sent as application/json.');
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new InvalidRequest([{ field: '(body)', reason: 'not valid JSON' }]);
-  }
+  return parseJsonBody(text);
 }
 
 function validate(
