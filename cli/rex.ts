@@ -8,13 +8,17 @@ import { RexApiError, RexConnectionError } from '../shared/sdk/client.ts';
 import { type Command, commandContext } from './command.ts';
 import { auditVerifyCommand } from './commands/audit.ts';
 import { dlqListCommand, dlqRedriveCommand } from './commands/dlq.ts';
+import { inboxPollCommand } from './commands/inbox.ts';
 import { keysCommands } from './commands/keys.ts';
+import { referralCommands } from './commands/referral.ts';
 import { whoamiCommand } from './commands/whoami.ts';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, UsageError } from './io.ts';
 
 export const commands: readonly Command[] = [
   whoamiCommand,
   ...keysCommands,
+  inboxPollCommand,
+  ...referralCommands,
   auditVerifyCommand,
   dlqListCommand,
   dlqRedriveCommand,

@@ -14,10 +14,12 @@
  */
 import type * as z from 'zod';
 import { getOfficeKeys, publishOfficeKeys, retireOfficeKey } from '../api/keys.ts';
+import { acknowledgeReceipt, getReferral, reportReferralStatus } from '../api/referrals.ts';
 import { getHealth, whoAmI } from '../api/system.ts';
 import type { OperationSpec } from '../http/operation.ts';
 import type { OfficeKeys, PublishKeysBodySchema, RetireKeyBodySchema } from '../schemas/keys.ts';
 import type { ProblemBody } from '../schemas/problem.ts';
+import type { ReferralView, ReportStatusRequest } from '../schemas/referral.ts';
 import type { HealthReport, WhoAmI } from '../schemas/system.ts';
 import { type SigningCredentials, signedFetch } from './signed-fetch.ts';
 
@@ -31,6 +33,9 @@ export const sdkOperations = {
   publishKeys: publishOfficeKeys,
   retireKey: retireOfficeKey,
   getKeys: getOfficeKeys,
+  getReferral,
+  acknowledgeReceipt,
+  reportStatus: reportReferralStatus,
 } as const satisfies Record<string, OperationSpec>;
 
 export type SdkMethod = keyof typeof sdkOperations;
@@ -184,5 +189,23 @@ export class RexClient {
   /** The published keys of any office (public; no credential needed). */
   getKeys(officeId: string): Promise<OfficeKeys> {
     return this.call(sdkOperations.getKeys, { params: { id: officeId } });
+  }
+
+  /** A referral with its status history (the sending authority or the receiving office). */
+  getReferral(referralId: string): Promise<ReferralView> {
+    return this.call(sdkOperations.getReferral, { params: { id: referralId } });
+  }
+
+  /**
+   * Acknowledges a notification before decrypting it (idempotent). A revoked or expired
+   * referral answers 410 (a RexApiError): discard the message unread.
+   */
+  acknowledgeReceipt(referralId: string): Promise<ReferralView> {
+    return this.call(sdkOperations.acknowledgeReceipt, { params: { id: referralId } });
+  }
+
+  /** Reports contact made, closed or declined (with a reason code) for the office's own referral. */
+  reportStatus(referralId: string, report: ReportStatusRequest): Promise<ReferralView> {
+    return this.call(sdkOperations.reportStatus, { params: { id: referralId }, body: report });
   }
 }

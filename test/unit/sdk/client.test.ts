@@ -48,6 +48,9 @@ const calls: Record<keyof typeof sdkOperations, (c: RexClient) => Promise<unknow
   publishKeys: (c) => c.publishKeys('mbe-x', { keys: [{ kty: 'EC' }], current: 'k1' }),
   retireKey: (c) => c.retireKey('mbe-x', 'k/1', { successor: 'k2' }),
   getKeys: (c) => c.getKeys('mbe-x'),
+  getReferral: (c) => c.getReferral('ref_00000000000000000000000000'),
+  acknowledgeReceipt: (c) => c.acknowledgeReceipt('ref_00000000000000000000000000'),
+  reportStatus: (c) => c.reportStatus('ref_00000000000000000000000000', { status: 'contacted' }),
 };
 
 describe('the SDK matches the API', () => {
