@@ -1,5 +1,6 @@
 import * as audit from '../shared/api/audit.ts';
 import * as consents from '../shared/api/consents.ts';
+import * as dpoPage from '../shared/api/dpo-page.ts';
 import { operations } from '../shared/api/index.ts';
 import * as keys from '../shared/api/keys.ts';
 import * as referrals from '../shared/api/referrals.ts';
@@ -46,6 +47,13 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     entry: 'functions/audit-api.ts',
     description: 'The data-protection officer: audit queries, export feed, access reports, checkpoints',
     operations: Object.values(audit),
+  },
+  {
+    kind: 'http',
+    id: 'DpoPageFunction',
+    entry: 'functions/dpo-page.ts',
+    description: "The data-protection officer's web page: static files from web/dpo (REX_WEB_DIR)",
+    operations: Object.values(dpoPage),
   },
   {
     kind: 'schedule',

@@ -1,6 +1,7 @@
 import type { OperationSpec } from '../http/operation.ts';
 import * as audit from './audit.ts';
 import * as consents from './consents.ts';
+import * as dpoPage from './dpo-page.ts';
 import * as keys from './keys.ts';
 import * as referrals from './referrals.ts';
 import * as routing from './routing.ts';
@@ -14,6 +15,7 @@ import * as system from './system.ts';
 export const operations: readonly OperationSpec[] = [
   ...Object.values(system),
   ...Object.values(audit),
+  ...Object.values(dpoPage),
   ...Object.values(keys),
   ...Object.values(consents),
   ...Object.values(routing),
