@@ -14,6 +14,7 @@ import {
   RecordIdSchema,
   SubjectPseudonymSchema,
 } from '../domain/audit/entry.ts';
+import { SubjectId } from '../domain/pseudonym.ts';
 import { SubjectIdentity } from './consent.ts';
 
 export { SubjectIdentity };
@@ -67,7 +68,7 @@ export type AuditEventItem = z.infer<typeof AuditEventItem>;
 
 export const AuditEventsQuery = z
   .strictObject({
-    subjectId: SubjectPseudonymSchema.optional().meta({ description: 'The subject pseudonym (`sub_…`).' }),
+    subjectId: SubjectId.optional().meta({ description: 'The subject pseudonym (`sub_…`).' }),
     serviceOfficeId: DirectoryIdSchema.optional(),
     authorityId: DirectoryIdSchema.optional(),
     event: AuditEventSchema.optional(),
@@ -124,7 +125,7 @@ export const SubjectLookupResponse = z
   .strictObject({ subjectId: SubjectPseudonymSchema })
   .meta({ id: 'SubjectLookupResponse' });
 
-export const SubjectIdParams = z.strictObject({ subjectId: SubjectPseudonymSchema });
+export const SubjectIdParams = z.strictObject({ subjectId: SubjectId });
 
 export const AccessReportQuery = z
   .strictObject({
@@ -227,7 +228,7 @@ export const RecordExportRequest = z
     format: ExportFormat,
     fromSequence: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
     toSequence: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
-    subjectId: SubjectPseudonymSchema.optional().meta({
+    subjectId: SubjectId.optional().meta({
       description: 'When the export covers one subject only.',
     }),
   })

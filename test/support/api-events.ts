@@ -30,8 +30,7 @@ export function apiEvent(
     ? `arn:aws:sts::${accountId}:assumed-role/${roleNameFor(options.stage, principal)}/test-session`
     : null;
   let path = operation.path;
-  for (const [k, v] of Object.entries(options.params ?? {}))
-    path = path.replace(`{${k}}`, encodeURIComponent(v));
+  for (const [k, v] of Object.entries(options.params ?? {})) path = path.replace(`{${k}}`, encodeSegment(v));
   const body = options.rawBody ?? (options.body === undefined ? null : JSON.stringify(options.body));
   return {
     resource: operation.path,
@@ -80,4 +79,13 @@ export async function invoke(
   );
   const isJson = /json/.test(headers['content-type'] ?? '');
   return { status: res.statusCode, headers, body: isJson && res.body ? JSON.parse(res.body) : res.body };
+}
+
+/** Percent-encodes a path segment; a string that is not valid UTF-16 (a lone surrogate) stays as it is. */
+function encodeSegment(value: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, inject } from 'vitest';
@@ -7,6 +7,10 @@ import { ensureQueue, ensureTable } from '../../local/provision.ts';
 import { tables as allTables, type QueueDefinition, type TableDefinition } from '../../shared/resources.ts';
 
 export const REGION = 'eu-central-1';
+/** The checkpoint signing key integration tests run with (Ed25519, PKCS #8 PEM). */
+export const TEST_CHECKPOINT_KEY = generateKeyPairSync('ed25519')
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 /** The deployment secret integration tests run with (hex, 32 bytes). */
 export const TEST_PSEUDONYM_SECRET = '7e'.repeat(32);
 export const ACCOUNT_ID = '000000000000';
@@ -93,6 +97,7 @@ export function useEmulators(): Emulators {
       REX_QUEUE_URL_TEMPLATE: `${self.sqsEndpoint}/${ACCOUNT_ID}/{name}`,
       REX_DIRECTORY_FILE: 'config/directory.example.json',
       REX_PSEUDONYM_SECRET: TEST_PSEUDONYM_SECRET,
+      REX_CHECKPOINT_PRIVATE_KEY: TEST_CHECKPOINT_KEY,
       ...Object.fromEntries(allTables.map((t) => [t.envVar, `rex-${stage}-${t.suffix}`])),
     }),
   };
