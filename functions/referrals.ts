@@ -8,6 +8,7 @@ import { getReferral, submitReferral } from '#shared/application/referrals.ts';
 import { officeById } from '#shared/directory/index.ts';
 import { systemClock } from '#shared/domain/clock.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
+import { principalOfKind } from '#shared/identity/principal.ts';
 import { officeQueue } from '#shared/resources.ts';
 import { principalResolver, runtimeConfig, runtimeDirectory } from '#shared/runtime.ts';
 
@@ -32,7 +33,7 @@ function dependencies() {
 export const handler = apiHandler(
   [
     route(submitReferralOperation, async ({ principal, body, idempotencyKey }) =>
-      submitReferral(dependencies(), principal as never, body, idempotencyKey!),
+      submitReferral(dependencies(), principalOfKind(principal, 'authority'), body, idempotencyKey!),
     ),
     route(getReferralOperation, async ({ principal, params }) => ({
       status: 200,

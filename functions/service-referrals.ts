@@ -11,7 +11,7 @@ import {
 import { officeById } from '#shared/directory/index.ts';
 import { systemClock } from '#shared/domain/clock.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
-import type { Principal } from '#shared/identity/principal.ts';
+import { type Principal, principalOfKind } from '#shared/identity/principal.ts';
 import { officeQueue } from '#shared/resources.ts';
 import { principalResolver, runtimeConfig, runtimeDirectory } from '#shared/runtime.ts';
 
@@ -38,8 +38,7 @@ function dependencies(): ServiceSideDependencies {
   return deps;
 }
 
-/** The operations allow service principals only; the wrapper has checked the kind. */
-const office = (p: Principal | undefined) => p as Principal & { kind: 'service' };
+const office = (p: Principal | undefined) => principalOfKind(p, 'service');
 
 export const handler = apiHandler(
   [

@@ -1,3 +1,5 @@
+import { Forbidden } from '../domain/errors.ts';
+
 /**
  * Principals: who is calling. Identity comes only from the credential (IAM SigV4 in
  * AWS, the same signatures verified locally), never from a request body.
@@ -135,4 +137,16 @@ export class PrincipalResolver {
   principals(): { principal: Principal; roleName: string }[] {
     return [...this.#byRoleName].map(([roleName, principal]) => ({ principal, roleName }));
   }
+}
+
+/**
+ * Narrows the caller to the one kind an operation admits. The API layer has already
+ * refused other kinds; this keeps the type honest and fails closed if it ever did not.
+ */
+export function principalOfKind<K extends PrincipalKind>(
+  p: Principal | undefined,
+  kind: K,
+): Extract<Principal, { kind: K }> {
+  if (p?.kind !== kind) throw new Forbidden(`This operation is available to ${kind} principals only.`);
+  return p as Extract<Principal, { kind: K }>;
 }
