@@ -1,0 +1,273 @@
+import { generateKeyPairSync, randomInt, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
+
+/**
+ * The data-protection officer's page in a real headless Chromium against the local
+ * platform: sign in with the DPO credential, filter and page through events, open a
+ * referral's trail, produce a person's report, verify the log in the browser (and see
+ * it fail when the network returns a changed entry), in English and German, by
+ * keyboard. Screenshots go to test-results/.
+ */
+
+const AUTHORITY = 'authority:abh-lk-karlsruhe';
+const OFFICE = 'mbe-caritas-bruchsal';
+const DPO_PROFILE = 'dpo-lk-karlsruhe';
+const CONSENTS = 12;
+const SHOTS = 'test-results';
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const azrNumber = () => `${randomInt(100_000, 999_999)}${randomInt(100_000, 999_999)}`;
+
+describe('the DPO page in Chromium', () => {
+  let platform: RunningPlatform;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+  const person = { azrNumber: azrNumber(), dateOfBirth: '1981-03-02' };
+  let personSubjectId = '';
+  let referralId = '';
+
+  async function recordConsent(
+    subject: { azrNumber: string; dateOfBirth: string },
+    providerIds: string[] = [],
+  ) {
+    const res = await platform.request(AUTHORITY, '/v1/consents', {
+      method: 'POST',
+      headers: { 'idempotency-key': randomUUID() },
+      body: {
+        subject,
+        givenBy: { role: 'subject' },
+        givenAt: new Date(Date.now() - 3_600_000).toISOString(),
+        scope: { serviceTypes: ['MBE'], providerIds },
+        purposes: ['migration-counselling'],
+        dataCategories: ['identity', 'contact', 'address', 'nationality-and-languages'],
+        evidence: { formId: 'rex-consent', formVersion: '2026-03', language: 'de', sha256: 'a'.repeat(64) },
+      },
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    return (await res.json()) as { id: string; subjectId: string };
+  }
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    platform = await startLocalPlatform();
+    // Activity: consents, an office key and one referral (accepted, then queued by the relay).
+    for (let i = 0; i < CONSENTS - 1; i++)
+      await recordConsent({ azrNumber: azrNumber(), dateOfBirth: '1990-05-17' });
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = {
+      ...publicKey.export({ format: 'jwk' }),
+      kid: 'dpo-page-test-1',
+      use: 'enc',
+      alg: 'ECDH-ES+A256KW',
+    };
+    const published = await platform.request(`service:${OFFICE}`, `/v1/services/${OFFICE}/keys`, {
+      method: 'PUT',
+      body: { keys: [jwk] },
+    });
+    expect(published.status, await published.clone().text()).toBeLessThan(300);
+    const consent = await recordConsent(person, ['caritas-bruchsal']);
+    personSubjectId = consent.subjectId;
+    const referral = await platform.request(AUTHORITY, '/v1/referrals', {
+      method: 'POST',
+      headers: { 'idempotency-key': randomUUID() },
+      body: {
+        consentId: consent.id,
+        caseReference: 'ABH-2026/0042',
+        person: {
+          ...person,
+          familyName: 'Haddad',
+          givenNames: 'Rana',
+          nationality: 'SYR',
+          languages: ['ar', 'de'],
+          phone: '+49 171 5550199',
+          address: {
+            street: 'Kaiserstraße 1',
+            postalCode: '76646',
+            city: 'Bruchsal',
+            municipality: '08215009',
+          },
+        },
+      },
+    });
+    expect(referral.status, await referral.clone().text()).toBe(202);
+    referralId = ((await referral.json()) as { referralId: string }).referralId;
+    // Wait for the sequencer to chain and sign all of it (consents, key, referral accepted and queued).
+    await until(async () => {
+      const res = await platform.request(`dpo:lk-karlsruhe`, '/v1/audit/checkpoints/latest');
+      if (res.status !== 200) return undefined;
+      const cp = (await res.json()) as { treeSize: number };
+      return cp.treeSize >= CONSENTS + 3 ? cp : undefined;
+    }, 'a checkpoint covering the activity');
+
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    page = await browser.newPage({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.interrupt();
+  });
+
+  it('is served with a strict Content-Security-Policy and its own content types', async () => {
+    const response = await page.goto(`${platform.apiUrl}/dpo`);
+    expect(response?.status()).toBe(200);
+    const headers = response!.headers();
+    expect(headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(headers['content-security-policy']).toBe(
+      "default-src 'self'; connect-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    );
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    const script = await fetch(`${platform.apiUrl}/dpo/app.js`);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(script.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect((await fetch(`${platform.apiUrl}/dpo/secrets.json`)).status).toBe(404);
+    expect((await fetch(`${platform.apiUrl}/dpo/index.html`)).status).toBe(404);
+    expect((await fetch(`${platform.apiUrl}/dpo/..%2Fpackage.json`)).status).toBe(400);
+    // Every control has a label.
+    const unlabelled = await page.$$eval('input, select, textarea', (els) =>
+      els.filter((e) => !(e as HTMLInputElement).labels?.length).map((e) => e.id),
+    );
+    expect(unlabelled).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/dpo-sign-in.png`, fullPage: true });
+  });
+
+  it('signs in with the DPO credential, kept in memory only', async () => {
+    const credential = platform.credentials.credentials.find((c) => c.profile === DPO_PROFILE)!;
+    await page.getByLabel('Access key id').fill(credential.accessKeyId);
+    await page.getByLabel('Secret access key').fill(credential.secretAccessKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect
+      .poll(() => page.locator('#signed-in-as').textContent())
+      .toBe('Signed in as dpo:lk-karlsruhe.');
+    const stored = await page.evaluate(
+      () => localStorage.length + sessionStorage.length + document.cookie.length,
+    );
+    expect(stored).toBe(0);
+    expect(await page.locator('#secret-access-key').inputValue()).toBe('');
+  });
+
+  it('filters by event type and pages with the cursor', async () => {
+    await page.getByLabel('Event type').selectOption('consent.recorded');
+    await page.getByLabel('Page size').selectOption('10');
+    await page.getByRole('button', { name: 'Show events' }).click();
+    const rows = page.locator('#events-table tbody tr');
+    await expect.poll(() => rows.count()).toBe(10);
+    expect(await page.locator('#events-message').textContent()).toBe('Page 1: 10 events.');
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(() => page.locator('#events-message').textContent()).toBe('Page 2: 2 events.');
+    expect(await rows.count()).toBe(2);
+    for (const text of await page.locator('#events-table tbody tr td:nth-child(2)').allTextContents()) {
+      expect(text).toBe('consent.recorded');
+    }
+  });
+
+  it("opens a referral's trail", async () => {
+    await page.getByLabel('Event type').selectOption('referral.accepted');
+    await page.getByRole('button', { name: 'Show events' }).click();
+    const link = page.getByRole('button', { name: `Show the trail of referral ${referralId}` });
+    await link.click();
+    const trail = page.locator('#trail-table tbody tr td:nth-child(2)');
+    await expect
+      .poll(() => trail.allTextContents())
+      .toEqual(expect.arrayContaining(['referral.accepted', 'referral.queued']));
+    expect(await page.locator('#trail-intro').textContent()).toContain(referralId);
+    await page.screenshot({ path: `${SHOTS}/dpo-trail.png`, fullPage: true });
+  });
+
+  it("finds a person's subject id and produces their access report", async () => {
+    await page.getByLabel('AZR number').fill(person.azrNumber);
+    await page.getByLabel('Date of birth').fill(person.dateOfBirth);
+    await page.getByRole('button', { name: 'Find subject id' }).click();
+    await expect.poll(() => page.locator('#subject-result').textContent()).toBe(personSubjectId);
+    await page.getByRole('button', { name: 'Produce access report' }).click();
+    const open = page.getByRole('link', { name: 'Open the printable report' });
+    await open.waitFor({ state: 'visible' });
+    expect(await open.getAttribute('href')).toMatch(/^blob:/);
+    const [report] = await Promise.all([page.context().waitForEvent('page'), open.click()]);
+    await report.waitForLoadState();
+    expect(await report.locator('h1').textContent()).toContain('Art. 15');
+    expect(await report.content()).toContain(personSubjectId);
+    await report.close();
+  });
+
+  it('verifies the log in the browser, by keyboard: a green verdict', async () => {
+    expect(await page.locator('#verifier-key').inputValue()).toMatch(/^referral-exchange\/.+\+[0-9a-f]{8}\+/);
+    await page.locator('#verifier-key').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('verify-button');
+    await page.keyboard.press('Enter');
+    const verdict = page.getByRole('status').filter({ hasText: /Log verified|Verification failed/ });
+    await verdict.waitFor({ timeout: 30_000 });
+    const text = (await page.locator('#verdict .headline').textContent()) ?? '';
+    expect(text).toMatch(
+      /^Log verified: \d+ entries, checkpoint size \d+ signed by referral-exchange\/\S+\.$/,
+    );
+    const [, entries, size] = /(\d+) entries, checkpoint size (\d+)/.exec(text)!;
+    expect(Number(size)).toBeGreaterThanOrEqual(CONSENTS + 3);
+    expect(Number(entries)).toBeGreaterThanOrEqual(Number(size));
+    expect(await page.locator('#verdict').getAttribute('class')).toBe('verdict ok');
+    await page.screenshot({ path: `${SHOTS}/dpo-verified.png`, fullPage: true });
+  });
+
+  it('switches to German: labels, the lang attribute and the verdict change', async () => {
+    await page.getByRole('button', { name: 'Auf Deutsch umschalten' }).click();
+    expect(await page.getAttribute('html', 'lang')).toBe('de');
+    expect(await page.locator('#h-verify').textContent()).toBe('Protokoll prüfen');
+    expect(await page.locator('label[for="f-event"]').textContent()).toBe('Ereignisart');
+    expect(await page.locator('#verdict .headline').textContent()).toMatch(
+      /^Protokoll geprüft: \d+ Einträge/,
+    );
+    await page.screenshot({ path: `${SHOTS}/dpo-german.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Switch to English' }).click();
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+  });
+
+  it('shows a red verdict naming the sequence when an entry arrives changed', async () => {
+    await page.route('**/v1/audit/entries*', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { items: { sequence: number; event: string }[] };
+      for (const item of body.items) if (item.sequence === 2) item.event = 'keys.retired';
+      await route.fulfill({ response, json: body });
+    });
+    await page.getByRole('button', { name: 'Verify the log' }).click();
+    await expect
+      .poll(() => page.locator('#verdict').getAttribute('class'), { timeout: 30_000 })
+      .toBe('verdict bad');
+    expect(await page.locator('#verdict .headline').textContent()).toMatch(
+      /^Verification failed: modified \(an entry was changed\) at sequence 2 — /,
+    );
+    await page.screenshot({ path: `${SHOTS}/dpo-tampered.png`, fullPage: true });
+    await page.unroute('**/v1/audit/entries*');
+  });
+
+  it('logged no console errors', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});
