@@ -75,21 +75,31 @@ function seconds(value: unknown, name: string, max: number): number | undefined 
   return n;
 }
 
-/** Ctrl-C: finish the current message, then stop. A second Ctrl-C is left to the default. */
-function interruptSignal(io: CliIo): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
+/**
+ * Ctrl-C: finish the current message and the receive under way (up to --wait seconds),
+ * then stop. A second Ctrl-C aborts the wait at once; a third is left to the default.
+ */
+function interruptSignals(io: CliIo): { stop: AbortSignal; abortWait: AbortSignal; dispose: () => void } {
+  const stop = new AbortController();
+  const abortWait = new AbortController();
   const onSigint = () => {
-    io.stderr.write('Interrupted: finishing the current message…\n');
-    controller.abort();
+    if (!stop.signal.aborted) {
+      io.stderr.write('Interrupted: finishing the current message and wait; Ctrl-C again to stop at once.\n');
+      stop.abort();
+      return;
+    }
+    process.off('SIGINT', onSigint);
+    abortWait.abort();
   };
-  process.once('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+  process.on('SIGINT', onSigint);
+  return { stop: stop.signal, abortWait: abortWait.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 
-async function poll(ctx: CommandContext, signal?: AbortSignal): Promise<number> {
+async function poll(ctx: CommandContext): Promise<number> {
   const profile = ctx.profile();
   const once = ctx.values.once === true;
   const visibilityTimeout = seconds(ctx.values['visibility-timeout'], 'visibility-timeout', 43_200);
+  const waitSeconds = seconds(ctx.values.wait, 'wait', 20);
   const keyDir = keyDirectory(ctx.values['key-dir'] as string | undefined, profile.name, ctx.io.cwd);
   const privateKeys = await loadPrivateKeys(keyDir);
   if (privateKeys.size === 0) {
@@ -111,7 +121,7 @@ async function poll(ctx: CommandContext, signal?: AbortSignal): Promise<number> 
         : `Polling the inbox of ${officeId}; Ctrl-C to stop.\n`,
     );
   }
-  const interrupt = signal ? undefined : interruptSignal(ctx.io);
+  const interrupt = interruptSignals(ctx.io);
   try {
     const summary = await pollInbox(
       { queue, api: ctx.client(), sink, seen },
@@ -120,14 +130,16 @@ async function poll(ctx: CommandContext, signal?: AbortSignal): Promise<number> 
         privateKeys,
         once,
         visibilityTimeout,
-        signal: signal ?? interrupt?.signal,
+        ...(waitSeconds !== undefined ? { waitSeconds } : {}),
+        signal: interrupt.stop,
+        abortWait: interrupt.abortWait,
         onEvent: line,
       },
     );
     ctx.io.stderr.write(ctx.json ? `${JSON.stringify({ summary })}\n` : `${describeSummary(summary)}\n`);
     return summary.failed > 0 || summary.halted ? 1 : 0;
   } finally {
-    interrupt?.dispose();
+    interrupt.dispose();
     queue.destroy();
   }
 }
@@ -150,6 +162,8 @@ Progress and a summary go to stderr; the exit code is 1 if any message failed.
   --once                   empty the queue once, then exit (default: long-poll until Ctrl-C)
   --out <dir>              write <referral-id>.json files (mode 0600) into dir
                            (default: one JSON document per line on stdout)
+  --wait <s>               how long one receive waits for messages, 0–20
+                           (default: 20, or 1 with --once); Ctrl-C waits for it to end
   --visibility-timeout <s> how long a received message stays hidden from other
                            readers (default: the queue's, 120 s)
   --key-dir <dir>          where the private keys live (default .local/keys/<profile>/)
@@ -160,6 +174,7 @@ Progress and a summary go to stderr; the exit code is 1 if any message failed.
     once: { type: 'boolean' },
     out: { type: 'string' },
     'visibility-timeout': { type: 'string' },
+    wait: { type: 'string' },
     'key-dir': { type: 'string' },
   },
   needsProfile: true,

@@ -110,8 +110,14 @@ export interface PollOptions {
   /** Seconds a receive waits for messages: default 1 with `once`, 20 without. */
   readonly waitSeconds?: number;
   readonly visibilityTimeout?: number | undefined;
-  /** Stops the loop after the current message (Ctrl-C). */
+  /**
+   * Stops the loop after the current message (Ctrl-C). A receive under way is allowed to
+   * end and what it brings is released unread: SQS may hand messages to a receive whose
+   * connection was dropped, and they would stay hidden for the visibility timeout.
+   */
   readonly signal?: AbortSignal | undefined;
+  /** Aborts a receive under way at once (a second Ctrl-C). */
+  readonly abortWait?: AbortSignal | undefined;
   readonly onEvent?: (event: PollEvent) => void;
 }
 
@@ -281,10 +287,10 @@ export async function pollInbox(deps: PollDependencies, options: PollOptions): P
           waitSeconds,
           maxMessages: 10,
           visibilityTimeout: options.visibilityTimeout,
-          signal: options.signal,
+          signal: options.abortWait,
         });
       } catch (error) {
-        if (stopped()) break; // Ctrl-C aborted the long poll
+        if (stopped() || options.abortWait?.aborted) break; // a second Ctrl-C aborted the wait
         const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         throw new Halt(`stopped: cannot receive from the queue (${why})`);
       }

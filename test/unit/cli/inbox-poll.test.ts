@@ -395,6 +395,25 @@ describe('rex inbox poll: the loop', () => {
     expect(queue.messages[0]!.visible).toBe(true);
   });
 
+  it('on interrupt during a receive, releases what that receive brought without handling it', async () => {
+    fresh();
+    const { queue, poll } = setup();
+    queue.send(await envelope(id(24)), id(24));
+    const controller = new AbortController();
+    const receive = queue.receive.bind(queue);
+    queue.receive = async (request) => {
+      const batch = await receive(request);
+      controller.abort(); // Ctrl-C while the receive was under way
+      return batch;
+    };
+
+    const summary = await poll({ once: false, signal: controller.signal });
+
+    expect(summary).toEqual({ received: 0, duplicates: 0, revoked: 0, failed: 0 });
+    expect(log).toEqual(['receive', `release:${id(24)}`]);
+    expect(queue.messages[0]!.visible).toBe(true);
+  });
+
   it('reports a revocation of a referral already written, and keeps the file', async () => {
     fresh();
     const { queue, poll, events } = setup();
