@@ -6,7 +6,7 @@
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { RexApiError, RexConnectionError } from '../shared/sdk/client.ts';
 import { type Command, commandContext } from './command.ts';
-import { auditVerifyCommand } from './commands/audit.ts';
+import { auditExportCommand, auditVerifyCommand } from './commands/audit.ts';
 import { dlqListCommand, dlqRedriveCommand } from './commands/dlq.ts';
 import { inboxPollCommand } from './commands/inbox.ts';
 import { keysCommands } from './commands/keys.ts';
@@ -19,6 +19,7 @@ export const commands: readonly Command[] = [
   ...keysCommands,
   inboxPollCommand,
   ...referralCommands,
+  auditExportCommand,
   auditVerifyCommand,
   dlqListCommand,
   dlqRedriveCommand,

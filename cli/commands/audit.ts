@@ -1,9 +1,19 @@
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { MerkleFrontierJsonSchema } from '../../shared/domain/audit/chain.ts';
 import type { AuditEntry } from '../../shared/domain/audit/entry.ts';
 import { parseNdjsonEntries, type VerifyAnchor, verifyLog } from '../../shared/domain/audit/verify.ts';
+import type { CheckpointView } from '../../shared/schemas/audit.ts';
+import { RexApiError } from '../../shared/sdk/client.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { CliError, emit, UsageError } from '../io.ts';
 
@@ -229,4 +239,218 @@ kind, sequence and line), 2 wrong usage.`,
   },
   needsProfile: false,
   run: verify,
+};
+
+// ============================================================== export
+
+/** The CSV columns of an export: one entry per row, nested members flattened. */
+export const CSV_COLUMNS = [
+  'sequence',
+  'time',
+  'entryId',
+  'event',
+  'actor',
+  'subjectId',
+  'authorityId',
+  'serviceOfficeId',
+  'dataCategories',
+  'legalBasisArticle',
+  'consentId',
+  'purpose',
+  'referralId',
+  'reason',
+  'previousHash',
+  'hash',
+] as const;
+
+/** One RFC 4180 field: quoted when it holds a comma, a quote or a line break. */
+export function csvField(value: string | number | null): string {
+  const text = value === null ? '' : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** One CSV record (CRLF-terminated, RFC 4180); data categories joined by `;`. */
+export function csvRow(entry: AuditEntry): string {
+  const cells: (string | number | null)[] = [
+    entry.sequence,
+    entry.time,
+    entry.entryId,
+    entry.event,
+    entry.actor,
+    entry.subjectId,
+    entry.authorityId,
+    entry.serviceOfficeId,
+    entry.dataCategories.join(';'),
+    entry.legalBasis?.article ?? null,
+    entry.legalBasis?.consentId ?? null,
+    entry.purpose,
+    entry.referralId,
+    entry.reason,
+    entry.previousHash,
+    entry.hash,
+  ];
+  return `${cells.map(csvField).join(',')}\r\n`;
+}
+
+function instant(value: unknown, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  const ms = Date.parse(text);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms))
+    throw new UsageError(`--${option} must be an ISO 8601 date or date-time, e.g. 2026-11-02T00:00:00Z.`);
+  return ms;
+}
+
+/** Page size of the export feed. */
+const EXPORT_PAGE = 500;
+
+async function exportLog(ctx: CommandContext): Promise<number> {
+  const format = String(ctx.values.format ?? 'ndjson');
+  if (format !== 'ndjson' && format !== 'csv') throw new UsageError('--format must be ndjson or csv.');
+  if (ctx.values.out === undefined) throw new UsageError('--out <directory> is required.');
+  const from = instant(ctx.values.from, 'from');
+  const to = instant(ctx.values.to, 'to');
+  if (from !== undefined && to !== undefined && from >= to)
+    throw new UsageError('--to must be after --from.');
+  const bounded = from !== undefined || to !== undefined;
+  const dir = resolve(ctx.io.cwd, String(ctx.values.out));
+  const client = ctx.client();
+  const progress = (text: string) => ctx.io.stderr.write(`${text}\n`);
+
+  // The checkpoint first: the entries read afterwards reach at least its tree size.
+  let latest: CheckpointView;
+  try {
+    latest = await client.latestCheckpoint();
+  } catch (error) {
+    if (error instanceof RexApiError && error.status === 404)
+      throw new CliError('The log has no signed checkpoint yet; try again in a minute.');
+    throw error;
+  }
+  const record = await client.recordExport({ format, fromSequence: 1 }, randomUUID());
+  progress(`export ${record.exportId} recorded (export.made); checkpoint at tree size ${latest.treeSize}`);
+
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, format === 'csv' ? 'entries.csv' : 'entries.ndjson');
+  const out = createWriteStream(file, { encoding: 'utf8' });
+  const write = (text: string) =>
+    new Promise<void>((done, fail) => out.write(text, (error) => (error ? fail(error) : done())));
+  if (format === 'csv') await write(`${CSV_COLUMNS.join(',')}\r\n`);
+  let read = 0;
+  let written = 0;
+  let first: AuditEntry | undefined;
+  let last: AuditEntry | undefined;
+  let query: { fromSequence?: number; cursor?: string; limit: number } = {
+    fromSequence: 1,
+    limit: EXPORT_PAGE,
+  };
+  try {
+    for (;;) {
+      const page = await client.auditEntries(query);
+      for (const entry of page.items) {
+        first ??= entry;
+        last = entry;
+        read++;
+        const t = Date.parse(entry.time);
+        if ((from !== undefined && t < from) || (to !== undefined && t >= to)) continue;
+        await write(format === 'csv' ? csvRow(entry) : `${JSON.stringify(entry)}\n`);
+        written++;
+      }
+      progress(
+        `downloaded ${read} entries (head ${page.headSequence})${bounded ? `, ${written} in the time range` : ''}`,
+      );
+      if (!page.nextCursor) break;
+      query = { cursor: page.nextCursor, limit: EXPORT_PAGE };
+    }
+  } finally {
+    await new Promise<void>((done) => out.end(done));
+  }
+
+  // After retention the log starts later: the checkpoint at the last deleted entry is the anchor.
+  const notes = [latest.note];
+  let anchor: CheckpointView | undefined;
+  if (first && first.sequence > 1) {
+    anchor = await checkpointAt(ctx, first.sequence - 1);
+    if (anchor) notes.push(anchor.note);
+  }
+  const anchorJson = anchor
+    ? `---\n${JSON.stringify({ sequence: anchor.treeSize, hash: anchor.headHash, merkleFrontier: anchor.merkleFrontier })}\n`
+    : '';
+  writeFileSync(join(dir, 'checkpoints.txt'), notes.join('---\n') + anchorJson);
+  const key = await client.verifierKey();
+  writeFileSync(
+    join(dir, 'verifier-key.txt'),
+    `# ${key.keyName}: compare with the key your deployment publishes\n${key.verifierKey}\n`,
+  );
+
+  const result = {
+    exportId: record.exportId,
+    format,
+    directory: dir,
+    entriesFile: file,
+    entries: written,
+    firstSequence: first?.sequence ?? null,
+    lastSequence: last?.sequence ?? null,
+    signedTreeSize: latest.treeSize,
+    verifiable: !bounded && format === 'ndjson',
+  };
+  emit(ctx.io, ctx.json, result, () =>
+    [
+      `Exported ${written} entries to ${file}`,
+      `  checkpoints   ${join(dir, 'checkpoints.txt')} (tree size ${latest.treeSize}${anchor ? `, anchor at ${anchor.treeSize}` : ''})`,
+      `  verifier key  ${join(dir, 'verifier-key.txt')}`,
+      result.verifiable
+        ? `Verify: rex audit verify --entries ${file} --checkpoints ${join(dir, 'checkpoints.txt')} --key ${join(dir, 'verifier-key.txt')}`
+        : bounded
+          ? 'A time-bounded export is for reading; export without --from/--to (NDJSON) to verify the chain.'
+          : 'CSV is for reading; export as NDJSON to verify the chain.',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+async function checkpointAt(ctx: CommandContext, treeSize: number): Promise<CheckpointView | undefined> {
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.client().auditCheckpoints({ limit: 100, ...(cursor ? { cursor } : {}) });
+    const hit = page.items.find((cp) => cp.treeSize === treeSize);
+    if (hit) return hit;
+    const oldest = page.items[page.items.length - 1];
+    if (oldest && oldest.treeSize < treeSize) return undefined;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return undefined;
+}
+
+export const auditExportCommand: Command = {
+  name: 'audit export',
+  summary: 'Export the audit log with its signed checkpoint and verifier key',
+  help: `Usage: rex audit export --profile <dpo profile> --out <dir> [--format ndjson|csv] [--from <ISO>] [--to <ISO>] [--json]
+
+Records the export (export.made, with you as the actor), then downloads the log in
+chain order and writes into <dir>:
+
+  entries.ndjson | entries.csv   one entry per line in sequence order (CSV: RFC 4180,
+                                 data categories joined by ";")
+  checkpoints.txt                the newest signed checkpoint (and, when old entries
+                                 were deleted by retention, the anchor)
+  verifier-key.txt               the key that signed it: compare it with the key your
+                                 deployment publishes before you trust a verification
+
+  --out <dir>         where to write (created if missing; files are overwritten)
+  --format <f>        ndjson (default) or csv
+  --from <ISO>        only entries at or after this time (inclusive)
+  --to <ISO>          only entries before this time (exclusive)
+  --json              machine-readable summary on stdout
+
+Progress goes to stderr. A full NDJSON export (no --from/--to) is what
+"rex audit verify" checks; a time-bounded export or CSV is for reading, because the
+chain can only be verified from its start (or from an anchor checkpoint).`,
+  options: {
+    out: { type: 'string' },
+    format: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+  },
+  needsProfile: true,
+  run: exportLog,
 };

@@ -13,10 +13,19 @@
  * Errors of the API arrive as RexApiError carrying the RFC 9457 problem document.
  */
 import type * as z from 'zod';
+import {
+  getAuditVerifierKey,
+  getLatestAuditCheckpoint,
+  listAuditCheckpoints,
+  listAuditEntries,
+  recordAuditExport,
+} from '../api/audit.ts';
 import { getOfficeKeys, publishOfficeKeys, retireOfficeKey } from '../api/keys.ts';
 import { acknowledgeReceipt, getReferral, reportReferralStatus } from '../api/referrals.ts';
 import { getHealth, whoAmI } from '../api/system.ts';
+import type { AuditEntry } from '../domain/audit/entry.ts';
 import type { OperationSpec } from '../http/operation.ts';
+import type { CheckpointView, ExportRecord, RecordExportRequest, VerifierKeyView } from '../schemas/audit.ts';
 import type { OfficeKeys, PublishKeysBodySchema, RetireKeyBodySchema } from '../schemas/keys.ts';
 import type { ProblemBody } from '../schemas/problem.ts';
 import type { ReferralView, ReportStatusRequest } from '../schemas/referral.ts';
@@ -36,6 +45,11 @@ export const sdkOperations = {
   getReferral,
   acknowledgeReceipt,
   reportStatus: reportReferralStatus,
+  auditEntries: listAuditEntries,
+  auditCheckpoints: listAuditCheckpoints,
+  latestCheckpoint: getLatestAuditCheckpoint,
+  verifierKey: getAuditVerifierKey,
+  recordExport: recordAuditExport,
 } as const satisfies Record<string, OperationSpec>;
 
 export type SdkMethod = keyof typeof sdkOperations;
@@ -208,4 +222,42 @@ export class RexClient {
   reportStatus(referralId: string, report: ReportStatusRequest): Promise<ReferralView> {
     return this.call(sdkOperations.reportStatus, { params: { id: referralId }, body: report });
   }
+
+  /** A page of sequenced audit entries in chain order (DPO): the export feed. */
+  auditEntries(query: {
+    fromSequence?: number;
+    limit?: number;
+    cursor?: string;
+  }): Promise<{ items: AuditEntry[]; headSequence: number; nextCursor?: string }> {
+    return this.call(sdkOperations.auditEntries, { query: stringValues(query) });
+  }
+
+  /** A page of signed checkpoints, newest first (DPO). */
+  auditCheckpoints(
+    query: { limit?: number; cursor?: string } = {},
+  ): Promise<{ items: CheckpointView[]; nextCursor?: string }> {
+    return this.call(sdkOperations.auditCheckpoints, { query: stringValues(query) });
+  }
+
+  /** The newest signed checkpoint (DPO); a RexApiError 404 before the first one. */
+  latestCheckpoint(): Promise<CheckpointView> {
+    return this.call(sdkOperations.latestCheckpoint);
+  }
+
+  /** The public key that signs checkpoints (public). */
+  verifierKey(): Promise<z.output<typeof VerifierKeyView>> {
+    return this.call(sdkOperations.verifierKey);
+  }
+
+  /** Records that an export is made (`export.made`), before downloading (DPO). */
+  recordExport(request: RecordExportRequest, idempotencyKey: string): Promise<ExportRecord> {
+    return this.call(sdkOperations.recordExport, { body: request, idempotencyKey });
+  }
+}
+
+/** Query values as the query string carries them; undefined ones left out. */
+function stringValues(query: Readonly<Record<string, string | number | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) out[k] = String(v);
+  return out;
 }
