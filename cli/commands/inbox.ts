@@ -50,7 +50,7 @@ export function describeEvent(event: PollEvent): string {
         return `revoked    ${event.referralId}: WARNING: revoked after it was written here. The file is kept; stop working with it and delete it under your own procedure.`;
       }
       return event.via === 'receipt-gone'
-        ? `revoked    ${event.referralId}: consent withdrawn before receipt; message deleted unread`
+        ? `revoked    ${event.referralId}: revoked or expired before receipt (410); message deleted unread`
         : `revoked    ${event.referralId}: revocation notice; nothing was decrypted or written`;
     case 'failed': {
       const what = event.referralId ?? `message ${event.messageId}`;
