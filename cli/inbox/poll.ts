@@ -302,7 +302,7 @@ export async function pollInbox(deps: PollDependencies, options: PollOptions): P
           await release(fresh.slice(i));
           break;
         }
-        handledThisRun.add(m.messageId);
+        if (options.once) handledThisRun.add(m.messageId);
         try {
           await handle(m);
         } catch (error) {
