@@ -1,29 +1,31 @@
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { Construct } from 'constructs';
 import {
   assertEveryOperationServed,
   type FunctionDefinition,
   functionDefinitions,
 } from '../functions/manifest.ts';
-import { getHealth } from '../shared/api/system.ts';
 import type { Directory } from '../shared/directory/index.ts';
 import { functionEnvironment } from '../shared/function-environment.ts';
 import { formatPrincipal } from '../shared/identity/principal.ts';
-import { officeQueue } from '../shared/resources.ts';
+import { officeQueue, type TableDefinition } from '../shared/resources.ts';
 import { Api, type ApiRoute } from './constructs/api.ts';
+import { AuditSigning } from './constructs/audit.ts';
 import { DataTables } from './constructs/data.ts';
+import { PlatformFailures } from './constructs/failures.ts';
 import { BUNDLED_DIRECTORY_FILE, ProjectFunction } from './constructs/function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { PrincipalRoles } from './constructs/principals.ts';
 import { OfficeQueues } from './constructs/queues.ts';
+import { PseudonymSecret } from './constructs/secrets.ts';
+import { functionSettings } from './limits.ts';
+import { type FunctionPermissions, functionPermissions, permissionsOf } from './permissions.ts';
+
+/** The function whose lag and liveness Monitoring watches. */
+const SEQUENCER_ID = 'AuditSequencerFunction';
 
 export interface ReferralExchangeStackProps extends StackProps {
   /** Deployment stage, e.g. `dev`, `test`, `prod`: part of every physical name. */
@@ -45,6 +47,11 @@ export interface ReferralExchangeStackProps extends StackProps {
    * @default functionDefinitions from functions/manifest.ts
    */
   readonly functions?: readonly FunctionDefinition[];
+  /**
+   * What each function may access, by function id.
+   * @default functionPermissions from infra/permissions.ts
+   */
+  readonly permissions?: Readonly<Record<string, FunctionPermissions>>;
 }
 
 /**
@@ -55,6 +62,9 @@ export interface ReferralExchangeStackProps extends StackProps {
 export class ReferralExchangeStack extends Stack {
   readonly data: DataTables;
   readonly queues: OfficeQueues;
+  readonly failures: PlatformFailures;
+  readonly pseudonymSecret: PseudonymSecret;
+  readonly auditSigning: AuditSigning;
   readonly functions: ReadonlyMap<string, ProjectFunction>;
   readonly api: Api;
   readonly principals: PrincipalRoles;
@@ -80,6 +90,17 @@ export class ReferralExchangeStack extends Stack {
       keyRemovalPolicy: removalPolicy,
     });
 
+    this.failures = new PlatformFailures(this, 'PlatformFailures', {
+      stage: props.stage,
+      keyRemovalPolicy: removalPolicy,
+    });
+    this.pseudonymSecret = new PseudonymSecret(this, 'PseudonymSecret', {
+      stage: props.stage,
+      encryptionKey: this.data.key,
+      removalPolicy,
+    });
+    this.auditSigning = new AuditSigning(this, 'AuditSigning', { stage: props.stage, removalPolicy });
+
     const environment = functionEnvironment({
       stage: props.stage,
       accountId: Aws.ACCOUNT_ID,
@@ -88,61 +109,96 @@ export class ReferralExchangeStack extends Stack {
       directoryFile: BUNDLED_DIRECTORY_FILE,
       queueUrlTemplate: `https://sqs.${Aws.REGION}.${Aws.URL_SUFFIX}/${Aws.ACCOUNT_ID}/{name}`,
     });
+    const permissionMap = props.permissions ?? functionPermissions;
 
     const functions = new Map<string, ProjectFunction>();
     const routes: ApiRoute[] = [];
-    let failures: sqs.Queue | undefined;
-    const failureQueue = () => {
-      failures ??= this.#failureQueue(removalPolicy);
-      return failures;
-    };
 
     for (const def of definitions) {
+      const permissions = permissionsOf(def.id, permissionMap);
+      const settings = functionSettings[def.id] ?? {};
       const fn = new ProjectFunction(this, def.id, {
         entry: `${props.projectRoot}/${def.entry}`,
         projectRoot: props.projectRoot,
         description: def.description,
         directoryFile: props.directoryFile,
-        environment,
+        environment: {
+          ...environment,
+          ...(permissions.pseudonymSecret
+            ? { REX_PSEUDONYM_SECRET_PARAMETER: this.pseudonymSecret.parameterName }
+            : {}),
+          ...(permissions.checkpointKey?.length
+            ? { REX_CHECKPOINT_KMS_KEY_ID: this.auditSigning.keyId }
+            : {}),
+          ...(settings.bundledFolder
+            ? { [settings.bundledFolder.envVar]: `/var/task/${settings.bundledFolder.target}` }
+            : {}),
+        },
+        ...(settings.bundledFolder
+          ? {
+              bundledFolders: [
+                {
+                  source: `${props.projectRoot}/${settings.bundledFolder.source}`,
+                  target: settings.bundledFolder.target,
+                },
+              ],
+            }
+          : {}),
+        ...(settings.timeoutSeconds !== undefined
+          ? { timeout: Duration.seconds(settings.timeoutSeconds) }
+          : {}),
+        ...(settings.memorySizeMb !== undefined ? { memorySize: settings.memorySizeMb } : {}),
+        ...(settings.reservedConcurrency !== undefined
+          ? { reservedConcurrentExecutions: settings.reservedConcurrency }
+          : {}),
         logRemovalPolicy: removalPolicy,
       });
       functions.set(def.id, fn);
-      // Every state change writes its audit entry in the same transaction, so each
-      // function reads and writes both tables; nothing else is granted up front.
-      this.data.grantReadWriteRecords(fn.function);
-      this.data.grantReadWriteAudit(fn.function);
-      this.#acknowledgeTableGrants(fn);
+      this.#grant(fn, permissions, props.directory);
 
       switch (def.kind) {
         case 'http':
           routes.push({ handler: fn.function, operations: def.operations });
-          if (def.operations.some((op) => op.operationId === getHealth.operationId)) {
-            this.queues.grantReadAttributes(fn.function);
-          }
           this.#acknowledgeSynchronous(fn, 'invoked synchronously by API Gateway only');
           break;
-        case 'stream':
-          fn.function.addEventSource(
-            new sources.DynamoEventSource(this.data.table(def.table), {
-              startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-              batchSize: def.batchSize,
-              reportBatchItemFailures: true,
-              bisectBatchOnError: true,
-              retryAttempts: 5,
-              onFailure: new sources.SqsDlq(failureQueue()),
-            }),
-          );
+        case 'stream': {
+          const table = this.data.table(def.table);
+          if (!permissions.tables?.[def.table]?.stream) {
+            throw new Error(
+              `${def.id} reads the ${def.table} stream: its permissions must say stream: true.`,
+            );
+          }
+          // An L2 mapping without DynamoEventSource's and SqsDlq's implicit grants: the
+          // role gets exactly the stream and failure-queue actions of its entry.
+          fn.function.addEventSourceMapping('Stream', {
+            eventSourceArn: table.tableStreamArn!,
+            startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+            batchSize: def.batchSize,
+            reportBatchItemFailures: true,
+            bisectBatchOnError: true,
+            retryAttempts: 5,
+            onFailure: this.failures.destination(),
+          });
+          Validations.of(fn.role).acknowledge({
+            id: 'AwsSolutions-IAM5[Resource::*]',
+            reason:
+              'X-Ray PutTraceSegments/PutTelemetryRecords and dynamodb:ListStreams (the stream poller) support no resource-level permissions.',
+          });
           this.#acknowledgeSynchronous(
             fn,
             'invoked by an event source mapping with its own on-failure queue',
           );
           break;
+        }
         case 'schedule':
           new events.Rule(this, `${def.id}-Schedule`, {
             description: `${def.id}: ${def.description}`,
             schedule: events.Schedule.rate(Duration.minutes(def.everyMinutes)),
             targets: [
-              new targets.LambdaFunction(fn.function, { deadLetterQueue: failureQueue(), retryAttempts: 2 }),
+              new targets.LambdaFunction(fn.function, {
+                deadLetterQueue: this.failures.queue,
+                retryAttempts: 2,
+              }),
             ],
           });
           // A missed run is repeated by the next one; failures still land in the platform DLQ.
@@ -169,6 +225,15 @@ export class ReferralExchangeStack extends Stack {
       stage: props.stage,
       functions: [...functions].map(([fnId, fn]) => ({ id: fnId, function: fn.function })),
       queues: this.queues.all(),
+      failureQueue: this.failures.queue,
+      ...(functions.get(SEQUENCER_ID)
+        ? {
+            sequencer: {
+              function: functions.get(SEQUENCER_ID)!.function,
+              timeout: functions.get(SEQUENCER_ID)!.function.timeout ?? Duration.seconds(55),
+            },
+          }
+        : {}),
     });
 
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the HTTP API', value: this.api.url });
@@ -182,6 +247,19 @@ export class ReferralExchangeStack extends Stack {
         value: deadLetterQueue.queueUrl,
       });
     }
+    new CfnOutput(this, 'CheckpointKeyId', {
+      description:
+        'KMS key that signs audit checkpoints; its public key: aws kms get-public-key, or GET /v1/audit/verifier-key',
+      value: this.auditSigning.keyId,
+    });
+    new CfnOutput(this, 'PseudonymSecretName', {
+      description: 'Secrets Manager secret behind subject ids (never rotate, never delete)',
+      value: this.pseudonymSecret.secretName,
+    });
+    new CfnOutput(this, 'PlatformFailureQueueUrl', {
+      description: 'Failed stream batches and scheduled runs',
+      value: this.failures.queue.queueUrl,
+    });
     for (const { principal, role } of this.principals.all()) {
       new CfnOutput(this, `RoleArn-${formatPrincipal(principal).replace(':', '-')}`, {
         description: `Role of ${formatPrincipal(principal)}`,
@@ -190,47 +268,16 @@ export class ReferralExchangeStack extends Stack {
     }
   }
 
-  /** Where stream batches and scheduled invocations that keep failing end up. */
-  #failureQueue(removalPolicy: RemovalPolicy): sqs.Queue {
-    const key = new kms.Key(this, 'PlatformFailuresKey', {
-      description: 'referral-exchange: failed stream batches and scheduled invocations',
-      enableKeyRotation: true,
-      removalPolicy,
-    });
-    const queue = new sqs.Queue(this, 'PlatformFailures', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    // EventBridge delivers to the failure queue under its service principal.
-    key.grantEncryptDecrypt(new iam.ServicePrincipal('events.amazonaws.com'));
-    Validations.of(queue).acknowledge(
-      {
-        id: 'AwsSolutions-SQS3',
-        reason: 'This queue is itself the failure destination (a dead-letter queue).',
-      },
-      { id: 'Serverless-SQSRedrivePolicy', reason: 'This queue is itself the failure destination.' },
-    );
-    return queue;
-  }
-
-  /** The wildcards that DynamoDB's and KMS's L2 grants carry by design. */
-  #acknowledgeTableGrants(fn: ProjectFunction): void {
-    const acknowledge = (id: string, reason: string) =>
-      Validations.of(fn.role).acknowledge({ id: `AwsSolutions-IAM5[${id}]`, reason });
-    acknowledge(
-      'Action::kms:ReEncrypt*',
-      'Part of the KMS grant for an SSE-KMS table (TableBase.grantReadWriteData).',
-    );
-    acknowledge(
-      'Action::kms:GenerateDataKey*',
-      'Part of the KMS grant for an SSE-KMS table (TableBase.grantReadWriteData).',
-    );
-    for (const table of this.data.all()) {
-      const arn = flattenCfnReference(this.resolve(table.tableArn));
-      acknowledge(`Resource::${arn}/index/*`, 'Queries on the indexes of this one table.');
+  /** What a function's entry in infra/permissions.ts lists, granted by the construct that owns each resource. */
+  #grant(fn: ProjectFunction, permissions: FunctionPermissions, directory: Directory): void {
+    for (const [id, access] of Object.entries(permissions.tables ?? {})) {
+      if (access) this.data.grantAccess(fn.function, id as TableDefinition['id'], access);
     }
+    if (permissions.pseudonymSecret) this.pseudonymSecret.grantRead(fn.function);
+    if (permissions.checkpointKey) this.auditSigning.grant(fn.function, permissions.checkpointKey);
+    if (permissions.sendToOfficeQueues) this.queues.grantSendToAll(fn.function);
+    const probed = directory.serviceOffices[0];
+    if (permissions.probeOfficeQueue && probed) this.queues.grantReadAttributes(fn.function, probed.id);
   }
 
   #acknowledgeSynchronous(fn: ProjectFunction, how: string): void {

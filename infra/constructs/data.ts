@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
@@ -10,6 +10,7 @@ import {
   tables as tableDefinitions,
   tableName,
 } from '../../shared/resources.ts';
+import { READ_ACTIONS, type TableAccess, WRITE_ACTIONS } from '../permissions.ts';
 
 export interface DataTablesProps {
   /** Deployment stage; part of every physical table name (`rex-<stage>-<suffix>`). */
@@ -68,6 +69,7 @@ export class DataTables extends Construct {
   /** The customer-managed key of every table (SSE-KMS). */
   readonly key: kms.Key;
   readonly #tables = new Map<TableDefinition['id'], dynamodb.Table>();
+  readonly #definitions = new Map<TableDefinition['id'], TableDefinition>();
 
   constructor(scope: Construct, id: string, props: DataTablesProps) {
     super(scope, id);
@@ -93,6 +95,7 @@ export class DataTables extends Construct {
       });
       for (const index of def.globalSecondaryIndexes) table.addGlobalSecondaryIndex(indexProps(index));
       this.#tables.set(def.id, table);
+      this.#definitions.set(def.id, def);
     }
   }
 
@@ -108,18 +111,49 @@ export class DataTables extends Construct {
     return [...this.#tables.values()];
   }
 
-  /** Read and write items (and indexes) of the records table, with the key use that needs. */
-  grantReadWriteRecords(grantee: iam.IGrantable): iam.Grant {
-    return this.table('Records').grantReadWriteData(grantee);
-  }
-
-  /** Read and write items (and indexes) of the audit table, with the key use that needs. */
-  grantReadWriteAudit(grantee: iam.IGrantable): iam.Grant {
-    return this.table('Audit').grantReadWriteData(grantee);
-  }
-
-  /** Read a table's stream (for a stream-triggered function), with decryption. */
-  grantStreamRead(grantee: iam.IGrantable, id: TableDefinition['id']): iam.Grant {
-    return this.table(id).grantStreamRead(grantee);
+  /**
+   * Exactly the access a function's entry in infra/permissions.ts lists: its actions on
+   * the table, Query on each named index (by ARN, no index wildcard), the stream, and
+   * the table key's use that follows — kms:Decrypt to read, kms:Encrypt and
+   * kms:GenerateDataKey to write. No wildcard action is ever granted.
+   */
+  grantAccess(grantee: iam.IGrantable, id: TableDefinition['id'], access: TableAccess): void {
+    const table = this.table(id);
+    const definition = this.#definitions.get(id)!;
+    const add = (actions: string[], resourceArns: string[]) => {
+      if (actions.length > 0 && resourceArns.length > 0) {
+        iam.Grant.addToPrincipal({ grantee, actions, resourceArns });
+      }
+    };
+    add([...access.actions], [table.tableArn]);
+    const indexes = access.queryIndexes ?? [];
+    for (const name of indexes) {
+      if (!definition.globalSecondaryIndexes.some((gsi) => gsi.indexName === name)) {
+        throw new Error(`Table ${id} has no index ${name}.`);
+      }
+    }
+    add(
+      ['dynamodb:Query'],
+      indexes.map((name) => `${table.tableArn}/index/${name}`),
+    );
+    if (access.stream) {
+      if (!table.tableStreamArn) throw new Error(`Table ${id} has no stream.`);
+      add(
+        ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        [table.tableStreamArn],
+      );
+      // Lambda's stream poller lists the table's streams; ListStreams takes no resource.
+      add(['dynamodb:ListStreams'], ['*']);
+    }
+    const reads =
+      access.actions.some((a) => READ_ACTIONS.has(a)) || indexes.length > 0 || access.stream === true;
+    const writes = access.actions.some((a) => WRITE_ACTIONS.has(a));
+    add(
+      [
+        ...(reads || writes ? ['kms:Decrypt'] : []),
+        ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey'] : []),
+      ],
+      [this.key.keyArn],
+    );
   }
 }

@@ -24,6 +24,13 @@ export interface ProjectFunctionProps {
   /** @default 10 seconds */
   readonly timeout?: Duration;
   /**
+   * Folders copied into the bundle next to the handler, e.g. static files the function serves.
+   * @default none
+   */
+  readonly bundledFolders?: readonly { readonly source: string; readonly target: string }[];
+  /** @default none — the function scales with the account's unreserved concurrency */
+  readonly reservedConcurrentExecutions?: number;
+  /**
    * Retention of the function's log group. Log lines carry ids and codes only, never
    * personal data, so a year serves incident analysis and audit questions.
    * @default logs.RetentionDays.ONE_YEAR
@@ -63,6 +70,7 @@ export class ProjectFunction extends Construct {
     this.logGroup.grantWrite(this.role);
 
     const directoryFile = props.directoryFile;
+    const folders = props.bundledFolders ?? [];
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: props.entry,
       handler: 'handler',
@@ -73,6 +81,9 @@ export class ProjectFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? functionDefaults.memorySizeMb,
       timeout: props.timeout ?? Duration.seconds(functionDefaults.timeoutSeconds),
+      ...(props.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+        : {}),
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
@@ -102,6 +113,9 @@ export class ProjectFunction extends Construct {
           beforeInstall: () => [],
           afterBundling: (_inputDir: string, outputDir: string) => [
             `cp ${JSON.stringify(directoryFile)} ${JSON.stringify(`${outputDir}/directory.json`)}`,
+            ...folders.map(
+              (f) => `cp -R ${JSON.stringify(f.source)} ${JSON.stringify(`${outputDir}/${f.target}`)}`,
+            ),
           ],
         },
       },

@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { OfficeQueue } from './queues.ts';
 
@@ -12,6 +13,14 @@ export interface MonitoringProps {
   readonly functions: readonly { readonly id: string; readonly function: lambda.IFunction }[];
   /** The office queues to watch. */
   readonly queues: readonly OfficeQueue[];
+  /** Where failed stream batches and scheduled invocations go (PlatformFailures). */
+  readonly failureQueue?: sqs.IQueue;
+  /**
+   * The audit sequencer, runs every minute. A run that ends only because its time is
+   * up (it stops 5 s before its timeout) left drafts behind; several in a row mean the
+   * log is falling behind.
+   */
+  readonly sequencer?: { readonly function: lambda.IFunction; readonly timeout: Duration };
   /**
    * Age of the oldest message in an office queue above which the office is not
    * collecting its referrals. Messages are kept 14 days; 3 days leaves time to act.
@@ -27,8 +36,9 @@ export interface MonitoringProps {
 }
 
 /**
- * Alarms and a dashboard: a message in any dead-letter queue, an office not
- * collecting its queue, and errors or throttles of any function.
+ * Alarms and a dashboard: a message in any dead-letter queue or in the platform
+ * failure queue, an office not collecting its queue, errors or throttles of any
+ * function, and an audit sequencer that falls behind or stopped running.
  */
 export class Monitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -61,6 +71,41 @@ export class Monitoring extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    if (props.failureQueue) {
+      alarm('PlatformFailures', {
+        alarmDescription:
+          'A stream batch or a scheduled run failed for good and was moved to the platform failure queue.',
+        metric: props.failureQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    if (props.sequencer) {
+      const minute = Duration.minutes(1);
+      const busy = props.sequencer.timeout.toSeconds() - 15;
+      alarm('AuditSequencerLag', {
+        alarmDescription: `The audit sequencer used its whole time in 5 runs in a row: drafts arrive faster than they are chained, checkpoints fall behind.`,
+        metric: props.sequencer.function.metricDuration({ period: minute, statistic: 'Maximum' }),
+        threshold: busy * 1000,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 5,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm('AuditSequencerStopped', {
+        alarmDescription:
+          'The audit sequencer has not run for 5 minutes: no entry is chained, no checkpoint signed.',
+        metric: props.sequencer.function.metricInvocations({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
     }
 
@@ -118,6 +163,22 @@ export class Monitoring extends Construct {
             width: 12,
           }),
         ],
+        ...(props.sequencer
+          ? [
+              [
+                new cloudwatch.GraphWidget({
+                  title: 'Audit sequencer run time (ms, maximum per minute)',
+                  left: [
+                    props.sequencer.function.metricDuration({
+                      period: Duration.minutes(1),
+                      statistic: 'Maximum',
+                    }),
+                  ],
+                  width: 24,
+                }),
+              ],
+            ]
+          : []),
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
       ],
     });

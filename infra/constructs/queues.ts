@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -107,8 +107,29 @@ export class OfficeQueues extends Construct {
     ];
   }
 
-  /** Read the attributes of every office queue (the health probe; no message access). */
-  grantReadAttributes(grantee: iam.IGrantable): iam.Grant[] {
-    return this.all().map(({ queue }) => queue.grant(grantee, 'sqs:GetQueueAttributes'));
+  /**
+   * Send to every office's queue (the outbox relay): sqs:SendMessage on the queues —
+   * never on a dead-letter queue — with the key use SQS needs for an encrypted send.
+   */
+  grantSendToAll(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sqs:SendMessage'],
+      resourceArns: this.all().map(({ queue }) => queue.queueArn),
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resourceArns: [this.key.keyArn],
+    });
+  }
+
+  /** Read the attributes of one office's queue (the health probe; no message access). */
+  grantReadAttributes(grantee: iam.IGrantable, officeId: string): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sqs:GetQueueAttributes'],
+      resourceArns: [this.queueFor(officeId).queue.queueArn],
+    });
   }
 }

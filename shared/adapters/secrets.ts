@@ -1,10 +1,16 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
 /**
- * The deployment secret behind subject pseudonyms and request fingerprints. In AWS an
- * SSM SecureString parameter (`REX_PSEUDONYM_SECRET_PARAMETER`), read once per cold
- * start; on the local platform a hex value in `REX_PSEUDONYM_SECRET`, generated at the
- * first start and kept under .local/.
+ * The deployment secret behind subject pseudonyms and request fingerprints: at least
+ * 32 bytes, written as hexadecimal characters (64 or more).
+ *
+ * In AWS it is read once per cold start through Parameter Store, from the parameter
+ * named by `REX_PSEUDONYM_SECRET_PARAMETER`, with decryption. The CDK stack generates
+ * the secret in Secrets Manager (64 hex characters) and names it by Parameter Store's
+ * Secrets Manager reference, `/aws/reference/secretsmanager/rex-<stage>-pseudonym-secret`;
+ * an operator's own SecureString parameter works the same way. On the local platform
+ * the hex value is in `REX_PSEUDONYM_SECRET`, generated at the first start and kept
+ * under .local/.
  */
 let secret: Promise<Uint8Array> | undefined;
 

@@ -224,9 +224,27 @@ describe('queues', () => {
   /** The CloudFormation value of an SQS attribute, as CreateQueue spells it. */
   const asAttribute = (v: unknown) => (typeof v === 'boolean' ? String(v) : String(v));
 
-  it('deploys exactly a queue and a dead-letter queue per service office', () => {
-    expect(resourcesOfType(s.json, 'AWS::SQS::Queue')).toHaveLength(defs.length * 2);
+  it('deploys exactly a queue and a dead-letter queue per service office, and the platform failure queue', () => {
+    const queues = resourcesOfType(s.json, 'AWS::SQS::Queue');
+    const named = queues.map(([, q]) => props(q).QueueName).filter((n) => n !== undefined);
+    expect(named.sort()).toEqual(defs.flatMap((d) => [d.name, d.deadLetter.name]).sort());
     expect(defs).toHaveLength(directory.serviceOffices.length);
+    const unnamed = queues.filter(([, q]) => props(q).QueueName === undefined).map(([id]) => id);
+    expect(unnamed).toEqual([referencedId(s.stack.resolve(s.stack.failures.queue.queueArn))]);
+  });
+
+  it('encrypts every queue with a customer key and gives every queue but the failure queues a DLQ', () => {
+    const deadLetters = new Set(
+      resourcesOfType(s.json, 'AWS::SQS::Queue')
+        .map(([, q]) => props(q).RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined)
+        .map((r) => referencedId(r?.deadLetterTargetArn))
+        .filter((id) => id !== undefined),
+    );
+    const failureQueue = referencedId(s.stack.resolve(s.stack.failures.queue.queueArn));
+    for (const [id, q] of resourcesOfType(s.json, 'AWS::SQS::Queue')) {
+      expect(isCustomerKey(props(q).KmsMasterKeyId), id).toBe(true);
+      if (!deadLetters.has(id) && id !== failureQueue) expect(props(q).RedrivePolicy, id).toBeDefined();
+    }
   });
 
   it.each(defs.map((d) => [d.name, d] as [string, QueueDefinition]))(
@@ -477,8 +495,17 @@ describe('resources', () => {
     `);
   });
 
-  it('stays well inside the 500-resource limit of a CloudFormation stack', () => {
-    expect(Object.keys(s.json.Resources).length).toBeLessThan(250);
+  it('stays inside the 500-resource limit of a CloudFormation stack with room for a large district', () => {
+    const total = Object.keys(s.json.Resources).length;
+    // Each office costs its queue, dead-letter queue, their two queue policies, its role
+    // and the role's policy, and two alarms (docs/deploy.md, "Scale plan").
+    const office = directory.serviceOffices[0]!.id.replace(/[^A-Za-z0-9]/g, '');
+    const perOffice = Object.keys(s.json.Resources).filter((id) => id.includes(office)).length;
+    expect(perOffice).toBe(8);
+    const fixed = total - perOffice * directory.serviceOffices.length;
+    const officesPerStack = Math.floor((500 - fixed) / perOffice);
+    // A district has typically 5-30 service offices.
+    expect(officesPerStack).toBeGreaterThanOrEqual(30);
   });
 
   it('names the API URL, each office queue and each principal role in its outputs', () => {

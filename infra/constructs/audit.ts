@@ -1,0 +1,49 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import type { CheckpointKeyAction } from '../permissions.ts';
+
+export interface AuditSigningProps {
+  readonly stage: string;
+  /**
+   * The key spec. Ed25519 gives C2SP signature type 0x01, like the local platform's
+   * key; ECC_NIST_P256 (type 0x02) where Ed25519 KMS keys are not offered.
+   * @default kms.KeySpec.ECC_NIST_EDWARDS25519
+   */
+  readonly keySpec?: kms.KeySpec;
+  /**
+   * What happens to the key when it leaves the stack.
+   * @default RemovalPolicy.RETAIN — its public key verifies every checkpoint ever signed
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The audit log's checkpoint signing key: an asymmetric KMS key (SIGN_VERIFY) whose
+ * private half never leaves KMS. The sequencer signs checkpoints with it; the audit API
+ * serves its public half (GET /v1/audit/verifier-key) for data-protection officers to pin.
+ */
+export class AuditSigning extends Construct {
+  readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: AuditSigningProps) {
+    super(scope, id);
+    this.key = new kms.Key(this, 'CheckpointKey', {
+      description: `referral-exchange ${props.stage}: signs audit log checkpoints`,
+      keySpec: props.keySpec ?? kms.KeySpec.ECC_NIST_EDWARDS25519,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+  }
+
+  /** The value of `REX_CHECKPOINT_KMS_KEY_ID`. */
+  get keyId(): string {
+    return this.key.keyId;
+  }
+
+  grant(grantee: iam.IGrantable, actions: readonly CheckpointKeyAction[]): void {
+    if (actions.length === 0) return;
+    iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [this.key.keyArn] });
+  }
+}

@@ -1,0 +1,282 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { functionDefinitions } from '../../functions/manifest.ts';
+import { functionSettings } from '../../infra/limits.ts';
+import { functionPermissions, READ_ACTIONS, WRITE_ACTIONS } from '../../infra/permissions.ts';
+import { tables } from '../../shared/resources.ts';
+import {
+  asArray,
+  type CfnResource,
+  directory,
+  permissionStatements,
+  referencedId,
+  resourcesOfType,
+  type Synthesised,
+  synthesise,
+} from './synth.ts';
+
+let s: Synthesised;
+
+beforeAll(() => {
+  s = synthesise();
+});
+
+afterAll(() => rmSync(s.outdir, { recursive: true, force: true }));
+
+const props = (r: CfnResource) => r.Properties ?? {};
+
+/**
+ * A resource as a comparable string: `Logical.Attr`, `Logical.Arn/index/gsi1`, the
+ * tail of a constructed ARN (`…:parameter/aws/…`), or `*`.
+ */
+function describeResource(value: unknown): string {
+  if (value === '*') return '*';
+  const id = referencedId(value);
+  if (id) {
+    const getAtt = (value as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt'];
+    return `${id}.${getAtt?.[1] ?? 'Ref'}`;
+  }
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join) {
+    const parts = join[1];
+    const head = referencedId(parts[0]);
+    if (head) return `${describeResource(parts[0])}${parts.slice(1).join('')}`;
+    return `…${String(parts[parts.length - 1])}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** `action resource` pairs of a function's role, without its log group and X-Ray statements. */
+function grantsOf(functionId: string): Set<string> {
+  const fn = resourcesOfType(s.json, 'AWS::Lambda::Function').find(([id]) => id.startsWith(functionId));
+  if (!fn) throw new Error(`function ${functionId} is not in the template`);
+  const roleId = referencedId(props(fn[1]).Role)!;
+  const pairs = new Set<string>();
+  for (const { roles, statement } of permissionStatements(s.json)) {
+    if (!roles.includes(roleId)) continue;
+    expect(statement.Effect).toBe('Allow');
+    expect(statement.Condition, `${functionId}: conditions are not expected`).toBeUndefined();
+    for (const action of asArray(statement.Action)) {
+      if (action.startsWith('logs:') || action.startsWith('xray:')) continue;
+      for (const resource of asArray(statement.Resource))
+        pairs.add(`${action} ${describeResource(resource)}`);
+    }
+  }
+  return pairs;
+}
+
+const resolved = (token: string) => describeResource(s.stack.resolve(token));
+
+/** What infra/permissions.ts says a function gets, spelled like grantsOf. */
+function expectedGrants(functionId: string): Set<string> {
+  const entry = functionPermissions[functionId]!;
+  const out = new Set<string>();
+  const dataKey = resolved(s.stack.data.key.keyArn);
+  for (const [tableId, access] of Object.entries(entry.tables ?? {})) {
+    const table = s.stack.data.table(tableId as 'Records' | 'Audit');
+    for (const action of access!.actions) out.add(`${action} ${resolved(table.tableArn)}`);
+    for (const index of access!.queryIndexes ?? []) {
+      out.add(`dynamodb:Query ${resolved(table.tableArn)}/index/${index}`);
+    }
+    if (access!.stream) {
+      for (const action of ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'])
+        out.add(`${action} ${resolved(table.tableStreamArn!)}`);
+      out.add('dynamodb:ListStreams *');
+      out.add(`sqs:SendMessage ${resolved(s.stack.failures.queue.queueArn)}`);
+      out.add(`kms:GenerateDataKey ${resolved(s.stack.failures.key.keyArn)}`);
+      out.add(`kms:Decrypt ${resolved(s.stack.failures.key.keyArn)}`);
+    }
+    const reads =
+      access!.actions.some((a) => READ_ACTIONS.has(a)) || !!access!.queryIndexes || !!access!.stream;
+    const writes = access!.actions.some((a) => WRITE_ACTIONS.has(a));
+    if (reads || writes) out.add(`kms:Decrypt ${dataKey}`);
+    if (writes) {
+      out.add(`kms:Encrypt ${dataKey}`);
+      out.add(`kms:GenerateDataKey ${dataKey}`);
+    }
+  }
+  if (entry.pseudonymSecret) {
+    out.add(`ssm:GetParameter …:parameter${s.stack.pseudonymSecret.parameterName}`);
+    out.add(`secretsmanager:GetSecretValue ${resolved(s.stack.pseudonymSecret.secret.secretArn)}`);
+    out.add(`kms:Decrypt ${dataKey}`);
+  }
+  for (const action of entry.checkpointKey ?? [])
+    out.add(`${action} ${resolved(s.stack.auditSigning.key.keyArn)}`);
+  if (entry.sendToOfficeQueues) {
+    for (const { queue } of s.stack.queues.all()) out.add(`sqs:SendMessage ${resolved(queue.queueArn)}`);
+    out.add(`kms:GenerateDataKey ${resolved(s.stack.queues.key.keyArn)}`);
+    out.add(`kms:Decrypt ${resolved(s.stack.queues.key.keyArn)}`);
+  }
+  if (entry.probeOfficeQueue) {
+    const first = s.stack.queues.queueFor(directory.serviceOffices[0]!.id).queue;
+    out.add(`sqs:GetQueueAttributes ${resolved(first.queueArn)}`);
+  }
+  return out;
+}
+
+function lambdaOf(functionId: string): Record<string, unknown> {
+  const fn = resourcesOfType(s.json, 'AWS::Lambda::Function').find(([id]) => id.startsWith(functionId));
+  if (!fn) throw new Error(`function ${functionId} is not in the template`);
+  return props(fn[1]);
+}
+
+const envOf = (functionId: string) =>
+  (lambdaOf(functionId).Environment as { Variables: Record<string, unknown> }).Variables;
+
+describe('the permission map', () => {
+  it('has exactly one entry per function of the manifest', () => {
+    expect(Object.keys(functionPermissions).sort()).toEqual(functionDefinitions.map((d) => d.id).sort());
+  });
+
+  it('names only indexes that the tables have', () => {
+    for (const [fnId, entry] of Object.entries(functionPermissions)) {
+      for (const [tableId, access] of Object.entries(entry.tables ?? {})) {
+        const def = tables.find((t) => t.id === tableId)!;
+        for (const index of access!.queryIndexes ?? []) {
+          expect(
+            def.globalSecondaryIndexes.map((g) => g.indexName),
+            `${fnId} ${tableId}`,
+          ).toContain(index);
+        }
+      }
+    }
+  });
+});
+
+describe('function roles', () => {
+  it.each(functionDefinitions.map((d) => [d.id]))('%s is granted exactly its entry', (fnId) => {
+    expect([...grantsOf(fnId)].sort()).toEqual([...expectedGrants(fnId)].sort());
+  });
+
+  it('never grants Scan, BatchWriteItem, a wildcard action or a table-wide index wildcard', () => {
+    for (const { id } of functionDefinitions) {
+      for (const grant of grantsOf(id)) {
+        const [action, resource] = grant.split(' ') as [string, string];
+        expect(action, id).not.toContain('*');
+        expect(['dynamodb:Scan', 'dynamodb:BatchWriteItem'], id).not.toContain(action);
+        expect(resource, id).not.toMatch(/\/index\/\*$/);
+        if (resource === '*') expect(action, id).toBe('dynamodb:ListStreams');
+      }
+    }
+  });
+
+  it('lets the routing preview and the DPO page touch nothing but their logs and traces', () => {
+    expect([...grantsOf('RoutingPreviewFunction')]).toEqual([]);
+    expect([...grantsOf('DpoPageFunction')]).toEqual([]);
+  });
+
+  it('lets only the outbox relay send to office queues, and never to a dead-letter queue', () => {
+    const officeQueueIds = new Set(s.stack.queues.all().map(({ queue }) => resolved(queue.queueArn)));
+    const deadLetterIds = new Set(
+      s.stack.queues.all().map(({ deadLetterQueue }) => resolved(deadLetterQueue.queueArn)),
+    );
+    for (const { id } of functionDefinitions) {
+      const sends = [...grantsOf(id)]
+        .filter((g) => g.startsWith('sqs:SendMessage '))
+        .map((g) => g.slice('sqs:SendMessage '.length));
+      for (const target of sends) expect(deadLetterIds.has(target), id).toBe(false);
+      const toOffices = sends.filter((t) => officeQueueIds.has(t));
+      expect(toOffices.length, id).toBe(id === 'OutboxRelayFunction' ? officeQueueIds.size : 0);
+    }
+  });
+
+  it('lets a transaction write exactly the item actions its items need', () => {
+    const referrals = grantsOf('ReferralsFunction');
+    const records = resolved(s.stack.data.table('Records').tableArn);
+    for (const action of ['PutItem', 'UpdateItem', 'ConditionCheckItem', 'BatchGetItem', 'GetItem']) {
+      expect(referrals.has(`dynamodb:${action} ${records}`), action).toBe(true);
+    }
+    expect(referrals.has(`dynamodb:DeleteItem ${records}`)).toBe(false);
+    const audit = resolved(s.stack.data.table('Audit').tableArn);
+    expect([...referrals].filter((g) => g.endsWith(` ${audit}`))).toEqual([`dynamodb:PutItem ${audit}`]);
+  });
+});
+
+describe('function settings', () => {
+  it('runs the audit sequencer alone, done before the next minute', () => {
+    const p = lambdaOf('AuditSequencerFunction');
+    expect(p.ReservedConcurrentExecutions).toBe(1);
+    expect(p.Timeout).toBe(55);
+    expect(functionSettings.AuditSequencerFunction?.timeoutSeconds).toBe(55);
+  });
+
+  it('tells exactly the functions that may read the secret or use the signing key where they are', () => {
+    for (const { id } of functionDefinitions) {
+      const env = envOf(id);
+      const entry = functionPermissions[id]!;
+      if (entry.pseudonymSecret) {
+        expect(env.REX_PSEUDONYM_SECRET_PARAMETER, id).toBe(s.stack.pseudonymSecret.parameterName);
+      } else {
+        expect(env.REX_PSEUDONYM_SECRET_PARAMETER, id).toBeUndefined();
+      }
+      expect(env.REX_PSEUDONYM_SECRET, id).toBeUndefined();
+      if (entry.checkpointKey?.length) {
+        expect(referencedId(env.REX_CHECKPOINT_KMS_KEY_ID), id).toBe(
+          referencedId(s.stack.resolve(s.stack.auditSigning.key.keyId)),
+        );
+      } else {
+        expect(env.REX_CHECKPOINT_KMS_KEY_ID, id).toBeUndefined();
+      }
+      expect(env.REX_CHECKPOINT_PRIVATE_KEY, id).toBeUndefined();
+    }
+    expect(envOf('AuditSequencerFunction').REX_CHECKPOINT_KMS_KEY_ID).toBeDefined();
+    expect(envOf('AuditApiFunction').REX_CHECKPOINT_KMS_KEY_ID).toBeDefined();
+  });
+
+  it('bundles the DPO page files and points the function at them', () => {
+    expect(envOf('DpoPageFunction').REX_WEB_DIR).toBe('/var/task/web');
+  });
+});
+
+describe('secret and signing key', () => {
+  it('generates the pseudonym secret as 64 hexadecimal characters and keeps it', () => {
+    const [[, secret]] = resourcesOfType(s.json, 'AWS::SecretsManager::Secret') as [[string, CfnResource]];
+    const generate = props(secret).GenerateSecretString as Record<string, unknown>;
+    expect(generate).toMatchObject({
+      PasswordLength: 64,
+      ExcludeUppercase: true,
+      ExcludePunctuation: true,
+      IncludeSpace: false,
+      ExcludeCharacters: 'ghijklmnopqrstuvwxyz',
+    });
+    // What remains of the lower-case alphabet and digits is exactly the hexadecimal digits.
+    const remaining = [...'abcdefghijklmnopqrstuvwxyz0123456789']
+      .filter((c) => !String(generate.ExcludeCharacters).includes(c))
+      .join('');
+    expect(remaining).toBe('abcdef0123456789');
+    expect(props(secret).Name).toBe(s.stack.pseudonymSecret.secretName);
+    expect(referencedId(props(secret).KmsKeyId)).toBe(referencedId(s.stack.resolve(s.stack.data.key.keyArn)));
+    expect(secret.DeletionPolicy).toBe('Retain');
+  });
+
+  it('signs checkpoints with an asymmetric Ed25519 KMS key that is retained', () => {
+    const id = referencedId(s.stack.resolve(s.stack.auditSigning.key.keyArn))!;
+    const key = s.json.Resources[id]!;
+    expect(props(key)).toMatchObject({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' });
+    expect(key.DeletionPolicy).toBe('Retain');
+    expect(Object.keys(s.json.Outputs ?? {}).some((o) => o.startsWith('CheckpointKeyId'))).toBe(true);
+  });
+});
+
+describe('monitoring', () => {
+  const alarms = () => resourcesOfType(s.json, 'AWS::CloudWatch::Alarm').map(([, a]) => props(a));
+
+  it('alarms on the platform failure queue', () => {
+    const failureQueue = referencedId(s.stack.resolve(s.stack.failures.queue.queueName));
+    const watching = alarms().filter((a) => JSON.stringify(a.Dimensions ?? []).includes(`"${failureQueue}"`));
+    expect(watching).toHaveLength(1);
+    expect(watching[0]).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 });
+  });
+
+  it('alarms when the audit sequencer falls behind or stops', () => {
+    const sequencer = referencedId(
+      s.stack.resolve(s.stack.functions.get('AuditSequencerFunction')!.function.functionName),
+    );
+    const onSequencer = alarms().filter((a) => JSON.stringify(a.Dimensions ?? []).includes(`"${sequencer}"`));
+    const lag = onSequencer.find((a) => a.MetricName === 'Duration');
+    expect(lag).toMatchObject({ Statistic: 'Maximum', EvaluationPeriods: 5, DatapointsToAlarm: 5 });
+    expect(lag!.Threshold as number).toBeLessThan(55_000 - 5_000);
+    const stopped = onSequencer.find((a) => a.MetricName === 'Invocations');
+    expect(stopped).toMatchObject({ TreatMissingData: 'breaching', ComparisonOperator: 'LessThanThreshold' });
+  });
+});
