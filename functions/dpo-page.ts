@@ -13,15 +13,17 @@ import { principalResolver } from '#shared/runtime.ts';
  * no framing.
  */
 
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  'index.html': 'text/html; charset=utf-8',
-  'app.js': 'text/javascript; charset=utf-8',
-  'api.js': 'text/javascript; charset=utf-8',
-  'i18n.js': 'text/javascript; charset=utf-8',
-  'sigv4.js': 'text/javascript; charset=utf-8',
-  'verify.js': 'text/javascript; charset=utf-8',
-  'style.css': 'text/css; charset=utf-8',
-};
+// A Map, not an object literal: a requested name such as `constructor` must not find
+// anything on a prototype.
+const CONTENT_TYPES: ReadonlyMap<string, string> = new Map([
+  ['index.html', 'text/html; charset=utf-8'],
+  ['app.js', 'text/javascript; charset=utf-8'],
+  ['api.js', 'text/javascript; charset=utf-8'],
+  ['i18n.js', 'text/javascript; charset=utf-8'],
+  ['sigv4.js', 'text/javascript; charset=utf-8'],
+  ['verify.js', 'text/javascript; charset=utf-8'],
+  ['style.css', 'text/css; charset=utf-8'],
+]);
 
 /** Generated, not read: what the page cannot know by itself (the region to sign for). */
 const CONFIG_FILE = 'config.json';
@@ -60,7 +62,7 @@ async function serve(name: string) {
       headers: SECURITY_HEADERS,
     };
   }
-  const contentType = CONTENT_TYPES[name];
+  const contentType = CONTENT_TYPES.get(name);
   // index.html only at /dpo: its relative links (dpo/app.js) resolve from there.
   if (!contentType || name === 'index.html') throw new NotFound('file');
   return { status: 200, body: await fileText(name), contentType, headers: SECURITY_HEADERS };
@@ -71,7 +73,7 @@ export const handler = apiHandler(
     route(getDpoPage, async () => ({
       status: 200,
       body: await fileText('index.html'),
-      contentType: CONTENT_TYPES['index.html'],
+      contentType: CONTENT_TYPES.get('index.html'),
       headers: SECURITY_HEADERS,
     })),
     route(getDpoPageFile, async ({ params }) => serve(params.file)),

@@ -149,6 +149,10 @@ describe('the DPO page in Chromium', () => {
     expect(script.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect((await fetch(`${platform.apiUrl}/dpo/secrets.json`)).status).toBe(404);
     expect((await fetch(`${platform.apiUrl}/dpo/index.html`)).status).toBe(404);
+    // Names that exist on every object prototype are not files (a regression found by fuzzing).
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect([400, 404]).toContain((await fetch(`${platform.apiUrl}/dpo/${name}`)).status);
+    }
     expect((await fetch(`${platform.apiUrl}/dpo/..%2Fpackage.json`)).status).toBe(400);
     // Every control has a label.
     const unlabelled = await page.$$eval('input, select, textarea', (els) =>
