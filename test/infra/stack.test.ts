@@ -10,6 +10,7 @@ import { functionDefinitions } from '../../functions/manifest.ts';
 import { GATEWAY_PROBLEMS } from '../../infra/constructs/api.ts';
 import { BUNDLED_DIRECTORY_FILE } from '../../infra/constructs/function.ts';
 import { apiThrottle } from '../../infra/limits.ts';
+import { bundleSizes, formatBundleSizes } from '../../infra/synth.ts';
 import { createTableInput, deadLetterAttributes, queueAttributes } from '../../local/provision.ts';
 import { operations } from '../../shared/api/index.ts';
 import { getOpenApiDocument } from '../../shared/api/system.ts';
@@ -136,6 +137,21 @@ describe('functions', () => {
     );
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toMatchObject({ openapi: '3.1.0' });
+  });
+
+  it('reports the bundle size of every function from the cloud assembly (npm run synth)', () => {
+    const rows = bundleSizes(s.outdir);
+    expect(rows).toHaveLength(functionDefinitions.length);
+    for (const def of functionDefinitions) {
+      const row = rows.find((r) => r.functionId.startsWith(def.id));
+      expect(row, def.id).toBeDefined();
+      expect(row!.bundleBytes, def.id).toBeGreaterThan(10_000);
+      expect(row!.sourceMapBytes, def.id).toBeGreaterThan(0);
+      expect(row!.packageBytes, def.id).toBeGreaterThan(row!.bundleBytes + row!.sourceMapBytes);
+    }
+    const table = formatBundleSizes(rows).split('\n');
+    expect(table).toHaveLength(functionDefinitions.length + 2);
+    expect(table[0]).toMatch(/^function\s+bundle\s+source map\s+package$/);
   });
 
   it('keeps function logs for a limited time', () => {
@@ -475,22 +491,25 @@ describe('resources', () => {
         "AWS::ApiGateway::Account": 1,
         "AWS::ApiGateway::Deployment": 1,
         "AWS::ApiGateway::GatewayResponse": 11,
-        "AWS::ApiGateway::Method": 3,
+        "AWS::ApiGateway::Method": 24,
         "AWS::ApiGateway::RequestValidator": 1,
-        "AWS::ApiGateway::Resource": 4,
+        "AWS::ApiGateway::Resource": 31,
         "AWS::ApiGateway::RestApi": 1,
         "AWS::ApiGateway::Stage": 1,
-        "AWS::CloudWatch::Alarm": 20,
+        "AWS::CloudWatch::Alarm": 43,
         "AWS::CloudWatch::Dashboard": 1,
         "AWS::DynamoDB::Table": 2,
-        "AWS::IAM::Policy": 15,
-        "AWS::IAM::Role": 16,
-        "AWS::KMS::Key": 2,
-        "AWS::Lambda::Function": 1,
-        "AWS::Lambda::Permission": 3,
-        "AWS::Logs::LogGroup": 2,
-        "AWS::SQS::Queue": 18,
-        "AWS::SQS::QueuePolicy": 18,
+        "AWS::Events::Rule": 2,
+        "AWS::IAM::Policy": 25,
+        "AWS::IAM::Role": 26,
+        "AWS::KMS::Key": 4,
+        "AWS::Lambda::EventSourceMapping": 1,
+        "AWS::Lambda::Function": 11,
+        "AWS::Lambda::Permission": 26,
+        "AWS::Logs::LogGroup": 12,
+        "AWS::SQS::Queue": 19,
+        "AWS::SQS::QueuePolicy": 19,
+        "AWS::SecretsManager::Secret": 1,
       }
     `);
   });
