@@ -252,6 +252,10 @@ export function createGateway(options: GatewayOptions): Server {
 }
 
 export function listen(server: Server, port: number, host: string): Promise<number> {
+  // Keep idle connections longer than clients do (Node's default of 5 s races with
+  // clients reusing a socket, which then fails with a reset), as load balancers do.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(

@@ -1,0 +1,20 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+/** `npm run demo` tells the whole story and exits 0 (it checks every step itself). */
+describe('npm run demo', () => {
+  it('runs the story end to end', () => {
+    const res = spawnSync(
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'local/demo.ts'],
+      { encoding: 'utf8', timeout: 150_000 },
+    );
+    expect(res.stderr).not.toContain('The demo stopped');
+    expect(res.status).toBe(0);
+    expect(res.stdout).toContain('JMD');
+    expect(res.stdout).toContain('MBE');
+    expect(res.stdout).toMatch(/revoked — dropped unread/);
+    expect(res.stdout).toMatch(/OK: \d+ entries verified/);
+    expect(res.stdout).toContain('Demo complete.');
+  });
+});
