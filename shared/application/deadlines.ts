@@ -1,6 +1,7 @@
 import { type ReferralRecord, type ReferralStore, StaleReferral } from '../adapters/referral-store.ts';
-import { type AuditEvent, auditDraft } from '../domain/audit/entry.ts';
+import type { AuditEvent } from '../domain/audit/entry.ts';
 import type { Clock } from '../domain/clock.ts';
+import { referralAuditDraft } from '../domain/referral/audit.ts';
 import {
   type Deadline,
   type DeadlinePolicy,
@@ -64,21 +65,7 @@ export async function runDeadlines(deps: DeadlineDependencies): Promise<Deadline
 }
 
 function draft(deps: DeadlineDependencies, event: AuditEvent, r: ReferralRecord, reason?: string) {
-  return auditDraft(
-    {
-      event,
-      actor: ACTOR,
-      subjectId: r.subjectId,
-      authorityId: r.authorityId,
-      serviceOfficeId: r.serviceOfficeId,
-      dataCategories: r.dataCategories,
-      consentId: r.consentId,
-      purpose: r.purpose,
-      referralId: r.referralId,
-      reason: reason ?? null,
-    },
-    deps.clock,
-  );
+  return referralAuditDraft(event, ACTOR, r, deps.clock, reason);
 }
 
 async function act(

@@ -8,8 +8,8 @@ import {
   referralFromItem,
   StaleReferral,
 } from '../adapters/referral-store.ts';
-import { auditDraft } from '../domain/audit/entry.ts';
 import type { Clock } from '../domain/clock.ts';
+import { referralAuditDraft } from '../domain/referral/audit.ts';
 import { type DeadlinePolicy, defaultDeadlines, nextDeadline } from '../domain/referral/deadlines.ts';
 import { NOT_RECEIVED } from '../domain/referral/lifecycle.ts';
 import type { QueueEnvelope } from '../schemas/referral.ts';
@@ -114,20 +114,7 @@ export async function deliverOutboxItem(deps: DeliveryDependencies, item: Outbox
         deps.deadlines ?? defaultDeadlines,
       ),
       releaseOpenGuard: false,
-      draft: auditDraft(
-        {
-          event: 'referral.queued',
-          actor: RELAY,
-          subjectId: referral.subjectId,
-          authorityId: referral.authorityId,
-          serviceOfficeId: referral.serviceOfficeId,
-          dataCategories: referral.dataCategories,
-          consentId: referral.consentId,
-          purpose: referral.purpose,
-          referralId: referral.referralId,
-        },
-        deps.clock,
-      ),
+      draft: referralAuditDraft('referral.queued', RELAY, referral, deps.clock),
       extra: [deps.store.outboxDone(item.referralId, item.event)],
     });
   } catch (error) {
@@ -176,21 +163,7 @@ export async function revokeOne(deps: DeliveryDependencies, r: ReferralRecord, a
     remove: ['ciphertext'],
     releaseOpenGuard: true,
     outbox: { event: 'revoke', queueName: deps.queueNameFor(r.serviceOfficeId) },
-    draft: auditDraft(
-      {
-        event: 'referral.revoked',
-        actor,
-        subjectId: r.subjectId,
-        authorityId: r.authorityId,
-        serviceOfficeId: r.serviceOfficeId,
-        dataCategories: r.dataCategories,
-        consentId: r.consentId,
-        purpose: r.purpose,
-        referralId: r.referralId,
-        reason: 'consent-withdrawn',
-      },
-      deps.clock,
-    ),
+    draft: referralAuditDraft('referral.revoked', actor, r, deps.clock, 'consent-withdrawn'),
   });
 }
 

@@ -3,9 +3,10 @@ import { documentClient } from '../adapters/aws-clients.ts';
 import { recordKeys } from '../adapters/records/keys.ts';
 import { type ReferralRecord, type ReferralStore, StaleReferral } from '../adapters/referral-store.ts';
 import type { Directory } from '../directory/index.ts';
-import { type AuditEvent, auditDraft } from '../domain/audit/entry.ts';
+import type { AuditEvent } from '../domain/audit/entry.ts';
 import type { Clock } from '../domain/clock.ts';
 import { Gone, NotFound } from '../domain/errors.ts';
+import { referralAuditDraft } from '../domain/referral/audit.ts';
 import { type DeadlinePolicy, defaultDeadlines, nextDeadline } from '../domain/referral/deadlines.ts';
 import { assertTransition, NOT_RECEIVED } from '../domain/referral/lifecycle.ts';
 import { formatPrincipal, type Principal } from '../identity/principal.ts';
@@ -50,21 +51,7 @@ function draftFor(
   r: ReferralRecord,
   reason?: string,
 ) {
-  return auditDraft(
-    {
-      event,
-      actor,
-      subjectId: r.subjectId,
-      authorityId: r.authorityId,
-      serviceOfficeId: r.serviceOfficeId,
-      dataCategories: r.dataCategories,
-      consentId: r.consentId,
-      purpose: r.purpose,
-      referralId: r.referralId,
-      reason: reason ?? null,
-    },
-    deps.clock,
-  );
+  return referralAuditDraft(event, actor, r, deps.clock, reason);
 }
 
 export class ReferralGone extends Gone {
