@@ -19,6 +19,7 @@ import { defaultRecipientKeyCache, type RecipientKeyCache } from '../domain/cryp
 import { type FieldIssue, NotFound } from '../domain/errors.ts';
 import { requestFingerprint } from '../domain/idempotency.ts';
 import { subjectIdFor } from '../domain/pseudonym.ts';
+import { referralAuditDraft } from '../domain/referral/audit.ts';
 import { type DeadlinePolicy, defaultDeadlines, nextDeadline } from '../domain/referral/deadlines.ts';
 import { categoriesOf, newReferralId, purposeFor, uncoveredFields } from '../domain/referral/referral.ts';
 import { routeReferral } from '../domain/routing/index.ts';
@@ -307,20 +308,7 @@ export async function submitReferral(
     serviceOffice: officeSummary(deps.directory, office.id),
     routing: { ruleId: decision.ruleId, reason: decision.reason },
   };
-  const draft = auditDraft(
-    {
-      event: 'referral.accepted',
-      actor,
-      subjectId,
-      authorityId: principal.id,
-      serviceOfficeId: office.id,
-      dataCategories,
-      consentId: consent.id,
-      purpose,
-      referralId,
-    },
-    deps.clock,
-  );
+  const draft = referralAuditDraft('referral.accepted', actor, referral, deps.clock);
   try {
     const result = await deps.store.accept({
       referral,
