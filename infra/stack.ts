@@ -108,6 +108,7 @@ export class ReferralExchangeStack extends Stack {
       auditTable: this.data.table('Audit').tableName,
       directoryFile: BUNDLED_DIRECTORY_FILE,
       queueUrlTemplate: `https://sqs.${Aws.REGION}.${Aws.URL_SUFFIX}/${Aws.ACCOUNT_ID}/{name}`,
+      auditRetentionYears: props.directory.deployment.auditRetentionYears,
     });
     const permissionMap = props.permissions ?? functionPermissions;
 

@@ -136,6 +136,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         auditTable: tableName(LOCAL_STAGE, tables[1]!),
         directoryFile,
         queueUrlTemplate,
+        auditRetentionYears: directory.deployment.auditRetentionYears,
       }),
     };
     // The handlers run in this process, as one Lambda runtime would run them.

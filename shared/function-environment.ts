@@ -11,6 +11,8 @@ export function functionEnvironment(values: {
   readonly auditTable: string;
   readonly directoryFile: string;
   readonly queueUrlTemplate: string;
+  /** From the directory's `deployment.auditRetentionYears`; absent: the default (end of the following year). */
+  readonly auditRetentionYears?: number | undefined;
 }): Record<string, string> {
   return {
     REX_STAGE: values.stage,
@@ -19,6 +21,9 @@ export function functionEnvironment(values: {
     [auditTable.envVar]: values.auditTable,
     REX_DIRECTORY_FILE: values.directoryFile,
     REX_QUEUE_URL_TEMPLATE: values.queueUrlTemplate,
+    ...(values.auditRetentionYears !== undefined
+      ? { REX_AUDIT_RETENTION_YEARS: String(values.auditRetentionYears) }
+      : {}),
     POWERTOOLS_SERVICE_NAME: 'referral-exchange',
     POWERTOOLS_METRICS_NAMESPACE: 'ReferralExchange',
   };

@@ -73,6 +73,8 @@ export const DeploymentSchema = z.strictObject({
   name: NameSchema,
   /** IANA time zone in which referral dates are calendar dates, e.g. "Europe/Berlin". */
   timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin"'),
+  /** Years after the year of an event that its audit entry is kept (1 = end of the following year). */
+  auditRetentionYears: z.int().min(1).max(30).optional(),
 });
 export type Deployment = z.infer<typeof DeploymentSchema>;
 

@@ -13,12 +13,27 @@ export interface RetentionPolicy {
 
 export const defaultRetention: RetentionPolicy = { auditYearsAfter: 1, idempotencyHours: 24 };
 
+/**
+ * The deployment's retention: `REX_AUDIT_RETENTION_YEARS` (whole years after the year
+ * of the event, 1–30; default 1 = end of the following year). The stack and the local
+ * platform set it from the directory's deployment settings when given.
+ */
+export function retentionFromEnvironment(env: NodeJS.ProcessEnv = process.env): RetentionPolicy {
+  const raw = env.REX_AUDIT_RETENTION_YEARS;
+  if (raw === undefined || raw === '') return defaultRetention;
+  const years = Number(raw);
+  if (!Number.isInteger(years) || years < 1 || years > 30) {
+    throw new Error('REX_AUDIT_RETENTION_YEARS must be a whole number of years from 1 to 30.');
+  }
+  return { ...defaultRetention, auditYearsAfter: years };
+}
+
 /** The last instant of the year `yearsAfter` years after `time`'s year (UTC), in epoch seconds. */
 export function endOfYearAfter(time: Date, yearsAfter: number): number {
   return Math.floor(Date.UTC(time.getUTCFullYear() + yearsAfter + 1, 0, 1) / 1000) - 1;
 }
 
-export function auditExpiry(time: Date, policy: RetentionPolicy = defaultRetention): number {
+export function auditExpiry(time: Date, policy: RetentionPolicy = retentionFromEnvironment()): number {
   return endOfYearAfter(time, policy.auditYearsAfter);
 }
 
