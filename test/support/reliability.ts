@@ -194,8 +194,14 @@ export async function pollUntil(
   }
 }
 
-/** An InboxQueue whose delete fails once per referral (a crash between receipt and delete). */
-export function deleteFailsOnce(queue: InboxQueue): InboxQueue & { failed: Set<string> } {
+/**
+ * An InboxQueue whose delete fails once for the referrals `affects` picks (a crash
+ * between receipt and delete).
+ */
+export function deleteFailsOnce(
+  queue: InboxQueue,
+  affects: (referralId: string) => boolean = () => true,
+): InboxQueue & { failed: Set<string> } {
   const failed = new Set<string>();
   return {
     failed,
@@ -203,7 +209,7 @@ export function deleteFailsOnce(queue: InboxQueue): InboxQueue & { failed: Set<s
     release: (m) => queue.release(m),
     async delete(m: InboxMessage) {
       const id = referralIdOf(m.body);
-      if (id && !failed.has(id)) {
+      if (id && affects(id) && !failed.has(id)) {
         failed.add(id);
         throw new Error('connection reset before the delete');
       }
