@@ -41,8 +41,13 @@ const N = (name: string): KeyAttribute => ({ name, type: 'N' });
 /**
  * Records: consents, referrals, outbox items and idempotency records in one table
  * (one TransactWriteItems covers them with the audit entry). Overloaded indexes:
- * gsi1 = by subject (open referrals, consents), gsi2 = by service office,
- * gsi3 = by deadline (sparse). The stream feeds the outbox relay.
+ * gsi1 = by subject (a person's consents and referrals), gsi3 = by deadline (sparse).
+ * The stream feeds the outbox relay.
+ *
+ * Index projections are chosen by cost (docs/performance.md): a referral item carries
+ * its ciphertext (~5 KB), and an index projecting ALL would copy it — and rewrite it on
+ * every status change. gsi1 projects only the small attributes its readers use
+ * (revocation on withdrawal, the "holds a referral under this consent" check).
  */
 export const recordsTable: TableDefinition = {
   id: 'Records',
@@ -51,8 +56,30 @@ export const recordsTable: TableDefinition = {
   partitionKey: S('pk'),
   sortKey: S('sk'),
   globalSecondaryIndexes: [
-    { indexName: 'gsi1', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk'), projection: 'ALL' },
-    { indexName: 'gsi2', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk'), projection: 'ALL' },
+    {
+      indexName: 'gsi1',
+      partitionKey: S('gsi1pk'),
+      sortKey: S('gsi1sk'),
+      projection: {
+        include: [
+          'referralId',
+          'status',
+          'version',
+          'subjectId',
+          'consentId',
+          'authorityId',
+          'serviceOfficeId',
+          'serviceType',
+          'providerId',
+          'purpose',
+          'dataCategories',
+          'caseReference',
+          'createdAt',
+          'receivedAt',
+          'reAnnouncements',
+        ],
+      },
+    },
     { indexName: 'gsi3', partitionKey: S('gsi3pk'), sortKey: S('gsi3sk'), projection: 'KEYS_ONLY' },
   ],
   timeToLiveAttribute: 'expiresAt',
@@ -61,8 +88,12 @@ export const recordsTable: TableDefinition = {
 
 /**
  * Audit: entry drafts are written with each state change; the sequencer chains them.
- * Indexes serve the data-protection officer's queries without a scan; `bySequence`
- * (sparse until sequenced) serves export and verification in chain order.
+ * Indexes serve the data-protection officer's queries without a scan; all but `pending`
+ * are sparse until an entry is sequenced: their sort key (`indexedAt`, the entry's
+ * `<time>#<entryId>`) and `sequence` are set by the sequencer. So a draft costs one index
+ * write (`pending`) and sequencing inserts each index row once, instead of writing every
+ * index with the draft and rewriting it when the entry is chained (docs/performance.md).
+ * `bySequence` serves export and verification in chain order.
  */
 export const auditTable: TableDefinition = {
   id: 'Audit',
@@ -71,10 +102,10 @@ export const auditTable: TableDefinition = {
   partitionKey: S('pk'),
   sortKey: S('sk'),
   globalSecondaryIndexes: [
-    { indexName: 'bySubject', partitionKey: S('subjectId'), sortKey: S('timeKey'), projection: 'ALL' },
-    { indexName: 'byOffice', partitionKey: S('serviceOfficeId'), sortKey: S('timeKey'), projection: 'ALL' },
-    { indexName: 'byAuthority', partitionKey: S('authorityId'), sortKey: S('timeKey'), projection: 'ALL' },
-    { indexName: 'byEvent', partitionKey: S('event'), sortKey: S('timeKey'), projection: 'ALL' },
+    { indexName: 'bySubject', partitionKey: S('subjectId'), sortKey: S('indexedAt'), projection: 'ALL' },
+    { indexName: 'byOffice', partitionKey: S('serviceOfficeId'), sortKey: S('indexedAt'), projection: 'ALL' },
+    { indexName: 'byAuthority', partitionKey: S('authorityId'), sortKey: S('indexedAt'), projection: 'ALL' },
+    { indexName: 'byEvent', partitionKey: S('event'), sortKey: S('indexedAt'), projection: 'ALL' },
     { indexName: 'bySequence', partitionKey: S('seqBucket'), sortKey: N('sequence'), projection: 'ALL' },
     { indexName: 'pending', partitionKey: S('pendingShard'), sortKey: S('timeKey'), projection: 'KEYS_ONLY' },
   ],

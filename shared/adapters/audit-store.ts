@@ -192,13 +192,14 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
         TableName: this.tableName,
         Key: auditKeys.entry(entry.entryId),
         UpdateExpression:
-          'SET #entry = :entry, #sequence = :sequence, seqBucket = :bucket REMOVE pendingShard',
+          'SET #entry = :entry, #sequence = :sequence, seqBucket = :bucket, indexedAt = :indexedAt REMOVE pendingShard',
         ConditionExpression: 'attribute_exists(pendingShard)',
         ExpressionAttributeNames: { '#entry': 'entry', '#sequence': 'sequence' },
         ExpressionAttributeValues: {
           ':entry': entry,
           ':sequence': entry.sequence,
           ':bucket': sequenceBucket(entry.sequence),
+          ':indexedAt': `${entry.time}#${entry.entryId}`,
         },
       },
     }));
@@ -275,14 +276,14 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
     const values: Record<string, unknown> = { ':k': query.keyValue };
     let keyCondition = '#k = :k';
     if (query.fromTimeKey !== undefined && query.toTimeKey !== undefined) {
-      keyCondition += ' AND timeKey BETWEEN :from AND :to';
+      keyCondition += ' AND indexedAt BETWEEN :from AND :to';
       values[':from'] = query.fromTimeKey;
       values[':to'] = query.toTimeKey;
     } else if (query.fromTimeKey !== undefined) {
-      keyCondition += ' AND timeKey >= :from';
+      keyCondition += ' AND indexedAt >= :from';
       values[':from'] = query.fromTimeKey;
     } else if (query.toTimeKey !== undefined) {
-      keyCondition += ' AND timeKey <= :to';
+      keyCondition += ' AND indexedAt <= :to';
       values[':to'] = query.toTimeKey;
     }
     const filters: string[] = [];

@@ -8,7 +8,7 @@ import {
 import type { AuditEntryDraft } from '../domain/audit/entry.ts';
 import { ConsentRecord } from '../domain/consent/record.ts';
 import { type OfficeKeySet, OfficeKeySetSchema } from '../domain/crypto/key-set.ts';
-import { Conflict } from '../domain/errors.ts';
+import { Conflict, DependencyUnavailable } from '../domain/errors.ts';
 import { type Deadline, dueBucket } from '../domain/referral/deadlines.ts';
 import type { ReferralStatus } from '../schemas/referral.ts';
 import { putAuditDraft } from './audit-drafts.ts';
@@ -26,6 +26,8 @@ export interface HistoryEntry {
   readonly at: string;
   readonly by: string;
   readonly reason?: string;
+  /** On a decline with forwarding: the new referral's id. */
+  readonly forwardedTo?: string;
 }
 
 /** A referral as stored: metadata and ciphertext, no personal data in plaintext. */
@@ -49,8 +51,12 @@ export interface ReferralRecord {
   readonly ciphertext?: string;
   readonly kid?: string;
   readonly version: number;
+  /** Made by forwarding: the declined referral and its office. */
   readonly forwardedFrom?: string;
+  readonly forwardedFromOfficeId?: string;
+  /** Declined and forwarded: the new referral and its office. */
   readonly forwardedTo?: string;
+  readonly forwardedToOfficeId?: string;
 }
 
 export interface OfficeState {
@@ -70,8 +76,6 @@ const STRIP = new Set([
   'sk',
   'gsi1pk',
   'gsi1sk',
-  'gsi2pk',
-  'gsi2sk',
   'gsi3pk',
   'gsi3sk',
   'dueKind',
@@ -94,7 +98,6 @@ export function referralIndexAttributes(
 ) {
   return {
     ...indexKeys.subject(r.subjectId, `REFERRAL#${r.createdAt}#${r.referralId}`),
-    ...indexKeys.office(r.serviceOfficeId, `${r.status}#${r.createdAt}#${r.referralId}`),
     ...(due
       ? {
           ...indexKeys.due(dueBucket(due.at), `${due.at.toISOString()}#${r.referralId}`),
@@ -235,6 +238,136 @@ export class ReferralStore {
         return undefined;
       },
     });
+  }
+
+  /** The consent and the target office's state (keys, load) for forwarding: one BatchGetItem. */
+  async forwardSnapshot(q: {
+    consentId: string;
+    officeId: string;
+  }): Promise<{ consent?: ConsentRecord; office: OfficeState }> {
+    const keys = [recordKeys.consent(q.consentId), recordKeys.officeState(q.officeId)];
+    const out = await documentClient().send(
+      new BatchGetCommand({
+        RequestItems: { [this.tables.recordsTable]: { Keys: keys, ConsistentRead: true } },
+      }),
+    );
+    const items = out.Responses?.[this.tables.recordsTable] ?? [];
+    if (out.UnprocessedKeys && Object.keys(out.UnprocessedKeys).length > 0) {
+      throw new DependencyUnavailable('The data store is busy; retry the request.');
+    }
+    const find = (k: { pk: string; sk: string }) => items.find((i) => i.pk === k.pk && i.sk === k.sk);
+    const consentItem = find(keys[0]!);
+    const state = find(keys[1]!);
+    return {
+      ...(consentItem ? { consent: ConsentRecord.parse(withoutKeys(consentItem)) } : {}),
+      office: {
+        ...(state?.keySet !== undefined ? { keySet: OfficeKeySetSchema.parse(state.keySet) } : {}),
+        openReferrals: typeof state?.openReferrals === 'number' ? state.openReferrals : 0,
+      },
+    };
+  }
+
+  /**
+   * Declines a referral and forwards it, in one transaction: the old referral becomes
+   * declined (history, `forwardedTo`), the subject's open-referral guard moves to the new
+   * referral (one conditional Update: a Delete and a Put of the same key cannot share a
+   * transaction), the new referral with its ciphertext and outbox item, both offices'
+   * counters, a condition that the consent is still not withdrawn, and both audit entries.
+   */
+  forward(w: {
+    from: ReferralRecord;
+    declined: HistoryEntry;
+    /** The old referral's next deadline as declined (its ciphertext's deletion). */
+    declinedDue: Deadline | undefined;
+    declinedDraft: AuditEntryDraft;
+    referral: ReferralRecord;
+    due: Deadline | undefined;
+    queueName: string;
+    forwardedDraft: AuditEntryDraft;
+  }): Promise<void> {
+    const old = w.from;
+    const r = w.referral;
+    const declineItems = this.transitionItems({
+      from: old,
+      to: 'declined',
+      history: w.declined,
+      due: w.declinedDue,
+      set: { forwardedTo: r.referralId, forwardedToOfficeId: r.serviceOfficeId },
+      releaseOpenGuard: false,
+      draft: w.declinedDraft,
+    });
+    const guardIndex = declineItems.length;
+    const items: TransactItem[] = [
+      ...declineItems,
+      {
+        Update: {
+          TableName: this.tables.recordsTable,
+          Key: recordKeys.openReferral(old.subjectId),
+          UpdateExpression: 'SET referralId = :new, createdAt = :createdAt',
+          ConditionExpression: 'referralId = :old',
+          ExpressionAttributeValues: {
+            ':new': r.referralId,
+            ':old': old.referralId,
+            ':createdAt': r.createdAt,
+          },
+        },
+      },
+      {
+        Update: {
+          TableName: this.tables.recordsTable,
+          Key: recordKeys.officeState(old.serviceOfficeId),
+          UpdateExpression: 'ADD openReferrals :minusOne',
+          ExpressionAttributeValues: { ':minusOne': -1 },
+        },
+      },
+      {
+        Put: {
+          TableName: this.tables.recordsTable,
+          Item: { ...recordKeys.referral(r.referralId), ...referralIndexAttributes(r, w.due), ...r },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.tables.recordsTable,
+          Item: {
+            ...recordKeys.outbox(r.referralId, 'notify'),
+            referralId: r.referralId,
+            event: 'notify',
+            queueName: w.queueName,
+            createdAt: r.createdAt,
+          },
+        },
+      },
+      {
+        Update: {
+          TableName: this.tables.recordsTable,
+          Key: recordKeys.officeState(r.serviceOfficeId),
+          UpdateExpression: 'ADD openReferrals :one',
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      },
+      {
+        ConditionCheck: {
+          TableName: this.tables.recordsTable,
+          Key: recordKeys.consent(r.consentId),
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(withdrawnAt)',
+        },
+      },
+      putAuditDraft(this.tables.auditTable, w.forwardedDraft),
+    ];
+    const consentIndex = items.length - 2;
+    return commit(items, (failure) => {
+      if (failure.index === 0) return new StaleReferral();
+      if (failure.index === guardIndex) return new OpenReferralGuardMoved();
+      if (failure.index === consentIndex) return new ConsentWithdrawnRace();
+      return undefined;
+    });
+  }
+
+  /** Writes the audit entry of a refused request that creates nothing (no idempotency record). */
+  recordRefusal(draft: AuditEntryDraft): Promise<void> {
+    return commit([putAuditDraft(this.tables.auditTable, draft)]);
   }
 
   /** Records a refusal: its audit entry and the idempotency record holding the answer. */
@@ -437,6 +570,13 @@ export class OpenReferralRace extends Error {
 /** The consent was withdrawn between read and write. */
 export class ConsentWithdrawnRace extends Error {
   override name = 'ConsentWithdrawnRace';
+}
+/** The subject's open-referral guard no longer names the referral being forwarded. */
+export class OpenReferralGuardMoved extends Conflict {
+  override readonly code = 'open-referral-moved';
+  constructor() {
+    super("The person's open referral is no longer this one; read the referral again.");
+  }
 }
 /** The referral changed since it was read. */
 export class StaleReferral extends Conflict {

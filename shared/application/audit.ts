@@ -89,9 +89,9 @@ export type AuditIndexName = 'bySubject' | 'byOffice' | 'byAuthority' | 'byEvent
 export interface IndexQuery {
   readonly index: AuditIndexName;
   readonly keyValue: string;
-  /** Inclusive lower bound on `timeKey` (`<time>#<entryId>`). */
+  /** Inclusive lower bound on `indexedAt` (`<time>#<entryId>`, set when the entry is sequenced). */
   readonly fromTimeKey?: string | undefined;
-  /** Inclusive upper bound on `timeKey`; a bare instant excludes entries at that instant. */
+  /** Inclusive upper bound on `indexedAt`; a bare instant excludes entries at that instant. */
   readonly toTimeKey?: string | undefined;
   readonly ascending: boolean;
   readonly limit: number;
@@ -290,13 +290,13 @@ export function decodeIndexCursor(
 ): Record<string, unknown> {
   const key = decodeCursorObject(cursor);
   const attribute = INDEX_ATTRIBUTE[index];
-  const expected = ['pk', 'sk', attribute, 'timeKey'];
+  const expected = ['pk', 'sk', attribute, 'indexedAt'];
   const names = Object.keys(key);
   if (names.length !== expected.length || !expected.every((n) => typeof key[n] === 'string'))
     throw badCursor();
   if (key[attribute] !== keyValue || key.sk !== 'ENTRY' || !String(key.pk).startsWith('ENTRY#'))
     throw badCursor();
-  if (String(key.pk).length > 200 || String(key.timeKey).length > 200) throw badCursor();
+  if (String(key.pk).length > 200 || String(key.indexedAt).length > 200) throw badCursor();
   return key;
 }
 

@@ -67,30 +67,18 @@ async function scanAll(table: string): Promise<Record<string, unknown>[]> {
   return items;
 }
 
-/** The consent items of a subject, through the subject index. */
+/** The consent items of a subject (read from the table: the subject index projects only a few attributes). */
 async function consentItemsOf(subjectId: string): Promise<Record<string, unknown>[]> {
-  const out = await emu.dynamodb.send(
-    new QueryCommand({
-      TableName: records(),
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
-      ExpressionAttributeValues: marshall({ ':pk': `SUBJECT#${subjectId}`, ':prefix': 'CONSENT#' }),
-    }),
+  return (await scanAll(records())).filter(
+    (i) => i.gsi1pk === `SUBJECT#${subjectId}` && String(i.gsi1sk).startsWith('CONSENT#'),
   );
-  return (out.Items ?? []).map((i) => unmarshall(i));
 }
 
-/** The audit drafts of a subject, validated against the draft schema. */
+/** The audit drafts of a subject, validated against the draft schema (drafts are in the DPO indexes only once sequenced). */
 async function auditDraftsOf(subjectId: string) {
-  const out = await emu.dynamodb.send(
-    new QueryCommand({
-      TableName: audit(),
-      IndexName: 'bySubject',
-      KeyConditionExpression: 'subjectId = :s',
-      ExpressionAttributeValues: marshall({ ':s': subjectId }),
-    }),
-  );
-  return (out.Items ?? []).map((i) => AuditEntryDraftSchema.parse(unmarshall(i).entry));
+  return (await scanAll(audit()))
+    .filter((i) => i.subjectId === subjectId)
+    .map((i) => AuditEntryDraftSchema.parse(i.entry));
 }
 
 /** A referral item as referral intake writes it: only the attributes the consent API reads. */

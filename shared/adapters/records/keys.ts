@@ -23,9 +23,8 @@ export const recordKeys = {
   officeState: (officeId: string): ItemKey => ({ pk: `OFFICE#${officeId}`, sk: 'STATE' }),
 } as const;
 
-/** Index keys (gsi1 = by subject, gsi2 = by service office, gsi3 = by deadline). */
+/** Index keys (gsi1 = by subject, gsi3 = by deadline). */
 export const indexKeys = {
   subject: (subjectId: string, sortKey: string) => ({ gsi1pk: `SUBJECT#${subjectId}`, gsi1sk: sortKey }),
-  office: (officeId: string, sortKey: string) => ({ gsi2pk: `OFFICE#${officeId}`, gsi2sk: sortKey }),
   due: (bucket: string, sortKey: string) => ({ gsi3pk: `DUE#${bucket}`, gsi3sk: sortKey }),
 } as const;

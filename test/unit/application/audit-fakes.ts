@@ -125,14 +125,16 @@ export class MemoryAuditStore implements AuditStore, AuditRecordWriter {
 
   async queryIndex(query: IndexQuery): Promise<Page<StoredAuditItem>> {
     const attribute = INDEX_ATTRIBUTE[query.index];
+    // The DPO indexes are sparse until an entry is sequenced (shared/resources.ts).
     let rows = [...this.rows.values()]
+      .filter((r) => !r.pending)
       .filter((r) => r.entry[attribute] === query.keyValue)
       .filter((r) => query.fromTimeKey === undefined || timeKey(r.entry) >= query.fromTimeKey)
       .filter((r) => query.toTimeKey === undefined || timeKey(r.entry) <= query.toTimeKey)
       .sort((a, b) => (timeKey(a.entry) < timeKey(b.entry) ? -1 : 1));
     if (!query.ascending) rows.reverse();
     if (query.startKey) {
-      const at = rows.findIndex((r) => timeKey(r.entry) === query.startKey?.timeKey);
+      const at = rows.findIndex((r) => timeKey(r.entry) === query.startKey?.indexedAt);
       rows = rows.slice(at + 1);
     }
     const evaluated = rows.slice(0, query.limit);
@@ -150,7 +152,7 @@ export class MemoryAuditStore implements AuditStore, AuditRecordWriter {
               pk: `ENTRY#${last.entry.entryId}`,
               sk: 'ENTRY',
               [attribute]: query.keyValue,
-              timeKey: timeKey(last.entry),
+              indexedAt: timeKey(last.entry),
             }
           : undefined,
     };
