@@ -111,7 +111,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     entry: 'functions/outbox-relay.ts',
     description: 'Delivers outbox items to service office queues; revokes referrals of withdrawn consents',
     table: 'Records',
-    batchSize: 25,
+    batchSize: 100,
   },
   {
     kind: 'schedule',

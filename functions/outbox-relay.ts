@@ -50,9 +50,36 @@ const image = (r: DynamoDBRecord, which: 'NewImage' | 'OldImage') => {
   return raw ? unmarshall(raw as Record<string, AttributeValue>) : undefined;
 };
 
+/**
+ * Records of one batch are handled concurrently, except that records about the same
+ * referral (or the same consent) keep their stream order: each waits for the one before
+ * it. A delivery is three calls to DynamoDB and SQS; one after another they capped the
+ * relay near 50 deliveries a second (docs/performance.md).
+ */
+const chains = new Map<string, Promise<void>>();
+function inOrderOf(key: string, work: () => Promise<void>): Promise<void> {
+  const before = chains.get(key) ?? Promise.resolve();
+  const mine = before.catch(() => undefined).then(work);
+  chains.set(key, mine);
+  const forget = () => {
+    if (chains.get(key) === mine) chains.delete(key);
+  };
+  mine.then(forget, forget);
+  return mine;
+}
+
 async function recordHandler(record: DynamoDBRecord): Promise<void> {
   const next = image(record, 'NewImage');
   const pk = typeof next?.pk === 'string' ? next.pk : '';
+  if (pk.startsWith('OUTBOX#') || pk.startsWith('CONSENT#'))
+    return inOrderOf(pk, () => handle(record, next, pk));
+}
+
+async function handle(
+  record: DynamoDBRecord,
+  next: Record<string, unknown> | undefined,
+  pk: string,
+): Promise<void> {
   if (record.eventName === 'INSERT' && pk.startsWith('OUTBOX#')) {
     logger.info('delivering', { referralId: next?.referralId, event: next?.event });
     await deliverOutboxItem(dependencies(), {
@@ -78,4 +105,4 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 export const handler = async (event: DynamoDBStreamEvent, context: Context) =>
-  processPartialResponse(event, recordHandler, processor, { context, processInParallel: false });
+  processPartialResponse(event, recordHandler, processor, { context, processInParallel: true });
