@@ -1,4 +1,5 @@
 import { ReferralStore } from '#shared/adapters/referral-store.ts';
+import { pseudonymSecret } from '#shared/adapters/secrets.ts';
 import {
   acknowledgeReceipt as receiptOperation,
   reportReferralStatus as statusOperation,
@@ -15,7 +16,7 @@ import { type Principal, principalOfKind } from '#shared/identity/principal.ts';
 import { officeQueue } from '#shared/resources.ts';
 import { principalResolver, runtimeConfig, runtimeDirectory } from '#shared/runtime.ts';
 
-/** The service office's side of a referral: receipt before decryption, and status reports. */
+/** The service office's side of a referral: receipt before decryption, status reports and forwarding. */
 
 let deps: ServiceSideDependencies | undefined;
 function dependencies(): ServiceSideDependencies {
@@ -23,16 +24,16 @@ function dependencies(): ServiceSideDependencies {
     const config = runtimeConfig();
     const directory = runtimeDirectory();
     const store = new ReferralStore(config);
+    const queueNameFor = (officeId: string) =>
+      officeQueue(config.stage, officeById(directory, officeId)!).name;
     deps = {
       store,
       directory,
       clock: systemClock,
+      secret: pseudonymSecret,
+      queueNameFor,
       recordsTable: config.recordsTable,
-      delivery: {
-        store,
-        clock: systemClock,
-        queueNameFor: (officeId) => officeQueue(config.stage, officeById(directory, officeId)!).name,
-      },
+      delivery: { store, clock: systemClock, queueNameFor },
     };
   }
   return deps;

@@ -114,7 +114,9 @@ export const functionPermissions: Readonly<Record<string, FunctionPermissions>> 
     pseudonymSecret: true,
   },
   // service-side: get (GetItem), the consent's withdrawnAt (BatchGetItem), transition
-  // (Update referral and counter, Delete the open guard, Put a revocation outbox item).
+  // (Update referral and counter, Delete the open guard, Put a revocation outbox item);
+  // forwarding also Puts the new referral and its outbox item, ConditionChecks the consent
+  // and needs the secret to recompute the subject id of the re-submitted person.
   ServiceReferralsFunction: {
     tables: {
       Records: {
@@ -124,10 +126,12 @@ export const functionPermissions: Readonly<Record<string, FunctionPermissions>> 
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
           'dynamodb:DeleteItem',
+          'dynamodb:ConditionCheckItem',
         ],
       },
       Audit: auditDraftWriter,
     },
+    pseudonymSecret: true,
   },
   // The records stream; delivery reads referral and consent, sends, then marks queued and
   // removes the outbox item; revocation queries a subject's referrals (gsi1).

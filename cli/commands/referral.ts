@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   DECLINE_REASONS,
   ReferralIdParams,
+  ReferralPayloadV1,
+  type ReferralPerson,
   type ReferralView,
   type ReportStatusRequest,
 } from '../../shared/schemas/referral.ts';
@@ -31,6 +35,12 @@ export function describeReferral(view: ReferralView): string {
     `  consent         ${view.consentId}`,
     `  data            ${view.dataCategories.join(', ')}`,
     `  created         ${view.createdAt}`,
+    ...(view.forwardedFrom
+      ? [`  forwarded from  ${view.forwardedFrom.referralId} (${view.forwardedFrom.serviceOffice.id})`]
+      : []),
+    ...(view.forwardedTo
+      ? [`  forwarded to    ${view.forwardedTo.referralId} (${view.forwardedTo.serviceOffice.id})`]
+      : []),
     '',
     table([
       ['STATUS', 'AT', 'BY', 'REASON'],
@@ -53,6 +63,48 @@ async function report(ctx: CommandContext, body: ReportStatusRequest): Promise<n
   const view = await ctx.client().reportStatus(id, body);
   emit(ctx.io, ctx.json, view, () => `Reported ${body.status}. ${view.referralId} is now ${view.status}.`);
   return 0;
+}
+
+/**
+ * The person data to re-submit when forwarding: taken from the referral file that
+ * `rex inbox poll` wrote (the decrypted payload). The platform kept no plaintext, so the
+ * office sends it again; the file must be the one of this referral. Errors name fields,
+ * never values.
+ */
+export function forwardedData(
+  cwd: string,
+  file: string,
+  referralId: string,
+): { person: ReferralPerson; note?: string } {
+  const path = resolve(cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new CliError(`Cannot read the referral file ${path}.`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new CliError(`${path} is not JSON; name the referral file rex inbox poll wrote.`);
+  }
+  const parsed = ReferralPayloadV1.safeParse(json);
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(file)'))];
+    throw new CliError(`${path} is not a referral file written by rex inbox poll (${fields.join(', ')}).`, {
+      fields,
+    });
+  }
+  if (parsed.data.referralId !== referralId) {
+    throw new CliError(
+      `${path} holds referral ${parsed.data.referralId}, not ${referralId}; name this referral's file.`,
+    );
+  }
+  return {
+    person: parsed.data.person,
+    ...(parsed.data.note !== undefined ? { note: parsed.data.note } : {}),
+  };
 }
 
 export const referralShowCommand: Command = {
@@ -111,27 +163,54 @@ ${PROFILE_HELP}`,
 
 export const referralDeclineCommand: Command = {
   name: 'referral decline',
-  summary: 'Decline a referral with a reason code',
-  help: `Usage: rex referral decline <referral-id> --reason <reason> [--profile <name>] [--json]
+  summary: 'Decline a referral with a reason code, optionally forwarding it to another office',
+  help: `Usage: rex referral decline <referral-id> --reason <reason> [--forward-to <office-id> --data <file>] [--profile <name>] [--json]
 
 Declines the referral, e.g. because another office is responsible. The reason is
 a code, never free text, so that no personal data reaches the platform.
 
-  --reason <reason>    ${DECLINE_REASONS.join(' | ')} (required)
-  --forward-to <id>    not supported by this platform version (refused)
+With --forward-to the referral goes to another service office: the platform kept
+no plaintext, so the person's data is sent again from the referral file that
+rex inbox poll wrote (--data). The platform checks that it is the same person, that
+the consent covers the other office and every data category, and that the office
+serves the person's municipality; it then encrypts the data to that office and
+prints the new referral's id. Repeating the command answers the same.
+
+  --reason <reason>      ${DECLINE_REASONS.join(' | ')} (required)
+  --forward-to <id>      the service office (directory id) to forward to
+  --data <file>          the referral file of rex inbox poll (required with --forward-to)
 ${PROFILE_HELP}`,
-  options: { reason: { type: 'string' }, 'forward-to': { type: 'string' } },
+  options: { reason: { type: 'string' }, 'forward-to': { type: 'string' }, data: { type: 'string' } },
   positionals: { names: ['referral-id'], required: 1 },
   needsProfile: true,
-  run(ctx) {
-    if (ctx.values['forward-to'] !== undefined) {
-      throw new CliError(
-        'Forwarding is not supported by this platform version. Decline with --reason not-responsible; the authority then refers the person anew.',
-      );
-    }
+  async run(ctx) {
     const reason = reasonOf(ctx, DECLINE_REASONS);
     if (reason === undefined) throw new UsageError(`--reason is required: ${DECLINE_REASONS.join(', ')}.`);
-    return report(ctx, { status: 'declined', reason });
+    const forwardTo = ctx.values['forward-to'] as string | undefined;
+    const data = ctx.values.data as string | undefined;
+    if (forwardTo === undefined) {
+      if (data !== undefined) throw new UsageError('--data goes with --forward-to.');
+      return report(ctx, { status: 'declined', reason });
+    }
+    if (data === undefined) {
+      throw new UsageError(
+        '--forward-to needs --data <file>: the referral file rex inbox poll wrote for this referral.',
+      );
+    }
+    const id = referralId(ctx);
+    const resubmitted = forwardedData(ctx.io.cwd, data, id);
+    const view = await ctx.client().reportStatus(id, {
+      status: 'declined',
+      reason,
+      forwardTo,
+      ...resubmitted,
+    });
+    emit(ctx.io, ctx.json, view, () =>
+      view.forwardedTo
+        ? `Declined ${view.referralId} and forwarded it to ${view.forwardedTo.serviceOffice.id}: new referral ${view.forwardedTo.referralId}.`
+        : `${view.referralId} is ${view.status}.`,
+    );
+    return 0;
   },
 };
 

@@ -78,7 +78,9 @@ export const reportReferralStatus = defineOperation({
   operationId: 'reportReferralStatus',
   method: 'POST',
   path: '/v1/referrals/{id}/status',
-  summary: 'Report contact made, closed or declined',
+  summary: 'Report contact made, closed or declined (optionally forwarded to another office)',
+  description:
+    "Declining with `forwardTo` forwards the referral: the office re-submits the person data it decrypted (`person`, optional `note`); the platform checks that it is the same person, that the consent covers the new office and every data category sent, and that the office serves the person's municipality, then encrypts it to the new office and declines the old referral in one step. The answer is the old referral with `forwardedTo`; repeating the same request answers the same. Refusals name a `reason` and are recorded in the audit log.",
   tags: ['service offices'],
   auth: ['service'],
   params: ReferralIdParams,
@@ -88,5 +90,6 @@ export const reportReferralStatus = defineOperation({
     ...signedBodyProblems,
     404: problems[404],
     409: problems[409],
+    422: problems[422],
   },
 });

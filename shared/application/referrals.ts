@@ -18,10 +18,15 @@ import { currentKey } from '../domain/crypto/key-set.ts';
 import { defaultRecipientKeyCache, type RecipientKeyCache } from '../domain/crypto/recipient-key-cache.ts';
 import { type FieldIssue, NotFound } from '../domain/errors.ts';
 import { requestFingerprint } from '../domain/idempotency.ts';
-import { subjectIdFor } from '../domain/pseudonym.ts';
 import { referralAuditDraft } from '../domain/referral/audit.ts';
 import { type DeadlinePolicy, defaultDeadlines, nextDeadline } from '../domain/referral/deadlines.ts';
-import { categoriesOf, newReferralId, purposeFor, uncoveredFields } from '../domain/referral/referral.ts';
+import {
+  categoriesOf,
+  newReferralId,
+  purposeFor,
+  subjectIdOfPerson,
+  uncoveredFields,
+} from '../domain/referral/referral.ts';
 import { routeReferral } from '../domain/routing/index.ts';
 import { PROBLEM_CONTENT_TYPE, problem } from '../http/problem.ts';
 import type { Principal } from '../identity/principal.ts';
@@ -92,16 +97,7 @@ export async function submitReferral(
   const actor = formatPrincipal(principal);
   const requestHash = requestFingerprint(secret, { operationId: 'submitReferral', body: request });
   const { person } = request;
-  const subjectId = subjectIdFor(
-    {
-      ...(person.azrNumber !== undefined ? { azrNumber: person.azrNumber } : {}),
-      familyName: person.familyName,
-      givenNames: person.givenNames,
-      dateOfBirth: person.dateOfBirth,
-      ...(person.nationality !== undefined ? { nationality: person.nationality } : {}),
-    },
-    secret,
-  );
+  const subjectId = subjectIdOfPerson(person, secret);
   const dataCategories = categoriesOf(person, request.note);
   const candidates = officesCovering(deps.directory, person.address.municipality).map((o) => o.id);
 
@@ -370,5 +366,21 @@ export function referralView(directory: Directory, r: ReferralRecord): ReferralV
     dataCategories: [...r.dataCategories] as ReferralView['dataCategories'],
     createdAt: r.createdAt,
     history: r.history.map((h) => ({ ...h })),
+    ...(r.forwardedTo !== undefined && r.forwardedToOfficeId !== undefined
+      ? {
+          forwardedTo: {
+            referralId: r.forwardedTo,
+            serviceOffice: officeSummary(directory, r.forwardedToOfficeId),
+          },
+        }
+      : {}),
+    ...(r.forwardedFrom !== undefined && r.forwardedFromOfficeId !== undefined
+      ? {
+          forwardedFrom: {
+            referralId: r.forwardedFrom,
+            serviceOffice: officeSummary(directory, r.forwardedFromOfficeId),
+          },
+        }
+      : {}),
   };
 }

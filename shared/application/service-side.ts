@@ -2,25 +2,21 @@ import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../adapters/aws-clients.ts';
 import { recordKeys } from '../adapters/records/keys.ts';
 import { type ReferralRecord, type ReferralStore, StaleReferral } from '../adapters/referral-store.ts';
-import type { Directory } from '../directory/index.ts';
 import type { AuditEvent } from '../domain/audit/entry.ts';
-import type { Clock } from '../domain/clock.ts';
-import { Gone, NotFound } from '../domain/errors.ts';
+import { Gone, InvalidRequest, NotFound } from '../domain/errors.ts';
 import { referralAuditDraft } from '../domain/referral/audit.ts';
-import { type DeadlinePolicy, defaultDeadlines, nextDeadline } from '../domain/referral/deadlines.ts';
+import { defaultDeadlines, nextDeadline } from '../domain/referral/deadlines.ts';
 import { assertTransition, NOT_RECEIVED } from '../domain/referral/lifecycle.ts';
 import { formatPrincipal, type Principal } from '../identity/principal.ts';
-import type { ReferralStatus, ReferralView } from '../schemas/referral.ts';
+import type { ReferralStatus, ReferralView, ReportStatusRequest } from '../schemas/referral.ts';
 import { type DeliveryDependencies, revokeOne } from './delivery.ts';
+import { declineAndForward, type ForwardingDependencies } from './forwarding.ts';
 import { referralView } from './referrals.ts';
 
-export interface ServiceSideDependencies {
-  readonly store: Pick<ReferralStore, 'get' | 'transition'>;
-  readonly directory: Directory;
-  readonly clock: Clock;
+export interface ServiceSideDependencies extends Omit<ForwardingDependencies, 'store'> {
+  readonly store: Pick<ReferralStore, 'get' | 'transition'> & ForwardingDependencies['store'];
   readonly recordsTable: string;
   readonly delivery: Pick<DeliveryDependencies, 'store' | 'clock' | 'queueNameFor'>;
-  readonly deadlines?: DeadlinePolicy;
 }
 
 type Office = Principal & { kind: 'service' };
@@ -105,10 +101,7 @@ export async function acknowledgeReceipt(
   throw new StaleReferral();
 }
 
-export interface StatusReport {
-  readonly status: 'contacted' | 'closed' | 'declined';
-  readonly reason?: string;
-}
+export type StatusReport = ReportStatusRequest;
 
 const EVENT_OF: Record<StatusReport['status'], AuditEvent> = {
   contacted: 'referral.contacted',
@@ -118,8 +111,9 @@ const EVENT_OF: Record<StatusReport['status'], AuditEvent> = {
 
 /**
  * The office reports back: first contact made (the authority's feedback), closed, or
- * declined with a reason code. Transitions that make no sense are refused with 409 and
- * the allowed next states. Reporting the current status again changes nothing.
+ * declined with a reason code — optionally forwarded to another office (forwarding.ts).
+ * Transitions that make no sense are refused with 409 and the allowed next states.
+ * Reporting the current status again changes nothing.
  */
 export async function reportStatus(
   deps: ServiceSideDependencies,
@@ -127,7 +121,18 @@ export async function reportStatus(
   referralId: string,
   report: StatusReport,
 ): Promise<ReferralView> {
+  if (report.status === 'declined' && report.forwardTo !== undefined) {
+    if (report.person === undefined) {
+      throw new InvalidRequest([{ field: 'person', reason: 'is required with forwardTo' }]);
+    }
+    return declineAndForward(deps, office, referralId, {
+      ...report,
+      forwardTo: report.forwardTo,
+      person: report.person,
+    });
+  }
   const actor = formatPrincipal(office);
+  const reason = 'reason' in report ? report.reason : undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     const { referral } = await ownReferral(deps, office, referralId);
     if (referral.status === report.status) return referralView(deps.directory, referral);
@@ -142,14 +147,14 @@ export async function reportStatus(
           status: report.status,
           at: now.toISOString(),
           by: actor,
-          ...(report.reason !== undefined ? { reason: report.reason } : {}),
+          ...(reason !== undefined ? { reason } : {}),
         },
         due: nextDeadline(
           { ...referral, status: report.status, hasCiphertext: referral.ciphertext !== undefined },
           deps.deadlines ?? defaultDeadlines,
         ),
         releaseOpenGuard: terminal,
-        draft: draftFor(deps, EVENT_OF[report.status], actor, referral, report.reason),
+        draft: draftFor(deps, EVENT_OF[report.status], actor, referral, reason),
       });
       return referralView(deps.directory, (await deps.store.get(referralId))!);
     } catch (error) {

@@ -166,8 +166,22 @@ export const ReferralAccepted = z
 export type ReferralAccepted = z.infer<typeof ReferralAccepted>;
 
 export const ReferralHistoryEntry = z
-  .strictObject({ status: ReferralStatus, at: z.string(), by: z.string(), reason: z.string().optional() })
+  .strictObject({
+    status: ReferralStatus,
+    at: z.string(),
+    by: z.string(),
+    reason: z.string().optional(),
+    forwardedTo: z
+      .string()
+      .optional()
+      .meta({ description: 'On a decline with forwarding: the id of the new referral.' }),
+  })
   .meta({ id: 'ReferralHistoryEntry' });
+
+/** The other end of a forwarding: the referral and the office it is addressed to. */
+export const ReferralLink = z
+  .strictObject({ referralId: z.string(), serviceOffice: ServiceOfficeSummary })
+  .meta({ id: 'ReferralLink' });
 
 export const ReferralView = z
   .strictObject({
@@ -180,6 +194,12 @@ export const ReferralView = z
     dataCategories: z.array(DataCategory),
     createdAt: z.string(),
     history: z.array(ReferralHistoryEntry),
+    forwardedTo: ReferralLink.optional().meta({
+      description: 'Declined and forwarded: the new referral, addressed to another office.',
+    }),
+    forwardedFrom: ReferralLink.optional().meta({
+      description: 'Made by forwarding: the declined referral it replaces.',
+    }),
   })
   .meta({
     id: 'ReferralView',
@@ -229,6 +249,44 @@ export const DECLINE_REASONS = [
   'other',
 ] as const;
 
+/**
+ * Declining, optionally forwarding to another office. Forwarding needs the person's data
+ * again (`person`, optional `note`): the platform never kept it in plaintext, so the office
+ * re-submits what it decrypted, and the platform encrypts it anew to the new office. Without
+ * `forwardTo`, `person` and `note` are refused: a plain decline carries no personal data.
+ */
+export const DeclineRequest = z
+  .strictObject({
+    status: z.literal('declined'),
+    reason: z.enum(DECLINE_REASONS),
+    forwardTo: SlugSchema.optional().meta({
+      description:
+        'Another service office (directory id) to forward to. Consent and municipality are checked again for it.',
+    }),
+    person: ReferralPerson.optional().meta({
+      description: 'Required with `forwardTo`, forbidden without: the person data the office decrypted.',
+    }),
+    note: z.string().trim().max(2000).optional().meta({
+      description: 'Only with `forwardTo`: free text for the new office (category `needs`).',
+    }),
+  })
+  .superRefine((request, ctx) => {
+    if (request.forwardTo !== undefined && request.person === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['person'], message: 'is required with forwardTo' });
+    }
+    if (request.forwardTo === undefined) {
+      for (const field of ['person', 'note'] as const) {
+        if (request[field] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [field], message: 'is allowed only with forwardTo' });
+      }
+    }
+  })
+  .meta({
+    id: 'DeclineRequest',
+    dependentRequired: { forwardTo: ['person'], person: ['forwardTo'], note: ['forwardTo'] },
+  });
+export type DeclineRequest = z.infer<typeof DeclineRequest>;
+
 export const ReportStatusRequest = z
   .discriminatedUnion('status', [
     z.strictObject({ status: z.literal('contacted') }),
@@ -236,11 +294,11 @@ export const ReportStatusRequest = z
       status: z.literal('closed'),
       reason: z.enum(['counselling-completed', 'person-moved', 'other']).optional(),
     }),
-    z.strictObject({ status: z.literal('declined'), reason: z.enum(DECLINE_REASONS) }),
+    DeclineRequest,
   ])
   .meta({
     id: 'ReportStatusRequest',
     description:
-      'What the service office reports: first contact made, closed, or declined with a reason code.',
+      'What the service office reports: first contact made, closed, or declined with a reason code — optionally forwarded to another office (`forwardTo` with the re-submitted `person`).',
   });
 export type ReportStatusRequest = z.infer<typeof ReportStatusRequest>;

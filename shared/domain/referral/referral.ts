@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { PERSON_FIELD_CATEGORIES, type ReferralPerson } from '../../schemas/referral.ts';
 import type { DataCategory, Purpose } from '../data-categories.ts';
 import type { FieldIssue } from '../errors.ts';
+import { type SubjectId, subjectIdFor } from '../pseudonym.ts';
 
 /**
  * Referral ids: `ref_` + 26 lower-case Crockford base32 characters, 48 bits of
@@ -66,4 +67,18 @@ export function purposeFor(serviceType: string): Purpose {
     default:
       return 'migration-counselling';
   }
+}
+
+/** The subject id of a referred person, computed as the consent's was (docs/consent.md). */
+export function subjectIdOfPerson(person: ReferralPerson, secret: Uint8Array): SubjectId {
+  return subjectIdFor(
+    {
+      ...(person.azrNumber !== undefined ? { azrNumber: person.azrNumber } : {}),
+      familyName: person.familyName,
+      givenNames: person.givenNames,
+      dateOfBirth: person.dateOfBirth,
+      ...(person.nationality !== undefined ? { nationality: person.nationality } : {}),
+    },
+    secret,
+  );
 }

@@ -10,7 +10,7 @@ afterEach(() => {
 });
 
 describe('rex referral …: refusals before any request', () => {
-  it('refuses --forward-to with a clear message, without calling the API', async () => {
+  it('needs the referral file to forward, without calling the API', async () => {
     const fetch = vi.fn();
     vi.stubGlobal('fetch', fetch);
     const io = captureIo('/tmp');
@@ -18,8 +18,8 @@ describe('rex referral …: refusals before any request', () => {
       ['referral', 'decline', ID, '--reason', 'not-responsible', '--forward-to', 'mbe-x'],
       io,
     );
-    expect(code).toBe(1);
-    expect(io.err()).toContain('Forwarding is not supported by this platform version');
+    expect(code).toBe(2);
+    expect(io.err()).toContain('--forward-to needs --data');
     expect(fetch).not.toHaveBeenCalled();
   });
 
