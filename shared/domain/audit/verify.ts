@@ -26,7 +26,13 @@
  */
 import { hash } from 'node:crypto';
 import type { MerkleFrontierJson } from './chain.ts';
-import { ENTRY_HASH_INPUT_PREFIX, entryCanonicalText, GENESIS_HASH, MerkleFrontier } from './chain.ts';
+import {
+  EMPTY_TREE_ROOT,
+  ENTRY_HASH_INPUT_PREFIX,
+  entryCanonicalText,
+  GENESIS_HASH,
+  MerkleFrontier,
+} from './chain.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { verifyCheckpoint } from './checkpoint.ts';
 import type { AuditEntry } from './entry.ts';
@@ -140,12 +146,12 @@ export async function verifyLog(
   return verifier.finish();
 }
 
-interface PreparedCheckpoints {
+export interface PreparedCheckpoints {
   /** Verified checkpoints by tree size, ascending, one per size. */
   readonly bySize: readonly Checkpoint[];
 }
 
-function prepareCheckpoints(options: VerifyOptions): PreparedCheckpoints | { problem: VerifyProblem } {
+export function prepareCheckpoints(options: VerifyOptions): PreparedCheckpoints | { problem: VerifyProblem } {
   const bySize = new Map<number, Checkpoint>();
   let origin = options.origin;
   for (const note of options.checkpoints) {
@@ -190,12 +196,12 @@ export class LogVerifier {
   /** Entries consumed. */
   read = 0;
   #previousHash: string;
-  readonly #frontier: MerkleFrontier | null;
+  readonly #frontier: LeafFrontier | null;
   readonly #checkpoints: readonly Checkpoint[];
   #nextCheckpoint = 0;
   #matched = 0;
-  /** An entry that arrived ahead of its turn: either its predecessor is missing or comes next (swap). */
-  #held: AuditEntry | null = null;
+  /** The sequence of an entry that arrived ahead of its turn: its predecessor is missing or comes next (swap). */
+  #heldSequence: number | null = null;
   /** A checkpoint at the size just reached, checked when the next entry arrives or at the end. */
   #pending: Checkpoint | null = null;
   readonly #firstExpected: number;
@@ -214,9 +220,9 @@ export class LogVerifier {
     this.#previousHash = anchor?.hash ?? GENESIS_HASH;
     this.#frontier = anchor
       ? anchor.merkleFrontier
-        ? MerkleFrontier.fromJSON(anchor.merkleFrontier)
+        ? LeafFrontier.fromJSON(anchor.merkleFrontier)
         : null
-      : new MerkleFrontier();
+      : new LeafFrontier();
     this.#checkpoints = prepared.bySize;
     this.#onProgress = options.onProgress;
     this.#progressEvery = Math.max(1, options.progressEvery ?? 100_000);
@@ -260,27 +266,39 @@ export class LogVerifier {
 
   /** Consumes one entry; returns the first problem, if this entry reveals it. */
   push(entry: AuditEntry): VerifyProblem | undefined {
+    return this.pushHashed(entry.sequence, entry.previousHash, entry.hash, hashOf(entry));
+  }
+
+  /**
+   * Consumes one entry given by the members verification reads and its recomputed
+   * hash (hex). For readers that take these from the export bytes directly
+   * (fast-verify.ts); `push` is this with the hash computed from the entry.
+   */
+  pushHashed(
+    sequence: number,
+    previousHash: string,
+    storedHash: string,
+    computed: string,
+  ): VerifyProblem | undefined {
     this.read++;
     const expected = this.expected;
-    const held = this.#held;
-    const computed = hashOf(entry);
-    if (computed !== entry.hash) {
-      if (held) return this.#missing(expected);
+    const held = this.#heldSequence;
+    if (computed !== storedHash) {
+      if (held !== null) return this.#missing(expected);
       return { kind: 'modified', sequence: expected, detail: 'the entry hash does not match its content' };
     }
-    if (held) {
-      if (entry.sequence !== expected) return this.#missing(expected);
+    if (held !== null) {
+      if (sequence !== expected) return this.#missing(expected);
       // The missing entry came right after the one that jumped ahead: an adjacent swap.
       return {
         kind: 'reordered',
         sequence: expected,
-        detail: `entry ${held.sequence} appears before entry ${expected}`,
+        detail: `entry ${held} appears before entry ${expected}`,
       };
     }
-    const sequence = entry.sequence;
     if (sequence !== expected) {
       if (typeof sequence === 'number' && sequence > expected) {
-        this.#held = entry;
+        this.#heldSequence = sequence;
         return undefined;
       }
       if (typeof sequence === 'number' && sequence >= this.#firstExpected) {
@@ -292,7 +310,7 @@ export class LogVerifier {
         detail: 'an entry claims a sequence before the start of the log',
       };
     }
-    if (entry.previousHash !== this.#previousHash) {
+    if (previousHash !== this.#previousHash) {
       if (expected === this.#firstExpected) {
         return this.#anchor
           ? {
@@ -338,7 +356,9 @@ export class LogVerifier {
 
   /** Ends the stream: a held entry means a gap; a checkpoint beyond the end means truncation. */
   finish(): VerifyResult {
-    if (this.#held) return { ok: false, problem: this.#missing(this.expected), entries: this.read };
+    if (this.#heldSequence !== null) {
+      return { ok: false, problem: this.#missing(this.expected), entries: this.read };
+    }
     if (this.#pending) {
       const problem = this.#checkAt(this.#pending);
       if (problem) return { ok: false, problem, entries: this.read };
@@ -454,39 +474,128 @@ export async function* parseNdjsonEntries(
   let lineNumber = 0;
   for await (const raw of lines) {
     lineNumber++;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new MalformedEntryLine(lineNumber, 'not JSON');
+    const entry = parseEntryLine(raw, lineNumber);
+    if (entry) yield entry;
+  }
+}
+
+/**
+ * One line of an NDJSON export as parseNdjsonEntries reads it: the entry, null for
+ * a blank line, or MalformedEntryLine thrown. A trailing `\r` is dropped.
+ */
+export function parseEntryLine(raw: string, lineNumber: number): AuditEntry | null {
+  const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  if (line.trim() === '') return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new MalformedEntryLine(lineNumber, 'not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new MalformedEntryLine(lineNumber, 'not a JSON object');
+  }
+  const record = value as Record<string, unknown>;
+  if (typeof record.sequence !== 'number' || !Number.isSafeInteger(record.sequence) || record.sequence < 1) {
+    throw new MalformedEntryLine(lineNumber, 'sequence is not a positive whole number');
+  }
+  if (typeof record.hash !== 'string' || !HEX_HASH.test(record.hash)) {
+    throw new MalformedEntryLine(lineNumber, 'hash is not 64 lower-case hex digits');
+  }
+  if (typeof record.previousHash !== 'string' || !HEX_HASH.test(record.previousHash)) {
+    throw new MalformedEntryLine(lineNumber, 'previousHash is not 64 lower-case hex digits');
+  }
+  for (const key in record) {
+    if (!ENTRY_KEYS.has(key))
+      throw new MalformedEntryLine(lineNumber, `unknown member ${JSON.stringify(key)}`);
+  }
+  const at = line.indexOf(HASH_MEMBER);
+  if (at > 0 && line.charCodeAt(at + HASH_MEMBER.length + 64) === 0x22) {
+    canonicalLineText.set(record, line.slice(0, at) + line.slice(at + HASH_MEMBER.length + 65));
+  }
+  return record as unknown as AuditEntry;
+}
+
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+
+/**
+ * The Merkle compact range of MerkleFrontier (chain.ts, docs/audit-format.md §4),
+ * kept in raw bytes for verification: one slot of 32 bytes per tree level, the
+ * slot of level i holding the root of a perfect subtree of 2^i leaves while bit i
+ * of the size is set. Appending a leaf costs its hex decoding plus one node hash
+ * per trailing one bit of the size (one on average); no hex conversion of node
+ * hashes, no allocation besides the digest. A unit test holds its roots equal to
+ * MerkleFrontier's.
+ */
+export class LeafFrontier {
+  #size = 0;
+  readonly #levels = Buffer.alloc(64 * 32);
+  /** Node hash input: 0x01 || left || right; the right half doubles as the carry of an append. */
+  readonly #input = Buffer.alloc(65);
+
+  constructor() {
+    this.#input[0] = 0x01;
+  }
+
+  /** From a published compact range (largest subtree first), validated as MerkleFrontier does. */
+  static fromJSON(value: MerkleFrontierJson): LeafFrontier {
+    const checked = MerkleFrontier.fromJSON(value).toJSON();
+    const frontier = new LeafFrontier();
+    frontier.#size = checked.size;
+    let next = 0;
+    for (let level = 63; level >= 0; level--) {
+      if (Math.floor(checked.size / 2 ** level) % 2 === 1) {
+        frontier.#levels.write(checked.hashes[next++]!, level * 32, 32, 'hex');
+      }
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new MalformedEntryLine(lineNumber, 'not a JSON object');
+    return frontier;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Appends a leaf by its hash in hex (64 lower-case digits). */
+  appendHex(leafHash: string): void {
+    const input = this.#input;
+    if (leafHash.length !== 64) throw new RangeError('Merkle frontier: bad hash length');
+    for (let i = 0; i < 32; i++) {
+      const hi = HEX_VALUE[leafHash.charCodeAt(2 * i)] ?? -1;
+      const lo = HEX_VALUE[leafHash.charCodeAt(2 * i + 1)] ?? -1;
+      if (hi < 0 || lo < 0) throw new RangeError('Merkle frontier: a hash is not hex');
+      input[33 + i] = (hi << 4) | lo;
     }
-    const record = value as Record<string, unknown>;
-    if (
-      typeof record.sequence !== 'number' ||
-      !Number.isSafeInteger(record.sequence) ||
-      record.sequence < 1
-    ) {
-      throw new MalformedEntryLine(lineNumber, 'sequence is not a positive whole number');
+    const levels = this.#levels;
+    let level = 0;
+    // Each trailing one bit of the old size is a perfect subtree of the new leaf's size: merge it.
+    for (let s = this.#size; s % 2 === 1; s = (s - 1) / 2) {
+      levels.copy(input, 1, level * 32, level * 32 + 32);
+      const node = hash('sha256', input, 'binary'); // latin1: one char per byte
+      for (let i = 0; i < 32; i++) input[33 + i] = node.charCodeAt(i);
+      level++;
     }
-    if (typeof record.hash !== 'string' || !HEX_HASH.test(record.hash)) {
-      throw new MalformedEntryLine(lineNumber, 'hash is not 64 lower-case hex digits');
+    input.copy(levels, level * 32, 33, 65);
+    this.#size += 1;
+  }
+
+  /** The RFC 9162 Merkle tree hash of the leaves so far. */
+  root(): Buffer {
+    if (this.#size === 0) return Buffer.from(EMPTY_TREE_ROOT);
+    const input = Buffer.alloc(65);
+    input[0] = 0x01;
+    let acc: Buffer | null = null;
+    for (let level = 0; level < 64; level++) {
+      if (Math.floor(this.#size / 2 ** level) % 2 !== 1) continue;
+      const slot = this.#levels.subarray(level * 32, level * 32 + 32);
+      if (acc === null) {
+        acc = Buffer.from(slot);
+      } else {
+        slot.copy(input, 1);
+        acc.copy(input, 33);
+        acc = hash('sha256', input, 'buffer');
+      }
     }
-    if (typeof record.previousHash !== 'string' || !HEX_HASH.test(record.previousHash)) {
-      throw new MalformedEntryLine(lineNumber, 'previousHash is not 64 lower-case hex digits');
-    }
-    for (const key in record) {
-      if (!ENTRY_KEYS.has(key))
-        throw new MalformedEntryLine(lineNumber, `unknown member ${JSON.stringify(key)}`);
-    }
-    const at = line.indexOf(HASH_MEMBER);
-    if (at > 0 && line.charCodeAt(at + HASH_MEMBER.length + 64) === 0x22) {
-      canonicalLineText.set(record, line.slice(0, at) + line.slice(at + HASH_MEMBER.length + 65));
-    }
-    yield record as unknown as AuditEntry;
+    return acc!;
   }
 }
