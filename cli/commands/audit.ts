@@ -8,10 +8,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { canonicalize } from '../../shared/domain/audit/canonical.ts';
 import { MerkleFrontierJsonSchema } from '../../shared/domain/audit/chain.ts';
 import type { AuditEntry } from '../../shared/domain/audit/entry.ts';
-import { parseNdjsonEntries, type VerifyAnchor, verifyLog } from '../../shared/domain/audit/verify.ts';
+import { NdjsonVerifier, verifyNdjsonStream } from '../../shared/domain/audit/fast-verify.ts';
+import type { VerifyAnchor, VerifyResult } from '../../shared/domain/audit/verify.ts';
 import type { CheckpointView } from '../../shared/schemas/audit.ts';
 import { RexApiError } from '../../shared/sdk/client.ts';
 import type { Command, CommandContext } from '../command.ts';
@@ -19,6 +20,8 @@ import { CliError, emit, UsageError } from '../io.ts';
 
 /** Default progress interval, in entries. */
 export const PROGRESS_EVERY = 100_000;
+/** Bytes read from the entries file at a time. */
+const READ_CHUNK = 1 << 20;
 
 function readText(file: string, what: string): string {
   try {
@@ -131,46 +134,32 @@ async function verify(ctx: CommandContext): Promise<number> {
 
   const path = resolve(ctx.io.cwd, entriesFile);
   if (!existsSync(path)) throw new CliError(`Cannot read the entries file ${path}.`);
-  // Remember the line of the last few entries, to say where a problem stands.
-  let lineNumber = 0;
-  const lineOf = new Map<number, number>();
-  // Opened on the first read, closed when verification stops reading (at the end or at a problem).
-  async function* counted(): AsyncGenerator<string> {
-    const stream = createReadStream(path, { encoding: 'utf8' });
-    const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-    try {
-      for await (const line of lines) {
-        lineNumber++;
-        yield line;
-      }
-    } finally {
-      lines.close();
-      stream.destroy();
-    }
-  }
-  async function* located(entries: AsyncIterable<AuditEntry>): AsyncGenerator<AuditEntry> {
-    for await (const entry of entries) {
-      lineOf.set(entry.sequence, lineNumber);
-      if (lineOf.size > 16) lineOf.delete(lineOf.keys().next().value!);
-      yield entry;
-    }
-  }
   const tty = ctx.io.stderr.isTTY === true;
   const started = Date.now();
   let lastProgress = 0;
-  const result = await verifyLog(located(parseNdjsonEntries(counted())), {
+  const options = {
     checkpoints: notes,
     verifierKey: keys,
     ...(ctx.values.origin !== undefined ? { origin: String(ctx.values.origin) } : {}),
     ...(anchor ? { anchor } : {}),
     progressEvery: every,
-    onProgress: (n) => {
+    onProgress: (n: number) => {
       if (n === lastProgress) return;
       lastProgress = n;
       const text = `verified ${n.toLocaleString('en')} entries`;
       ctx.io.stderr.write(tty ? `\r${text}` : `${text}\n`);
     },
-  });
+  };
+  // The bytes in large chunks, split into lines and verified synchronously (fast-verify.ts);
+  // reading stops at the first problem.
+  const verifier = new NdjsonVerifier(options);
+  const stream = createReadStream(path, { highWaterMark: READ_CHUNK });
+  let result: VerifyResult;
+  try {
+    result = await verifyNdjsonStream(stream, options, verifier);
+  } finally {
+    stream.destroy();
+  }
   if (tty) ctx.io.stderr.write('\r\u001b[K');
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (result.ok) {
@@ -195,7 +184,7 @@ async function verify(ctx: CommandContext): Promise<number> {
     });
     return 0;
   }
-  const line = result.problem.line ?? lineOf.get(result.problem.sequence);
+  const line = result.problem.line ?? verifier.lineOf(result.problem.sequence);
   const problem = { ...result.problem, ...(line !== undefined ? { line } : {}) };
   emit(ctx.io, ctx.json, { ok: false, problem, entries: result.entries }, () =>
     [
@@ -352,7 +341,8 @@ async function exportLog(ctx: CommandContext): Promise<number> {
         read++;
         const t = Date.parse(entry.time);
         if ((from !== undefined && t < from) || (to !== undefined && t >= to)) continue;
-        await write(format === 'csv' ? csvRow(entry) : `${JSON.stringify(entry)}\n`);
+        // NDJSON lines in JCS (docs/audit-format.md §6): verifiers hash them without parsing.
+        await write(format === 'csv' ? csvRow(entry) : `${canonicalize(entry)}\n`);
         written++;
       }
       progress(
