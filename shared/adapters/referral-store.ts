@@ -109,6 +109,25 @@ export function referralIndexAttributes(
 }
 
 /**
+ * Key sets as stored were validated when they were published; parsing one again checks
+ * every key with the crypto library (tens of microseconds per key, for every candidate
+ * office on every intake). So each (office, version) is parsed once per process.
+ */
+const keySets = new Map<string, OfficeKeySet>();
+function parsedKeySet(officeId: string, version: unknown, raw: unknown): OfficeKeySet {
+  const key = `${officeId}#${String(version)}`;
+  let set = keySets.get(key);
+  if (!set || typeof version !== 'number') {
+    set = OfficeKeySetSchema.parse(raw);
+    if (typeof version === 'number') {
+      if (keySets.size > 10_000) keySets.clear();
+      keySets.set(key, set);
+    }
+  }
+  return set;
+}
+
+/**
  * DynamoDB access of referral intake, delivery and lifecycle. Each method is one
  * request to DynamoDB, so the intake path is exactly two: `intakeSnapshot` (one
  * BatchGetItem) and `accept` / `refuse` (one TransactWriteItems).
@@ -150,7 +169,7 @@ export class ReferralStore {
     for (const id of q.officeIds) {
       const state = find(recordKeys.officeState(id));
       offices.set(id, {
-        ...(state?.keySet !== undefined ? { keySet: OfficeKeySetSchema.parse(state.keySet) } : {}),
+        ...(state?.keySet !== undefined ? { keySet: parsedKeySet(id, state.version, state.keySet) } : {}),
         openReferrals: typeof state?.openReferrals === 'number' ? state.openReferrals : 0,
       });
     }
