@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
+import { recordConsent } from '../../shared/api/consents.ts';
+import { apiEvent, invoke } from '../support/api-events.ts';
 import { AUTHORITY, useReferralPlatform } from '../support/referral-fixture.ts';
 import {
   CountingSink,
@@ -10,6 +12,7 @@ import {
   percentiles,
   pollUntil,
   recordFigures,
+  retrying,
   scanAll,
   sequenceAndVerify,
   sized,
@@ -40,14 +43,43 @@ describe('exactly once to the consumer', () => {
     const people = Array.from({ length: K }, (_, i) =>
       p.newPerson(`19${String(50 + (i % 40)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 10}`),
     );
-    const consents = await withConcurrency(people, C, (person) => p.consentFor(person));
+    const consents = await withConcurrency(people, C, async (person) => {
+      const key = `consent-${p.emu.stage}-${person.azrNumber}`;
+      const givenAt = new Date(Date.now() - 3_600_000).toISOString();
+      const res = await retrying(() =>
+        invoke(
+          p.handler('consents'),
+          apiEvent(recordConsent, {
+            principal: AUTHORITY,
+            stage: p.emu.stage,
+            idempotencyKey: key,
+            body: {
+              subject: { azrNumber: person.azrNumber, dateOfBirth: person.dateOfBirth },
+              givenBy: { role: 'subject' },
+              givenAt,
+              scope: { serviceTypes: ['MBE', 'JMD', 'IM'], providerIds: [] },
+              purposes: ['migration-counselling', 'youth-migration-support', 'integration-management'],
+              dataCategories: ['identity', 'contact', 'address', 'nationality-and-languages', 'needs'],
+              evidence: {
+                formId: 'rex-consent',
+                formVersion: '2026-03',
+                language: 'de',
+                sha256: 'a'.repeat(64),
+              },
+            },
+          }),
+        ),
+      );
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    });
     const consentsDone = performance.now();
 
     const history = new DeliveryHistory();
     const latencies: number[] = [];
     const submit = async (i: number, key: string) => {
       const t0 = performance.now();
-      const res = await p.submit(p.referralBody(consents[i]!, people[i]!), key);
+      const res = await retrying(() => p.submit(p.referralBody(consents[i]!, people[i]!), key));
       latencies.push(performance.now() - t0);
       history.answer(key, res);
       return res;

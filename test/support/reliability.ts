@@ -344,6 +344,26 @@ export async function sequenceAndVerify(stage: string): Promise<{
   return { entries, byEvent, result, sequencerRuns: runs };
 }
 
+/**
+ * A caller that retries with the same Idempotency-Key — and the same body — after a 5xx,
+ * a 429 or a call that did not come back (the handler's time ran out), as the SDK does.
+ */
+export async function retrying<T extends { status: number }>(
+  call: () => Promise<T>,
+  attempts = 40,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    let res: T | undefined;
+    try {
+      res = await call();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+    }
+    if (res && ((res.status < 500 && res.status !== 429) || attempt >= attempts)) return res;
+    await new Promise((r) => setTimeout(r, Math.min(1_000, 20 * 2 ** attempt)));
+  }
+}
+
 /** Percentiles of a list of milliseconds. */
 export function percentiles(values: readonly number[]): {
   p50: number;
