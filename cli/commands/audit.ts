@@ -158,6 +158,9 @@ async function verify(ctx: CommandContext): Promise<number> {
   try {
     result = await verifyNdjsonStream(stream, options, verifier);
   } finally {
+    // Stopped early (a problem found, or nothing to read): an open still under way may
+    // fail later (the file removed meanwhile); that error concerns nobody any more.
+    stream.on('error', () => undefined);
     stream.destroy();
   }
   if (tty) ctx.io.stderr.write('\r\u001b[K');

@@ -121,10 +121,18 @@ describe('rex audit export against the local platform', () => {
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(ok.stdout).toContain(`OK: ${lines.length} entries verified`);
 
-    // The export is itself in the log, as the DPO's act.
-    const made = await platform.request(DPO, '/v1/audit/events?event=export.made');
-    const items = ((await made.json()) as { items: { entry: { actor: string } }[] }).items;
-    expect(items.map((i) => i.entry.actor)).toContain(DPO);
+    // The export is itself in the log, as the DPO's act (listed once the sequencer has
+    // chained it, every 2 s on the local platform).
+    const deadline = Date.now() + 20_000;
+    let actors: string[] = [];
+    while (!actors.includes(DPO) && Date.now() < deadline) {
+      const made = await platform.request(DPO, '/v1/audit/events?event=export.made');
+      actors = ((await made.json()) as { items: { entry: { actor: string } }[] }).items.map(
+        (i) => i.entry.actor,
+      );
+      if (!actors.includes(DPO)) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(actors).toContain(DPO);
 
     lines[2] = lines[2]!.replace('"consent.recorded"', '"consent.withdrawn"');
     writeFileSync(join(dir, 'entries.ndjson'), `${lines.join('\n')}\n`);
