@@ -111,6 +111,12 @@ export interface PollOptions {
   readonly waitSeconds?: number;
   readonly visibilityTimeout?: number | undefined;
   /**
+   * Waits before retrying a receipt the API answered 429 or 5xx, or that did not reach
+   * it. Default 0.25 s, 1 s, 3 s: a short outage must not halt the loop, because every
+   * halt releases the batch, and each release counts towards the queue's redrive limit.
+   */
+  readonly retryDelaysMs?: readonly number[];
+  /**
    * Stops the loop after the current message (Ctrl-C). A receive under way is allowed to
    * end and what it brings is released unread: SQS may hand messages to a receive whose
    * connection was dropped, and they would stay hidden for the visibility timeout.
@@ -150,6 +156,26 @@ function haltsTheLoop(error: unknown): boolean {
     error instanceof RexApiError &&
     (error.status === 401 || error.status === 403 || error.status === 429 || error.status >= 500)
   );
+}
+
+const RECEIPT_RETRY_DELAYS_MS = [250, 1_000, 3_000] as const;
+
+/** An answer that may well be different a moment later: throttled, a server fault, no connection. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof RexConnectionError) return true;
+  return error instanceof RexApiError && (error.status === 429 || error.status >= 500);
+}
+
+async function retryingTransient<T>(call: () => Promise<T>, delaysMs: readonly number[]): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const delay = delaysMs[attempt];
+      if (delay === undefined || !isTransient(error)) throw error;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }
 
 function describeApiError(error: unknown): string {
@@ -223,7 +249,10 @@ export async function pollInbox(deps: PollDependencies, options: PollOptions): P
 
     // Receipt before decryption (DESIGN.md §4): nothing is decrypted unless the API says so.
     try {
-      await deps.api.acknowledgeReceipt(id);
+      await retryingTransient(
+        () => deps.api.acknowledgeReceipt(id),
+        options.retryDelaysMs ?? RECEIPT_RETRY_DELAYS_MS,
+      );
     } catch (error) {
       if (error instanceof RexApiError && error.status === 410) {
         deps.seen.mark(id, 'revoked');

@@ -156,6 +156,7 @@ function setup() {
         privateKeys: keys,
         once: true,
         waitSeconds: 0,
+        retryDelaysMs: [0, 0, 0],
         onEvent: (e) => events.push(e),
         ...options,
       },
@@ -357,6 +358,26 @@ describe('rex inbox poll: the loop', () => {
       expect(log.filter((l) => l.startsWith('release:'))).toEqual([`release:${id(15)}`, `release:${id(16)}`]);
       expect(events.at(-1)).toMatchObject({ kind: 'halted' });
     }
+  });
+
+  it('retries a receipt answered 503 or 429 and goes on without halting or releasing anything', async () => {
+    fresh();
+    const { queue, api, poll } = setup();
+    queue.send(await envelope(id(19)), id(19));
+    queue.send(await envelope(id(20)), id(20));
+    let calls = 0;
+    api.acknowledgeReceipt = async (referralId: string) => {
+      log.push(`receipt:${referralId}`);
+      if (referralId === id(19) && calls++ < 2) throw problem(calls === 1 ? 503 : 429);
+      return {};
+    };
+
+    const summary = await poll();
+
+    expect(summary).toEqual({ received: 2, duplicates: 0, revoked: 0, failed: 0 });
+    expect(summary.halted).toBeUndefined();
+    expect(log.filter((l) => l === `receipt:${id(19)}`)).toHaveLength(3);
+    expect(log.filter((l) => l.startsWith('release:'))).toEqual([]);
   });
 
   it('leaves a message of an unknown referral (404) for the dead-letter queue and goes on', async () => {
