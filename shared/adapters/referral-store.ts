@@ -181,6 +181,54 @@ export class ReferralStore {
     };
   }
 
+  /** The new referral item itself, never overwriting one. */
+  private referralPut(r: ReferralRecord, due: Deadline | undefined): TransactItem {
+    return {
+      Put: {
+        TableName: this.tables.recordsTable,
+        Item: { ...recordKeys.referral(r.referralId), ...referralIndexAttributes(r, due), ...r },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /**
+   * What every new referral is written with: its outbox item (the relay delivers it), its
+   * office's open-referral counter, and the condition that its consent is still not
+   * withdrawn — withdrawal stops new transfers at once, also one read a moment before.
+   */
+  private deliveryItems(r: ReferralRecord, queueName: string): TransactItem[] {
+    return [
+      {
+        Put: {
+          TableName: this.tables.recordsTable,
+          Item: {
+            ...recordKeys.outbox(r.referralId, 'notify'),
+            referralId: r.referralId,
+            event: 'notify',
+            queueName,
+            createdAt: r.createdAt,
+          },
+        },
+      },
+      {
+        Update: {
+          TableName: this.tables.recordsTable,
+          Key: recordKeys.officeState(r.serviceOfficeId),
+          UpdateExpression: 'ADD openReferrals :one',
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      },
+      {
+        ConditionCheck: {
+          TableName: this.tables.recordsTable,
+          Key: recordKeys.consent(r.consentId),
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(withdrawnAt)',
+        },
+      },
+    ];
+  }
+
   /** Writes an accepted referral with its outbox item, guard, counter, audit entry and idempotency record. */
   accept(w: {
     referral: ReferralRecord;
@@ -195,13 +243,7 @@ export class ReferralStore {
   }) {
     const r = w.referral;
     const items: TransactItem[] = [
-      {
-        Put: {
-          TableName: this.tables.recordsTable,
-          Item: { ...recordKeys.referral(r.referralId), ...referralIndexAttributes(r, w.due), ...r },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
+      this.referralPut(r, w.due),
       {
         Put: {
           TableName: this.tables.recordsTable,
@@ -210,35 +252,7 @@ export class ReferralStore {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
-      {
-        Put: {
-          TableName: this.tables.recordsTable,
-          Item: {
-            ...recordKeys.outbox(r.referralId, 'notify'),
-            referralId: r.referralId,
-            event: 'notify',
-            queueName: w.queueName,
-            createdAt: r.createdAt,
-          },
-        },
-      },
-      {
-        Update: {
-          TableName: this.tables.recordsTable,
-          Key: recordKeys.officeState(r.serviceOfficeId),
-          UpdateExpression: 'ADD openReferrals :one',
-          ExpressionAttributeValues: { ':one': 1 },
-        },
-      },
-      {
-        // Withdrawal stops new transfers at once: a consent withdrawn after the snapshot
-        // was read cancels this transaction.
-        ConditionCheck: {
-          TableName: this.tables.recordsTable,
-          Key: recordKeys.consent(r.consentId),
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(withdrawnAt)',
-        },
-      },
+      ...this.deliveryItems(r, w.queueName),
       putAuditDraft(this.tables.auditTable, w.draft),
     ];
     return commitCreating({
@@ -339,40 +353,8 @@ export class ReferralStore {
           ExpressionAttributeValues: { ':minusOne': -1 },
         },
       },
-      {
-        Put: {
-          TableName: this.tables.recordsTable,
-          Item: { ...recordKeys.referral(r.referralId), ...referralIndexAttributes(r, w.due), ...r },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      {
-        Put: {
-          TableName: this.tables.recordsTable,
-          Item: {
-            ...recordKeys.outbox(r.referralId, 'notify'),
-            referralId: r.referralId,
-            event: 'notify',
-            queueName: w.queueName,
-            createdAt: r.createdAt,
-          },
-        },
-      },
-      {
-        Update: {
-          TableName: this.tables.recordsTable,
-          Key: recordKeys.officeState(r.serviceOfficeId),
-          UpdateExpression: 'ADD openReferrals :one',
-          ExpressionAttributeValues: { ':one': 1 },
-        },
-      },
-      {
-        ConditionCheck: {
-          TableName: this.tables.recordsTable,
-          Key: recordKeys.consent(r.consentId),
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(withdrawnAt)',
-        },
-      },
+      this.referralPut(r, w.due),
+      ...this.deliveryItems(r, w.queueName),
       putAuditDraft(this.tables.auditTable, w.forwardedDraft),
     ];
     const consentIndex = items.length - 2;
