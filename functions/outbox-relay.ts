@@ -9,6 +9,7 @@ import {
   deliverOutboxItem,
   revokeReferralsOfConsent,
 } from '#shared/application/delivery.ts';
+import { KeyedOrder } from '#shared/application/keyed-order.ts';
 import { queueUrl } from '#shared/config.ts';
 import { officeById } from '#shared/directory/index.ts';
 import { systemClock } from '#shared/domain/clock.ts';
@@ -19,7 +20,8 @@ import { runtimeConfig, runtimeDirectory } from '#shared/runtime.ts';
 /**
  * The outbox relay: consumes the records table's stream. New outbox items are delivered
  * to the service office's queue; a consent that became withdrawn revokes the referrals
- * under it that were not received yet. Records are processed in order, and a failed
+ * under it that were not received yet. Records about one referral or consent keep their
+ * stream order (see below), and a failed
  * record is reported so that it (and those after it) are retried.
  */
 
@@ -56,23 +58,13 @@ const image = (r: DynamoDBRecord, which: 'NewImage' | 'OldImage') => {
  * it. A delivery is three calls to DynamoDB and SQS; one after another they capped the
  * relay near 50 deliveries a second (docs/performance.md).
  */
-const chains = new Map<string, Promise<void>>();
-function inOrderOf(key: string, work: () => Promise<void>): Promise<void> {
-  const before = chains.get(key) ?? Promise.resolve();
-  const mine = before.catch(() => undefined).then(work);
-  chains.set(key, mine);
-  const forget = () => {
-    if (chains.get(key) === mine) chains.delete(key);
-  };
-  mine.then(forget, forget);
-  return mine;
-}
+const order = new KeyedOrder();
 
 async function recordHandler(record: DynamoDBRecord): Promise<void> {
   const next = image(record, 'NewImage');
   const pk = typeof next?.pk === 'string' ? next.pk : '';
   if (pk.startsWith('OUTBOX#') || pk.startsWith('CONSENT#'))
-    return inOrderOf(pk, () => handle(record, next, pk));
+    return order.run(pk, () => handle(record, next, pk));
 }
 
 async function handle(
