@@ -21,8 +21,8 @@ import { runtimeConfig, runtimeDirectory } from '#shared/runtime.ts';
  * The outbox relay: consumes the records table's stream. New outbox items are delivered
  * to the service office's queue; a consent that became withdrawn revokes the referrals
  * under it that were not received yet. Records about one referral or consent keep their
- * stream order (see below), and a failed
- * record is reported so that it (and those after it) are retried.
+ * stream order (see below), and a failed record is reported so that it (and those after
+ * it) are retried.
  */
 
 let deps: DeliveryDependencies | undefined;
