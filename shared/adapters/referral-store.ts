@@ -402,6 +402,19 @@ export class ReferralStore {
     return out.Item ? referralFromItem(out.Item) : undefined;
   }
 
+  /** Whether the consent has been withdrawn (a strongly consistent read of one attribute). */
+  async consentWithdrawn(consentId: string): Promise<boolean> {
+    const out = await documentClient().send(
+      new GetCommand({
+        TableName: this.tables.recordsTable,
+        Key: recordKeys.consent(consentId),
+        ConsistentRead: true,
+        ProjectionExpression: 'withdrawnAt',
+      }),
+    );
+    return out.Item?.withdrawnAt !== undefined;
+  }
+
   /** Referrals of a subject (gsi1), newest first. */
   async bySubject(subjectId: string): Promise<ReferralRecord[]> {
     const out: ReferralRecord[] = [];

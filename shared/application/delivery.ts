@@ -1,7 +1,4 @@
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../adapters/aws-clients.ts';
 import type { Courier } from '../adapters/courier.ts';
-import { recordKeys } from '../adapters/records/keys.ts';
 import {
   type ReferralRecord,
   type ReferralStore,
@@ -15,7 +12,10 @@ import { NOT_RECEIVED } from '../domain/referral/lifecycle.ts';
 import type { QueueEnvelope } from '../schemas/referral.ts';
 
 export interface DeliveryDependencies {
-  readonly store: Pick<ReferralStore, 'get' | 'bySubject' | 'transition' | 'outboxDone' | 'removeOutbox'>;
+  readonly store: Pick<
+    ReferralStore,
+    'get' | 'bySubject' | 'transition' | 'outboxDone' | 'removeOutbox' | 'consentWithdrawn'
+  >;
   readonly courier: Courier;
   readonly clock: Clock;
   readonly recordsTable: string;
@@ -48,26 +48,14 @@ function envelope(
   };
 }
 
-/** The referral and whether its consent was withdrawn, in one read. */
+/** The referral and whether its consent was withdrawn. */
 async function readReferralAndConsent(
   deps: DeliveryDependencies,
   referralId: string,
 ): Promise<{ referral?: ReferralRecord; consentWithdrawn: boolean }> {
   const referral = await deps.store.get(referralId);
   if (!referral) return { consentWithdrawn: false };
-  const out = await documentClient().send(
-    new BatchGetCommand({
-      RequestItems: {
-        [deps.recordsTable]: {
-          Keys: [recordKeys.consent(referral.consentId)],
-          ConsistentRead: true,
-          ProjectionExpression: 'withdrawnAt',
-        },
-      },
-    }),
-  );
-  const consent = out.Responses?.[deps.recordsTable]?.[0];
-  return { referral, consentWithdrawn: consent?.withdrawnAt !== undefined };
+  return { referral, consentWithdrawn: await deps.store.consentWithdrawn(referral.consentId) };
 }
 
 /**

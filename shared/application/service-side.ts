@@ -1,6 +1,3 @@
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../adapters/aws-clients.ts';
-import { recordKeys } from '../adapters/records/keys.ts';
 import { type ReferralRecord, type ReferralStore, StaleReferral } from '../adapters/referral-store.ts';
 import type { AuditEvent } from '../domain/audit/entry.ts';
 import { Gone, InvalidRequest, NotFound } from '../domain/errors.ts';
@@ -14,7 +11,8 @@ import { declineAndForward, type ForwardingDependencies } from './forwarding.ts'
 import { referralView } from './referrals.ts';
 
 export interface ServiceSideDependencies extends Omit<ForwardingDependencies, 'store'> {
-  readonly store: Pick<ReferralStore, 'get' | 'transition'> & ForwardingDependencies['store'];
+  readonly store: Pick<ReferralStore, 'get' | 'transition' | 'consentWithdrawn'> &
+    ForwardingDependencies['store'];
   readonly recordsTable: string;
   readonly delivery: Pick<DeliveryDependencies, 'store' | 'clock' | 'queueNameFor'>;
 }
@@ -25,18 +23,7 @@ type Office = Principal & { kind: 'service' };
 async function ownReferral(deps: ServiceSideDependencies, office: Office, referralId: string) {
   const referral = await deps.store.get(referralId);
   if (!referral || referral.serviceOfficeId !== office.id) throw new NotFound('referral');
-  const out = await documentClient().send(
-    new BatchGetCommand({
-      RequestItems: {
-        [deps.recordsTable]: {
-          Keys: [recordKeys.consent(referral.consentId)],
-          ConsistentRead: true,
-          ProjectionExpression: 'withdrawnAt',
-        },
-      },
-    }),
-  );
-  const consentWithdrawn = out.Responses?.[deps.recordsTable]?.[0]?.withdrawnAt !== undefined;
+  const consentWithdrawn = await deps.store.consentWithdrawn(referral.consentId);
   return { referral, consentWithdrawn };
 }
 
