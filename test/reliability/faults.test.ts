@@ -12,7 +12,7 @@ import { recordConsent, withdrawConsent } from '../../shared/api/consents.ts';
 import { submitReferral } from '../../shared/api/referrals.ts';
 import { apiEvent, invoke } from '../support/api-events.ts';
 import { type FaultInjector, injectFaults } from '../support/fault-injection.ts';
-import { AUTHORITY, type Person, useReferralPlatform } from '../support/referral-fixture.ts';
+import { AUTHORITY, type Person, until, useReferralPlatform } from '../support/referral-fixture.ts';
 import {
   CountingSink,
   DeliveryHistory,
@@ -40,13 +40,16 @@ import {
 const N = sized('REX_FAULT_REFERRALS', 12, 150);
 const TIMEOUT = 60_000 + N * 2_000;
 
-const p = useReferralPlatform({ relay: false });
+// Emulators of this file's own, kept in a data folder, so case (e) can restart them.
+const p = useReferralPlatform({ relay: false, restartable: true });
 const history = new DeliveryHistory();
 const sinks = new Map<string, CountingSink>();
 const seen = new Map<string, MemorySeenStore>();
 const duplicatesDropped = { count: 0 };
 const discarded: DiscardedBatch[] = [];
 const consents = { recorded: 0, withdrawn: new Set<string>() };
+/** Submissions answered 5xx (or not at all) and retried with the same key. */
+const failedAttempts = { count: 0 };
 const figures: Record<string, Record<string, number>> = {};
 let relay: Parameters<typeof startStreamPoller>[0]['handler'];
 let useDependencies: typeof import('../../functions/outbox-relay.ts')['useDependencies'];
@@ -139,17 +142,18 @@ async function referrals(
       const person = p.newPerson(`19${60 + (i % 30)}-05-0${1 + (i % 9)}`);
       const consentId = await consentFor(person);
       const key = `fault-${randomUUID()}`;
-      const res = await retrying(() =>
-        invoke(
+      const body = p.referralBody(consentId, person);
+      const res = await retrying(async () => {
+        const answer = await invoke(
           p.handler('referrals'),
-          apiEvent(submitReferral, {
-            principal: AUTHORITY,
-            stage: p.emu.stage,
-            idempotencyKey: key,
-            body: p.referralBody(consentId, person),
-          }),
-        ),
-      );
+          apiEvent(submitReferral, { principal: AUTHORITY, stage: p.emu.stage, idempotencyKey: key, body }),
+        ).catch((error: unknown) => {
+          failedAttempts.count++;
+          throw error;
+        });
+        if (answer.status >= 500) failedAttempts.count++;
+        return answer;
+      });
       history.answer(key, res);
       expect(res.status, JSON.stringify(res.body)).toBe(202);
       await after?.(i, consentId);
@@ -306,6 +310,44 @@ describe('faults at every step', () => {
     expect(faults.injected.lostResponse).toBeGreaterThan(0);
     expect(faults.injected.surfaced).toBeGreaterThan(0);
     figures.sdkFaults = { referrals: 2 * N, withdrawals: Math.floor((2 * N) / 4), ...faults.injected };
+  });
+
+  it('(e) DynamoDB Local crashes and fauxqs restarts mid-run: callers retry with the same key, relay and inboxes catch up', {
+    timeout: TIMEOUT,
+  }, async () => {
+    const office = clients();
+    const failedBefore = failedAttempts.count;
+    let accepted = 0;
+    let submitting = true;
+    // The office's loop runs all along, so the SQS restart finds messages in flight.
+    const polling = (async () => {
+      while (submitting) {
+        await pollUntil(office, p.privateKeys, () => true, { timeoutMs: 1_000 }).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const restarts = (async () => {
+      await until(async () => (accepted >= N / 3 ? true : undefined), TIMEOUT);
+      const dynamodbDownMs = await p.emu.restartDynamoDb();
+      await until(async () => (accepted >= (2 * N) / 3 ? true : undefined), TIMEOUT);
+      const sqsDownMs = await p.emu.restartSqs(1_000);
+      return { dynamodbDownMs, sqsDownMs };
+    })();
+    const ids = await referrals(N, async () => {
+      accepted++;
+    });
+    const outage = await restarts;
+    submitting = false;
+    await polling;
+    await settle(ids, office);
+    expect(ids.filter((id) => !delivered(id))).toEqual([]);
+    // The crash was felt: some submissions failed and were retried under their key.
+    expect(failedAttempts.count - failedBefore).toBeGreaterThan(0);
+    figures.emulatorRestarts = {
+      referrals: ids.length,
+      ...outage,
+      submissionsRetried: failedAttempts.count - failedBefore,
+    };
   });
 
   it('history: every 202 ended in exactly one delivery or revocation; the audit log verifies and matches', {

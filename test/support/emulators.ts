@@ -1,7 +1,12 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, inject } from 'vitest';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/emulators/dynamodb-local.ts';
+import { freePort } from '../../local/emulators/process-tools.ts';
 import { type SqsLocal, startSqsLocal } from '../../local/emulators/sqs-local.ts';
 import { ensureQueue, ensureTable } from '../../local/provision.ts';
 import { tables as allTables, type QueueDefinition, type TableDefinition } from '../../shared/resources.ts';
@@ -28,6 +33,26 @@ export interface Emulators {
   createQueue(def: QueueDefinition): Promise<{ queueUrl: string; deadLetterUrl: string }>;
   /** Environment for code under test that reads the standard AWS variables. */
   env(): Record<string, string>;
+  /**
+   * Only with `restartable`: kills DynamoDB Local (SIGKILL, as a crash) and starts it again
+   * on the same port and data folder. Resolves with the time it was unreachable, in ms.
+   */
+  restartDynamoDb(): Promise<number>;
+  /**
+   * Only with `restartable`: stops fauxqs, keeps it down for `downMs` and starts it again
+   * on the same port and data folder. Resolves with the time it was unreachable, in ms.
+   */
+  restartSqs(downMs?: number): Promise<number>;
+}
+
+export interface EmulatorOptions {
+  /**
+   * Emulators of this file's own that keep their state in a data folder (DynamoDB Local
+   * with `-sharedDb -dbPath`, fauxqs with its SQLite folder), so they can be restarted
+   * mid-run. The folder is on /dev/shm where there is one: it outlives the processes,
+   * which is all a restart needs, without the disk's latency.
+   */
+  readonly restartable?: boolean;
 }
 
 /**
@@ -35,16 +60,26 @@ export interface Emulators {
  * the global setup) and a fauxqs instance of this file's own. Each file gets a unique
  * stage, so its tables and queues never meet another file's.
  */
-export function useEmulators(): Emulators {
+export function useEmulators(options: EmulatorOptions = {}): Emulators {
   const stage = `t${randomBytes(4).toString('hex')}`;
   let sqsLocal: SqsLocal | undefined;
   let dynamodb: DynamoDBClient | undefined;
   let sqs: SQSClient | undefined;
   const created: string[] = [];
+  const own: { dataDir?: string; dynamoDbLocal?: DynamoDbLocal; dynamoDbPort?: number } = {};
+  const ownDynamoDb = () => ({ port: own.dynamoDbPort!, dataDir: join(own.dataDir!, 'dynamodb') });
+  const ownSqs = (port: number) => ({ port, region: REGION, dataDir: join(own.dataDir!, 'sqs') });
 
   beforeAll(async () => {
-    sqsLocal = await startSqsLocal({ port: 0, region: REGION });
-    dynamodb = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint'), region: REGION, credentials });
+    if (options.restartable) {
+      own.dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'rex-emulators-'));
+      own.dynamoDbPort = await freePort();
+      own.dynamoDbLocal = await startDynamoDbLocal(ownDynamoDb());
+      sqsLocal = await startSqsLocal(ownSqs(0));
+    } else {
+      sqsLocal = await startSqsLocal({ port: 0, region: REGION });
+    }
+    dynamodb = new DynamoDBClient({ endpoint: self.dynamodbEndpoint, region: REGION, credentials });
     sqs = new SQSClient({
       endpoint: sqsLocal.endpoint,
       region: REGION,
@@ -58,11 +93,17 @@ export function useEmulators(): Emulators {
     dynamodb?.destroy();
     sqs?.destroy();
     await sqsLocal?.stop();
+    await own.dynamoDbLocal?.stop();
+    if (own.dataDir) rmSync(own.dataDir, { recursive: true, force: true });
   });
+
+  const restartable = () => {
+    if (!own.dataDir) throw new Error('restarting needs useEmulators({ restartable: true })');
+  };
 
   const self: Emulators = {
     get dynamodbEndpoint() {
-      return inject('dynamodbEndpoint');
+      return own.dynamoDbPort ? `http://127.0.0.1:${own.dynamoDbPort}` : inject('dynamodbEndpoint');
     },
     get sqsEndpoint() {
       if (!sqsLocal) throw new Error('emulators are started in beforeAll');
@@ -100,6 +141,25 @@ export function useEmulators(): Emulators {
       REX_CHECKPOINT_PRIVATE_KEY: TEST_CHECKPOINT_KEY,
       ...Object.fromEntries(allTables.map((t) => [t.envVar, `rex-${stage}-${t.suffix}`])),
     }),
+    async restartDynamoDb() {
+      restartable();
+      const child = own.dynamoDbLocal!.process;
+      const down = Date.now();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+      own.dynamoDbLocal = await startDynamoDbLocal(ownDynamoDb());
+      return Date.now() - down;
+    },
+    async restartSqs(downMs = 0) {
+      restartable();
+      const port = sqsLocal!.port;
+      const down = Date.now();
+      await sqsLocal!.stop();
+      await new Promise((r) => setTimeout(r, downMs));
+      sqsLocal = await startSqsLocal(ownSqs(port));
+      return Date.now() - down;
+    },
   };
   return self;
 }

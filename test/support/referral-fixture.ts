@@ -46,8 +46,8 @@ export async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 
  * every office queue, a published key per office (alternating RSA and EC), the consent,
  * referral and relay handlers, and the relay driven by the real stream poller.
  */
-export function useReferralPlatform(options: { relay?: boolean } = {}) {
-  const emu = useEmulators();
+export function useReferralPlatform(options: { relay?: boolean; restartable?: boolean } = {}) {
+  const emu = useEmulators({ restartable: options.restartable === true });
   const directory = loadDirectory('config/directory.example.json');
   const privateKeys = new Map<string, Record<string, unknown>>();
   const queueUrls = new Map<string, string>();
