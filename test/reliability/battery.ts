@@ -15,7 +15,7 @@ const env = {
   ...process.env,
   REX_BATTERY: '1',
   REX_FIGURES_DIR: figuresDir,
-  REX_FUZZ_RUNS: process.env.REX_FUZZ_RUNS ?? '2000',
+  REX_FUZZ_RUNS: process.env.REX_FUZZ_RUNS ?? '10000',
 };
 const started = Date.now();
 const code = await new Promise<number>((resolve) => {
