@@ -7,7 +7,7 @@
  * against a single-head-item chain, on the same DynamoDB Local.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,7 @@ import { emptyKeySet, publishKeys } from '../shared/domain/crypto/key-set.ts';
 import { generateRecipientKeyPair } from '../shared/domain/crypto/keygen.ts';
 import { auditTable } from '../shared/resources.ts';
 import { signedFetch } from '../shared/sdk/signed-fetch.ts';
+import { consentRequest, randomAzrNumber } from '../test/support/sample-requests.ts';
 import { pool, quantile, round } from './lib/stats.ts';
 
 export interface EndToEndOptions {
@@ -194,29 +195,12 @@ export async function measureEndToEnd(o: EndToEndOptions) {
       () => true,
       async () => {
         const person = {
-          azrNumber: `${randomInt(100_000, 999_999)}${randomInt(100_000, 999_999)}`,
+          azrNumber: randomAzrNumber(),
           familyName: 'Benchfamily',
           givenNames: 'Benchgiven',
           dateOfBirth: '1981-03-02',
         };
-        const res = await call(
-          '/v1/consents',
-          {
-            subject: { azrNumber: person.azrNumber, dateOfBirth: person.dateOfBirth },
-            givenBy: { role: 'subject' },
-            givenAt: new Date(Date.now() - 3_600_000).toISOString(),
-            scope: { serviceTypes: ['MBE', 'JMD', 'IM'], providerIds: [] },
-            purposes: ['migration-counselling', 'youth-migration-support', 'integration-management'],
-            dataCategories: ['identity', 'contact', 'address', 'nationality-and-languages', 'needs'],
-            evidence: {
-              formId: 'rex-consent',
-              formVersion: '2026-03',
-              language: 'de',
-              sha256: 'a'.repeat(64),
-            },
-          },
-          `consent-${randomUUID()}`,
-        );
+        const res = await call('/v1/consents', consentRequest(person), `consent-${randomUUID()}`);
         if (res.status !== 201) throw new Error(`consent answered ${res.status}: ${await res.text()}`);
         people.push({ person, consentId: ((await res.json()) as { id: string }).id });
       },

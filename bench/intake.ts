@@ -14,6 +14,7 @@ import { recordConsent } from '../shared/api/consents.ts';
 import { submitReferral } from '../shared/api/referrals.ts';
 import { tables } from '../shared/resources.ts';
 import { apiEvent, invoke, type ProxyHandler } from '../test/support/api-events.ts';
+import { consentRequest } from '../test/support/sample-requests.ts';
 import { median, round } from './lib/stats.ts';
 
 const iterations = Number(process.argv[2] ?? 300);
@@ -125,15 +126,7 @@ const consent = await invoke(
     principal: AUTHORITY,
     stage: STAGE,
     idempotencyKey: `consent-${randomUUID()}`,
-    body: {
-      subject: { azrNumber: person.azrNumber, dateOfBirth: person.dateOfBirth },
-      givenBy: { role: 'subject' },
-      givenAt: new Date(Date.now() - 3_600_000).toISOString(),
-      scope: { serviceTypes: ['MBE', 'JMD', 'IM'], providerIds: [] },
-      purposes: ['migration-counselling', 'youth-migration-support', 'integration-management'],
-      dataCategories: ['identity', 'contact', 'address', 'nationality-and-languages', 'needs'],
-      evidence: { formId: 'rex-consent', formVersion: '2026-03', language: 'de', sha256: 'a'.repeat(64) },
-    },
+    body: consentRequest(person),
   }),
 );
 if (consent.status !== 201) throw new Error(`consent: ${consent.status} ${JSON.stringify(consent.body)}`);

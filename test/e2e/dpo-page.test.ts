@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
+import { consentRequest } from '../support/sample-requests.ts';
 
 /**
  * The data-protection officer's page in a real headless Chromium against the local
@@ -46,15 +47,11 @@ describe('the DPO page in Chromium', () => {
     const res = await platform.request(AUTHORITY, '/v1/consents', {
       method: 'POST',
       headers: { 'idempotency-key': randomUUID() },
-      body: {
-        subject,
-        givenBy: { role: 'subject' },
-        givenAt: new Date(Date.now() - 3_600_000).toISOString(),
+      body: consentRequest(subject, {
         scope: { serviceTypes: ['MBE'], providerIds },
         purposes: ['migration-counselling'],
         dataCategories: ['identity', 'contact', 'address', 'nationality-and-languages'],
-        evidence: { formId: 'rex-consent', formVersion: '2026-03', language: 'de', sha256: 'a'.repeat(64) },
-      },
+      }),
     });
     expect(res.status, await res.clone().text()).toBe(201);
     return (await res.json()) as { id: string; subjectId: string };

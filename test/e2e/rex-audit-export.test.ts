@@ -1,22 +1,16 @@
-import { spawn } from 'node:child_process';
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
+import { type RexRun, runRex } from '../support/rex-cli.ts';
+import { consentRequest, randomAzrNumber } from '../support/sample-requests.ts';
 
-const REX = resolve('bin/rex.mjs');
 const AUTHORITY = 'authority:abh-lk-karlsruhe';
 const DPO = 'dpo:lk-karlsruhe';
 const PROFILE = 'dpo-lk-karlsruhe';
 const CONSENTS = 6;
-
-interface RexRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 describe('rex audit export against the local platform', () => {
   let platform: RunningPlatform;
@@ -24,23 +18,7 @@ describe('rex audit export against the local platform', () => {
   let treeSize = 0;
 
   const rex = (args: string[]): Promise<RexRun> =>
-    new Promise((done, fail) => {
-      const child = spawn(process.execPath, [REX, ...args], {
-        cwd: work,
-        env: { ...process.env, REX_PROFILES: platform.credentialsFile },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString();
-      });
-      child.once('error', fail);
-      child.once('close', (code) => done({ code, stdout, stderr }));
-    });
+    runRex(args, { cwd: work, profiles: platform.credentialsFile });
 
   const verify = (dir: string) =>
     rex([
@@ -61,18 +39,14 @@ describe('rex audit export against the local platform', () => {
       const res = await platform.request(AUTHORITY, '/v1/consents', {
         method: 'POST',
         headers: { 'idempotency-key': randomUUID() },
-        body: {
-          subject: {
-            azrNumber: `${randomInt(100_000, 999_999)}${randomInt(100_000, 999_999)}`,
-            dateOfBirth: '1990-05-17',
+        body: consentRequest(
+          { azrNumber: randomAzrNumber(), dateOfBirth: '1990-05-17' },
+          {
+            scope: { serviceTypes: ['MBE'], providerIds: [] },
+            purposes: ['migration-counselling'],
+            dataCategories: ['identity', 'contact'],
           },
-          givenBy: { role: 'subject' },
-          givenAt: new Date(Date.now() - 3_600_000).toISOString(),
-          scope: { serviceTypes: ['MBE'], providerIds: [] },
-          purposes: ['migration-counselling'],
-          dataCategories: ['identity', 'contact'],
-          evidence: { formId: 'rex-consent', formVersion: '2026-03', language: 'de', sha256: 'a'.repeat(64) },
-        },
+        ),
       });
       expect(res.status, await res.clone().text()).toBe(201);
     }

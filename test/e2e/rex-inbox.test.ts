@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
   DeleteMessageCommand,
@@ -14,18 +14,13 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
+import { REX, type RexRun, runRex } from '../support/rex-cli.ts';
+import { consentRequest } from '../support/sample-requests.ts';
 
-const REX = resolve('bin/rex.mjs');
 const AUTHORITY = 'authority:abh-lk-karlsruhe';
 const OFFICE = 'mbe-caritas-bruchsal';
 const PROFILE = `service-${OFFICE}`;
 const OTHER_PROFILE = 'service-mbe-diakonie-bruchsal';
-
-interface RexRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -46,23 +41,7 @@ describe('a counselling service works its inbox with rex', () => {
   let firstReferral: string;
 
   const rex = (args: string[]): Promise<RexRun> =>
-    new Promise((done, fail) => {
-      const child = spawn(process.execPath, [REX, ...args], {
-        cwd: work,
-        env: { ...process.env, REX_PROFILES: platform.credentialsFile },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString();
-      });
-      child.once('error', fail);
-      child.once('close', (code) => done({ code, stdout, stderr }));
-    });
+    runRex(args, { cwd: work, profiles: platform.credentialsFile });
 
   /** Progress events of `rex inbox poll --json` (JSON lines on stderr). */
   const eventsOf = (run: RexRun) =>
@@ -87,16 +66,12 @@ describe('a counselling service works its inbox with rex', () => {
     const consent = await platform.request(AUTHORITY, '/v1/consents', {
       method: 'POST',
       headers: { 'idempotency-key': randomUUID() },
-      body: {
-        subject: { azrNumber: p.azrNumber, dateOfBirth: p.dateOfBirth },
-        givenBy: { role: 'subject' },
-        givenAt: new Date(Date.now() - 3_600_000).toISOString(),
+      body: consentRequest(p, {
         // The person chose Caritas: routing picks its MBE office in Bruchsal.
         scope: { serviceTypes: ['MBE'], providerIds: ['caritas-bruchsal'] },
         purposes: ['migration-counselling'],
         dataCategories: ['identity', 'contact', 'address', 'nationality-and-languages'],
-        evidence: { formId: 'rex-consent', formVersion: '2026-03', language: 'de', sha256: 'a'.repeat(64) },
-      },
+      }),
     });
     expect(consent.status, await consent.clone().text()).toBe(201);
     const consentId = ((await consent.json()) as { id: string }).id;

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sequenceDrafts } from '../../shared/domain/audit/chain.ts';
@@ -13,16 +12,10 @@ import {
 } from '../../shared/domain/audit/checkpoint.ts';
 import { auditDraft } from '../../shared/domain/audit/entry.ts';
 import { type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
+import { type RexRun, runRex } from '../support/rex-cli.ts';
 
-const REX = resolve('bin/rex.mjs');
 const OFFICE = 'mbe-caritas-bruchsal';
 const PROFILE = `service-${OFFICE}`;
-
-interface RexRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 describe('rex against the local platform', () => {
   let platform: RunningPlatform;
@@ -30,27 +23,11 @@ describe('rex against the local platform', () => {
   const outputs: string[] = [];
 
   /** Runs the real bin/rex.mjs as a user would, in a scratch directory. */
-  const rex = (args: string[], env: Record<string, string> = {}): Promise<RexRun> =>
-    new Promise((done, fail) => {
-      const child = spawn(process.execPath, [REX, ...args], {
-        cwd: work,
-        env: { ...process.env, REX_PROFILES: platform.credentialsFile, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString();
-      });
-      child.once('error', fail);
-      child.once('close', (code) => {
-        outputs.push(stdout, stderr);
-        done({ code, stdout, stderr });
-      });
-    });
+  const rex = async (args: string[], env: Record<string, string> = {}): Promise<RexRun> => {
+    const run = await runRex(args, { cwd: work, profiles: platform.credentialsFile, env });
+    outputs.push(run.stdout, run.stderr);
+    return run;
+  };
 
   const publicKeys = async () => {
     const res = await fetch(`${platform.apiUrl}/v1/services/${OFFICE}/keys`);

@@ -19,6 +19,7 @@ import {
   sqsInbox,
   withConcurrency,
 } from '../support/reliability.ts';
+import { consentRequest } from '../support/sample-requests.ts';
 
 /**
  * Promise 1 (docs/reliability.md): exactly once to the consumer. K idempotency keys,
@@ -45,29 +46,12 @@ describe('exactly once to the consumer', () => {
     );
     const consents = await withConcurrency(people, C, async (person) => {
       const key = `consent-${p.emu.stage}-${person.azrNumber}`;
-      const givenAt = new Date(Date.now() - 3_600_000).toISOString();
+      // One body for every attempt: a retry with another body would be refused (422).
+      const body = consentRequest(person);
       const res = await retrying(() =>
         invoke(
           p.handler('consents'),
-          apiEvent(recordConsent, {
-            principal: AUTHORITY,
-            stage: p.emu.stage,
-            idempotencyKey: key,
-            body: {
-              subject: { azrNumber: person.azrNumber, dateOfBirth: person.dateOfBirth },
-              givenBy: { role: 'subject' },
-              givenAt,
-              scope: { serviceTypes: ['MBE', 'JMD', 'IM'], providerIds: [] },
-              purposes: ['migration-counselling', 'youth-migration-support', 'integration-management'],
-              dataCategories: ['identity', 'contact', 'address', 'nationality-and-languages', 'needs'],
-              evidence: {
-                formId: 'rex-consent',
-                formVersion: '2026-03',
-                language: 'de',
-                sha256: 'a'.repeat(64),
-              },
-            },
-          }),
+          apiEvent(recordConsent, { principal: AUTHORITY, stage: p.emu.stage, idempotencyKey: key, body }),
         ),
       );
       expect(res.status).toBe(201);

@@ -12,6 +12,7 @@ import { generateRecipientKeyPair } from '../../shared/domain/crypto/keygen.ts';
 import { officeQueues } from '../../shared/resources.ts';
 import { apiEvent, invoke, type ProxyHandler } from './api-events.ts';
 import { useEmulators } from './emulators.ts';
+import { consentRequest } from './sample-requests.ts';
 
 /** Canary personal data: must never appear outside the ciphertext. */
 export const CANARY = {
@@ -157,21 +158,7 @@ export function useReferralPlatform(options: { relay?: boolean; restartable?: bo
           principal: AUTHORITY,
           stage: emu.stage,
           idempotencyKey: `consent-${randomUUID()}`,
-          body: {
-            subject: { azrNumber: person.azrNumber, dateOfBirth: person.dateOfBirth },
-            givenBy: { role: 'subject' },
-            givenAt: new Date(Date.now() - 3_600_000).toISOString(),
-            scope: { serviceTypes: ['MBE', 'JMD', 'IM'], providerIds: [] },
-            purposes: ['migration-counselling', 'youth-migration-support', 'integration-management'],
-            dataCategories: ['identity', 'contact', 'address', 'nationality-and-languages', 'needs'],
-            evidence: {
-              formId: 'rex-consent',
-              formVersion: '2026-03',
-              language: 'de',
-              sha256: 'a'.repeat(64),
-            },
-            ...overrides,
-          },
+          body: consentRequest(person, overrides),
         }),
       );
       expect(res.status).toBe(201);
