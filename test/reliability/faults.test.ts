@@ -29,6 +29,7 @@ import {
   sqsInbox,
   withConcurrency,
 } from '../support/reliability.ts';
+import { consentRequest } from '../support/sample-requests.ts';
 
 /**
  * Promise 2 (docs/reliability.md): faults at every step lose nothing and duplicate
@@ -89,24 +90,11 @@ afterAll(async () => {
 async function consentFor(person: Person): Promise<string> {
   const key = `consent-${randomUUID()}`;
   // One body for every attempt: a retry with another body would be refused (422).
-  const givenAt = new Date(Date.now() - 3_600_000).toISOString();
+  const body = consentRequest(person);
   const res = await retrying(() =>
     invoke(
       p.handler('consents'),
-      apiEvent(recordConsent, {
-        principal: AUTHORITY,
-        stage: p.emu.stage,
-        idempotencyKey: key,
-        body: {
-          subject: { azrNumber: person.azrNumber, dateOfBirth: person.dateOfBirth },
-          givenBy: { role: 'subject' },
-          givenAt,
-          scope: { serviceTypes: ['MBE', 'JMD', 'IM'], providerIds: [] },
-          purposes: ['migration-counselling', 'youth-migration-support', 'integration-management'],
-          dataCategories: ['identity', 'contact', 'address', 'nationality-and-languages', 'needs'],
-          evidence: { formId: 'rex-consent', formVersion: '2026-03', language: 'de', sha256: 'a'.repeat(64) },
-        },
-      }),
+      apiEvent(recordConsent, { principal: AUTHORITY, stage: p.emu.stage, idempotencyKey: key, body }),
     ),
   );
   expect(res.status).toBe(201);
