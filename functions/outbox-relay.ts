@@ -34,7 +34,6 @@ export function dependencies(): DeliveryDependencies {
       store: new ReferralStore(config),
       courier: sqsCourier,
       clock: systemClock,
-      recordsTable: config.recordsTable,
       queueUrlFor: (name) => queueUrl(config, name),
       queueNameFor: (officeId) => officeQueue(config.stage, officeById(directory, officeId)!).name,
     };

@@ -32,7 +32,6 @@ function dependencies(): ServiceSideDependencies {
       clock: systemClock,
       secret: pseudonymSecret,
       queueNameFor,
-      recordsTable: config.recordsTable,
       delivery: { store, clock: systemClock, queueNameFor },
     };
   }

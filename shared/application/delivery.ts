@@ -18,7 +18,6 @@ export interface DeliveryDependencies {
   >;
   readonly courier: Courier;
   readonly clock: Clock;
-  readonly recordsTable: string;
   readonly queueUrlFor: (queueName: string) => string;
   readonly queueNameFor: (officeId: string) => string;
   readonly deadlines?: DeadlinePolicy;
@@ -141,7 +140,11 @@ export async function revokeReferralsOfConsent(
   return revoked;
 }
 
-export async function revokeOne(deps: DeliveryDependencies, r: ReferralRecord, actor: string): Promise<void> {
+export async function revokeOne(
+  deps: Pick<DeliveryDependencies, 'store' | 'clock' | 'queueNameFor'>,
+  r: ReferralRecord,
+  actor: string,
+): Promise<void> {
   const now = deps.clock.now();
   await deps.store.transition({
     from: r,

@@ -13,7 +13,6 @@ import { referralView } from './referrals.ts';
 export interface ServiceSideDependencies extends Omit<ForwardingDependencies, 'store'> {
   readonly store: Pick<ReferralStore, 'get' | 'transition' | 'consentWithdrawn'> &
     ForwardingDependencies['store'];
-  readonly recordsTable: string;
   readonly delivery: Pick<DeliveryDependencies, 'store' | 'clock' | 'queueNameFor'>;
 }
 
@@ -62,7 +61,7 @@ export async function acknowledgeReceipt(
     if (!NOT_RECEIVED.includes(referral.status)) return referralView(deps.directory, referral);
     try {
       if (consentWithdrawn) {
-        await revokeOne(deps.delivery as DeliveryDependencies, referral, actor);
+        await revokeOne(deps.delivery, referral, actor);
         throw new ReferralGone('revoked');
       }
       const now = deps.clock.now();

@@ -176,7 +176,6 @@ describe('delivery recovers from a crash at every step', () => {
       store,
       courier: sqsCourier,
       clock: new FixedClock(new Date()),
-      recordsTable: pp.records(),
       queueUrlFor: (name: string) => pp.emu.queueUrl(name),
       queueNameFor: (o: string) =>
         officeQueue(pp.emu.stage, pp.directory.serviceOffices.find((x) => x.id === o)!).name,
@@ -210,7 +209,6 @@ describe('delivery recovers from a crash at every step', () => {
       store,
       courier: flaky,
       clock: new FixedClock(new Date()),
-      recordsTable: p.records(),
       queueUrlFor: (name: string) => p.emu.queueUrl(name),
       queueNameFor: () => 'unused',
     };
