@@ -6,11 +6,12 @@
  * queue; capacity units and requests per referral; peak RSS; and the audit append rate
  * against a single-head-item chain, on the same DynamoDB Local.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -22,7 +23,7 @@ import {
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { CredentialsFile } from '../local/credentials.ts';
-import { freePort } from '../local/emulators/process-tools.ts';
+import { startPlatformProcess } from '../local/platform-process.ts';
 import { ensureTable } from '../local/provision.ts';
 import { auditDraftItem } from '../shared/adapters/audit-drafts.ts';
 import { loadDirectory } from '../shared/directory/index.ts';
@@ -43,17 +44,6 @@ export interface EndToEndOptions {
   readonly appendSeconds: number;
 }
 
-interface Ready {
-  pid: number;
-  apiUrl: string;
-  dynamodbEndpoint: string;
-  sqsEndpoint: string;
-  credentialsFile: string;
-  tables: string[];
-  queues: { officeId: string; queueUrl: string }[];
-  dynamodbPid: number;
-}
-
 interface Stats {
   dynamodb: Record<string, number>;
   sqs: Record<string, number>;
@@ -72,54 +62,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
-}
-
-async function startPlatform(dir: string, statsFile: string): Promise<{ child: ChildProcess; ready: Ready }> {
-  const readyFile = join(dir, 'ready.json');
-  const child = spawn(
-    process.execPath,
-    [
-      '--disable-warning=ExperimentalWarning',
-      '--import',
-      'tsx',
-      '--import',
-      './bench/lib/instrument.ts',
-      'local/main.ts',
-      '--in-memory',
-      '--no-throttle',
-      '--port',
-      '0',
-      '--dynamodb-port',
-      String(await freePort()),
-      '--sqs-port',
-      '0',
-      '--data-dir',
-      dir,
-      '--ready-file',
-      readyFile,
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR', BENCH_STATS_FILE: statsFile },
-    },
-  );
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    output = (output + c.toString()).slice(-4000);
-  });
-  child.stderr!.on('data', (c: Buffer) => {
-    output = (output + c.toString()).slice(-4000);
-  });
-  const deadline = Date.now() + 90_000;
-  while (!existsSync(readyFile)) {
-    if (child.exitCode !== null) throw new Error(`the platform exited with ${child.exitCode}: ${output}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the platform did not become ready: ${output}`);
-    }
-    await sleep(100);
-  }
-  return { child, ready: JSON.parse(readFileSync(readyFile, 'utf8')) as Ready };
 }
 
 async function snapshot(child: ChildProcess, statsFile: string): Promise<Stats> {
@@ -143,7 +85,13 @@ const sum = (r: Record<string, number>) => Object.values(r).reduce((x, y) => x +
 export async function measureEndToEnd(o: EndToEndOptions) {
   const dir = mkdtempSync(join(tmpdir(), 'rex-bench-'));
   const statsFile = join(dir, 'stats.json');
-  const { child, ready } = await startPlatform(dir, statsFile);
+  // The platform as `npm start` runs it, without the throttle (the bench measures the
+  // system, not the limits), with the instrumentation that counts DynamoDB calls.
+  const ready = await startPlatformProcess(['--no-throttle'], {
+    env: { POWERTOOLS_LOG_LEVEL: 'ERROR', BENCH_STATS_FILE: statsFile },
+    nodeArgs: ['--import', fileURLToPath(new URL('./lib/instrument.ts', import.meta.url))],
+  });
+  const child = ready.process;
   const dynamodb = new DynamoDBClient({
     endpoint: ready.dynamodbEndpoint,
     region: 'eu-central-1',
@@ -383,13 +331,7 @@ export async function measureEndToEnd(o: EndToEndOptions) {
   } finally {
     dynamodb.destroy();
     sqs.destroy();
-    if (child.exitCode === null) {
-      child.kill('SIGINT');
-      const exited = new Promise((r) => child.once('exit', r));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await ready.interrupt();
     rmSync(dir, { recursive: true, force: true });
   }
 }

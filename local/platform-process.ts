@@ -43,7 +43,11 @@ export interface RunningPlatform extends ReadyInfo {
  */
 export async function startPlatformProcess(
   args: string[] = [],
-  options: { readonly env?: NodeJS.ProcessEnv } = {},
+  options: {
+    readonly env?: NodeJS.ProcessEnv;
+    /** Node options before the entry point, e.g. `['--import', instrumentation]`. */
+    readonly nodeArgs?: readonly string[];
+  } = {},
 ): Promise<RunningPlatform> {
   const dir = mkdtempSync(join(tmpdir(), 'rex-platform-'));
   const readyFile = join(dir, 'ready.json');
@@ -53,6 +57,7 @@ export async function startPlatformProcess(
       '--disable-warning=ExperimentalWarning',
       '--import',
       'tsx',
+      ...(options.nodeArgs ?? []),
       fileURLToPath(new URL('./main.ts', import.meta.url)),
       '--in-memory',
       '--port',
