@@ -34,7 +34,8 @@ const R = Math.max(2, sized('REX_EO_REPEATS', 3, 10));
 const C = sized('REX_EO_CONCURRENCY', 20, 50);
 const TIMEOUT = 60_000 + K * 1_500;
 
-const p = useReferralPlatform();
+// A DynamoDB Local of its own: this file writes a lot (docs/reliability.md, findings).
+const p = useReferralPlatform({ ownDynamoDb: true });
 
 describe('exactly once to the consumer', () => {
   it(`K=${K} keys × R=${R} submissions, C=${C} at a time: K referrals, K deliveries, K accepted entries`, {

@@ -20,7 +20,8 @@ const RUNS = Number(process.env.REX_FUZZ_RUNS ?? 40);
 const TIMEOUT = Math.max(120_000, RUNS * 40);
 /** Answers by operation and status code, for the battery's report. */
 const answers = new Map<string, Map<number, number>>();
-const emu = useEmulators();
+// A DynamoDB Local of its own, so its pace does not depend on what ran before (docs/reliability.md).
+const emu = useEmulators({ ownDynamoDb: true });
 const handlers = new Map<string, ProxyHandler>();
 
 const PRINCIPAL_OF_KIND: Record<string, string> = {

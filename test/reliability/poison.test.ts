@@ -28,7 +28,8 @@ const GOOD = sized('REX_POISON_GOOD', 40, 400);
 const BAD = Math.max(3, Math.round(GOOD * 0.05));
 const TIMEOUT = 60_000 + GOOD * 500;
 
-const p = useReferralPlatform();
+// A DynamoDB Local of its own: this file writes a lot (docs/reliability.md, findings).
+const p = useReferralPlatform({ ownDynamoDb: true });
 
 describe('poison messages', () => {
   it(`${GOOD} good referrals and ${BAD} poison messages: good ones once, bad ones in the DLQ`, {

@@ -47,6 +47,12 @@ export interface Emulators {
 
 export interface EmulatorOptions {
   /**
+   * A DynamoDB Local process of this file's own (in memory) instead of the run's shared
+   * one, for files that write a lot: after such a file DynamoDB Local stays several
+   * times slower for every other file, its tables deleted or not (docs/reliability.md).
+   */
+  readonly ownDynamoDb?: boolean;
+  /**
    * Emulators of this file's own that keep their state in a data folder (DynamoDB Local
    * with `-sharedDb -dbPath`, fauxqs with its SQLite folder), so they can be restarted
    * mid-run. The folder is on /dev/shm where there is one: it outlives the processes,
@@ -67,18 +73,20 @@ export function useEmulators(options: EmulatorOptions = {}): Emulators {
   let sqs: SQSClient | undefined;
   const created: string[] = [];
   const own: { dataDir?: string; dynamoDbLocal?: DynamoDbLocal; dynamoDbPort?: number } = {};
-  const ownDynamoDb = () => ({ port: own.dynamoDbPort!, dataDir: join(own.dataDir!, 'dynamodb') });
+  const ownDynamoDb = () => ({
+    port: own.dynamoDbPort!,
+    ...(own.dataDir ? { dataDir: join(own.dataDir, 'dynamodb') } : {}),
+  });
   const ownSqs = (port: number) => ({ port, region: REGION, dataDir: join(own.dataDir!, 'sqs') });
 
   beforeAll(async () => {
-    if (options.restartable) {
+    if (options.restartable)
       own.dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'rex-emulators-'));
+    if (options.restartable || options.ownDynamoDb) {
       own.dynamoDbPort = await freePort();
       own.dynamoDbLocal = await startDynamoDbLocal(ownDynamoDb());
-      sqsLocal = await startSqsLocal(ownSqs(0));
-    } else {
-      sqsLocal = await startSqsLocal({ port: 0, region: REGION });
     }
+    sqsLocal = await startSqsLocal(own.dataDir ? ownSqs(0) : { port: 0, region: REGION });
     dynamodb = new DynamoDBClient({ endpoint: self.dynamodbEndpoint, region: REGION, credentials });
     sqs = new SQSClient({
       endpoint: sqsLocal.endpoint,

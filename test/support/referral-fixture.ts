@@ -11,7 +11,7 @@ import { emptyKeySet, publishKeys } from '../../shared/domain/crypto/key-set.ts'
 import { generateRecipientKeyPair } from '../../shared/domain/crypto/keygen.ts';
 import { officeQueues } from '../../shared/resources.ts';
 import { apiEvent, invoke, type ProxyHandler } from './api-events.ts';
-import { useEmulators } from './emulators.ts';
+import { type EmulatorOptions, useEmulators } from './emulators.ts';
 import { consentRequest } from './sample-requests.ts';
 
 /** Canary personal data: must never appear outside the ciphertext. */
@@ -47,8 +47,8 @@ export async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 
  * every office queue, a published key per office (alternating RSA and EC), the consent,
  * referral and relay handlers, and the relay driven by the real stream poller.
  */
-export function useReferralPlatform(options: { relay?: boolean; restartable?: boolean } = {}) {
-  const emu = useEmulators({ restartable: options.restartable === true });
+export function useReferralPlatform(options: { relay?: boolean } & EmulatorOptions = {}) {
+  const emu = useEmulators(options);
   const directory = loadDirectory('config/directory.example.json');
   const privateKeys = new Map<string, Record<string, unknown>>();
   const queueUrls = new Map<string, string>();
