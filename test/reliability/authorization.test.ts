@@ -5,7 +5,7 @@ import { signRequest } from '../../shared/sdk/signed-fetch.ts';
 import { type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
 
 /**
- * Promise 5 (docs/reliability.md): every operation × every kind of caller, through the
+ * Promise 6 (docs/reliability.md): every operation × every kind of caller, through the
  * local gateway that verifies SigV4 as API Gateway does. Exactly the cells the operation
  * allows get past authentication and authorisation; the others get 401 or 403. Object
  * access across offices and authorities (404) is tested with each API.

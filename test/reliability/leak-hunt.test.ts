@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
 
 /**
- * Promise 7 (docs/reliability.md): personal data never appears in plaintext outside the
+ * Promise 8 (docs/reliability.md): personal data never appears in plaintext outside the
  * ciphertext and the office's own decrypted files. Distinct canary values go into
  * consents and referrals through every entry point; afterwards every table item, every
  * queue and dead-letter envelope, every log line of the platform (at DEBUG) and of the

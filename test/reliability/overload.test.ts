@@ -4,7 +4,7 @@ import { apiThrottle } from '../../infra/limits.ts';
 import { type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
 
 /**
- * Promise 6 (docs/reliability.md): the local gateway enforces the throttling the stack
+ * Promise 7 (docs/reliability.md): the local gateway enforces the throttling the stack
  * deploys; a burst beyond it gets 429 with Retry-After, never a 5xx, and nothing that
  * was accepted is lost.
  */
