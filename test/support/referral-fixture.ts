@@ -12,18 +12,10 @@ import { generateRecipientKeyPair } from '../../shared/domain/crypto/keygen.ts';
 import { officeQueues } from '../../shared/resources.ts';
 import { apiEvent, invoke, type ProxyHandler } from './api-events.ts';
 import { type EmulatorOptions, useEmulators } from './emulators.ts';
-import { consentRequest } from './sample-requests.ts';
-
-/** Canary personal data: must never appear outside the ciphertext. */
-export const CANARY = {
-  familyName: 'Zqxwvcanaryfam',
-  givenNames: 'Plorbcanarygiv',
-  phone: '+49 171 5550199',
-  street: 'Canarystraße 1',
-} as const;
+import { BRUCHSAL, CANARY, consentRequest, referralRequest } from './sample-requests.ts';
 
 export const AUTHORITY = 'authority:abh-lk-karlsruhe';
-export const BRUCHSAL = '08215009';
+export { BRUCHSAL, CANARY };
 
 export interface Person {
   azrNumber: string;
@@ -164,21 +156,7 @@ export function useReferralPlatform(options: { relay?: boolean } & EmulatorOptio
       expect(res.status).toBe(201);
       return res.body.id as string;
     },
-    referralBody(consentId: string, person: Person, extra: Record<string, unknown> = {}) {
-      return {
-        consentId,
-        caseReference: 'ABH-2026/0042',
-        person: {
-          ...person,
-          nationality: 'SYR',
-          languages: ['ar', 'de'],
-          phone: CANARY.phone,
-          address: { street: CANARY.street, postalCode: '76646', city: 'Bruchsal', municipality: BRUCHSAL },
-          ...extra,
-        },
-        note: 'Needs help with the recognition of a qualification.',
-      };
-    },
+    referralBody: referralRequest,
     submit(body: unknown, idempotencyKey = `ref-${randomUUID()}`, principal = AUTHORITY) {
       return invoke(
         self.handler('referrals'),

@@ -1,6 +1,17 @@
 import { randomInt } from 'node:crypto';
 import type { RecordConsentRequestInput } from '../../shared/schemas/consent.ts';
 
+/** Canary personal data: must never appear outside the ciphertext. */
+export const CANARY = {
+  familyName: 'Zqxwvcanaryfam',
+  givenNames: 'Plorbcanarygiv',
+  phone: '+49 171 5550199',
+  street: 'Canarystraße 1',
+} as const;
+
+/** Bruchsal's municipality key (AGS): routed to the MBE and JMD offices there. */
+export const BRUCHSAL = '08215009';
+
 /** A random, well-formed AZR number (12 digits). */
 export const randomAzrNumber = (): string => `${randomInt(100_000, 999_999)}${randomInt(100_000, 999_999)}`;
 
@@ -22,5 +33,29 @@ export function consentRequest(
     dataCategories: ['identity', 'contact', 'address', 'nationality-and-languages', 'needs'],
     evidence: { formId: 'rex-consent', formVersion: '2026-03', language: 'de', sha256: 'a'.repeat(64) },
     ...overrides,
+  };
+}
+
+/**
+ * A referral request for a person living in Bruchsal, under `consentId`, with canary
+ * contact data; `extra` adds or replaces members of `person`.
+ */
+export function referralRequest(
+  consentId: string,
+  person: { azrNumber: string; familyName: string; givenNames: string; dateOfBirth: string },
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    consentId,
+    caseReference: 'ABH-2026/0042',
+    person: {
+      ...person,
+      nationality: 'SYR',
+      languages: ['ar', 'de'],
+      phone: CANARY.phone,
+      address: { street: CANARY.street, postalCode: '76646', city: 'Bruchsal', municipality: BRUCHSAL },
+      ...extra,
+    },
+    note: 'Needs help with the recognition of a qualification.',
   };
 }
