@@ -13,9 +13,9 @@ import { recordFigures } from '../support/reliability.ts';
  * Promise 4 (docs/reliability.md): any body, header, path or query parameter an attacker or a
  * broken client sends gets a 4xx problem+json — never a 5xx, never a write. Every
  * operation is fuzzed through its deployed handler against the real emulators.
- * `npm run battery` runs 10,000 cases per operation; the normal test run a few dozen.
+ * `npm run battery` runs 10,000 cases per operation; the normal test run 200.
  */
-const RUNS = Number(process.env.REX_FUZZ_RUNS ?? 40);
+const RUNS = Number(process.env.REX_FUZZ_RUNS ?? 200);
 /** Operations that read DynamoDB on a valid-looking request take ~12 ms a case on 2 cores. */
 const TIMEOUT = Math.max(120_000, RUNS * 40);
 /** Answers by operation and status code, for the battery's report. */
