@@ -4,6 +4,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
 import { consentRequest } from '../support/sample-requests.ts';
+import { until as waitUntil } from '../support/wait.ts';
 
 /**
  * The data-protection officer's page in a real headless Chromium against the local
@@ -19,15 +20,7 @@ const DPO_PROFILE = 'dpo-lk-karlsruhe';
 const CONSENTS = 12;
 const SHOTS = 'test-results';
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(probe: () => Promise<T | undefined>, what: string) => waitUntil(probe, what, 30_000, 200);
 
 const azrNumber = () => `${randomInt(100_000, 999_999)}${randomInt(100_000, 999_999)}`;
 

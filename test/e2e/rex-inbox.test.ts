@@ -16,21 +16,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
 import { REX, type RexRun, runRex } from '../support/rex-cli.ts';
 import { consentRequest } from '../support/sample-requests.ts';
+import { until as waitUntil } from '../support/wait.ts';
 
 const AUTHORITY = 'authority:abh-lk-karlsruhe';
 const OFFICE = 'mbe-caritas-bruchsal';
 const PROFILE = `service-${OFFICE}`;
 const OTHER_PROFILE = 'service-mbe-diakonie-bruchsal';
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(probe: () => Promise<T | undefined>, what: string) => waitUntil(probe, what, 20_000, 100);
 
 describe('a counselling service works its inbox with rex', () => {
   let platform: RunningPlatform;

@@ -1,7 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { recordConsent } from '../../shared/api/consents.ts';
-import { apiEvent, invoke } from '../support/api-events.ts';
 import { AUTHORITY, useReferralPlatform } from '../support/referral-fixture.ts';
 import {
   CountingSink,
@@ -11,6 +9,7 @@ import {
   type OfficeClient,
   percentiles,
   pollUntil,
+  recordConsentRetrying,
   recordFigures,
   retrying,
   scanAll,
@@ -19,7 +18,6 @@ import {
   sqsInbox,
   withConcurrency,
 } from '../support/reliability.ts';
-import { consentRequest } from '../support/sample-requests.ts';
 
 /**
  * Promise 1 (docs/reliability.md): exactly once to the consumer. K idempotency keys,
@@ -47,16 +45,7 @@ describe('exactly once to the consumer', () => {
     );
     const consents = await withConcurrency(people, C, async (person) => {
       const key = `consent-${p.emu.stage}-${person.azrNumber}`;
-      // One body for every attempt: a retry with another body would be refused (422).
-      const body = consentRequest(person);
-      const res = await retrying(() =>
-        invoke(
-          p.handler('consents'),
-          apiEvent(recordConsent, { principal: AUTHORITY, stage: p.emu.stage, idempotencyKey: key, body }),
-        ),
-      );
-      expect(res.status).toBe(201);
-      return res.body.id as string;
+      return recordConsentRetrying(p.handler('consents'), p.emu.stage, person, key);
     });
     const consentsDone = performance.now();
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DiscardedBatch, type StreamPoller, startStreamPoller } from '../../local/stream-poller.ts';
 import { dynamoClient, sqsClient } from '../../shared/adapters/aws-clients.ts';
 import { type Courier, sqsCourier } from '../../shared/adapters/courier.ts';
-import { recordConsent, withdrawConsent } from '../../shared/api/consents.ts';
+import { withdrawConsent } from '../../shared/api/consents.ts';
 import { submitReferral } from '../../shared/api/referrals.ts';
 import { apiEvent, invoke } from '../support/api-events.ts';
 import { type FaultInjector, injectFaults } from '../support/fault-injection.ts';
@@ -21,6 +21,7 @@ import {
   MemorySeenStore,
   type OfficeClient,
   pollUntil,
+  recordConsentRetrying,
   recordFigures,
   retrying,
   scanAll,
@@ -29,7 +30,6 @@ import {
   sqsInbox,
   withConcurrency,
 } from '../support/reliability.ts';
-import { consentRequest } from '../support/sample-requests.ts';
 
 /**
  * Promise 2 (docs/reliability.md): faults at every step lose nothing and duplicate
@@ -88,18 +88,14 @@ afterAll(async () => {
 });
 
 async function consentFor(person: Person): Promise<string> {
-  const key = `consent-${randomUUID()}`;
-  // One body for every attempt: a retry with another body would be refused (422).
-  const body = consentRequest(person);
-  const res = await retrying(() =>
-    invoke(
-      p.handler('consents'),
-      apiEvent(recordConsent, { principal: AUTHORITY, stage: p.emu.stage, idempotencyKey: key, body }),
-    ),
+  const id = await recordConsentRetrying(
+    p.handler('consents'),
+    p.emu.stage,
+    person,
+    `consent-${randomUUID()}`,
   );
-  expect(res.status).toBe(201);
   consents.recorded++;
-  return res.body.id as string;
+  return id;
 }
 
 async function withdraw(consentId: string): Promise<void> {
@@ -335,9 +331,9 @@ describe('faults at every step', () => {
       }
     })();
     const restarts = (async () => {
-      await until(async () => (accepted >= N / 3 ? true : undefined), TIMEOUT);
+      await until(async () => (accepted >= N / 3 ? true : undefined), 'a third accepted', TIMEOUT);
       const dynamodbDownMs = await p.emu.restartDynamoDb();
-      await until(async () => (accepted >= (2 * N) / 3 ? true : undefined), TIMEOUT);
+      await until(async () => (accepted >= (2 * N) / 3 ? true : undefined), 'two thirds accepted', TIMEOUT);
       const sqsDownMs = await p.emu.restartSqs(1_000);
       return { dynamodbDownMs, sqsDownMs };
     })();

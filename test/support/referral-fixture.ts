@@ -13,6 +13,7 @@ import { officeQueues } from '../../shared/resources.ts';
 import { apiEvent, invoke, type ProxyHandler } from './api-events.ts';
 import { type EmulatorOptions, useEmulators } from './emulators.ts';
 import { BRUCHSAL, CANARY, consentRequest, referralRequest } from './sample-requests.ts';
+import { until } from './wait.ts';
 
 export const AUTHORITY = 'authority:abh-lk-karlsruhe';
 export { BRUCHSAL, CANARY };
@@ -24,15 +25,7 @@ export interface Person {
   dateOfBirth: string;
 }
 
-export async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting for the outcome');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { until };
 
 /**
  * The referral platform of an integration test file: real emulators, the tables and

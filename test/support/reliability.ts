@@ -19,6 +19,7 @@ import { SqsInbox } from '../../cli/inbox/sqs-queue.ts';
 import { lambdaContext } from '../../local/lambda-context.ts';
 import { scheduledEvent } from '../../local/scheduler.ts';
 import { getLatestAuditCheckpoint, listAuditCheckpoints, listAuditEntries } from '../../shared/api/audit.ts';
+import { recordConsent } from '../../shared/api/consents.ts';
 import { acknowledgeReceipt } from '../../shared/api/referrals.ts';
 import type { AuditEntry } from '../../shared/domain/audit/entry.ts';
 import { verifyLog } from '../../shared/domain/audit/verify.ts';
@@ -28,6 +29,8 @@ import type { ReferralPayloadV1 } from '../../shared/schemas/referral.ts';
 import { RexApiError } from '../../shared/sdk/client.ts';
 import { apiEvent, invoke, type ProxyHandler } from './api-events.ts';
 import { ACCOUNT_ID, REGION } from './emulators.ts';
+import { AUTHORITY, type Person } from './referral-fixture.ts';
+import { consentRequest } from './sample-requests.ts';
 
 /**
  * Helpers of the reliability tier (docs/reliability.md): sizes that are small in the
@@ -362,6 +365,25 @@ export async function retrying<T extends { status: number }>(
     if (res && ((res.status < 500 && res.status !== 429) || attempt >= attempts)) return res;
     await new Promise((r) => setTimeout(r, Math.min(1_000, 20 * 2 ** attempt)));
   }
+}
+
+/**
+ * Records the person's consent as the authority under `idempotencyKey` through the
+ * consents handler, retrying a 5xx or 429 with the same key and the same body (a retry
+ * with another body would be refused with 422). Returns the consent id.
+ */
+export async function recordConsentRetrying(
+  consents: ProxyHandler,
+  stage: string,
+  person: Person,
+  idempotencyKey: string,
+): Promise<string> {
+  const body = consentRequest(person);
+  const res = await retrying(() =>
+    invoke(consents, apiEvent(recordConsent, { principal: AUTHORITY, stage, idempotencyKey, body })),
+  );
+  expect(res.status).toBe(201);
+  return res.body.id as string;
 }
 
 /** Percentiles of a list of milliseconds. */
