@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acknowledgeReceipt, getReferral, reportReferralStatus } from '../../shared/api/referrals.ts';
+import { getReferral } from '../../shared/api/referrals.ts';
 import { decryptReferral } from '../../shared/domain/crypto/jwe.ts';
 import { apiEvent, invoke } from '../support/api-events.ts';
 import { AUTHORITY, BRUCHSAL, CANARY, until, useReferralPlatform } from '../support/referral-fixture.ts';
@@ -7,21 +7,7 @@ import { AUTHORITY, BRUCHSAL, CANARY, until, useReferralPlatform } from '../supp
 /** Declining a referral with forwarding to another office (`forwardTo`). */
 const p = useReferralPlatform();
 
-const receipt = (id: string, officeId: string) =>
-  invoke(
-    p.handler('service'),
-    apiEvent(acknowledgeReceipt, { principal: `service:${officeId}`, stage: p.emu.stage, params: { id } }),
-  );
-const report = (id: string, officeId: string, body: unknown) =>
-  invoke(
-    p.handler('service'),
-    apiEvent(reportReferralStatus, {
-      principal: `service:${officeId}`,
-      stage: p.emu.stage,
-      params: { id },
-      body,
-    }),
-  );
+const { receipt, report } = p;
 const view = (id: string, principal = AUTHORITY) =>
   invoke(p.handler('referrals'), apiEvent(getReferral, { principal, stage: p.emu.stage, params: { id } }));
 

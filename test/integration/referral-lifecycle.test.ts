@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sqsCourier } from '../../shared/adapters/courier.ts';
 import { ReferralStore } from '../../shared/adapters/referral-store.ts';
 import { withdrawConsent } from '../../shared/api/consents.ts';
-import { acknowledgeReceipt, getReferral, reportReferralStatus } from '../../shared/api/referrals.ts';
+import { getReferral } from '../../shared/api/referrals.ts';
 import { runDeadlines } from '../../shared/application/deadlines.ts';
 import { deliverOutboxItem } from '../../shared/application/delivery.ts';
 import { FixedClock } from '../../shared/domain/clock.ts';
@@ -14,21 +14,7 @@ import { AUTHORITY, until, useReferralPlatform } from '../support/referral-fixtu
 const p = useReferralPlatform();
 const DAY = 86_400_000;
 
-const receipt = (id: string, officeId: string) =>
-  invoke(
-    p.handler('service'),
-    apiEvent(acknowledgeReceipt, { principal: `service:${officeId}`, stage: p.emu.stage, params: { id } }),
-  );
-const report = (id: string, officeId: string, body: unknown) =>
-  invoke(
-    p.handler('service'),
-    apiEvent(reportReferralStatus, {
-      principal: `service:${officeId}`,
-      stage: p.emu.stage,
-      params: { id },
-      body,
-    }),
-  );
+const { receipt, report } = p;
 const view = (id: string) =>
   invoke(
     p.handler('referrals'),

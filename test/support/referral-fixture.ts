@@ -5,7 +5,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.ts';
 import { recordConsent } from '../../shared/api/consents.ts';
-import { submitReferral } from '../../shared/api/referrals.ts';
+import { acknowledgeReceipt, reportReferralStatus, submitReferral } from '../../shared/api/referrals.ts';
 import { loadDirectory } from '../../shared/directory/index.ts';
 import { emptyKeySet, publishKeys } from '../../shared/domain/crypto/key-set.ts';
 import { generateRecipientKeyPair } from '../../shared/domain/crypto/keygen.ts';
@@ -156,6 +156,23 @@ export function useReferralPlatform(options: { relay?: boolean } & EmulatorOptio
         apiEvent(submitReferral, { principal, stage: emu.stage, body, idempotencyKey }),
       );
     },
+    /** The office's receipt of a referral, through the service handler. */
+    receipt: (id: string, officeId: string) =>
+      invoke(
+        self.handler('service'),
+        apiEvent(acknowledgeReceipt, { principal: `service:${officeId}`, stage: emu.stage, params: { id } }),
+      ),
+    /** The office's status report on a referral, through the service handler. */
+    report: (id: string, officeId: string, body: unknown) =>
+      invoke(
+        self.handler('service'),
+        apiEvent(reportReferralStatus, {
+          principal: `service:${officeId}`,
+          stage: emu.stage,
+          params: { id },
+          body,
+        }),
+      ),
     /** A fresh person, their consent and an accepted referral. */
     async referral(dateOfBirth?: string) {
       const person = self.newPerson(dateOfBirth);
