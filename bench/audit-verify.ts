@@ -6,12 +6,12 @@
  * Runs in its own process (the log is held in memory). Prints one JSON line.
  */
 import { hash } from 'node:crypto';
-import { canonicalize } from '../shared/domain/audit/canonical.ts';
-import { headRoot, sequenceDrafts } from '../shared/domain/audit/chain.ts';
-import type { AuditEntryDraft } from '../shared/domain/audit/entry.ts';
-import { auditDraft } from '../shared/domain/audit/entry.ts';
-import { verifyNdjson } from '../shared/domain/audit/fast-verify.ts';
-import { median, round } from './lib/stats.ts';
+import { median, round } from '#bench/lib/stats.ts';
+import { canonicalize } from '#shared/domain/audit/canonical.ts';
+import { headRoot, sequenceDrafts } from '#shared/domain/audit/chain.ts';
+import type { AuditEntryDraft } from '#shared/domain/audit/entry.ts';
+import { auditDraft } from '#shared/domain/audit/entry.ts';
+import { verifyNdjson } from '#shared/domain/audit/fast-verify.ts';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const rounds = Number(process.argv[3] ?? 3);

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
-import { functionDefinitions } from '../functions/manifest.ts';
-import { functionEnvironment } from '../shared/function-environment.ts';
-import { median, round } from './lib/stats.ts';
+import { median, round } from '#bench/lib/stats.ts';
+import { functionDefinitions } from '#functions/manifest.ts';
+import { functionEnvironment } from '#shared/function-environment.ts';
 
 /** The bundling options of the CDK construct (NodejsFunction with OutputFormat.ESM). */
 export const LAMBDA_BUILD: esbuild.BuildOptions = {

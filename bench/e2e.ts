@@ -22,19 +22,19 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { CredentialsFile } from '../local/credentials.ts';
-import { startPlatformProcess } from '../local/platform-process.ts';
-import { ensureTable } from '../local/provision.ts';
-import { auditDraftItem } from '../shared/adapters/audit-drafts.ts';
-import { loadDirectory } from '../shared/directory/index.ts';
-import { entryHash } from '../shared/domain/audit/chain.ts';
-import { auditDraft } from '../shared/domain/audit/entry.ts';
-import { emptyKeySet, publishKeys } from '../shared/domain/crypto/key-set.ts';
-import { generateRecipientKeyPair } from '../shared/domain/crypto/keygen.ts';
-import { auditTable } from '../shared/resources.ts';
-import { signedFetch } from '../shared/sdk/signed-fetch.ts';
-import { consentRequest, randomAzrNumber } from '../test/support/sample-requests.ts';
-import { pool, quantile, round } from './lib/stats.ts';
+import { pool, quantile, round } from '#bench/lib/stats.ts';
+import type { CredentialsFile } from '#local/credentials.ts';
+import { startPlatformProcess } from '#local/platform-process.ts';
+import { ensureTable } from '#local/provision.ts';
+import { auditDraftItem } from '#shared/adapters/audit-drafts.ts';
+import { loadDirectory } from '#shared/adapters/directory-file.ts';
+import { entryHash } from '#shared/domain/audit/chain.ts';
+import { auditDraft } from '#shared/domain/audit/entry.ts';
+import { emptyKeySet, publishKeys } from '#shared/domain/crypto/key-set.ts';
+import { generateRecipientKeyPair } from '#shared/domain/crypto/keygen.ts';
+import { auditTable } from '#shared/resources.ts';
+import { signedFetch } from '#shared/sdk/signed-fetch.ts';
+import { consentRequest, randomAzrNumber } from '#test/support/sample-requests.ts';
 
 export interface EndToEndOptions {
   readonly concurrency: number;

@@ -10,12 +10,12 @@ import { once } from 'node:events';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { recordConsent } from '../shared/api/consents.ts';
-import { submitReferral } from '../shared/api/referrals.ts';
-import { tables } from '../shared/resources.ts';
-import { apiEvent, invoke, type ProxyHandler } from '../test/support/api-events.ts';
-import { consentRequest } from '../test/support/sample-requests.ts';
-import { median, round } from './lib/stats.ts';
+import { median, round } from '#bench/lib/stats.ts';
+import { recordConsent } from '#shared/api/consents.ts';
+import { submitReferral } from '#shared/api/referrals.ts';
+import { tables } from '#shared/resources.ts';
+import { apiEvent, invoke, type ProxyHandler } from '#test/support/api-events.ts';
+import { consentRequest } from '#test/support/sample-requests.ts';
 
 const iterations = Number(process.argv[2] ?? 300);
 const rounds = Number(process.argv[3] ?? 5);
@@ -50,11 +50,11 @@ Object.assign(process.env, {
 });
 const recordsTable = `rex-${STAGE}-records`;
 
-const { dynamoClient, documentClient } = await import('../shared/adapters/aws-clients.ts');
-const { loadDirectory } = await import('../shared/directory/index.ts');
-const { emptyKeySet, publishKeys, currentKey } = await import('../shared/domain/crypto/key-set.ts');
-const { generateRecipientKeyPair } = await import('../shared/domain/crypto/keygen.ts');
-const { encryptReferral, REFERRAL_CONTENT_TYPE } = await import('../shared/domain/crypto/jwe.ts');
+const { dynamoClient, documentClient } = await import('#shared/adapters/aws-clients.ts');
+const { loadDirectory } = await import('#shared/adapters/directory-file.ts');
+const { emptyKeySet, publishKeys, currentKey } = await import('#shared/domain/crypto/key-set.ts');
+const { generateRecipientKeyPair } = await import('#shared/domain/crypto/keygen.ts');
+const { encryptReferral, REFERRAL_CONTENT_TYPE } = await import('#shared/domain/crypto/jwe.ts');
 
 // Every call through the one shared client: counted, with the largest number in flight.
 interface Call {
@@ -111,8 +111,8 @@ for (const office of directory.serviceOffices) {
   );
 }
 
-const consents = (await import('../functions/consents.ts')).handler as ProxyHandler;
-const referrals = (await import('../functions/referrals.ts')).handler as ProxyHandler;
+const consents = (await import('#functions/consents.ts')).handler as ProxyHandler;
+const referrals = (await import('#functions/referrals.ts')).handler as ProxyHandler;
 
 const person = {
   azrNumber: `${randomInt(100_000, 999_999)}${randomInt(100_000, 999_999)}`,

@@ -6,11 +6,11 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { functionDefaults } from '../infra/limits.ts';
+import { runChild } from '#bench/lib/child.ts';
+import { round, sane } from '#bench/lib/stats.ts';
+import { functionDefaults } from '#infra/limits.ts';
 import { measureBundles } from './bundles.ts';
 import { measureEndToEnd } from './e2e.ts';
-import { runChild } from './lib/child.ts';
-import { round, sane } from './lib/stats.ts';
 import { LATENCY_ANCHORS_MS, PRICES } from './prices.ts';
 
 const quick = process.argv.includes('--quick');

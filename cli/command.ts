@@ -1,6 +1,6 @@
 /** What a `rex` command is, and what it gets to run. */
 import type { ParseArgsOptionsConfig } from 'node:util';
-import { RexClient } from '../shared/sdk/client.ts';
+import { RexClient } from '#shared/sdk/client.ts';
 import { CliError, type CliIo } from './io.ts';
 import { loadProfile, type Profile } from './profile.ts';
 

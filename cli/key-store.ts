@@ -13,10 +13,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { PublicRecipientJwk, RecipientKeyAlgorithm } from '../shared/domain/crypto/jwks.ts';
-import { validatePublicRecipientJwk } from '../shared/domain/crypto/jwks.ts';
-import type { RecipientKeyPair } from '../shared/domain/crypto/keygen.ts';
-import { InvalidRequest } from '../shared/domain/errors.ts';
+import type { PublicRecipientJwk, RecipientKeyAlgorithm } from '#shared/domain/crypto/jwks.ts';
+import { validatePublicRecipientJwk } from '#shared/domain/crypto/jwks.ts';
+import type { RecipientKeyPair } from '#shared/domain/crypto/keygen.ts';
+import { InvalidRequest } from '#shared/domain/errors.ts';
 import { CliError, UsageError } from './io.ts';
 
 const PRIVATE_SUFFIX = '.private.jwk.json';

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod';
-import { parsePrincipal } from '../shared/identity/principal.ts';
-import type { SigningCredentials } from '../shared/sdk/signed-fetch.ts';
+import { parsePrincipal } from '#shared/identity/principal.ts';
+import type { SigningCredentials } from '#shared/sdk/signed-fetch.ts';
 import { CliError, UsageError } from './io.ts';
 
 export const DEFAULT_PROFILES_FILE = '.local/credentials.json';

@@ -4,14 +4,14 @@
  * default, `--json` for machines. Exit codes: 0 ok, 1 failure, 2 usage.
  */
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
-import { RexApiError, RexConnectionError } from '../shared/sdk/client.ts';
+import { auditExportCommand, auditVerifyCommand } from '#cli/commands/audit.ts';
+import { dlqListCommand, dlqRedriveCommand } from '#cli/commands/dlq.ts';
+import { inboxPollCommand } from '#cli/commands/inbox.ts';
+import { keysCommands } from '#cli/commands/keys.ts';
+import { referralCommands } from '#cli/commands/referral.ts';
+import { whoamiCommand } from '#cli/commands/whoami.ts';
+import { RexApiError, RexConnectionError } from '#shared/sdk/client.ts';
 import { type Command, commandContext } from './command.ts';
-import { auditExportCommand, auditVerifyCommand } from './commands/audit.ts';
-import { dlqListCommand, dlqRedriveCommand } from './commands/dlq.ts';
-import { inboxPollCommand } from './commands/inbox.ts';
-import { keysCommands } from './commands/keys.ts';
-import { referralCommands } from './commands/referral.ts';
-import { whoamiCommand } from './commands/whoami.ts';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, UsageError } from './io.ts';
 
 export const commands: readonly Command[] = [

@@ -1,13 +1,13 @@
-import * as audit from '../shared/api/audit.ts';
-import * as consents from '../shared/api/consents.ts';
-import * as dpoPage from '../shared/api/dpo-page.ts';
-import { operations } from '../shared/api/index.ts';
-import * as keys from '../shared/api/keys.ts';
-import * as referrals from '../shared/api/referrals.ts';
-import * as routing from '../shared/api/routing.ts';
-import * as system from '../shared/api/system.ts';
-import type { OperationSpec } from '../shared/http/operation.ts';
-import type { TableDefinition } from '../shared/resources.ts';
+import * as audit from '#shared/api/audit.ts';
+import * as consents from '#shared/api/consents.ts';
+import * as dpoPage from '#shared/api/dpo-page.ts';
+import { operations } from '#shared/api/index.ts';
+import * as keys from '#shared/api/keys.ts';
+import * as referrals from '#shared/api/referrals.ts';
+import * as routing from '#shared/api/routing.ts';
+import * as system from '#shared/api/system.ts';
+import type { OperationSpec } from '#shared/http/operation.ts';
+import type { TableDefinition } from '#shared/resources.ts';
 
 /**
  * The deployed functions, one per concern. CDK creates a Lambda per entry and wires

@@ -10,7 +10,7 @@ import {
   publishOfficeKeys,
   retireOfficeKey,
 } from '#shared/application/office-keys.ts';
-import { officeById } from '#shared/directory/lookup.ts';
+import { officeById } from '#shared/domain/directory/lookup.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { principalResolver, runtimeConfig, runtimeDirectory } from '#shared/runtime.ts';
 

@@ -11,8 +11,8 @@ import {
 } from '#shared/application/delivery.ts';
 import { KeyedOrder } from '#shared/application/keyed-order.ts';
 import { queueUrl } from '#shared/config.ts';
-import { officeById } from '#shared/directory/index.ts';
 import { systemClock } from '#shared/domain/clock.ts';
+import { officeById } from '#shared/domain/directory/index.ts';
 import { logger } from '#shared/observability.ts';
 import { officeQueue } from '#shared/resources.ts';
 import { runtimeConfig, runtimeDirectory } from '#shared/runtime.ts';

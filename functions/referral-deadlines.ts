@@ -1,7 +1,7 @@
 import { ReferralStore } from '#shared/adapters/referral-store.ts';
 import { runDeadlines } from '#shared/application/deadlines.ts';
-import { officeById } from '#shared/directory/index.ts';
 import { systemClock } from '#shared/domain/clock.ts';
+import { officeById } from '#shared/domain/directory/index.ts';
 import { logger } from '#shared/observability.ts';
 import { officeQueue } from '#shared/resources.ts';
 import { runtimeConfig, runtimeDirectory } from '#shared/runtime.ts';

@@ -5,8 +5,8 @@ import {
   submitReferral as submitReferralOperation,
 } from '#shared/api/referrals.ts';
 import { getReferral, submitReferral } from '#shared/application/referrals.ts';
-import { officeById } from '#shared/directory/index.ts';
 import { systemClock } from '#shared/domain/clock.ts';
+import { officeById } from '#shared/domain/directory/index.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { principalOfKind } from '#shared/identity/principal.ts';
 import { officeQueue } from '#shared/resources.ts';

@@ -9,8 +9,8 @@ import {
   reportStatus,
   type ServiceSideDependencies,
 } from '#shared/application/service-side.ts';
-import { officeById } from '#shared/directory/index.ts';
 import { systemClock } from '#shared/domain/clock.ts';
+import { officeById } from '#shared/domain/directory/index.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { type Principal, principalOfKind } from '#shared/identity/principal.ts';
 import { officeQueue } from '#shared/resources.ts';

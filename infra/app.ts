@@ -2,7 +2,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { DirectoryInvalidError, loadDirectory } from '../shared/directory/index.ts';
+import { loadDirectory } from '#shared/adapters/directory-file.ts';
+import { DirectoryInvalidError } from '#shared/domain/directory/index.ts';
 import { ReferralExchangeStack } from './stack.ts';
 
 /** The project root: the folder that holds package.json (infra/ lies directly below it). */

@@ -1,4 +1,4 @@
-import type { TableDefinition } from '../shared/resources.ts';
+import type { TableDefinition } from '#shared/resources.ts';
 
 /**
  * What each deployed function may do, beyond writing its own log group and sending

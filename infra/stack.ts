@@ -7,20 +7,20 @@ import {
   assertEveryOperationServed,
   type FunctionDefinition,
   functionDefinitions,
-} from '../functions/manifest.ts';
-import type { Directory } from '../shared/directory/index.ts';
-import { functionEnvironment } from '../shared/function-environment.ts';
-import { formatPrincipal } from '../shared/identity/principal.ts';
-import { officeQueue, type TableDefinition } from '../shared/resources.ts';
-import { Api, type ApiRoute } from './constructs/api.ts';
-import { AuditSigning } from './constructs/audit.ts';
-import { DataTables } from './constructs/data.ts';
-import { PlatformFailures } from './constructs/failures.ts';
-import { BUNDLED_DIRECTORY_FILE, ProjectFunction } from './constructs/function.ts';
-import { Monitoring } from './constructs/monitoring.ts';
-import { PrincipalRoles } from './constructs/principals.ts';
-import { OfficeQueues } from './constructs/queues.ts';
-import { PseudonymSecret } from './constructs/secrets.ts';
+} from '#functions/manifest.ts';
+import { Api, type ApiRoute } from '#infra/constructs/api.ts';
+import { AuditSigning } from '#infra/constructs/audit.ts';
+import { DataTables } from '#infra/constructs/data.ts';
+import { PlatformFailures } from '#infra/constructs/failures.ts';
+import { BUNDLED_DIRECTORY_FILE, ProjectFunction } from '#infra/constructs/function.ts';
+import { Monitoring } from '#infra/constructs/monitoring.ts';
+import { PrincipalRoles } from '#infra/constructs/principals.ts';
+import { OfficeQueues } from '#infra/constructs/queues.ts';
+import { PseudonymSecret } from '#infra/constructs/secrets.ts';
+import type { Directory } from '#shared/domain/directory/index.ts';
+import { functionEnvironment } from '#shared/function-environment.ts';
+import { formatPrincipal } from '#shared/identity/principal.ts';
+import { officeQueue, type TableDefinition } from '#shared/resources.ts';
 import { functionSettings } from './limits.ts';
 import { type FunctionPermissions, functionPermissions, permissionsOf } from './permissions.ts';
 

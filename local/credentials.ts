@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as z from 'zod';
-import { formatPrincipal, type Principal } from '../shared/identity/principal.ts';
+import { formatPrincipal, type Principal } from '#shared/identity/principal.ts';
 
 /**
  * The local credentials file: access keys mapped to principals, the local stand-in

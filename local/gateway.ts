@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { OperationSpec } from '../shared/http/operation.ts';
-import { problem, problemResponse } from '../shared/http/problem.ts';
-import { PlatformError } from './emulators/process-tools.ts';
+import { PlatformError } from '#local/emulators/process-tools.ts';
+import type { OperationSpec } from '#shared/http/operation.ts';
+import { problem, problemResponse } from '#shared/http/problem.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { verifySigV4 } from './sigv4-verify.ts';
 import { TokenBucket } from './throttle.ts';

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { signedFetch } from '../shared/sdk/signed-fetch.ts';
+import { freePort } from '#local/emulators/process-tools.ts';
+import { signedFetch } from '#shared/sdk/signed-fetch.ts';
 import type { CredentialsFile, LocalCredential } from './credentials.ts';
-import { freePort } from './emulators/process-tools.ts';
 
 export interface ReadyInfo {
   readonly pid: number;

@@ -9,7 +9,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { QueueDefinition, TableDefinition } from '../shared/resources.ts';
+import type { QueueDefinition, TableDefinition } from '#shared/resources.ts';
 
 /** The CreateTable input for a table definition: the same keys, indexes and stream CDK deploys. */
 export function createTableInput(def: TableDefinition, tableName: string): CreateTableCommandInput {

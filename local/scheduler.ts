@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
-import { type Clock, systemClock } from '../shared/domain/clock.ts';
+import { type Clock, systemClock } from '#shared/domain/clock.ts';
 
 export interface ScheduledJob {
   /** Unique among the jobs; the EventBridge rule's name is a good choice. */

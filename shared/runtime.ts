@@ -1,6 +1,7 @@
+import { loadDirectory } from '#shared/adapters/directory-file.ts';
+import type { Directory } from '#shared/domain/directory/index.ts';
+import { PrincipalResolver } from '#shared/identity/principal.ts';
 import { loadConfig, type RuntimeConfig } from './config.ts';
-import { type Directory, loadDirectory } from './directory/index.ts';
-import { PrincipalResolver } from './identity/principal.ts';
 
 /**
  * Per-process singletons of a function: configuration, the deployment directory and

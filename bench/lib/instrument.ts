@@ -5,7 +5,7 @@
  * transaction, and writes the totals to BENCH_STATS_FILE on SIGUSR2.
  */
 import { writeFileSync } from 'node:fs';
-import { dynamoClient, sqsClient } from '../../shared/adapters/aws-clients.ts';
+import { dynamoClient, sqsClient } from '#shared/adapters/aws-clients.ts';
 
 const statsFile = process.env.BENCH_STATS_FILE;
 const stats = {

@@ -8,15 +8,15 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { canonicalize } from '../../shared/domain/audit/canonical.ts';
-import { MerkleFrontierJsonSchema } from '../../shared/domain/audit/chain.ts';
-import type { AuditEntry } from '../../shared/domain/audit/entry.ts';
-import { NdjsonVerifier, verifyNdjsonStream } from '../../shared/domain/audit/fast-verify.ts';
-import type { VerifyAnchor, VerifyResult } from '../../shared/domain/audit/verify.ts';
-import type { CheckpointView } from '../../shared/schemas/audit.ts';
-import { RexApiError } from '../../shared/sdk/client.ts';
-import type { Command, CommandContext } from '../command.ts';
-import { CliError, emit, UsageError } from '../io.ts';
+import type { Command, CommandContext } from '#cli/command.ts';
+import { CliError, emit, UsageError } from '#cli/io.ts';
+import { canonicalize } from '#shared/domain/audit/canonical.ts';
+import { MerkleFrontierJsonSchema } from '#shared/domain/audit/chain.ts';
+import type { AuditEntry } from '#shared/domain/audit/entry.ts';
+import { NdjsonVerifier, verifyNdjsonStream } from '#shared/domain/audit/fast-verify.ts';
+import type { VerifyAnchor, VerifyResult } from '#shared/domain/audit/verify.ts';
+import type { CheckpointView } from '#shared/schemas/audit.ts';
+import { RexApiError } from '#shared/sdk/client.ts';
 
 /** Default progress interval, in entries. */
 export const PROGRESS_EVERY = 100_000;

@@ -7,8 +7,8 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Command, CommandContext } from '../command.ts';
-import { CliError, emit, table, UsageError } from '../io.ts';
+import type { Command, CommandContext } from '#cli/command.ts';
+import { CliError, emit, table, UsageError } from '#cli/io.ts';
 
 /** How long a listed or moved message stays hidden from other readers meanwhile. */
 const HOLD_SECONDS = 60;

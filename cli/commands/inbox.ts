@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { importJWK, type JWK } from 'jose';
-import type { DecryptionKey } from '../../shared/domain/crypto/jwe.ts';
-import type { Command, CommandContext } from '../command.ts';
-import { type PollEvent, type PollSummary, pollInbox } from '../inbox/poll.ts';
-import { FileSeenStore, seenFilePath } from '../inbox/seen-store.ts';
-import { SqsInbox } from '../inbox/sqs-queue.ts';
-import { DirectorySink, StreamSink } from '../inbox/writers.ts';
-import { CliError, type CliIo, UsageError } from '../io.ts';
-import { keyDirectory, listLocalKeys } from '../key-store.ts';
+import type { Command, CommandContext } from '#cli/command.ts';
+import { type PollEvent, type PollSummary, pollInbox } from '#cli/inbox/poll.ts';
+import { FileSeenStore, seenFilePath } from '#cli/inbox/seen-store.ts';
+import { SqsInbox } from '#cli/inbox/sqs-queue.ts';
+import { DirectorySink, StreamSink } from '#cli/inbox/writers.ts';
+import { CliError, type CliIo, UsageError } from '#cli/io.ts';
+import { keyDirectory, listLocalKeys } from '#cli/key-store.ts';
+import type { DecryptionKey } from '#shared/domain/crypto/jwe.ts';
 
 /** The private keys of the key directory by kid, each imported once. Never prints key material. */
 export async function loadPrivateKeys(dir: string): Promise<Map<string, DecryptionKey>> {

@@ -1,9 +1,9 @@
-import { type RecipientKeyAlgorithm, RecipientKeyAlgorithmSchema } from '../../shared/domain/crypto/jwks.ts';
-import { generateRecipientKeyPair } from '../../shared/domain/crypto/keygen.ts';
-import type { OfficeKeys } from '../../shared/schemas/keys.ts';
-import type { Command, CommandContext } from '../command.ts';
-import { CliError, emit, table, UsageError } from '../io.ts';
-import { keyDirectory, type LocalKey, listLocalKeys, writeKeyPair } from '../key-store.ts';
+import type { Command, CommandContext } from '#cli/command.ts';
+import { CliError, emit, table, UsageError } from '#cli/io.ts';
+import { keyDirectory, type LocalKey, listLocalKeys, writeKeyPair } from '#cli/key-store.ts';
+import { type RecipientKeyAlgorithm, RecipientKeyAlgorithmSchema } from '#shared/domain/crypto/jwks.ts';
+import { generateRecipientKeyPair } from '#shared/domain/crypto/keygen.ts';
+import type { OfficeKeys } from '#shared/schemas/keys.ts';
 
 const KEY_DIR_HELP = `  --key-dir <dir>      where the private keys live (default .local/keys/<profile>/)`;
 const PROFILE_HELP = `  --profile <name>     profile to sign with (default: REX_PROFILE)

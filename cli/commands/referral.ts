@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Command, CommandContext } from '#cli/command.ts';
+import { CliError, emit, table, UsageError } from '#cli/io.ts';
 import {
   DECLINE_REASONS,
   ReferralIdParams,
@@ -7,9 +9,7 @@ import {
   type ReferralPerson,
   type ReferralView,
   type ReportStatusRequest,
-} from '../../shared/schemas/referral.ts';
-import type { Command, CommandContext } from '../command.ts';
-import { CliError, emit, table, UsageError } from '../io.ts';
+} from '#shared/schemas/referral.ts';
 
 const CLOSE_REASONS = ['counselling-completed', 'person-moved', 'other'] as const;
 

@@ -1,5 +1,5 @@
-import type { Command } from '../command.ts';
-import { emit } from '../io.ts';
+import type { Command } from '#cli/command.ts';
+import { emit } from '#cli/io.ts';
 
 export const whoamiCommand: Command = {
   name: 'whoami',

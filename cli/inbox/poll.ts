@@ -13,9 +13,9 @@ import {
   decryptReferral,
   REFERRAL_CONTENT_TYPE,
   ReferralDecryptionFailed,
-} from '../../shared/domain/crypto/jwe.ts';
-import { QueueEnvelope, ReferralIdParams, ReferralPayloadV1 } from '../../shared/schemas/referral.ts';
-import { RexApiError, RexConnectionError } from '../../shared/sdk/client.ts';
+} from '#shared/domain/crypto/jwe.ts';
+import { QueueEnvelope, ReferralIdParams, ReferralPayloadV1 } from '#shared/schemas/referral.ts';
+import { RexApiError, RexConnectionError } from '#shared/sdk/client.ts';
 
 export interface InboxMessage {
   readonly messageId: string;

@@ -9,7 +9,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as z from 'zod';
-import { CliError } from '../io.ts';
+import { CliError } from '#cli/io.ts';
 import type { SeenStatus, SeenStore } from './poll.ts';
 
 export const SEEN_FILE = '.rex-seen.json';

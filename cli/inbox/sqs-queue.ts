@@ -5,8 +5,8 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { CliError } from '../io.ts';
-import type { Profile } from '../profile.ts';
+import { CliError } from '#cli/io.ts';
+import type { Profile } from '#cli/profile.ts';
 import type { InboxMessage, InboxQueue, ReceiveRequest } from './poll.ts';
 
 export class SqsInbox implements InboxQueue {

@@ -5,7 +5,7 @@
  */
 import { chmodSync, existsSync, linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ReferralPayloadV1 } from '../../shared/schemas/referral.ts';
+import type { ReferralPayloadV1 } from '#shared/schemas/referral.ts';
 import type { ReferralSink } from './poll.ts';
 
 export const referralFile = (dir: string, referralId: string): string => join(dir, `${referralId}.json`);

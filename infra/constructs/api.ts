@@ -3,9 +3,9 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { OperationSpec } from '../../shared/http/operation.ts';
-import { PROBLEM_CONTENT_TYPE, problemType } from '../../shared/http/problem.ts';
-import { apiThrottle } from '../limits.ts';
+import { apiThrottle } from '#infra/limits.ts';
+import type { OperationSpec } from '#shared/http/operation.ts';
+import { PROBLEM_CONTENT_TYPE, problemType } from '#shared/http/problem.ts';
 
 /** One HTTP-triggered function and the operations it serves. */
 export interface ApiRoute {

@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { CheckpointKeyAction } from '../permissions.ts';
+import type { CheckpointKeyAction } from '#infra/permissions.ts';
 
 export interface AuditSigningProps {
   readonly stage: string;

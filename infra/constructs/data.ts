@@ -3,14 +3,14 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { READ_ACTIONS, type TableAccess, WRITE_ACTIONS } from '#infra/permissions.ts';
 import {
   type IndexDefinition,
   type KeyAttribute,
   type TableDefinition,
   tables as tableDefinitions,
   tableName,
-} from '../../shared/resources.ts';
-import { READ_ACTIONS, type TableAccess, WRITE_ACTIONS } from '../permissions.ts';
+} from '#shared/resources.ts';
 
 export interface DataTablesProps {
   /** Deployment stage; part of every physical table name (`rex-<stage>-<suffix>`). */

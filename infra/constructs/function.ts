@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { functionDefaults } from '../limits.ts';
+import { functionDefaults } from '#infra/limits.ts';
 
 /** Where the bundled directory file lies inside the deployment package. */
 export const BUNDLED_DIRECTORY_FILE = '/var/task/directory.json';

@@ -2,7 +2,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct } from 'constructs';
-import { formatPrincipal, type Principal, roleNameFor } from '../../shared/identity/principal.ts';
+import { formatPrincipal, type Principal, roleNameFor } from '#shared/identity/principal.ts';
 import type { ApiMethod } from './api.ts';
 import type { OfficeQueues } from './queues.ts';
 

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { QueueDefinition } from '../../shared/resources.ts';
+import type { QueueDefinition } from '#shared/resources.ts';
 
 /** One service office's inbox and its dead-letter queue. */
 export interface OfficeQueue {

@@ -1,6 +1,6 @@
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntryDraft } from '../domain/audit/entry.ts';
-import { auditExpiry, type RetentionPolicy } from '../domain/retention.ts';
+import type { AuditEntryDraft } from '#shared/domain/audit/entry.ts';
+import { auditExpiry, type RetentionPolicy } from '#shared/domain/retention.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 

@@ -30,14 +30,14 @@ import {
   type Page,
   type StoredAuditItem,
   type StoredCheckpoint,
-} from '../application/audit.ts';
-import { authorityById, officeById, providerById } from '../directory/lookup.ts';
-import { type ChainHead, ChainHeadSchema, EMPTY_CHAIN_HEAD } from '../domain/audit/chain.ts';
-import type { CheckpointSigner } from '../domain/audit/checkpoint.ts';
-import { type AuditEntry, type AuditEntryDraft, AuditEntryDraftSchema } from '../domain/audit/entry.ts';
-import { auditExpiry, type RetentionPolicy } from '../domain/retention.ts';
-import { logger } from '../observability.ts';
-import { runtimeConfig, runtimeDirectory } from '../runtime.ts';
+} from '#shared/application/audit.ts';
+import { type ChainHead, ChainHeadSchema, EMPTY_CHAIN_HEAD } from '#shared/domain/audit/chain.ts';
+import type { CheckpointSigner } from '#shared/domain/audit/checkpoint.ts';
+import { type AuditEntry, type AuditEntryDraft, AuditEntryDraftSchema } from '#shared/domain/audit/entry.ts';
+import { authorityById, officeById, providerById } from '#shared/domain/directory/lookup.ts';
+import { auditExpiry, type RetentionPolicy } from '#shared/domain/retention.ts';
+import { logger } from '#shared/observability.ts';
+import { runtimeConfig, runtimeDirectory } from '#shared/runtime.ts';
 import { auditKeys, putAuditDraft } from './audit-drafts.ts';
 import { documentClient } from './aws-clients.ts';
 import { checkpointSignerFromEnvironment } from './checkpoint-signers.ts';

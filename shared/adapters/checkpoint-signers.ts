@@ -12,14 +12,14 @@
  *   as a JWK (JSON). Never logged.
  */
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
-import { ConfigurationError } from '../config.ts';
+import { ConfigurationError } from '#shared/config.ts';
 import {
   type CheckpointSigner,
   Ed25519Signer,
   SIGNATURE_TYPE_ECDSA,
   SIGNATURE_TYPE_ED25519,
   type SignatureType,
-} from '../domain/audit/checkpoint.ts';
+} from '#shared/domain/audit/checkpoint.ts';
 
 /** An Ed25519 public key in SubjectPublicKeyInfo DER: a 12-byte header, then the 32-byte key. */
 const ED25519_SPKI_LENGTH = 44;

@@ -1,11 +1,11 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { ConsentStore, CreatedResponse, CreatingRequest } from '../application/consents.ts';
-import type { AuditEntryDraft } from '../domain/audit/entry.ts';
-import { ConsentRecord } from '../domain/consent/record.ts';
+import { indexKeys, recordKeys } from '#shared/adapters/records/keys.ts';
+import type { ConsentStore, CreatedResponse, CreatingRequest } from '#shared/application/consents.ts';
+import type { AuditEntryDraft } from '#shared/domain/audit/entry.ts';
+import { ConsentRecord } from '#shared/domain/consent/record.ts';
 import { putAuditDraft } from './audit-drafts.ts';
 import { documentClient } from './aws-clients.ts';
-import { indexKeys, recordKeys } from './records/keys.ts';
 import { commit, commitCreating } from './transactions.ts';
 
 export interface ConsentStoreTables {

@@ -1,5 +1,5 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { QueueEnvelope } from '../schemas/referral.ts';
+import type { QueueEnvelope } from '#shared/schemas/referral.ts';
 import { sqsClient } from './aws-clients.ts';
 
 /** Puts an envelope into a service office's queue. A port, so tests can inject faults. */

@@ -1,6 +1,6 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { DependencyState } from '../schemas/system.ts';
+import type { DependencyState } from '#shared/schemas/system.ts';
 import { dynamoClient, sqsClient } from './aws-clients.ts';
 
 const PROBE_TIMEOUT_MS = 2_000;

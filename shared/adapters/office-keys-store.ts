@@ -1,10 +1,10 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntryDraft } from '../domain/audit/entry.ts';
-import { emptyKeySet, type OfficeKeySet, OfficeKeySetSchema } from '../domain/crypto/key-set.ts';
-import { runtimeConfig } from '../runtime.ts';
+import { recordKeys } from '#shared/adapters/records/keys.ts';
+import type { AuditEntryDraft } from '#shared/domain/audit/entry.ts';
+import { emptyKeySet, type OfficeKeySet, OfficeKeySetSchema } from '#shared/domain/crypto/key-set.ts';
+import { runtimeConfig } from '#shared/runtime.ts';
 import { putAuditDraft } from './audit-drafts.ts';
 import { documentClient } from './aws-clients.ts';
-import { recordKeys } from './records/keys.ts';
 import { commit, type TransactItem } from './transactions.ts';
 
 /**

@@ -5,15 +5,15 @@ import {
   QueryCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntryDraft } from '../domain/audit/entry.ts';
-import { ConsentRecord } from '../domain/consent/record.ts';
-import { type OfficeKeySet, OfficeKeySetSchema } from '../domain/crypto/key-set.ts';
-import { Conflict, DependencyUnavailable } from '../domain/errors.ts';
-import { type Deadline, dueBucket } from '../domain/referral/deadlines.ts';
-import type { ReferralStatus } from '../schemas/referral.ts';
+import { indexKeys, recordKeys } from '#shared/adapters/records/keys.ts';
+import type { AuditEntryDraft } from '#shared/domain/audit/entry.ts';
+import { ConsentRecord } from '#shared/domain/consent/record.ts';
+import { type OfficeKeySet, OfficeKeySetSchema } from '#shared/domain/crypto/key-set.ts';
+import { Conflict, DependencyUnavailable } from '#shared/domain/errors.ts';
+import { type Deadline, dueBucket } from '#shared/domain/referral/deadlines.ts';
+import type { ReferralStatus } from '#shared/schemas/referral.ts';
 import { putAuditDraft } from './audit-drafts.ts';
 import { documentClient } from './aws-clients.ts';
-import { indexKeys, recordKeys } from './records/keys.ts';
 import { commit, commitCreating, type IdempotencyRecord, type TransactItem } from './transactions.ts';
 
 export interface StoreTables {

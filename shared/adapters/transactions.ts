@@ -1,10 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { UnprocessableContent } from '../domain/errors.ts';
-import { idempotencyExpiry } from '../domain/retention.ts';
+import { recordKeys } from '#shared/adapters/records/keys.ts';
+import { UnprocessableContent } from '#shared/domain/errors.ts';
+import { idempotencyExpiry } from '#shared/domain/retention.ts';
 import { documentClient } from './aws-clients.ts';
-import { recordKeys } from './records/keys.ts';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 

@@ -1,4 +1,4 @@
-import { defineOperation } from '../http/operation.ts';
+import { defineOperation } from '#shared/http/operation.ts';
 import {
   AccessReport,
   AccessReportQuery,
@@ -15,7 +15,7 @@ import {
   SubjectIdParams,
   SubjectLookupResponse,
   VerifierKeyView,
-} from '../schemas/audit.ts';
+} from '#shared/schemas/audit.ts';
 import { problems, signedBodyProblems } from './responses.ts';
 
 /** The data-protection officer's operations (docs/dpo-guide.md). Only `dpo` principals may call them. */

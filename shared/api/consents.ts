@@ -1,6 +1,11 @@
 import * as z from 'zod';
-import { defineOperation } from '../http/operation.ts';
-import { ConsentId, ConsentView, RecordConsentRequest, WithdrawConsentRequest } from '../schemas/consent.ts';
+import { defineOperation } from '#shared/http/operation.ts';
+import {
+  ConsentId,
+  ConsentView,
+  RecordConsentRequest,
+  WithdrawConsentRequest,
+} from '#shared/schemas/consent.ts';
 import { problems, signedBodyProblems } from './responses.ts';
 
 const ConsentPath = z.strictObject({ id: ConsentId });

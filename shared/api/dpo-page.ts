@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineOperation } from '../http/operation.ts';
+import { defineOperation } from '#shared/http/operation.ts';
 import { problems } from './responses.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { OperationSpec } from '../http/operation.ts';
+import type { OperationSpec } from '#shared/http/operation.ts';
 import * as audit from './audit.ts';
 import * as consents from './consents.ts';
 import * as dpoPage from './dpo-page.ts';

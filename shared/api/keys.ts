@@ -1,11 +1,11 @@
-import { defineOperation } from '../http/operation.ts';
+import { defineOperation } from '#shared/http/operation.ts';
 import {
   OfficeIdParamsSchema,
   OfficeKeyParamsSchema,
   OfficeKeysSchema,
   PublishKeysBodySchema,
   RetireKeyBodySchema,
-} from '../schemas/keys.ts';
+} from '#shared/schemas/keys.ts';
 import { problems, signedBodyProblems } from './responses.ts';
 
 export const publishOfficeKeys = defineOperation({

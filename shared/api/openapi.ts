@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
-import type { OperationSpec } from '../http/operation.ts';
+import type { OperationSpec } from '#shared/http/operation.ts';
 
 /** Builds the OpenAPI 3.1 document from the operations' zod schemas. */
 export function buildOpenApiDocument(

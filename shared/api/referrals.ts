@@ -1,12 +1,12 @@
-import { defineOperation } from '../http/operation.ts';
-import { ProblemSchema } from '../schemas/problem.ts';
+import { defineOperation } from '#shared/http/operation.ts';
+import { ProblemSchema } from '#shared/schemas/problem.ts';
 import {
   ReferralAccepted,
   ReferralIdParams,
   ReferralView,
   ReportStatusRequest,
   SubmitReferralRequest,
-} from '../schemas/referral.ts';
+} from '#shared/schemas/referral.ts';
 import { problems, signedBodyProblems } from './responses.ts';
 
 export const submitReferral = defineOperation({

@@ -1,5 +1,5 @@
-import type { ResponseSpec } from '../http/operation.ts';
-import { ProblemSchema } from '../schemas/problem.ts';
+import type { ResponseSpec } from '#shared/http/operation.ts';
+import { ProblemSchema } from '#shared/schemas/problem.ts';
 
 const problem = (description: string): ResponseSpec => ({
   description,

@@ -1,5 +1,5 @@
-import { defineOperation } from '../http/operation.ts';
-import { RoutingPreview, RoutingPreviewRequest, RoutingRefusalProblem } from '../schemas/routing.ts';
+import { defineOperation } from '#shared/http/operation.ts';
+import { RoutingPreview, RoutingPreviewRequest, RoutingRefusalProblem } from '#shared/schemas/routing.ts';
 import { signedBodyProblems } from './responses.ts';
 
 export const previewRouting = defineOperation({

@@ -1,5 +1,5 @@
-import { defineOperation } from '../http/operation.ts';
-import { HealthReportSchema, WhoAmISchema } from '../schemas/system.ts';
+import { defineOperation } from '#shared/http/operation.ts';
+import { HealthReportSchema, WhoAmISchema } from '#shared/schemas/system.ts';
 import { problems } from './responses.ts';
 
 export const getHealth = defineOperation({

@@ -9,7 +9,7 @@
  * §9–§11 and docs/dpo-guide.md describe the behaviour.
  */
 import { createPublicKey, type JsonWebKey, randomUUID } from 'node:crypto';
-import { type ChainHead, type MerkleFrontierJson, sequenceDrafts } from '../domain/audit/chain.ts';
+import { type ChainHead, type MerkleFrontierJson, sequenceDrafts } from '#shared/domain/audit/chain.ts';
 import {
   type CheckpointSigner,
   checkpointOfHead,
@@ -17,13 +17,13 @@ import {
   signCheckpoint,
   verifierKeyOf,
   verifierKeyString,
-} from '../domain/audit/checkpoint.ts';
-import { type AuditEntry, type AuditEntryDraft, auditDraft } from '../domain/audit/entry.ts';
-import { type Clock, systemClock } from '../domain/clock.ts';
-import { InvalidRequest, NotFound } from '../domain/errors.ts';
-import { requestFingerprint } from '../domain/idempotency.ts';
-import { type SubjectIdentityInput, subjectIdFor } from '../domain/pseudonym.ts';
-import { isExpired } from '../domain/retention.ts';
+} from '#shared/domain/audit/checkpoint.ts';
+import { type AuditEntry, type AuditEntryDraft, auditDraft } from '#shared/domain/audit/entry.ts';
+import { type Clock, systemClock } from '#shared/domain/clock.ts';
+import { InvalidRequest, NotFound } from '#shared/domain/errors.ts';
+import { requestFingerprint } from '#shared/domain/idempotency.ts';
+import { type SubjectIdentityInput, subjectIdFor } from '#shared/domain/pseudonym.ts';
+import { isExpired } from '#shared/domain/retention.ts';
 import type {
   AccessReport,
   AuditEntriesQuery,
@@ -32,8 +32,8 @@ import type {
   CheckpointView,
   ExportRecord,
   RecordExportRequest,
-} from '../schemas/audit.ts';
-import { DEFAULT_PAGE } from '../schemas/audit.ts';
+} from '#shared/schemas/audit.ts';
+import { DEFAULT_PAGE } from '#shared/schemas/audit.ts';
 
 // ============================================================== ports
 

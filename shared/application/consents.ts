@@ -9,8 +9,8 @@
  * compute the subject id, and are neither stored nor logged nor returned.
  */
 import { randomBytes } from 'node:crypto';
-import { type AuditEntryDraft, auditDraft } from '../domain/audit/entry.ts';
-import { type Clock, systemClock } from '../domain/clock.ts';
+import { type AuditEntryDraft, auditDraft } from '#shared/domain/audit/entry.ts';
+import { type Clock, systemClock } from '#shared/domain/clock.ts';
 import {
   type ConsentRecord,
   consentView,
@@ -18,12 +18,12 @@ import {
   mayWithdraw,
   newConsent,
   withdraw,
-} from '../domain/consent/index.ts';
-import { DependencyUnavailable, Forbidden, NotFound } from '../domain/errors.ts';
-import { requestFingerprint } from '../domain/idempotency.ts';
-import { subjectIdFor } from '../domain/pseudonym.ts';
-import { formatPrincipal, type Principal, parsePrincipal } from '../identity/principal.ts';
-import type { ConsentView, RecordConsentRequest, WithdrawConsentRequest } from '../schemas/consent.ts';
+} from '#shared/domain/consent/index.ts';
+import { DependencyUnavailable, Forbidden, NotFound } from '#shared/domain/errors.ts';
+import { requestFingerprint } from '#shared/domain/idempotency.ts';
+import { subjectIdFor } from '#shared/domain/pseudonym.ts';
+import { formatPrincipal, type Principal, parsePrincipal } from '#shared/identity/principal.ts';
+import type { ConsentView, RecordConsentRequest, WithdrawConsentRequest } from '#shared/schemas/consent.ts';
 
 /** The operation id the request fingerprint of a recording is keyed with. */
 export const RECORD_CONSENT_OPERATION = 'recordConsent';

@@ -1,14 +1,14 @@
-import { type ReferralRecord, type ReferralStore, StaleReferral } from '../adapters/referral-store.ts';
-import type { AuditEvent } from '../domain/audit/entry.ts';
-import type { Clock } from '../domain/clock.ts';
-import { referralAuditDraft } from '../domain/referral/audit.ts';
+import { type ReferralRecord, type ReferralStore, StaleReferral } from '#shared/adapters/referral-store.ts';
+import type { AuditEvent } from '#shared/domain/audit/entry.ts';
+import type { Clock } from '#shared/domain/clock.ts';
+import { referralAuditDraft } from '#shared/domain/referral/audit.ts';
 import {
   type Deadline,
   type DeadlinePolicy,
   defaultDeadlines,
   dueBucket,
   nextDeadline,
-} from '../domain/referral/deadlines.ts';
+} from '#shared/domain/referral/deadlines.ts';
 
 export interface DeadlineDependencies {
   readonly store: Pick<ReferralStore, 'get' | 'transition' | 'dueOn'>;

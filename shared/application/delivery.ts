@@ -1,15 +1,15 @@
-import type { Courier } from '../adapters/courier.ts';
+import type { Courier } from '#shared/adapters/courier.ts';
 import {
   type ReferralRecord,
   type ReferralStore,
   referralFromItem,
   StaleReferral,
-} from '../adapters/referral-store.ts';
-import type { Clock } from '../domain/clock.ts';
-import { referralAuditDraft } from '../domain/referral/audit.ts';
-import { type DeadlinePolicy, defaultDeadlines, nextDeadline } from '../domain/referral/deadlines.ts';
-import { NOT_RECEIVED } from '../domain/referral/lifecycle.ts';
-import type { QueueEnvelope } from '../schemas/referral.ts';
+} from '#shared/adapters/referral-store.ts';
+import type { Clock } from '#shared/domain/clock.ts';
+import { referralAuditDraft } from '#shared/domain/referral/audit.ts';
+import { type DeadlinePolicy, defaultDeadlines, nextDeadline } from '#shared/domain/referral/deadlines.ts';
+import { NOT_RECEIVED } from '#shared/domain/referral/lifecycle.ts';
+import type { QueueEnvelope } from '#shared/schemas/referral.ts';
 
 export interface DeliveryDependencies {
   readonly store: Pick<

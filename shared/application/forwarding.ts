@@ -3,27 +3,40 @@ import {
   type ReferralRecord,
   type ReferralStore,
   StaleReferral,
-} from '../adapters/referral-store.ts';
-import type { Directory } from '../directory/index.ts';
-import { authorityById } from '../directory/index.ts';
-import { auditDraft } from '../domain/audit/entry.ts';
-import type { Clock } from '../domain/clock.ts';
-import { encryptReferral, REFERRAL_CONTENT_TYPE } from '../domain/crypto/jwe.ts';
-import { currentKey } from '../domain/crypto/key-set.ts';
-import { defaultRecipientKeyCache, type RecipientKeyCache } from '../domain/crypto/recipient-key-cache.ts';
-import { NotFound } from '../domain/errors.ts';
-import { referralAuditDraft } from '../domain/referral/audit.ts';
-import { type DeadlinePolicy, defaultDeadlines, nextDeadline } from '../domain/referral/deadlines.ts';
+} from '#shared/adapters/referral-store.ts';
+import { auditDraft } from '#shared/domain/audit/entry.ts';
+import type { Clock } from '#shared/domain/clock.ts';
+import { encryptReferral, REFERRAL_CONTENT_TYPE } from '#shared/domain/crypto/jwe.ts';
+import { currentKey } from '#shared/domain/crypto/key-set.ts';
+import {
+  defaultRecipientKeyCache,
+  type RecipientKeyCache,
+} from '#shared/domain/crypto/recipient-key-cache.ts';
+import type { Directory } from '#shared/domain/directory/index.ts';
+import { authorityById } from '#shared/domain/directory/index.ts';
+import { NotFound } from '#shared/domain/errors.ts';
+import { referralAuditDraft } from '#shared/domain/referral/audit.ts';
+import { type DeadlinePolicy, defaultDeadlines, nextDeadline } from '#shared/domain/referral/deadlines.ts';
 import {
   checkForwarding,
   ForwardingConflict,
   type ForwardingRefusal,
   forwardingError,
-} from '../domain/referral/forwarding.ts';
-import { assertTransition } from '../domain/referral/lifecycle.ts';
-import { categoriesOf, newReferralId, purposeFor, subjectIdOfPerson } from '../domain/referral/referral.ts';
-import { formatPrincipal, type Principal } from '../identity/principal.ts';
-import type { DeclineRequest, ReferralPayloadV1, ReferralPerson, ReferralView } from '../schemas/referral.ts';
+} from '#shared/domain/referral/forwarding.ts';
+import { assertTransition } from '#shared/domain/referral/lifecycle.ts';
+import {
+  categoriesOf,
+  newReferralId,
+  purposeFor,
+  subjectIdOfPerson,
+} from '#shared/domain/referral/referral.ts';
+import { formatPrincipal, type Principal } from '#shared/identity/principal.ts';
+import type {
+  DeclineRequest,
+  ReferralPayloadV1,
+  ReferralPerson,
+  ReferralView,
+} from '#shared/schemas/referral.ts';
 import { referralView } from './referrals.ts';
 
 export interface ForwardingDependencies {

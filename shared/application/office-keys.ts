@@ -11,9 +11,9 @@ import {
   type OfficeState,
   StaleKeySetVersion,
   saveKeySet,
-} from '../adapters/office-keys-store.ts';
-import { type AuditEntryDraft, auditDraft } from '../domain/audit/entry.ts';
-import { type Clock, systemClock } from '../domain/clock.ts';
+} from '#shared/adapters/office-keys-store.ts';
+import { type AuditEntryDraft, auditDraft } from '#shared/domain/audit/entry.ts';
+import { type Clock, systemClock } from '#shared/domain/clock.ts';
 import {
   activeKeys,
   currentKey,
@@ -21,10 +21,10 @@ import {
   type OfficeKeySet,
   publishKeys,
   retire,
-} from '../domain/crypto/key-set.ts';
-import { Conflict, NotFound } from '../domain/errors.ts';
-import { formatPrincipal, type Principal } from '../identity/principal.ts';
-import type { OfficeKeys, PublishKeysBody, RetireKeyBody } from '../schemas/keys.ts';
+} from '#shared/domain/crypto/key-set.ts';
+import { Conflict, NotFound } from '#shared/domain/errors.ts';
+import { formatPrincipal, type Principal } from '#shared/identity/principal.ts';
+import type { OfficeKeys, PublishKeysBody, RetireKeyBody } from '#shared/schemas/keys.ts';
 
 /** What the service needs from storage and the directory. */
 export interface OfficeKeysPorts {

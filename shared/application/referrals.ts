@@ -3,40 +3,43 @@ import {
   OpenReferralRace,
   type ReferralRecord,
   type ReferralStore,
-} from '../adapters/referral-store.ts';
-import { replay } from '../adapters/transactions.ts';
-import type { Directory } from '../directory/index.ts';
-import { authorityById, officeById, officesCovering, providerById } from '../directory/index.ts';
-import { auditDraft } from '../domain/audit/entry.ts';
-import type { Clock } from '../domain/clock.ts';
-import { berlinDateOf } from '../domain/consent/calendar.ts';
-import { coverage } from '../domain/consent/coverage.ts';
-import type { ConsentRecord } from '../domain/consent/record.ts';
-import { consentStatus } from '../domain/consent/status.ts';
-import { encryptReferral, REFERRAL_CONTENT_TYPE } from '../domain/crypto/jwe.ts';
-import { currentKey } from '../domain/crypto/key-set.ts';
-import { defaultRecipientKeyCache, type RecipientKeyCache } from '../domain/crypto/recipient-key-cache.ts';
-import { type FieldIssue, NotFound } from '../domain/errors.ts';
-import { requestFingerprint } from '../domain/idempotency.ts';
-import { referralAuditDraft } from '../domain/referral/audit.ts';
-import { type DeadlinePolicy, defaultDeadlines, nextDeadline } from '../domain/referral/deadlines.ts';
+} from '#shared/adapters/referral-store.ts';
+import { replay } from '#shared/adapters/transactions.ts';
+import { auditDraft } from '#shared/domain/audit/entry.ts';
+import type { Clock } from '#shared/domain/clock.ts';
+import { berlinDateOf } from '#shared/domain/consent/calendar.ts';
+import { coverage } from '#shared/domain/consent/coverage.ts';
+import type { ConsentRecord } from '#shared/domain/consent/record.ts';
+import { consentStatus } from '#shared/domain/consent/status.ts';
+import { encryptReferral, REFERRAL_CONTENT_TYPE } from '#shared/domain/crypto/jwe.ts';
+import { currentKey } from '#shared/domain/crypto/key-set.ts';
+import {
+  defaultRecipientKeyCache,
+  type RecipientKeyCache,
+} from '#shared/domain/crypto/recipient-key-cache.ts';
+import type { Directory } from '#shared/domain/directory/index.ts';
+import { authorityById, officeById, officesCovering, providerById } from '#shared/domain/directory/index.ts';
+import { type FieldIssue, NotFound } from '#shared/domain/errors.ts';
+import { requestFingerprint } from '#shared/domain/idempotency.ts';
+import { referralAuditDraft } from '#shared/domain/referral/audit.ts';
+import { type DeadlinePolicy, defaultDeadlines, nextDeadline } from '#shared/domain/referral/deadlines.ts';
 import {
   categoriesOf,
   newReferralId,
   purposeFor,
   subjectIdOfPerson,
   uncoveredFields,
-} from '../domain/referral/referral.ts';
-import { routeReferral } from '../domain/routing/index.ts';
-import { PROBLEM_CONTENT_TYPE, problem } from '../http/problem.ts';
-import type { Principal } from '../identity/principal.ts';
-import { formatPrincipal } from '../identity/principal.ts';
+} from '#shared/domain/referral/referral.ts';
+import { routeReferral } from '#shared/domain/routing/index.ts';
+import { PROBLEM_CONTENT_TYPE, problem } from '#shared/http/problem.ts';
+import type { Principal } from '#shared/identity/principal.ts';
+import { formatPrincipal } from '#shared/identity/principal.ts';
 import type {
   ReferralAccepted,
   ReferralPayloadV1,
   ReferralView,
   SubmitReferralRequest,
-} from '../schemas/referral.ts';
+} from '#shared/schemas/referral.ts';
 
 export interface ReferralDependencies {
   readonly store: Pick<ReferralStore, 'intakeSnapshot' | 'accept' | 'refuse' | 'get'>;

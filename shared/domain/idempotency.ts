@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { canonicalize } from './audit/canonical.ts';
+import { canonicalize } from '#shared/domain/audit/canonical.ts';
 
 /**
  * The fingerprint of a creating request, to tell a retry (same key, same request) from

@@ -11,8 +11,8 @@
  */
 import { createHmac } from 'node:crypto';
 import * as z from 'zod';
-import { isCalendarDate } from './consent/calendar.ts';
-import { isNationalityCode } from './consent/nationality.ts';
+import { isCalendarDate } from '#shared/domain/consent/calendar.ts';
+import { isNationalityCode } from '#shared/domain/consent/nationality.ts';
 import { type FieldIssue, InvalidRequest } from './errors.ts';
 
 export const SUBJECT_ID_PATTERN = /^sub_[0-9a-f]{64}$/;

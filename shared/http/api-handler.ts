@@ -11,10 +11,10 @@ import {
   PayloadTooLarge,
   Unauthenticated,
   UnsupportedMediaType,
-} from '../domain/errors.ts';
-import { fieldErrorMap, zodFieldIssues } from '../domain/field-path.ts';
-import { formatPrincipal, type Principal, type PrincipalResolver } from '../identity/principal.ts';
-import { logger, metrics } from '../observability.ts';
+} from '#shared/domain/errors.ts';
+import { fieldErrorMap, zodFieldIssues } from '#shared/domain/field-path.ts';
+import { formatPrincipal, type Principal, type PrincipalResolver } from '#shared/identity/principal.ts';
+import { logger, metrics } from '#shared/observability.ts';
 import { parseJsonBody } from './json.ts';
 import { DEFAULT_MAX_BODY_BYTES, type OperationSpec } from './operation.ts';
 import { problem, problemFromError, problemResponse } from './problem.ts';

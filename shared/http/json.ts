@@ -1,4 +1,4 @@
-import { InvalidRequest } from '../domain/errors.ts';
+import { InvalidRequest } from '#shared/domain/errors.ts';
 
 /**
  * Parses a request body as JSON, refusing what JSON.parse quietly accepts but a careful

@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import type { PrincipalKind } from '../identity/principal.ts';
+import type { PrincipalKind } from '#shared/identity/principal.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 

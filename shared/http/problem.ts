@@ -13,7 +13,7 @@ import {
   Unauthenticated,
   UnprocessableContent,
   UnsupportedMediaType,
-} from '../domain/errors.ts';
+} from '#shared/domain/errors.ts';
 
 /** RFC 9457 problem details, with `errors` listing each offending field. */
 export interface Problem {

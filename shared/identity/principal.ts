@@ -1,4 +1,4 @@
-import { Forbidden } from '../domain/errors.ts';
+import { Forbidden } from '#shared/domain/errors.ts';
 
 /**
  * Principals: who is calling. Identity comes only from the credential (IAM SigV4 in

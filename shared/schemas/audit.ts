@@ -4,7 +4,7 @@
  * OpenAPI document. Entries are the format of docs/audit-format.md, unchanged.
  */
 import * as z from 'zod';
-import { MerkleFrontierJsonSchema } from '../domain/audit/chain.ts';
+import { MerkleFrontierJsonSchema } from '#shared/domain/audit/chain.ts';
 import {
   AuditEntryDraftSchema,
   AuditEntrySchema,
@@ -13,8 +13,8 @@ import {
   HexHashSchema,
   RecordIdSchema,
   SubjectPseudonymSchema,
-} from '../domain/audit/entry.ts';
-import { SubjectId } from '../domain/pseudonym.ts';
+} from '#shared/domain/audit/entry.ts';
+import { SubjectId } from '#shared/domain/pseudonym.ts';
 import { SubjectIdentity } from './consent.ts';
 
 export { SubjectIdentity };

@@ -6,8 +6,8 @@
  * subject id (shared/domain/pseudonym.ts); the identity is never stored or logged.
  */
 import * as z from 'zod';
-import { isCalendarDate } from '../domain/consent/calendar.ts';
-import { isNationalityCode } from '../domain/consent/nationality.ts';
+import { isCalendarDate } from '#shared/domain/consent/calendar.ts';
+import { isNationalityCode } from '#shared/domain/consent/nationality.ts';
 import {
   ConsentEvidence,
   ConsentId,
@@ -16,10 +16,10 @@ import {
   GivenByRole,
   isUnique,
   WithdrawalReason,
-} from '../domain/consent/values.ts';
-import { DataCategory, Purpose } from '../domain/data-categories.ts';
-import { parseOrThrow } from '../domain/field-path.ts';
-import { normaliseAzrNumber, normaliseName, SubjectId } from '../domain/pseudonym.ts';
+} from '#shared/domain/consent/values.ts';
+import { DataCategory, Purpose } from '#shared/domain/data-categories.ts';
+import { parseOrThrow } from '#shared/domain/field-path.ts';
+import { normaliseAzrNumber, normaliseName, SubjectId } from '#shared/domain/pseudonym.ts';
 
 export {
   ConsentEvidence,

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { DirectoryIdSchema } from '../domain/audit/entry.ts';
-import { KidSchema, MAX_KEYS_PER_SET, RecipientKeyAlgorithmSchema } from '../domain/crypto/jwks.ts';
+import { DirectoryIdSchema } from '#shared/domain/audit/entry.ts';
+import { KidSchema, MAX_KEYS_PER_SET, RecipientKeyAlgorithmSchema } from '#shared/domain/crypto/jwks.ts';
 
 /**
  * Contracts of a service office's key publication (docs/jwe-format.md §3–4). The keys

@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { AgsSchema, LanguageCodeSchema, SlugSchema } from '../directory/schema.ts';
-import { ConsentId } from '../domain/consent/values.ts';
-import { DataCategory } from '../domain/data-categories.ts';
-import { HousingSchema, ResidenceStatusSchema } from '../domain/routing/person-facts.ts';
+import { ConsentId } from '#shared/domain/consent/values.ts';
+import { DataCategory } from '#shared/domain/data-categories.ts';
+import { AgsSchema, LanguageCodeSchema, SlugSchema } from '#shared/domain/directory/schema.ts';
+import { HousingSchema, ResidenceStatusSchema } from '#shared/domain/routing/person-facts.ts';
 import { SubjectIdentity } from './consent.ts';
 
 /**

@@ -5,16 +5,16 @@
  * the preview breaks ties without open-referral counts, referral intake uses them.
  */
 import * as z from 'zod';
-import { providerById } from '../directory/lookup.ts';
-import type { Directory } from '../directory/schema.ts';
-import { UnprocessableContent } from '../domain/errors.ts';
+import { providerById } from '#shared/domain/directory/lookup.ts';
+import type { Directory } from '#shared/domain/directory/schema.ts';
+import { UnprocessableContent } from '#shared/domain/errors.ts';
 import {
   REFUSAL_REASONS,
   type RefusedDecision,
   type RoutedDecision,
   type RoutingInput,
   RoutingInputSchema,
-} from '../domain/routing/index.ts';
+} from '#shared/domain/routing/index.ts';
 import { ProblemSchema } from './problem.ts';
 
 const input = RoutingInputSchema.shape;

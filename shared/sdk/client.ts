@@ -19,17 +19,22 @@ import {
   listAuditCheckpoints,
   listAuditEntries,
   recordAuditExport,
-} from '../api/audit.ts';
-import { getOfficeKeys, publishOfficeKeys, retireOfficeKey } from '../api/keys.ts';
-import { acknowledgeReceipt, getReferral, reportReferralStatus } from '../api/referrals.ts';
-import { getHealth, whoAmI } from '../api/system.ts';
-import type { AuditEntry } from '../domain/audit/entry.ts';
-import type { OperationSpec } from '../http/operation.ts';
-import type { CheckpointView, ExportRecord, RecordExportRequest, VerifierKeyView } from '../schemas/audit.ts';
-import type { OfficeKeys, PublishKeysBodySchema, RetireKeyBodySchema } from '../schemas/keys.ts';
-import type { ProblemBody } from '../schemas/problem.ts';
-import type { ReferralView, ReportStatusRequest } from '../schemas/referral.ts';
-import type { HealthReport, WhoAmI } from '../schemas/system.ts';
+} from '#shared/api/audit.ts';
+import { getOfficeKeys, publishOfficeKeys, retireOfficeKey } from '#shared/api/keys.ts';
+import { acknowledgeReceipt, getReferral, reportReferralStatus } from '#shared/api/referrals.ts';
+import { getHealth, whoAmI } from '#shared/api/system.ts';
+import type { AuditEntry } from '#shared/domain/audit/entry.ts';
+import type { OperationSpec } from '#shared/http/operation.ts';
+import type {
+  CheckpointView,
+  ExportRecord,
+  RecordExportRequest,
+  VerifierKeyView,
+} from '#shared/schemas/audit.ts';
+import type { OfficeKeys, PublishKeysBodySchema, RetireKeyBodySchema } from '#shared/schemas/keys.ts';
+import type { ProblemBody } from '#shared/schemas/problem.ts';
+import type { ReferralView, ReportStatusRequest } from '#shared/schemas/referral.ts';
+import type { HealthReport, WhoAmI } from '#shared/schemas/system.ts';
 import { type SigningCredentials, signedFetch } from './signed-fetch.ts';
 
 /**

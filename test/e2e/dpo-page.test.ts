@@ -2,9 +2,9 @@ import { generateKeyPairSync, randomInt, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
-import { consentRequest } from '../support/sample-requests.ts';
-import { until as waitUntil } from '../support/wait.ts';
+import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
+import { consentRequest } from '#test/support/sample-requests.ts';
+import { until as waitUntil } from '#test/support/wait.ts';
 
 /**
  * The data-protection officer's page in a real headless Chromium against the local

@@ -1,11 +1,11 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTableInput, deadLetterAttributes, queueAttributes } from '../../local/provision.ts';
-import { loadDirectory } from '../../shared/directory/index.ts';
-import { officeQueues, tableName, tables } from '../../shared/resources.ts';
-import { signRequest } from '../../shared/sdk/signed-fetch.ts';
-import { isAlive, type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
+import { createTableInput, deadLetterAttributes, queueAttributes } from '#local/provision.ts';
+import { loadDirectory } from '#shared/adapters/directory-file.ts';
+import { officeQueues, tableName, tables } from '#shared/resources.ts';
+import { signRequest } from '#shared/sdk/signed-fetch.ts';
+import { isAlive, type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
 
 const local = { accessKeyId: 'local', secretAccessKey: 'local' };
 

@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
-import { type RexRun, runRex } from '../support/rex-cli.ts';
-import { consentRequest, randomAzrNumber } from '../support/sample-requests.ts';
+import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
+import { type RexRun, runRex } from '#test/support/rex-cli.ts';
+import { consentRequest, randomAzrNumber } from '#test/support/sample-requests.ts';
 
 const AUTHORITY = 'authority:abh-lk-karlsruhe';
 const DPO = 'dpo:lk-karlsruhe';

@@ -13,10 +13,10 @@ import {
 } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
-import { REX, type RexRun, runRex } from '../support/rex-cli.ts';
-import { consentRequest } from '../support/sample-requests.ts';
-import { until as waitUntil } from '../support/wait.ts';
+import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
+import { REX, type RexRun, runRex } from '#test/support/rex-cli.ts';
+import { consentRequest } from '#test/support/sample-requests.ts';
+import { until as waitUntil } from '#test/support/wait.ts';
 
 const AUTHORITY = 'authority:abh-lk-karlsruhe';
 const OFFICE = 'mbe-caritas-bruchsal';

@@ -3,16 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sequenceDrafts } from '../../shared/domain/audit/chain.ts';
+import { sequenceDrafts } from '#shared/domain/audit/chain.ts';
 import {
   checkpointOfHead,
   Ed25519Signer,
   signCheckpoint,
   verifierKeyOf,
-} from '../../shared/domain/audit/checkpoint.ts';
-import { auditDraft } from '../../shared/domain/audit/entry.ts';
-import { type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
-import { type RexRun, runRex } from '../support/rex-cli.ts';
+} from '#shared/domain/audit/checkpoint.ts';
+import { auditDraft } from '#shared/domain/audit/entry.ts';
+import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
+import { type RexRun, runRex } from '#test/support/rex-cli.ts';
 
 const OFFICE = 'mbe-caritas-bruchsal';
 const PROFILE = `service-${OFFICE}`;

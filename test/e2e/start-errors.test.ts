@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../local/emulators/process-tools.ts';
+import { freePort } from '#local/emulators/process-tools.ts';
 
 function start(args: string[], env: NodeJS.ProcessEnv = process.env) {
   const dir = mkdtempSync(join(tmpdir(), 'rex-start-'));

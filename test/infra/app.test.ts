@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/app.ts';
-import { DirectoryInvalidError } from '../../shared/directory/index.ts';
+import { buildApp } from '#infra/app.ts';
+import { DirectoryInvalidError } from '#shared/domain/directory/index.ts';
 import { DIRECTORY_FILE } from './synth.ts';
 
 describe('buildApp', () => {

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FunctionDefinition, functionDefinitions } from '../../functions/manifest.ts';
-import { PROJECT_ROOT } from '../../infra/app.ts';
-import { functionPermissions } from '../../infra/permissions.ts';
-import { ReferralExchangeStack } from '../../infra/stack.ts';
-import { whoAmI } from '../../shared/api/system.ts';
-import { roleNameFor } from '../../shared/identity/principal.ts';
+import { type FunctionDefinition, functionDefinitions } from '#functions/manifest.ts';
+import { PROJECT_ROOT } from '#infra/app.ts';
+import { functionPermissions } from '#infra/permissions.ts';
+import { ReferralExchangeStack } from '#infra/stack.ts';
+import { whoAmI } from '#shared/api/system.ts';
+import { roleNameFor } from '#shared/identity/principal.ts';
 import {
   asArray,
   DIRECTORY_FILE,

@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functionDefinitions } from '../../functions/manifest.ts';
-import { functionSettings } from '../../infra/limits.ts';
-import { functionPermissions, READ_ACTIONS, WRITE_ACTIONS } from '../../infra/permissions.ts';
-import { tables } from '../../shared/resources.ts';
+import { functionDefinitions } from '#functions/manifest.ts';
+import { functionSettings } from '#infra/limits.ts';
+import { functionPermissions, READ_ACTIONS, WRITE_ACTIONS } from '#infra/permissions.ts';
+import { tables } from '#shared/resources.ts';
 import {
   asArray,
   type CfnResource,

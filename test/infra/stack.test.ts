@@ -6,17 +6,17 @@ import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functionDefinitions } from '../../functions/manifest.ts';
-import { GATEWAY_PROBLEMS } from '../../infra/constructs/api.ts';
-import { BUNDLED_DIRECTORY_FILE } from '../../infra/constructs/function.ts';
-import { apiThrottle } from '../../infra/limits.ts';
-import { bundleSizes, formatBundleSizes } from '../../infra/synth.ts';
-import { createTableInput, deadLetterAttributes, queueAttributes } from '../../local/provision.ts';
-import { operations } from '../../shared/api/index.ts';
-import { getOpenApiDocument } from '../../shared/api/system.ts';
-import { problemType } from '../../shared/http/problem.ts';
-import { type Principal, roleNameFor } from '../../shared/identity/principal.ts';
-import { officeQueues, type QueueDefinition, tableName, tables } from '../../shared/resources.ts';
+import { functionDefinitions } from '#functions/manifest.ts';
+import { GATEWAY_PROBLEMS } from '#infra/constructs/api.ts';
+import { BUNDLED_DIRECTORY_FILE } from '#infra/constructs/function.ts';
+import { apiThrottle } from '#infra/limits.ts';
+import { bundleSizes, formatBundleSizes } from '#infra/synth.ts';
+import { createTableInput, deadLetterAttributes, queueAttributes } from '#local/provision.ts';
+import { operations } from '#shared/api/index.ts';
+import { getOpenApiDocument } from '#shared/api/system.ts';
+import { problemType } from '#shared/http/problem.ts';
+import { type Principal, roleNameFor } from '#shared/identity/principal.ts';
+import { officeQueues, type QueueDefinition, tableName, tables } from '#shared/resources.ts';
 import {
   asArray,
   type CfnResource,

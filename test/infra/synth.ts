@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildApp, PROJECT_ROOT } from '../../infra/app.ts';
-import type { ReferralExchangeStack } from '../../infra/stack.ts';
-import { loadDirectory } from '../../shared/directory/index.ts';
+import { buildApp, PROJECT_ROOT } from '#infra/app.ts';
+import type { ReferralExchangeStack } from '#infra/stack.ts';
+import { loadDirectory } from '#shared/adapters/directory-file.ts';
 
 export const STAGE = 'test';
 export const DIRECTORY_FILE = join(PROJECT_ROOT, 'config/directory.example.json');

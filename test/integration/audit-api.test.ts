@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lambdaContext } from '../../local/lambda-context.ts';
-import { scheduledEvent } from '../../local/scheduler.ts';
-import { putAuditDraft } from '../../shared/adapters/audit-drafts.ts';
-import { dynamoClient } from '../../shared/adapters/aws-clients.ts';
-import { commit } from '../../shared/adapters/transactions.ts';
-import * as auditOperations from '../../shared/api/audit.ts';
+import { lambdaContext } from '#local/lambda-context.ts';
+import { scheduledEvent } from '#local/scheduler.ts';
+import { putAuditDraft } from '#shared/adapters/audit-drafts.ts';
+import { dynamoClient } from '#shared/adapters/aws-clients.ts';
+import { commit } from '#shared/adapters/transactions.ts';
+import * as auditOperations from '#shared/api/audit.ts';
 import {
   getAccessReport,
   getAuditVerifierKey,
@@ -18,12 +18,12 @@ import {
   lookupAuditSubject,
   queryAuditEvents,
   recordAuditExport,
-} from '../../shared/api/audit.ts';
-import { type AuditDraftInput, auditDraft } from '../../shared/domain/audit/entry.ts';
-import { subjectIdFor } from '../../shared/domain/pseudonym.ts';
-import type { OperationSpec } from '../../shared/http/operation.ts';
-import { apiEvent, invoke, type ProxyHandler } from '../support/api-events.ts';
-import { ACCOUNT_ID, REGION, TEST_PSEUDONYM_SECRET, useEmulators } from '../support/emulators.ts';
+} from '#shared/api/audit.ts';
+import { type AuditDraftInput, auditDraft } from '#shared/domain/audit/entry.ts';
+import { subjectIdFor } from '#shared/domain/pseudonym.ts';
+import type { OperationSpec } from '#shared/http/operation.ts';
+import { apiEvent, invoke, type ProxyHandler } from '#test/support/api-events.ts';
+import { ACCOUNT_ID, REGION, TEST_PSEUDONYM_SECRET, useEmulators } from '#test/support/emulators.ts';
 
 const emu = useEmulators();
 const DPO = 'dpo:lk-karlsruhe';
@@ -70,8 +70,8 @@ beforeAll(async () => {
       .toString(),
   });
   auditTableName = `rex-${emu.stage}-audit`;
-  api = (await import('../../functions/audit-api.ts')).handler as unknown as ProxyHandler;
-  sequencer = (await import('../../functions/audit-sequencer.ts')).handler as never;
+  api = (await import('#functions/audit-api.ts')).handler as unknown as ProxyHandler;
+  sequencer = (await import('#functions/audit-sequencer.ts')).handler as never;
   dynamoClient().middlewareStack.add(
     (next, context) => async (args) => {
       commands.push(String(context.commandName));

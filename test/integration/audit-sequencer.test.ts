@@ -1,17 +1,17 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lambdaContext } from '../../local/lambda-context.ts';
-import { scheduledEvent } from '../../local/scheduler.ts';
-import { auditKeys, putAuditDraft } from '../../shared/adapters/audit-drafts.ts';
-import { dynamoClient } from '../../shared/adapters/aws-clients.ts';
-import { commit } from '../../shared/adapters/transactions.ts';
-import { getLatestAuditCheckpoint, listAuditCheckpoints, listAuditEntries } from '../../shared/api/audit.ts';
-import { type AuditEntry, auditDraft } from '../../shared/domain/audit/entry.ts';
-import { verifyLog } from '../../shared/domain/audit/verify.ts';
-import type { OperationSpec } from '../../shared/http/operation.ts';
-import { apiEvent, invoke, type ProxyHandler } from '../support/api-events.ts';
-import { ACCOUNT_ID, REGION, useEmulators } from '../support/emulators.ts';
+import { lambdaContext } from '#local/lambda-context.ts';
+import { scheduledEvent } from '#local/scheduler.ts';
+import { auditKeys, putAuditDraft } from '#shared/adapters/audit-drafts.ts';
+import { dynamoClient } from '#shared/adapters/aws-clients.ts';
+import { commit } from '#shared/adapters/transactions.ts';
+import { getLatestAuditCheckpoint, listAuditCheckpoints, listAuditEntries } from '#shared/api/audit.ts';
+import { type AuditEntry, auditDraft } from '#shared/domain/audit/entry.ts';
+import { verifyLog } from '#shared/domain/audit/verify.ts';
+import type { OperationSpec } from '#shared/http/operation.ts';
+import { apiEvent, invoke, type ProxyHandler } from '#test/support/api-events.ts';
+import { ACCOUNT_ID, REGION, useEmulators } from '#test/support/emulators.ts';
 
 const emu = useEmulators();
 const DPO = 'dpo:lk-karlsruhe';
@@ -74,8 +74,8 @@ beforeAll(async () => {
       .toString(),
   });
   auditTableName = `rex-${emu.stage}-audit`;
-  sequencer = (await import('../../functions/audit-sequencer.ts')).handler as never;
-  api = (await import('../../functions/audit-api.ts')).handler as unknown as ProxyHandler;
+  sequencer = (await import('#functions/audit-sequencer.ts')).handler as never;
+  api = (await import('#functions/audit-api.ts')).handler as unknown as ProxyHandler;
   dynamoClient().middlewareStack.add(
     (next, context) => async (args) => {
       commands.push(String(context.commandName));

@@ -2,11 +2,11 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { getConsent, recordConsent, withdrawConsent } from '../../shared/api/consents.ts';
-import { AuditEntryDraftSchema } from '../../shared/domain/audit/entry.ts';
-import { ConsentView } from '../../shared/schemas/consent.ts';
-import { apiEvent, invoke, type ProxyHandler } from '../support/api-events.ts';
-import { useEmulators } from '../support/emulators.ts';
+import { getConsent, recordConsent, withdrawConsent } from '#shared/api/consents.ts';
+import { AuditEntryDraftSchema } from '#shared/domain/audit/entry.ts';
+import { ConsentView } from '#shared/schemas/consent.ts';
+import { apiEvent, invoke, type ProxyHandler } from '#test/support/api-events.ts';
+import { useEmulators } from '#test/support/emulators.ts';
 
 const emu = useEmulators();
 let handler: ProxyHandler;
@@ -109,7 +109,7 @@ async function recorded(overrides: Record<string, unknown> = {}): Promise<Consen
 beforeAll(async () => {
   await emu.createTables();
   Object.assign(process.env, emu.env());
-  handler = (await import('../../functions/consents.ts')).handler as unknown as ProxyHandler;
+  handler = (await import('#functions/consents.ts')).handler as unknown as ProxyHandler;
 });
 
 describe('POST /v1/consents: refusals write nothing', () => {
@@ -418,7 +418,7 @@ describe('no personal data at rest or in logs', () => {
     const previousLevel = process.env.POWERTOOLS_LOG_LEVEL;
     process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
     vi.resetModules();
-    const debugHandler = (await import('../../functions/consents.ts')).handler as unknown as ProxyHandler;
+    const debugHandler = (await import('#functions/consents.ts')).handler as unknown as ProxyHandler;
     process.stdout.write = capture as typeof process.stdout.write;
     process.stderr.write = capture as typeof process.stderr.write;
     let res: Awaited<ReturnType<typeof record>>;

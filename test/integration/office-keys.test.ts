@@ -2,10 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getOfficeKeys, publishOfficeKeys, retireOfficeKey } from '../../shared/api/keys.ts';
-import { generateRecipientKeyPair } from '../../shared/domain/crypto/keygen.ts';
-import { apiEvent, invoke, type ProxyHandler } from '../support/api-events.ts';
-import { useEmulators } from '../support/emulators.ts';
+import { getOfficeKeys, publishOfficeKeys, retireOfficeKey } from '#shared/api/keys.ts';
+import { generateRecipientKeyPair } from '#shared/domain/crypto/keygen.ts';
+import { apiEvent, invoke, type ProxyHandler } from '#test/support/api-events.ts';
+import { useEmulators } from '#test/support/emulators.ts';
 
 const emu = useEmulators();
 let handler: ProxyHandler;
@@ -45,8 +45,8 @@ async function auditEvents(officeId: string): Promise<{ event: string; actor: st
 beforeAll(async () => {
   await emu.createTables();
   Object.assign(process.env, emu.env());
-  handler = (await import('../../functions/office-keys.ts')).handler as unknown as ProxyHandler;
-  currentRecipientKey = (await import('../../shared/application/office-keys.ts')).currentRecipientKey;
+  handler = (await import('#functions/office-keys.ts')).handler as unknown as ProxyHandler;
+  currentRecipientKey = (await import('#shared/application/office-keys.ts')).currentRecipientKey;
 });
 
 describe('office keys API', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { getReferral } from '../../shared/api/referrals.ts';
-import { decryptReferral } from '../../shared/domain/crypto/jwe.ts';
-import { apiEvent, invoke } from '../support/api-events.ts';
-import { AUTHORITY, BRUCHSAL, CANARY, until, useReferralPlatform } from '../support/referral-fixture.ts';
+import { getReferral } from '#shared/api/referrals.ts';
+import { decryptReferral } from '#shared/domain/crypto/jwe.ts';
+import { apiEvent, invoke } from '#test/support/api-events.ts';
+import { AUTHORITY, BRUCHSAL, CANARY, until, useReferralPlatform } from '#test/support/referral-fixture.ts';
 
 /** Declining a referral with forwarding to another office (`forwardTo`). */
 const p = useReferralPlatform();

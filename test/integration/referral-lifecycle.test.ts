@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { sqsCourier } from '../../shared/adapters/courier.ts';
-import { ReferralStore } from '../../shared/adapters/referral-store.ts';
-import { withdrawConsent } from '../../shared/api/consents.ts';
-import { getReferral } from '../../shared/api/referrals.ts';
-import { runDeadlines } from '../../shared/application/deadlines.ts';
-import { deliverOutboxItem } from '../../shared/application/delivery.ts';
-import { FixedClock } from '../../shared/domain/clock.ts';
-import { officeQueue } from '../../shared/resources.ts';
-import { apiEvent, invoke } from '../support/api-events.ts';
-import { AUTHORITY, until, useReferralPlatform } from '../support/referral-fixture.ts';
+import { sqsCourier } from '#shared/adapters/courier.ts';
+import { ReferralStore } from '#shared/adapters/referral-store.ts';
+import { withdrawConsent } from '#shared/api/consents.ts';
+import { getReferral } from '#shared/api/referrals.ts';
+import { runDeadlines } from '#shared/application/deadlines.ts';
+import { deliverOutboxItem } from '#shared/application/delivery.ts';
+import { FixedClock } from '#shared/domain/clock.ts';
+import { officeQueue } from '#shared/resources.ts';
+import { apiEvent, invoke } from '#test/support/api-events.ts';
+import { AUTHORITY, until, useReferralPlatform } from '#test/support/referral-fixture.ts';
 
 /** The lifecycle after intake: receipt, status reports, deadlines, and recovery from crashes in delivery. */
 const p = useReferralPlatform();

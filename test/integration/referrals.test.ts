@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { withdrawConsent } from '../../shared/api/consents.ts';
-import { getReferral } from '../../shared/api/referrals.ts';
-import { decryptReferral } from '../../shared/domain/crypto/jwe.ts';
-import { ReferralPayloadV1 } from '../../shared/schemas/referral.ts';
-import { apiEvent, invoke } from '../support/api-events.ts';
-import { AUTHORITY, CANARY, until, useReferralPlatform } from '../support/referral-fixture.ts';
+import { withdrawConsent } from '#shared/api/consents.ts';
+import { getReferral } from '#shared/api/referrals.ts';
+import { decryptReferral } from '#shared/domain/crypto/jwe.ts';
+import { ReferralPayloadV1 } from '#shared/schemas/referral.ts';
+import { apiEvent, invoke } from '#test/support/api-events.ts';
+import { AUTHORITY, CANARY, until, useReferralPlatform } from '#test/support/referral-fixture.ts';
 
 /**
  * Referral intake and delivery against DynamoDB Local and fauxqs: the intake handler,

@@ -1,10 +1,10 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { previewRouting } from '../../shared/api/routing.ts';
-import { berlinDateOf } from '../../shared/domain/consent/calendar.ts';
-import { RoutingPreview } from '../../shared/schemas/routing.ts';
-import { apiEvent, invoke, type ProxyHandler } from '../support/api-events.ts';
-import { useEmulators } from '../support/emulators.ts';
+import { previewRouting } from '#shared/api/routing.ts';
+import { berlinDateOf } from '#shared/domain/consent/calendar.ts';
+import { RoutingPreview } from '#shared/schemas/routing.ts';
+import { apiEvent, invoke, type ProxyHandler } from '#test/support/api-events.ts';
+import { useEmulators } from '#test/support/emulators.ts';
 
 const emu = useEmulators();
 let handler: ProxyHandler;
@@ -41,7 +41,7 @@ async function itemCount(): Promise<number> {
 beforeAll(async () => {
   await emu.createTables();
   Object.assign(process.env, emu.env());
-  handler = (await import('../../functions/routing-preview.ts')).handler as unknown as ProxyHandler;
+  handler = (await import('#functions/routing-preview.ts')).handler as unknown as ProxyHandler;
 });
 
 describe('POST /v1/routing/preview', () => {

@@ -1,10 +1,10 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, ScheduledEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Scheduler, scheduledEvent, startScheduler } from '../../local/scheduler.ts';
-import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.ts';
-import { recordsTable } from '../../shared/resources.ts';
-import { ACCOUNT_ID, REGION, useEmulators } from '../support/emulators.ts';
+import { type Scheduler, scheduledEvent, startScheduler } from '#local/scheduler.ts';
+import { type StreamPoller, startStreamPoller } from '#local/stream-poller.ts';
+import { recordsTable } from '#shared/resources.ts';
+import { ACCOUNT_ID, REGION, useEmulators } from '#test/support/emulators.ts';
 
 const emu = useEmulators();
 

@@ -9,7 +9,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SqsLocal, startSqsLocal } from '../../local/emulators/sqs-local.ts';
+import { type SqsLocal, startSqsLocal } from '#local/emulators/sqs-local.ts';
 
 /**
  * The SQS emulator as `npm start` runs it, with a data folder. fauxqs 2.4.1 wrote NULL

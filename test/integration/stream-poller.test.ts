@@ -24,9 +24,9 @@ import {
   type StreamHandler,
   type StreamPoller,
   startStreamPoller,
-} from '../../local/stream-poller.ts';
-import { recordsTable } from '../../shared/resources.ts';
-import { REGION, useEmulators } from '../support/emulators.ts';
+} from '#local/stream-poller.ts';
+import { recordsTable } from '#shared/resources.ts';
+import { REGION, useEmulators } from '#test/support/emulators.ts';
 
 const emu = useEmulators();
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functionDefinitions } from '../../functions/manifest.ts';
-import type { OperationSpec } from '../../shared/http/operation.ts';
-import { signRequest } from '../../shared/sdk/signed-fetch.ts';
-import { type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
+import { functionDefinitions } from '#functions/manifest.ts';
+import type { OperationSpec } from '#shared/http/operation.ts';
+import { signRequest } from '#shared/sdk/signed-fetch.ts';
+import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
 
 /**
  * Promise 6 (docs/reliability.md): every operation × every kind of caller, through the

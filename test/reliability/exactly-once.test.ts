@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { AUTHORITY, useReferralPlatform } from '../support/referral-fixture.ts';
+import { AUTHORITY, useReferralPlatform } from '#test/support/referral-fixture.ts';
 import {
   CountingSink,
   DeliveryHistory,
@@ -17,7 +17,7 @@ import {
   sized,
   sqsInbox,
   withConcurrency,
-} from '../support/reliability.ts';
+} from '#test/support/reliability.ts';
 
 /**
  * Promise 1 (docs/reliability.md): exactly once to the consumer. K idempotency keys,

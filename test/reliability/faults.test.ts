@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DiscardedBatch, type StreamPoller, startStreamPoller } from '../../local/stream-poller.ts';
-import { dynamoClient, sqsClient } from '../../shared/adapters/aws-clients.ts';
-import { type Courier, sqsCourier } from '../../shared/adapters/courier.ts';
-import { withdrawConsent } from '../../shared/api/consents.ts';
-import { submitReferral } from '../../shared/api/referrals.ts';
-import { apiEvent, invoke } from '../support/api-events.ts';
-import { type FaultInjector, injectFaults } from '../support/fault-injection.ts';
-import { AUTHORITY, type Person, until, useReferralPlatform } from '../support/referral-fixture.ts';
+import { type DiscardedBatch, type StreamPoller, startStreamPoller } from '#local/stream-poller.ts';
+import { dynamoClient, sqsClient } from '#shared/adapters/aws-clients.ts';
+import { type Courier, sqsCourier } from '#shared/adapters/courier.ts';
+import { withdrawConsent } from '#shared/api/consents.ts';
+import { submitReferral } from '#shared/api/referrals.ts';
+import { apiEvent, invoke } from '#test/support/api-events.ts';
+import { type FaultInjector, injectFaults } from '#test/support/fault-injection.ts';
+import { AUTHORITY, type Person, until, useReferralPlatform } from '#test/support/referral-fixture.ts';
 import {
   CountingSink,
   DeliveryHistory,
@@ -29,7 +29,7 @@ import {
   sized,
   sqsInbox,
   withConcurrency,
-} from '../support/reliability.ts';
+} from '#test/support/reliability.ts';
 
 /**
  * Promise 2 (docs/reliability.md): faults at every step lose nothing and duplicate
@@ -53,7 +53,7 @@ const consents = { recorded: 0, withdrawn: new Set<string>() };
 const failedAttempts = { count: 0 };
 const figures: Record<string, Record<string, number>> = {};
 let relay: Parameters<typeof startStreamPoller>[0]['handler'];
-let useDependencies: typeof import('../../functions/outbox-relay.ts')['useDependencies'];
+let useDependencies: typeof import('#functions/outbox-relay.ts')['useDependencies'];
 let poller: StreamPoller | undefined;
 let faults: FaultInjector;
 const checkpointFile = join(mkdtempSync(join(tmpdir(), 'rex-relay-')), 'checkpoint.json');
@@ -73,7 +73,7 @@ const startRelay = () =>
   });
 
 beforeAll(async () => {
-  const module = await import('../../functions/outbox-relay.ts');
+  const module = await import('#functions/outbox-relay.ts');
   relay = module.handler as never;
   useDependencies = module.useDependencies;
   faults = injectFaults([dynamoClient(), sqsClient()]);

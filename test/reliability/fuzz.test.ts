@@ -1,13 +1,13 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functionDefinitions } from '../../functions/manifest.ts';
-import { loadDirectory } from '../../shared/directory/index.ts';
-import type { OperationSpec } from '../../shared/http/operation.ts';
-import { officeQueues } from '../../shared/resources.ts';
-import { apiEvent, invoke, type ProxyHandler } from '../support/api-events.ts';
-import { useEmulators } from '../support/emulators.ts';
-import { recordFigures } from '../support/reliability.ts';
+import { functionDefinitions } from '#functions/manifest.ts';
+import { loadDirectory } from '#shared/adapters/directory-file.ts';
+import type { OperationSpec } from '#shared/http/operation.ts';
+import { officeQueues } from '#shared/resources.ts';
+import { apiEvent, invoke, type ProxyHandler } from '#test/support/api-events.ts';
+import { useEmulators } from '#test/support/emulators.ts';
+import { recordFigures } from '#test/support/reliability.ts';
 
 /**
  * Promise 4 (docs/reliability.md): any body, header, path or query parameter an attacker or a

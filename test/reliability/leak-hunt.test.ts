@@ -7,7 +7,7 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListQueuesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
+import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
 
 /**
  * Promise 8 (docs/reliability.md): personal data never appears in plaintext outside the

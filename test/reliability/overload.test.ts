@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiThrottle } from '../../infra/limits.ts';
-import { generateRecipientKeyPair } from '../../shared/domain/crypto/keygen.ts';
-import { type RunningPlatform, startLocalPlatform } from '../support/local-platform.ts';
-import { recordFigures, withConcurrency } from '../support/reliability.ts';
-import { CANARY, consentRequest, randomAzrNumber, referralRequest } from '../support/sample-requests.ts';
+import { apiThrottle } from '#infra/limits.ts';
+import { generateRecipientKeyPair } from '#shared/domain/crypto/keygen.ts';
+import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
+import { recordFigures, withConcurrency } from '#test/support/reliability.ts';
+import { CANARY, consentRequest, randomAzrNumber, referralRequest } from '#test/support/sample-requests.ts';
 
 /**
  * Promise 7 (docs/reliability.md): the local gateway enforces the throttling the stack

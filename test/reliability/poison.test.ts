@@ -3,8 +3,8 @@ import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { lambdaContext } from '../../local/lambda-context.ts';
-import { useReferralPlatform } from '../support/referral-fixture.ts';
+import { lambdaContext } from '#local/lambda-context.ts';
+import { useReferralPlatform } from '#test/support/referral-fixture.ts';
 import {
   CountingSink,
   handlerReceiptApi,
@@ -15,7 +15,7 @@ import {
   sized,
   sqsInbox,
   withConcurrency,
-} from '../support/reliability.ts';
+} from '#test/support/reliability.ts';
 
 /**
  * Promise 3 (docs/reliability.md): poison messages. 5 % malformed or unreadable
@@ -121,7 +121,7 @@ describe('poison messages', () => {
   });
 
   it('the outbox relay reports exactly the poisoned record of a stream batch', async () => {
-    const relay = (await import('../../functions/outbox-relay.ts')).handler;
+    const relay = (await import('#functions/outbox-relay.ts')).handler;
     const record = (seq: string, image: Record<string, unknown>): DynamoDBRecord => ({
       eventID: seq,
       eventName: 'MODIFY',

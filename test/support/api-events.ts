@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { OperationSpec } from '../../shared/http/operation.ts';
-import { parsePrincipal, roleNameFor } from '../../shared/identity/principal.ts';
+import type { OperationSpec } from '#shared/http/operation.ts';
+import { parsePrincipal, roleNameFor } from '#shared/identity/principal.ts';
 
 /**
  * API Gateway events as the deployed API (and the local gateway) sends them, for

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/emulators/dynamodb-local.ts';
-import { freePort } from '../../local/emulators/process-tools.ts';
-import { type SqsLocal, startSqsLocal } from '../../local/emulators/sqs-local.ts';
-import { ensureQueue, ensureTable } from '../../local/provision.ts';
-import { tables as allTables, type QueueDefinition, type TableDefinition } from '../../shared/resources.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from '#local/emulators/dynamodb-local.ts';
+import { freePort } from '#local/emulators/process-tools.ts';
+import { type SqsLocal, startSqsLocal } from '#local/emulators/sqs-local.ts';
+import { ensureQueue, ensureTable } from '#local/provision.ts';
+import { tables as allTables, type QueueDefinition, type TableDefinition } from '#shared/resources.ts';
 
 export const REGION = 'eu-central-1';
 /** The checkpoint signing key integration tests run with (Ed25519, PKCS #8 PEM). */

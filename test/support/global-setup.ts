@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from '../../local/emulators/dynamodb-local.ts';
-import { freePort } from '../../local/emulators/process-tools.ts';
+import { startDynamoDbLocal } from '#local/emulators/dynamodb-local.ts';
+import { freePort } from '#local/emulators/process-tools.ts';
 
 /**
  * Integration tier: one real DynamoDB Local process (in memory) for the whole run;

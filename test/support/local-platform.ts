@@ -4,4 +4,4 @@ export {
   type ReadyInfo,
   type RunningPlatform,
   startPlatformProcess as startLocalPlatform,
-} from '../../local/platform-process.ts';
+} from '#local/platform-process.ts';

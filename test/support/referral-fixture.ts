@@ -3,13 +3,13 @@ import { PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.ts';
-import { recordConsent } from '../../shared/api/consents.ts';
-import { acknowledgeReceipt, reportReferralStatus, submitReferral } from '../../shared/api/referrals.ts';
-import { loadDirectory } from '../../shared/directory/index.ts';
-import { emptyKeySet, publishKeys } from '../../shared/domain/crypto/key-set.ts';
-import { generateRecipientKeyPair } from '../../shared/domain/crypto/keygen.ts';
-import { officeQueues } from '../../shared/resources.ts';
+import { type StreamPoller, startStreamPoller } from '#local/stream-poller.ts';
+import { loadDirectory } from '#shared/adapters/directory-file.ts';
+import { recordConsent } from '#shared/api/consents.ts';
+import { acknowledgeReceipt, reportReferralStatus, submitReferral } from '#shared/api/referrals.ts';
+import { emptyKeySet, publishKeys } from '#shared/domain/crypto/key-set.ts';
+import { generateRecipientKeyPair } from '#shared/domain/crypto/keygen.ts';
+import { officeQueues } from '#shared/resources.ts';
 import { apiEvent, invoke, type ProxyHandler } from './api-events.ts';
 import { type EmulatorOptions, useEmulators } from './emulators.ts';
 import { BRUCHSAL, CANARY, consentRequest, referralRequest } from './sample-requests.ts';
@@ -63,11 +63,11 @@ export function useReferralPlatform(options: { relay?: boolean } & EmulatorOptio
         }),
       );
     }
-    handlers.referrals = (await import('../../functions/referrals.ts')).handler as ProxyHandler;
-    handlers.consents = (await import('../../functions/consents.ts')).handler as ProxyHandler;
-    handlers.service = (await import('../../functions/service-referrals.ts')).handler as ProxyHandler;
+    handlers.referrals = (await import('#functions/referrals.ts')).handler as ProxyHandler;
+    handlers.consents = (await import('#functions/consents.ts')).handler as ProxyHandler;
+    handlers.service = (await import('#functions/service-referrals.ts')).handler as ProxyHandler;
     if (options.relay !== false) {
-      const relay = (await import('../../functions/outbox-relay.ts')).handler;
+      const relay = (await import('#functions/outbox-relay.ts')).handler;
       poller = await startStreamPoller({
         client: { endpoint: emu.dynamodbEndpoint },
         tableName: `rex-${emu.stage}-records`,

@@ -14,19 +14,19 @@ import {
   type ReferralSink,
   type SeenStatus,
   type SeenStore,
-} from '../../cli/inbox/poll.ts';
-import { SqsInbox } from '../../cli/inbox/sqs-queue.ts';
-import { lambdaContext } from '../../local/lambda-context.ts';
-import { scheduledEvent } from '../../local/scheduler.ts';
-import { getLatestAuditCheckpoint, listAuditCheckpoints, listAuditEntries } from '../../shared/api/audit.ts';
-import { recordConsent } from '../../shared/api/consents.ts';
-import { acknowledgeReceipt } from '../../shared/api/referrals.ts';
-import type { AuditEntry } from '../../shared/domain/audit/entry.ts';
-import { verifyLog } from '../../shared/domain/audit/verify.ts';
-import type { DecryptionKey } from '../../shared/domain/crypto/jwe.ts';
-import type { OperationSpec } from '../../shared/http/operation.ts';
-import type { ReferralPayloadV1 } from '../../shared/schemas/referral.ts';
-import { RexApiError } from '../../shared/sdk/client.ts';
+} from '#cli/inbox/poll.ts';
+import { SqsInbox } from '#cli/inbox/sqs-queue.ts';
+import { lambdaContext } from '#local/lambda-context.ts';
+import { scheduledEvent } from '#local/scheduler.ts';
+import { getLatestAuditCheckpoint, listAuditCheckpoints, listAuditEntries } from '#shared/api/audit.ts';
+import { recordConsent } from '#shared/api/consents.ts';
+import { acknowledgeReceipt } from '#shared/api/referrals.ts';
+import type { AuditEntry } from '#shared/domain/audit/entry.ts';
+import { verifyLog } from '#shared/domain/audit/verify.ts';
+import type { DecryptionKey } from '#shared/domain/crypto/jwe.ts';
+import type { OperationSpec } from '#shared/http/operation.ts';
+import type { ReferralPayloadV1 } from '#shared/schemas/referral.ts';
+import { RexApiError } from '#shared/sdk/client.ts';
 import { apiEvent, invoke, type ProxyHandler } from './api-events.ts';
 import { ACCOUNT_ID, REGION } from './emulators.ts';
 import { AUTHORITY, type Person } from './referral-fixture.ts';
@@ -303,11 +303,11 @@ export async function sequenceAndVerify(stage: string): Promise<{
   result: Awaited<ReturnType<typeof verifyLog>>;
   sequencerRuns: number;
 }> {
-  const sequencer = (await import('../../functions/audit-sequencer.ts')).handler as unknown as (
+  const sequencer = (await import('#functions/audit-sequencer.ts')).handler as unknown as (
     event: ScheduledEvent,
     context: Context,
   ) => Promise<{ sequenced: number }>;
-  const api = (await import('../../functions/audit-api.ts')).handler as unknown as ProxyHandler;
+  const api = (await import('#functions/audit-api.ts')).handler as unknown as ProxyHandler;
   let runs = 0;
   for (;;) {
     runs++;

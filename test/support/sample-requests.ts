@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { RecordConsentRequestInput } from '../../shared/schemas/consent.ts';
+import type { RecordConsentRequestInput } from '#shared/schemas/consent.ts';
 
 /** Canary personal data: must never appear outside the ciphertext. */
 export const CANARY = {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { logger, metrics } from '../../shared/observability.ts';
+import { logger, metrics } from '#shared/observability.ts';
 
 describe('metrics warnings', () => {
   afterEach(() => {

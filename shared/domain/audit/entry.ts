@@ -13,9 +13,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
-import type { Clock } from '../clock.ts';
-import { systemClock } from '../clock.ts';
-import type { FieldIssue } from '../errors.ts';
+import type { Clock } from '#shared/domain/clock.ts';
+import { systemClock } from '#shared/domain/clock.ts';
+import type { FieldIssue } from '#shared/domain/errors.ts';
 
 export const AUDIT_EVENTS = [
   'consent.recorded',

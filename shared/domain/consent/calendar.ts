@@ -4,7 +4,7 @@
  * (Europe/Berlin), because that is the date on the signed form. Ages themselves are
  * counted as German law does, by the routing rules' `ageOn`.
  */
-import { parseCalendarDate } from '../routing/age.ts';
+import { parseCalendarDate } from '#shared/domain/routing/age.ts';
 
 /** Whether `text` is a strict `YYYY-MM-DD` date that exists (2023-02-29 does not). */
 export function isCalendarDate(text: string): boolean {

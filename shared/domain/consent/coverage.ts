@@ -4,8 +4,8 @@
  * scope (by its service type or its provider), the purpose is listed, and every data
  * category the transfer carries is consented.
  */
-import type { DataCategory, Purpose } from '../data-categories.ts';
-import type { SubjectId } from '../pseudonym.ts';
+import type { DataCategory, Purpose } from '#shared/domain/data-categories.ts';
+import type { SubjectId } from '#shared/domain/pseudonym.ts';
 import type { ConsentRecord } from './record.ts';
 import { consentStatus } from './status.ts';
 

@@ -4,12 +4,12 @@
  * form only as its SHA-256.
  */
 import * as z from 'zod';
-import { parsePrincipal } from '../../identity/principal.ts';
-import type { RecordConsentRequest } from '../../schemas/consent.ts';
-import { DATA_CATEGORIES, DataCategory, PURPOSES, Purpose } from '../data-categories.ts';
-import { type FieldIssue, Forbidden, UnprocessableContent } from '../errors.ts';
-import { SubjectId } from '../pseudonym.ts';
-import { ageOn } from '../routing/age.ts';
+import { DATA_CATEGORIES, DataCategory, PURPOSES, Purpose } from '#shared/domain/data-categories.ts';
+import { type FieldIssue, Forbidden, UnprocessableContent } from '#shared/domain/errors.ts';
+import { SubjectId } from '#shared/domain/pseudonym.ts';
+import { ageOn } from '#shared/domain/routing/age.ts';
+import { parsePrincipal } from '#shared/identity/principal.ts';
+import type { RecordConsentRequest } from '#shared/schemas/consent.ts';
 import { berlinDateOf, isCalendarDate } from './calendar.ts';
 import {
   CLOCK_SKEW_MS,

@@ -3,8 +3,8 @@
  * and the stored record (./record.ts).
  */
 import * as z from 'zod';
-import { ISO_639_1_CODES } from '../../directory/languages.ts';
-import { ServiceTypeCodeSchema, SLUG_PATTERN } from '../../directory/schema.ts';
+import { ISO_639_1_CODES } from '#shared/domain/directory/languages.ts';
+import { ServiceTypeCodeSchema, SLUG_PATTERN } from '#shared/domain/directory/schema.ts';
 
 /** Tolerated clock difference between the recording system and the platform. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;

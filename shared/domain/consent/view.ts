@@ -1,4 +1,4 @@
-import type { ConsentView } from '../../schemas/consent.ts';
+import type { ConsentView } from '#shared/schemas/consent.ts';
 import type { ConsentRecord } from './record.ts';
 import { consentStatus } from './status.ts';
 

@@ -3,7 +3,7 @@
  * record it, and so can a service that received a referral under the consent, because the
  * person may turn to either. Recording it twice is not an error.
  */
-import type { Principal } from '../../identity/principal.ts';
+import type { Principal } from '#shared/identity/principal.ts';
 import type { ConsentRecord } from './record.ts';
 import type { WithdrawalReason } from './values.ts';
 

@@ -17,7 +17,7 @@ import {
   type KeyObject,
 } from 'jose';
 import * as z from 'zod';
-import { InvalidRequest, UnprocessableContent } from '../errors.ts';
+import { InvalidRequest, UnprocessableContent } from '#shared/domain/errors.ts';
 import type { RecipientKey, RecipientKeyAlgorithm } from './jwks.ts';
 import { defaultRecipientKeyCache, type RecipientKeyCache } from './recipient-key-cache.ts';
 

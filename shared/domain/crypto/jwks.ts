@@ -13,8 +13,8 @@
  */
 import { createHash, createPublicKey } from 'node:crypto';
 import * as z from 'zod';
-import { type FieldIssue, InvalidRequest } from '../errors.ts';
-import { formatFieldPath } from '../field-path.ts';
+import { type FieldIssue, InvalidRequest } from '#shared/domain/errors.ts';
+import { formatFieldPath } from '#shared/domain/field-path.ts';
 
 export const RecipientKeyAlgorithmSchema = z.enum(['RSA-OAEP-256', 'ECDH-ES+A256KW']);
 export type RecipientKeyAlgorithm = z.infer<typeof RecipientKeyAlgorithmSchema>;

@@ -8,7 +8,7 @@
  * and a retired key is never brought back.
  */
 import * as z from 'zod';
-import { Conflict, type FieldIssue, InvalidRequest, NotFound } from '../errors.ts';
+import { Conflict, type FieldIssue, InvalidRequest, NotFound } from '#shared/domain/errors.ts';
 import { type RecipientKey, RecipientKeySchema, validatePublicJwks } from './jwks.ts';
 
 export const OfficeKeySchema = RecipientKeySchema.safeExtend({

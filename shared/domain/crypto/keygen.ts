@@ -3,7 +3,7 @@
  * platform; the office publishes only the public JWK.
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { InvalidRequest } from '../errors.ts';
+import { InvalidRequest } from '#shared/domain/errors.ts';
 import { type PublicRecipientJwk, type RecipientKeyAlgorithm, validatePublicRecipientJwk } from './jwks.ts';
 
 export type RsaModulusLength = 3072 | 4096;

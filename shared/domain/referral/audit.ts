@@ -1,5 +1,5 @@
-import { type AuditEntryDraft, type AuditEvent, auditDraft } from '../audit/entry.ts';
-import type { Clock } from '../clock.ts';
+import { type AuditEntryDraft, type AuditEvent, auditDraft } from '#shared/domain/audit/entry.ts';
+import type { Clock } from '#shared/domain/clock.ts';
 
 /** What every audit entry about a referral states, taken from the referral itself. */
 export interface ReferralFacts {

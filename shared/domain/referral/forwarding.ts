@@ -1,11 +1,11 @@
-import type { Directory, ServiceOffice } from '../../directory/index.ts';
-import { officeById } from '../../directory/index.ts';
-import type { ReferralPerson } from '../../schemas/referral.ts';
-import { coverage } from '../consent/coverage.ts';
-import type { ConsentRecord } from '../consent/record.ts';
-import { consentStatus } from '../consent/status.ts';
-import type { DataCategory } from '../data-categories.ts';
-import { Conflict, type FieldIssue, UnprocessableContent } from '../errors.ts';
+import { coverage } from '#shared/domain/consent/coverage.ts';
+import type { ConsentRecord } from '#shared/domain/consent/record.ts';
+import { consentStatus } from '#shared/domain/consent/status.ts';
+import type { DataCategory } from '#shared/domain/data-categories.ts';
+import type { Directory, ServiceOffice } from '#shared/domain/directory/index.ts';
+import { officeById } from '#shared/domain/directory/index.ts';
+import { Conflict, type FieldIssue, UnprocessableContent } from '#shared/domain/errors.ts';
+import type { ReferralPerson } from '#shared/schemas/referral.ts';
 import { purposeFor, uncoveredFields } from './referral.ts';
 
 /**

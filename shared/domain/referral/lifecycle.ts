@@ -1,5 +1,5 @@
-import type { ReferralStatus } from '../../schemas/referral.ts';
-import { Conflict } from '../errors.ts';
+import { Conflict } from '#shared/domain/errors.ts';
+import type { ReferralStatus } from '#shared/schemas/referral.ts';
 
 /**
  * The referral lifecycle (DESIGN.md §4): accepted → queued → received → contacted →

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { PERSON_FIELD_CATEGORIES, type ReferralPerson } from '../../schemas/referral.ts';
-import type { DataCategory, Purpose } from '../data-categories.ts';
-import type { FieldIssue } from '../errors.ts';
-import { type SubjectId, subjectIdFor } from '../pseudonym.ts';
+import type { DataCategory, Purpose } from '#shared/domain/data-categories.ts';
+import type { FieldIssue } from '#shared/domain/errors.ts';
+import { type SubjectId, subjectIdFor } from '#shared/domain/pseudonym.ts';
+import { PERSON_FIELD_CATEGORIES, type ReferralPerson } from '#shared/schemas/referral.ts';
 
 /**
  * Referral ids: `ref_` + 26 lower-case Crockford base32 characters, 48 bits of

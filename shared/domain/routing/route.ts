@@ -1,12 +1,12 @@
-import { compareIds, municipalityByAgs, officesCovering } from '../../directory/lookup.ts';
+import { compareIds, municipalityByAgs, officesCovering } from '#shared/domain/directory/lookup.ts';
 import {
   type Directory,
   formatPath,
   type RoutingConditions,
   type RoutingRule,
   type ServiceOffice,
-} from '../../directory/schema.ts';
-import { InvalidRequest } from '../errors.ts';
+} from '#shared/domain/directory/schema.ts';
+import { InvalidRequest } from '#shared/domain/errors.ts';
 import { ageOn } from './age.ts';
 import {
   type CandidateOutcome,

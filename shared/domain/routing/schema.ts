@@ -6,7 +6,7 @@ import {
   type ServiceOffice,
   ServiceTypeCodeSchema,
   SlugSchema,
-} from '../../directory/schema.ts';
+} from '#shared/domain/directory/schema.ts';
 import { HousingSchema, ResidenceStatusSchema } from './person-facts.ts';
 
 /**

@@ -6,10 +6,10 @@ import {
   checkpointSignerFromEnvironment,
   KmsCheckpointSigner,
   localCheckpointSigner,
-} from '../../../shared/adapters/checkpoint-signers.ts';
-import { verifierKeyDocument } from '../../../shared/application/audit.ts';
-import { ConfigurationError } from '../../../shared/config.ts';
-import { EMPTY_CHAIN_HEAD, sequenceDrafts } from '../../../shared/domain/audit/chain.ts';
+} from '#shared/adapters/checkpoint-signers.ts';
+import { verifierKeyDocument } from '#shared/application/audit.ts';
+import { ConfigurationError } from '#shared/config.ts';
+import { EMPTY_CHAIN_HEAD, sequenceDrafts } from '#shared/domain/audit/chain.ts';
 import {
   checkpointOfHead,
   SIGNATURE_TYPE_ECDSA,
@@ -17,9 +17,9 @@ import {
   signCheckpoint,
   verifierKeyOf,
   verifyCheckpoint,
-} from '../../../shared/domain/audit/checkpoint.ts';
-import { verifyLog } from '../../../shared/domain/audit/verify.ts';
-import { drafts } from '../audit/fixtures.ts';
+} from '#shared/domain/audit/checkpoint.ts';
+import { verifyLog } from '#shared/domain/audit/verify.ts';
+import { drafts } from '#test/unit/audit/fixtures.ts';
 
 const ORIGIN = 'referral-exchange/lk-test/unit';
 const KEY_ID = 'arn:aws:kms:eu-central-1:111122223333:key/0b6c2a4e-0000-4000-8000-000000000001';

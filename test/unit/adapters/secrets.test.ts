@@ -10,7 +10,7 @@ const GENERATED = 'f3a9c0de1b7245e68d0c9a1b2e3f4d5c6b7a8f9e0d1c2b3a4f5e6d7c8b9a0
 /** The module keeps the secret for the life of the process: load a fresh copy per test. */
 async function freshModule() {
   vi.resetModules();
-  return import('../../../shared/adapters/secrets.ts');
+  return import('#shared/adapters/secrets.ts');
 }
 
 beforeEach(() => ssm.reset());

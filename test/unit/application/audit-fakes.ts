@@ -6,9 +6,9 @@ import type {
   Page,
   StoredAuditItem,
   StoredCheckpoint,
-} from '../../../shared/application/audit.ts';
-import { type ChainHead, EMPTY_CHAIN_HEAD } from '../../../shared/domain/audit/chain.ts';
-import type { AuditEntry, AuditEntryDraft } from '../../../shared/domain/audit/entry.ts';
+} from '#shared/application/audit.ts';
+import { type ChainHead, EMPTY_CHAIN_HEAD } from '#shared/domain/audit/chain.ts';
+import type { AuditEntry, AuditEntryDraft } from '#shared/domain/audit/entry.ts';
 
 interface Row {
   entry: AuditEntry | AuditEntryDraft;

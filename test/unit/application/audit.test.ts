@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { operations } from '../../../shared/api/index.ts';
-import { buildOpenApiDocument } from '../../../shared/api/openapi.ts';
+import { operations } from '#shared/api/index.ts';
+import { buildOpenApiDocument } from '#shared/api/openapi.ts';
 import {
   AuditService,
   buildAccessReport,
@@ -13,15 +13,15 @@ import {
   runSequencer,
   sequencePending,
   verifierKeyDocument,
-} from '../../../shared/application/audit.ts';
-import { Ed25519Signer, verifyCheckpoint } from '../../../shared/domain/audit/checkpoint.ts';
-import { type AuditEntryDraft, auditDraft } from '../../../shared/domain/audit/entry.ts';
-import { verifyLog } from '../../../shared/domain/audit/verify.ts';
-import { FixedClock } from '../../../shared/domain/clock.ts';
-import { InvalidRequest, NotFound } from '../../../shared/domain/errors.ts';
-import { subjectIdFor } from '../../../shared/domain/pseudonym.ts';
-import { AccessReport } from '../../../shared/schemas/audit.ts';
-import { draft, drafts } from '../audit/fixtures.ts';
+} from '#shared/application/audit.ts';
+import { Ed25519Signer, verifyCheckpoint } from '#shared/domain/audit/checkpoint.ts';
+import { type AuditEntryDraft, auditDraft } from '#shared/domain/audit/entry.ts';
+import { verifyLog } from '#shared/domain/audit/verify.ts';
+import { FixedClock } from '#shared/domain/clock.ts';
+import { InvalidRequest, NotFound } from '#shared/domain/errors.ts';
+import { subjectIdFor } from '#shared/domain/pseudonym.ts';
+import { AccessReport } from '#shared/schemas/audit.ts';
+import { draft, drafts } from '#test/unit/audit/fixtures.ts';
 import { MemoryAuditStore } from './audit-fakes.ts';
 
 const ORIGIN = checkpointOrigin('lk-test', 'unit');

@@ -1,30 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { replay } from '../../../shared/adapters/transactions.ts';
+import { replay } from '#shared/adapters/transactions.ts';
 import {
   ConsentService,
   type ConsentStore,
   type CreatedResponse,
   type CreatingRequest,
   newConsentId,
-} from '../../../shared/application/consents.ts';
-import { type AuditEntryDraft, RecordIdSchema } from '../../../shared/domain/audit/entry.ts';
-import { FixedClock } from '../../../shared/domain/clock.ts';
-import type { ConsentRecord } from '../../../shared/domain/consent/record.ts';
-import {
-  DependencyUnavailable,
-  Forbidden,
-  NotFound,
-  UnprocessableContent,
-} from '../../../shared/domain/errors.ts';
-import { subjectIdFor } from '../../../shared/domain/pseudonym.ts';
-import type { Principal } from '../../../shared/identity/principal.ts';
+} from '#shared/application/consents.ts';
+import { type AuditEntryDraft, RecordIdSchema } from '#shared/domain/audit/entry.ts';
+import { FixedClock } from '#shared/domain/clock.ts';
+import type { ConsentRecord } from '#shared/domain/consent/record.ts';
+import { DependencyUnavailable, Forbidden, NotFound, UnprocessableContent } from '#shared/domain/errors.ts';
+import { subjectIdFor } from '#shared/domain/pseudonym.ts';
+import type { Principal } from '#shared/identity/principal.ts';
 import {
   ConsentId,
   ConsentView,
   parseRecordConsentRequest,
   type RecordConsentRequestInput,
-} from '../../../shared/schemas/consent.ts';
-import { requestBody, SECRET } from '../consent/fixtures.ts';
+} from '#shared/schemas/consent.ts';
+import { requestBody, SECRET } from '#test/unit/consent/fixtures.ts';
 
 /** The ConsentStore contract, in memory, with the same all-or-nothing writes. */
 class InMemoryConsentStore implements ConsentStore {

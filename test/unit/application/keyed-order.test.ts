@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedOrder } from '../../../shared/application/keyed-order.ts';
+import { KeyedOrder } from '#shared/application/keyed-order.ts';
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
 

@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalize } from '../../../shared/domain/audit/canonical.ts';
-import { entryCanonicalText, sequenceDrafts } from '../../../shared/domain/audit/chain.ts';
+import { canonicalize } from '#shared/domain/audit/canonical.ts';
+import { entryCanonicalText, sequenceDrafts } from '#shared/domain/audit/chain.ts';
 import { draft, draftArb } from './fixtures.ts';
 
 describe('RFC 8785 JSON canonicalization', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalize } from '../../../shared/domain/audit/canonical.ts';
+import { canonicalize } from '#shared/domain/audit/canonical.ts';
 import {
   EMPTY_TREE_ROOT,
   entryHash,
@@ -9,14 +9,14 @@ import {
   headRoot,
   MerkleFrontier,
   sequenceDrafts,
-} from '../../../shared/domain/audit/chain.ts';
+} from '#shared/domain/audit/chain.ts';
 import {
   AuditEntryDraftSchema,
   AuditEntrySchema,
   auditDraft,
   InvalidAuditEntry,
-} from '../../../shared/domain/audit/entry.ts';
-import { FixedClock } from '../../../shared/domain/clock.ts';
+} from '#shared/domain/audit/entry.ts';
+import { FixedClock } from '#shared/domain/clock.ts';
 import { draft, draftArb, drafts } from './fixtures.ts';
 
 const sha256 = (...parts: (Buffer | string)[]): Buffer => {

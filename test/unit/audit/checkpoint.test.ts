@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sequenceDrafts } from '../../../shared/domain/audit/chain.ts';
+import { sequenceDrafts } from '#shared/domain/audit/chain.ts';
 import {
   type CheckpointSigner,
   checkpointOfHead,
@@ -16,7 +16,7 @@ import {
   verifierKeyOf,
   verifyCheckpoint,
   verifyNote,
-} from '../../../shared/domain/audit/checkpoint.ts';
+} from '#shared/domain/audit/checkpoint.ts';
 import { drafts } from './fixtures.ts';
 
 const ORIGIN = 'rex.example/audit';

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
-import type { AuditEntryDraft } from '../../../shared/domain/audit/entry.ts';
-import { AUDIT_EVENTS, auditDraft } from '../../../shared/domain/audit/entry.ts';
+import type { AuditEntryDraft } from '#shared/domain/audit/entry.ts';
+import { AUDIT_EVENTS, auditDraft } from '#shared/domain/audit/entry.ts';
 
 const BASE = Date.parse('2026-11-02T08:00:00.000Z');
 

@@ -1,11 +1,11 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ChainHead } from '../../../shared/domain/audit/chain.ts';
-import { entryHash, GENESIS_HASH, sequenceDrafts } from '../../../shared/domain/audit/chain.ts';
-import { checkpointOfHead, Ed25519Signer, signCheckpoint } from '../../../shared/domain/audit/checkpoint.ts';
-import type { AuditEntry, AuditEntryDraft, UnhashedAuditEntry } from '../../../shared/domain/audit/entry.ts';
-import type { VerifyProblem, VerifyResult } from '../../../shared/domain/audit/verify.ts';
-import { parseNdjsonEntries, verifyLog } from '../../../shared/domain/audit/verify.ts';
+import type { ChainHead } from '#shared/domain/audit/chain.ts';
+import { entryHash, GENESIS_HASH, sequenceDrafts } from '#shared/domain/audit/chain.ts';
+import { checkpointOfHead, Ed25519Signer, signCheckpoint } from '#shared/domain/audit/checkpoint.ts';
+import type { AuditEntry, AuditEntryDraft, UnhashedAuditEntry } from '#shared/domain/audit/entry.ts';
+import type { VerifyProblem, VerifyResult } from '#shared/domain/audit/verify.ts';
+import { parseNdjsonEntries, verifyLog } from '#shared/domain/audit/verify.ts';
 import { draft, drafts } from './fixtures.ts';
 
 const ORIGIN = 'rex.example/audit';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { canonicalize } from '../../../shared/domain/audit/canonical.ts';
-import { parseNdjsonEntries, verifyLog } from '../../../shared/domain/audit/verify.ts';
+import { canonicalize } from '#shared/domain/audit/canonical.ts';
+import { parseNdjsonEntries, verifyLog } from '#shared/domain/audit/verify.ts';
 import { workedExample } from './worked-example.ts';
 
 const doc = readFileSync(new URL('../../../docs/audit-format.md', import.meta.url), 'utf8');

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { ChainHead } from '../../../shared/domain/audit/chain.ts';
+import type { ChainHead } from '#shared/domain/audit/chain.ts';
 import {
   ENTRY_HASH_PREFIX,
   entryCanonicalText,
   MerkleFrontier,
   sequenceDrafts,
-} from '../../../shared/domain/audit/chain.ts';
-import { checkpointOfHead, Ed25519Signer, signCheckpoint } from '../../../shared/domain/audit/checkpoint.ts';
-import type { AuditEntry } from '../../../shared/domain/audit/entry.ts';
-import { auditDraft } from '../../../shared/domain/audit/entry.ts';
+} from '#shared/domain/audit/chain.ts';
+import { checkpointOfHead, Ed25519Signer, signCheckpoint } from '#shared/domain/audit/checkpoint.ts';
+import type { AuditEntry } from '#shared/domain/audit/entry.ts';
+import { auditDraft } from '#shared/domain/audit/entry.ts';
 
 /** The three-entry log of docs/audit-format.md §Worked example, rebuilt from scratch. */
 export async function workedExample(): Promise<{

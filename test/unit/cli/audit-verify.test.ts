@@ -2,16 +2,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseCheckpointsFile, verifierKeys } from '../../../cli/commands/audit.ts';
-import { run } from '../../../cli/rex.ts';
-import { sequenceDrafts } from '../../../shared/domain/audit/chain.ts';
+import { parseCheckpointsFile, verifierKeys } from '#cli/commands/audit.ts';
+import { run } from '#cli/rex.ts';
+import { sequenceDrafts } from '#shared/domain/audit/chain.ts';
 import {
   checkpointOfHead,
   Ed25519Signer,
   signCheckpoint,
   verifierKeyOf,
-} from '../../../shared/domain/audit/checkpoint.ts';
-import { drafts } from '../audit/fixtures.ts';
+} from '#shared/domain/audit/checkpoint.ts';
+import { drafts } from '#test/unit/audit/fixtures.ts';
 import { captureIo } from './support.ts';
 
 const ORIGIN = 'rex.test/audit';

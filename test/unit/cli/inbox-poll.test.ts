@@ -10,18 +10,14 @@ import {
   pollInbox,
   type ReceiptApi,
   type ReferralSink,
-} from '../../../cli/inbox/poll.ts';
-import { FileSeenStore } from '../../../cli/inbox/seen-store.ts';
-import { DirectorySink, StreamSink } from '../../../cli/inbox/writers.ts';
-import {
-  type DecryptionKey,
-  encryptReferral,
-  REFERRAL_CONTENT_TYPE,
-} from '../../../shared/domain/crypto/jwe.ts';
-import { toRecipientKey } from '../../../shared/domain/crypto/jwks.ts';
-import { generateRecipientKeyPair, type RecipientKeyPair } from '../../../shared/domain/crypto/keygen.ts';
-import { type QueueEnvelope, ReferralPayloadV1 } from '../../../shared/schemas/referral.ts';
-import { RexApiError, RexConnectionError } from '../../../shared/sdk/client.ts';
+} from '#cli/inbox/poll.ts';
+import { FileSeenStore } from '#cli/inbox/seen-store.ts';
+import { DirectorySink, StreamSink } from '#cli/inbox/writers.ts';
+import { type DecryptionKey, encryptReferral, REFERRAL_CONTENT_TYPE } from '#shared/domain/crypto/jwe.ts';
+import { toRecipientKey } from '#shared/domain/crypto/jwks.ts';
+import { generateRecipientKeyPair, type RecipientKeyPair } from '#shared/domain/crypto/keygen.ts';
+import { type QueueEnvelope, ReferralPayloadV1 } from '#shared/schemas/referral.ts';
+import { RexApiError, RexConnectionError } from '#shared/sdk/client.ts';
 
 const OFFICE = 'mbe-caritas-bruchsal';
 const id = (n: number) => `ref_${String(n).padStart(26, '0')}`;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { describeEvent, describeSummary } from '../../../cli/commands/inbox.ts';
-import { run } from '../../../cli/rex.ts';
+import { describeEvent, describeSummary } from '#cli/commands/inbox.ts';
+import { run } from '#cli/rex.ts';
 import { captureIo } from './support.ts';
 
 const ID = 'ref_0123456789abcdefghijklmnop';

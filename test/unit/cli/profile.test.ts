@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CliError, UsageError } from '../../../cli/io.ts';
-import { loadProfile } from '../../../cli/profile.ts';
+import { CliError, UsageError } from '#cli/io.ts';
+import { loadProfile } from '#cli/profile.ts';
 
 const SECRET = 'canary-secret-value-0123456789';
 let dir: string;

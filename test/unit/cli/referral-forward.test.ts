@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { run } from '../../../cli/rex.ts';
-import type { ReferralPayloadV1 } from '../../../shared/schemas/referral.ts';
+import { run } from '#cli/rex.ts';
+import type { ReferralPayloadV1 } from '#shared/schemas/referral.ts';
 import { captureIo } from './support.ts';
 
 const ID = 'ref_0123456789abcdefghjkmnpqrs';

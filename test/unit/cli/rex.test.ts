@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commands, findCommand, run } from '../../../cli/rex.ts';
+import { commands, findCommand, run } from '#cli/rex.ts';
 import { captureIo } from './support.ts';
 
 let dir: string;

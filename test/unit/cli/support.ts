@@ -1,4 +1,4 @@
-import type { CliIo } from '../../../cli/io.ts';
+import type { CliIo } from '#cli/io.ts';
 
 export interface CapturedIo extends CliIo {
   readonly out: () => string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coverage, type TransferRequest, withdraw } from '../../../shared/domain/consent/index.ts';
+import { coverage, type TransferRequest, withdraw } from '#shared/domain/consent/index.ts';
 import { NOW, record, SUBJECT_ID } from './fixtures.ts';
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -6,7 +6,7 @@ import {
   PURPOSE_INFO,
   PURPOSES,
   Purpose,
-} from '../../../shared/domain/data-categories.ts';
+} from '#shared/domain/data-categories.ts';
 
 describe('data categories and purposes', () => {
   it('is the closed list of eight categories', () => {

@@ -1,7 +1,7 @@
-import type { ConsentRecord } from '../../../shared/domain/consent/record.ts';
-import { newConsent } from '../../../shared/domain/consent/record.ts';
-import type { RecordConsentRequest, RecordConsentRequestInput } from '../../../shared/schemas/consent.ts';
-import { parseRecordConsentRequest } from '../../../shared/schemas/consent.ts';
+import type { ConsentRecord } from '#shared/domain/consent/record.ts';
+import { newConsent } from '#shared/domain/consent/record.ts';
+import type { RecordConsentRequest, RecordConsentRequestInput } from '#shared/schemas/consent.ts';
+import { parseRecordConsentRequest } from '#shared/schemas/consent.ts';
 
 export const SECRET = Buffer.alloc(32, 7);
 export const OTHER_SECRET = Buffer.alloc(32, 8);

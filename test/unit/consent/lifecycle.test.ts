@@ -6,8 +6,8 @@ import {
   mayRecordConsent,
   mayWithdraw,
   withdraw,
-} from '../../../shared/domain/consent/index.ts';
-import { ConsentView } from '../../../shared/schemas/consent.ts';
+} from '#shared/domain/consent/index.ts';
+import { ConsentView } from '#shared/schemas/consent.ts';
 import { NOW, record } from './fixtures.ts';
 
 const later = (ms: number) => new Date(NOW.getTime() + ms);

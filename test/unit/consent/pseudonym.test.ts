@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidRequest } from '../../../shared/domain/errors.ts';
+import { InvalidRequest } from '#shared/domain/errors.ts';
 import {
   normaliseAzrNumber,
   normaliseName,
@@ -8,7 +8,7 @@ import {
   subjectIdFor,
   subjectIdFromAzr,
   subjectIdFromIdentity,
-} from '../../../shared/domain/pseudonym.ts';
+} from '#shared/domain/pseudonym.ts';
 import { OTHER_SECRET, SECRET, thrown } from './fixtures.ts';
 
 const anna = {

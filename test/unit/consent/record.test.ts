@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CLOCK_SKEW_MS, newConsent } from '../../../shared/domain/consent/index.ts';
-import { Forbidden, UnprocessableContent } from '../../../shared/domain/errors.ts';
-import type { RecordConsentRequestInput } from '../../../shared/schemas/consent.ts';
+import { CLOCK_SKEW_MS, newConsent } from '#shared/domain/consent/index.ts';
+import { Forbidden, UnprocessableContent } from '#shared/domain/errors.ts';
+import type { RecordConsentRequestInput } from '#shared/schemas/consent.ts';
 import { AUTHORITY, NOW, record, request, requestBody, SUBJECT_ID, thrown } from './fixtures.ts';
 
 const ctx = { id: 'con_0001abcd', subjectId: SUBJECT_ID, recordedBy: AUTHORITY, now: NOW };

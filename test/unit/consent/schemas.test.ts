@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { InvalidRequest } from '../../../shared/domain/errors.ts';
+import { InvalidRequest } from '#shared/domain/errors.ts';
 import {
   ConsentView,
   parseRecordConsentRequest,
   parseWithdrawConsentRequest,
   RecordConsentRequest,
   WithdrawConsentRequest,
-} from '../../../shared/schemas/consent.ts';
+} from '#shared/schemas/consent.ts';
 import { requestBody, thrown } from './fixtures.ts';
 
 function issuesOf(body: unknown): { field: string; reason: string }[] {

@@ -6,11 +6,11 @@ import {
   encryptReferral,
   REFERRAL_CONTENT_TYPE,
   ReferralDecryptionFailed,
-} from '../../../shared/domain/crypto/jwe.ts';
-import { type RecipientKey, validatePublicRecipientJwk } from '../../../shared/domain/crypto/jwks.ts';
-import { currentKey, emptyKeySet, publishKeys, retire } from '../../../shared/domain/crypto/key-set.ts';
-import { generateRecipientKeyPair, type RecipientKeyPair } from '../../../shared/domain/crypto/keygen.ts';
-import { InvalidRequest } from '../../../shared/domain/errors.ts';
+} from '#shared/domain/crypto/jwe.ts';
+import { type RecipientKey, validatePublicRecipientJwk } from '#shared/domain/crypto/jwks.ts';
+import { currentKey, emptyKeySet, publishKeys, retire } from '#shared/domain/crypto/key-set.ts';
+import { generateRecipientKeyPair, type RecipientKeyPair } from '#shared/domain/crypto/keygen.ts';
+import { InvalidRequest } from '#shared/domain/errors.ts';
 import { rejectionOf } from './fixtures.ts';
 
 // Only made-up data; the payload schema itself lives in shared/schemas/referral.ts.

@@ -9,8 +9,8 @@ import {
   RecipientKeySchema,
   validatePublicJwks,
   validatePublicRecipientJwk,
-} from '../../../shared/domain/crypto/jwks.ts';
-import { InvalidRequest } from '../../../shared/domain/errors.ts';
+} from '#shared/domain/crypto/jwks.ts';
+import { InvalidRequest } from '#shared/domain/errors.ts';
 import { ecKeyPair, rsaKeyPair, thrownBy } from './fixtures.ts';
 
 type Jwk = Record<string, unknown>;

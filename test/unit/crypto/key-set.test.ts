@@ -10,8 +10,8 @@ import {
   retire,
   rotate,
   toPublicJwks,
-} from '../../../shared/domain/crypto/key-set.ts';
-import { Conflict, InvalidRequest, NotFound } from '../../../shared/domain/errors.ts';
+} from '#shared/domain/crypto/key-set.ts';
+import { Conflict, InvalidRequest, NotFound } from '#shared/domain/errors.ts';
 import { ecKeyPair, thrownBy } from './fixtures.ts';
 
 type Jwk = Record<string, unknown>;

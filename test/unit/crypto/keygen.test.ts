@@ -1,8 +1,8 @@
 import { calculateJwkThumbprint } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeBase64url, validatePublicJwks } from '../../../shared/domain/crypto/jwks.ts';
-import { generateRecipientKeyPair, type RecipientKeyPair } from '../../../shared/domain/crypto/keygen.ts';
-import { InvalidRequest } from '../../../shared/domain/errors.ts';
+import { decodeBase64url, validatePublicJwks } from '#shared/domain/crypto/jwks.ts';
+import { generateRecipientKeyPair, type RecipientKeyPair } from '#shared/domain/crypto/keygen.ts';
+import { InvalidRequest } from '#shared/domain/errors.ts';
 import { rejectionOf } from './fixtures.ts';
 
 const modulusBits = (n: unknown) => {

@@ -1,15 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  decryptReferral,
-  encryptReferral,
-  REFERRAL_CONTENT_TYPE,
-} from '../../../shared/domain/crypto/jwe.ts';
-import { type RecipientKey, validatePublicRecipientJwk } from '../../../shared/domain/crypto/jwks.ts';
+import { decryptReferral, encryptReferral, REFERRAL_CONTENT_TYPE } from '#shared/domain/crypto/jwe.ts';
+import { type RecipientKey, validatePublicRecipientJwk } from '#shared/domain/crypto/jwks.ts';
 import {
   importRecipientKey,
   RecipientKeyCache,
   type RecipientKeyImporter,
-} from '../../../shared/domain/crypto/recipient-key-cache.ts';
+} from '#shared/domain/crypto/recipient-key-cache.ts';
 import { ecKeyPair, rejectionOf } from './fixtures.ts';
 
 type Jwk = Record<string, unknown>;

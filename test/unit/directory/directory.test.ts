@@ -2,19 +2,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadDirectory } from '#shared/adapters/directory-file.ts';
 import {
   authorityById,
   type Directory,
   DirectoryInvalidError,
   type DirectoryIssue,
   formatPath,
-  loadDirectory,
   officeById,
   officesCovering,
   parseDirectory,
   providerById,
   serviceTypesOf,
-} from '../../../shared/directory/index.ts';
+} from '#shared/domain/directory/index.ts';
 
 const EXAMPLE_PATH = new URL('../../../config/directory.example.json', import.meta.url).pathname;
 // The cases below edit the JSON freely, as an operator would, including into invalid shapes.

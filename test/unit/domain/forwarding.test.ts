@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildOpenApiDocument } from '../../../shared/api/openapi.ts';
-import { reportReferralStatus } from '../../../shared/api/referrals.ts';
-import { loadDirectory } from '../../../shared/directory/index.ts';
-import { checkForwarding, type ForwardingFacts } from '../../../shared/domain/referral/forwarding.ts';
-import { categoriesOf } from '../../../shared/domain/referral/referral.ts';
-import { ReportStatusRequest } from '../../../shared/schemas/referral.ts';
-import { NOW, record, SUBJECT_ID } from '../consent/fixtures.ts';
+import { loadDirectory } from '#shared/adapters/directory-file.ts';
+import { buildOpenApiDocument } from '#shared/api/openapi.ts';
+import { reportReferralStatus } from '#shared/api/referrals.ts';
+import { checkForwarding, type ForwardingFacts } from '#shared/domain/referral/forwarding.ts';
+import { categoriesOf } from '#shared/domain/referral/referral.ts';
+import { ReportStatusRequest } from '#shared/schemas/referral.ts';
+import { NOW, record, SUBJECT_ID } from '#test/unit/consent/fixtures.ts';
 
 const person = {
   familyName: 'Müller',

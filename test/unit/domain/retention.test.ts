@@ -4,7 +4,7 @@ import {
   endOfYearAfter,
   isExpired,
   retentionFromEnvironment,
-} from '../../../shared/domain/retention.ts';
+} from '#shared/domain/retention.ts';
 
 describe('retention', () => {
   it('keeps audit entries until the end of the following year by default', () => {

@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { Conflict, NotFound } from '../../../shared/domain/errors.ts';
-import { apiHandler, route } from '../../../shared/http/api-handler.ts';
-import { defineOperation } from '../../../shared/http/operation.ts';
-import { PrincipalResolver } from '../../../shared/identity/principal.ts';
+import { Conflict, NotFound } from '#shared/domain/errors.ts';
+import { apiHandler, route } from '#shared/http/api-handler.ts';
+import { defineOperation } from '#shared/http/operation.ts';
+import { PrincipalResolver } from '#shared/identity/principal.ts';
 
 const resolver = new PrincipalResolver(
   { authorities: [{ id: 'abh-a' }], serviceOffices: [{ id: 'mbe-x' }], dataProtectionOfficers: [] },

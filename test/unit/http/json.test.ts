@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidRequest } from '../../../shared/domain/errors.ts';
-import { MAX_JSON_DEPTH, parseJsonBody } from '../../../shared/http/json.ts';
+import { InvalidRequest } from '#shared/domain/errors.ts';
+import { MAX_JSON_DEPTH, parseJsonBody } from '#shared/http/json.ts';
 
 const refusal = (text: string) => {
   try {

@@ -5,7 +5,7 @@ import {
   parseAssumedRoleArn,
   parsePrincipal,
   roleNameFor,
-} from '../../../shared/identity/principal.ts';
+} from '#shared/identity/principal.ts';
 
 const directory = {
   authorities: [{ id: 'abh-lk-karlsruhe' }],

@@ -1,7 +1,7 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Scheduler, scheduledEvent, startScheduler } from '../../../local/scheduler.ts';
-import { FixedClock } from '../../../shared/domain/clock.ts';
+import { type Scheduler, scheduledEvent, startScheduler } from '#local/scheduler.ts';
+import { FixedClock } from '#shared/domain/clock.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

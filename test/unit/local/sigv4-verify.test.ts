@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { verifySigV4 } from '../../../local/sigv4-verify.ts';
-import { signRequest } from '../../../shared/sdk/signed-fetch.ts';
+import { verifySigV4 } from '#local/sigv4-verify.ts';
+import { signRequest } from '#shared/sdk/signed-fetch.ts';
 
 const credential = {
   accessKeyId: 'AKIALOCALTEST0000001',

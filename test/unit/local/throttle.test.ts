@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucket } from '../../../local/throttle.ts';
+import { TokenBucket } from '#local/throttle.ts';
 
 describe('TokenBucket', () => {
   it('grants a burst, then throttles until tokens refill at the rate', () => {

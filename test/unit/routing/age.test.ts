@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ageOn, isLeapYear, parseCalendarDate } from '../../../shared/domain/routing/index.ts';
+import { ageOn, isLeapYear, parseCalendarDate } from '#shared/domain/routing/index.ts';
 
 describe('ageOn', () => {
   it.each([

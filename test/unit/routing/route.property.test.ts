@@ -1,13 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadDirectory, parseDirectory } from '../../../shared/directory/index.ts';
+import { loadDirectory } from '#shared/adapters/directory-file.ts';
+import { parseDirectory } from '#shared/domain/directory/index.ts';
 import {
   ageOn,
   REFUSAL_REASONS,
   RESIDENCE_STATUSES,
   type RoutingInput,
   routeReferral,
-} from '../../../shared/domain/routing/index.ts';
+} from '#shared/domain/routing/index.ts';
 
 const EXAMPLE = loadDirectory(new URL('../../../config/directory.example.json', import.meta.url).pathname);
 const OFFICE_IDS = EXAMPLE.serviceOffices.map((o) => o.id);

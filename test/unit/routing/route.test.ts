@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type Directory, loadDirectory, parseDirectory } from '../../../shared/directory/index.ts';
-import { InvalidRequest } from '../../../shared/domain/errors.ts';
-import {
-  type RoutingDecision,
-  type RoutingInput,
-  routeReferral,
-} from '../../../shared/domain/routing/index.ts';
+import { loadDirectory } from '#shared/adapters/directory-file.ts';
+import { type Directory, parseDirectory } from '#shared/domain/directory/index.ts';
+import { InvalidRequest } from '#shared/domain/errors.ts';
+import { type RoutingDecision, type RoutingInput, routeReferral } from '#shared/domain/routing/index.ts';
 
 const EXAMPLE = loadDirectory(new URL('../../../config/directory.example.json', import.meta.url).pathname);
 

@@ -1,13 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { operations } from '../../../shared/api/index.ts';
-import { buildOpenApiDocument } from '../../../shared/api/openapi.ts';
-import {
-  expandPath,
-  RexApiError,
-  RexClient,
-  RexConnectionError,
-  sdkOperations,
-} from '../../../shared/sdk/client.ts';
+import { operations } from '#shared/api/index.ts';
+import { buildOpenApiDocument } from '#shared/api/openapi.ts';
+import { expandPath, RexApiError, RexClient, RexConnectionError, sdkOperations } from '#shared/sdk/client.ts';
 
 const credentials = { accessKeyId: 'AKIATESTTESTTEST', secretAccessKey: 'test-secret-test-secret' };
 const client = () =>

@@ -2,8 +2,8 @@ import { generateKeyPairSync, randomInt, sign } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { canonicalize } from '../../../shared/domain/audit/canonical.ts';
-import { entryHash, headRoot, sequenceDrafts } from '../../../shared/domain/audit/chain.ts';
+import { canonicalize } from '#shared/domain/audit/canonical.ts';
+import { entryHash, headRoot, sequenceDrafts } from '#shared/domain/audit/chain.ts';
 import {
   type CheckpointSigner,
   checkpointOfHead,
@@ -11,9 +11,9 @@ import {
   SIGNATURE_TYPE_ECDSA,
   signCheckpoint,
   verifierKeyOf,
-} from '../../../shared/domain/audit/checkpoint.ts';
-import { type AuditEntry, auditDraft } from '../../../shared/domain/audit/entry.ts';
-import { verifyLog } from '../../../shared/domain/audit/verify.ts';
+} from '#shared/domain/audit/checkpoint.ts';
+import { type AuditEntry, auditDraft } from '#shared/domain/audit/entry.ts';
+import { verifyLog } from '#shared/domain/audit/verify.ts';
 
 /** The page's verifier (web/dpo/verify.js): plain JavaScript with WebCrypto, run here in Node. */
 interface BrowserVerifyResult {

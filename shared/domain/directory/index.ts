@@ -1,5 +1,4 @@
 export { ISO_639_1_CODES } from './languages.ts';
-export { DirectoryInvalidError, type DirectoryIssue, loadDirectory, parseDirectory } from './load.ts';
 export {
   authorityById,
   compareIds,
@@ -9,4 +8,5 @@ export {
   providerById,
   serviceTypesOf,
 } from './lookup.ts';
+export { DirectoryInvalidError, type DirectoryIssue, parseDirectory } from './parse.ts';
 export * from './schema.ts';

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { type Directory, DirectorySchema, formatPath } from './schema.ts';
 
 /** One problem in a directory file: where (JSON path) and why. */
@@ -32,20 +31,4 @@ export function parseDirectory(json: unknown, source?: string): Directory {
     reason: issue.message,
   }));
   throw new DirectoryInvalidError(issues, source);
-}
-
-/**
- * Reads and validates a directory file. The one piece of I/O in this module: a
- * synchronous read, meant for start-up (module scope of a handler, CDK synth, CLI).
- */
-export function loadDirectory(path: string): Directory {
-  const text = readFileSync(path, 'utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new DirectoryInvalidError([{ path: '(root)', reason: `not valid JSON: ${reason}` }], path);
-  }
-  return parseDirectory(json, path);
 }

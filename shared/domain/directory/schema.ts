@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { formatFieldPath } from '../domain/field-path.ts';
-import { HousingSchema, ResidenceStatusSchema } from '../domain/routing/person-facts.ts';
+import { formatFieldPath } from '#shared/domain/field-path.ts';
+import { HousingSchema, ResidenceStatusSchema } from '#shared/domain/routing/person-facts.ts';
 import { ISO_639_1_CODES } from './languages.ts';
 
 /**
