@@ -12,7 +12,7 @@ import {
 import { renderAccessReportHtml } from '#shared/application/audit.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { formatPrincipal } from '#shared/identity/principal.ts';
-import { principalResolver } from '#shared/runtime.ts';
+import { principalResolver } from './composition.ts';
 
 /** The data-protection officer's operations on the audit log (docs/dpo-guide.md). */
 

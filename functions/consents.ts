@@ -1,22 +1,10 @@
-import { DynamoConsentStore } from '#shared/adapters/consent-store.ts';
-import { pseudonymSecret } from '#shared/adapters/secrets.ts';
 import { getConsent, recordConsent, withdrawConsent } from '#shared/api/consents.ts';
-import { ConsentService } from '#shared/application/consents.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
-import { principalResolver, runtimeConfig } from '#shared/runtime.ts';
+import { consentService, principalResolver } from './composition.ts';
 
 /** The consent registry: record, read and withdraw consents (docs/consent.md). */
 
-let service: ConsentService | undefined;
-
-function consents(): ConsentService {
-  const { recordsTable, auditTable } = runtimeConfig();
-  service ??= new ConsentService({
-    store: new DynamoConsentStore({ recordsTable, auditTable }),
-    secret: () => pseudonymSecret(),
-  });
-  return service;
-}
+const consents = consentService;
 
 export const handler = apiHandler(
   [

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { getDpoPage, getDpoPageFile } from '#shared/api/dpo-page.ts';
 import { NotFound } from '#shared/domain/errors.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
-import { principalResolver } from '#shared/runtime.ts';
+import { principalResolver } from './composition.ts';
 
 /**
  * Serves the data-protection officer's page (web/dpo/) from the API: in AWS the

@@ -3,37 +3,25 @@ import {
   publishOfficeKeys as publishOperation,
   retireOfficeKey as retireOperation,
 } from '#shared/api/keys.ts';
-import {
-  dynamoOfficeKeysPorts,
-  getOfficeKeys,
-  type OfficeKeysPorts,
-  publishOfficeKeys,
-  retireOfficeKey,
-} from '#shared/application/office-keys.ts';
-import { officeById } from '#shared/domain/directory/lookup.ts';
+import { getOfficeKeys, publishOfficeKeys, retireOfficeKey } from '#shared/application/office-keys.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
-import { principalResolver, runtimeConfig, runtimeDirectory } from '#shared/runtime.ts';
+import { officeKeysDependencies, principalResolver } from './composition.ts';
 
 /** Key publication of service offices: publish, retire, and the public JWKS. */
-
-let ports: OfficeKeysPorts | undefined;
-const officeKeysPorts = (): OfficeKeysPorts => {
-  ports ??= dynamoOfficeKeysPorts(
-    runtimeConfig(),
-    (officeId) => officeById(runtimeDirectory(), officeId) !== undefined,
-  );
-  return ports;
-};
 
 export const handler = apiHandler(
   [
     route(publishOperation, async ({ principal, params, body }) => ({
       status: 200,
-      body: await publishOfficeKeys(officeKeysPorts(), { principal: principal!, officeId: params.id, body }),
+      body: await publishOfficeKeys(officeKeysDependencies(), {
+        principal: principal!,
+        officeId: params.id,
+        body,
+      }),
     })),
     route(retireOperation, async ({ principal, params, body }) => ({
       status: 200,
-      body: await retireOfficeKey(officeKeysPorts(), {
+      body: await retireOfficeKey(officeKeysDependencies(), {
         principal: principal!,
         officeId: params.id,
         kid: params.kid,
@@ -42,7 +30,7 @@ export const handler = apiHandler(
     })),
     route(getOfficeKeysOperation, async ({ params }) => ({
       status: 200,
-      body: await getOfficeKeys(officeKeysPorts(), params.id),
+      body: await getOfficeKeys(officeKeysDependencies(), params.id),
     })),
   ],
   { principals: principalResolver },

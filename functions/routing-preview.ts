@@ -2,8 +2,8 @@ import { previewRouting } from '#shared/api/routing.ts';
 import { berlinDateOf } from '#shared/domain/consent/calendar.ts';
 import { routeReferral } from '#shared/domain/routing/index.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
-import { principalResolver, runtimeDirectory } from '#shared/runtime.ts';
 import { previewInput, RoutingRefused, routingPreviewOf } from '#shared/schemas/routing.ts';
+import { principalResolver, runtimeDirectory } from './composition.ts';
 
 /**
  * The routing preview: routes the given facts with the deployment's directory and

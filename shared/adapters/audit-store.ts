@@ -18,6 +18,7 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { runtimeConfig, runtimeDirectory } from '#functions/composition.ts';
 import {
   type AppendOutcome,
   type AuditIndexName,
@@ -37,7 +38,6 @@ import { type AuditEntry, type AuditEntryDraft, AuditEntryDraftSchema } from '#s
 import { authorityById, officeById, providerById } from '#shared/domain/directory/lookup.ts';
 import { auditExpiry, type RetentionPolicy } from '#shared/domain/retention.ts';
 import { logger } from '#shared/observability.ts';
-import { runtimeConfig, runtimeDirectory } from '#shared/runtime.ts';
 import { auditKeys, putAuditDraft } from './audit-drafts.ts';
 import { documentClient } from './aws-clients.ts';
 import { checkpointSignerFromEnvironment } from './checkpoint-signers.ts';

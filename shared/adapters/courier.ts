@@ -1,11 +1,6 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { QueueEnvelope } from '#shared/schemas/referral.ts';
+import type { Courier } from '#shared/application/delivery.ts';
 import { sqsClient } from './aws-clients.ts';
-
-/** Puts an envelope into a service office's queue. A port, so tests can inject faults. */
-export interface Courier {
-  send(queueUrl: string, envelope: QueueEnvelope, deduplicationId: string): Promise<void>;
-}
 
 /**
  * FIFO delivery: the referral id is the message group (its messages stay in order) and

@@ -1,49 +1,26 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { recordKeys } from '#shared/adapters/records/keys.ts';
+import {
+  type OfficeKeyState,
+  type OfficeKeysRepository,
+  StaleKeySetVersion,
+} from '#shared/application/office-keys.ts';
 import type { AuditEntryDraft } from '#shared/domain/audit/entry.ts';
 import { emptyKeySet, type OfficeKeySet, OfficeKeySetSchema } from '#shared/domain/crypto/key-set.ts';
-import { runtimeConfig } from '#shared/runtime.ts';
 import { putAuditDraft } from './audit-drafts.ts';
 import { documentClient } from './aws-clients.ts';
 import { commit, type TransactItem } from './transactions.ts';
-
-/**
- * The office state item (`OFFICE#<officeId>` / `STATE`, docs/data-model.md). Key
- * publication owns `keySet`, `version` and `keysUpdatedAt`; intake keeps its own
- * counters on the same item. Writers therefore change only their own attributes
- * (UpdateExpression), never the whole item.
- */
-export interface OfficeState {
-  readonly officeId: string;
-  /** Public keys only; empty while the office has published none. */
-  readonly keySet: OfficeKeySet;
-  /** Optimistic-concurrency version of `keySet`; 0 before the first publication. */
-  readonly version: number;
-  readonly keysUpdatedAt: string | null;
-}
 
 export interface OfficeStateTables {
   readonly recordsTable: string;
   readonly auditTable: string;
 }
 
-/** Another writer changed the key set between read and write: read again and retry. */
-export class StaleKeySetVersion extends Error {
-  constructor() {
-    super('The office key set changed concurrently.');
-    this.name = 'StaleKeySetVersion';
-  }
-}
-
 /**
  * Reads an office's state item with a consistent read, so that a key published a
- * moment ago is seen. An office without the item has an empty key set. The table
- * defaults to the function's configured records table.
+ * moment ago is seen. An office without the item has an empty key set.
  */
-export async function getOfficeState(
-  officeId: string,
-  recordsTable: string = runtimeConfig().recordsTable,
-): Promise<OfficeState> {
+export async function getOfficeState(officeId: string, recordsTable: string): Promise<OfficeKeyState> {
   const { Item } = await documentClient().send(
     new GetCommand({
       TableName: recordsTable,
@@ -105,4 +82,20 @@ export async function saveKeySet(
     ],
     (failure) => (failure.index === 0 ? new StaleKeySetVersion() : undefined),
   );
+}
+
+/**
+ * The office state item (`OFFICE#<officeId>` / `STATE`, docs/data-model.md). Key
+ * publication owns `keySet`, `version` and `keysUpdatedAt`; intake keeps its own
+ * counters on the same item. Writers therefore change only their own attributes
+ * (UpdateExpression), never the whole item.
+ */
+export class DynamoOfficeKeysRepository implements OfficeKeysRepository {
+  constructor(private readonly tables: OfficeStateTables) {}
+  getState(officeId: string): Promise<OfficeKeyState> {
+    return getOfficeState(officeId, this.tables.recordsTable);
+  }
+  save(officeId: string, keySet: OfficeKeySet, expectedVersion: number, audit: AuditEntryDraft, now: Date) {
+    return saveKeySet(this.tables, officeId, keySet, expectedVersion, audit, now);
+  }
 }

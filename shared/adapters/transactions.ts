@@ -2,19 +2,11 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { recordKeys } from '#shared/adapters/records/keys.ts';
-import { UnprocessableContent } from '#shared/domain/errors.ts';
+import { type IdempotencyRecord, replay, type StoredAnswer } from '#shared/domain/idempotency.ts';
 import { idempotencyExpiry } from '#shared/domain/retention.ts';
 import { documentClient } from './aws-clients.ts';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-/** What a creating request answered, kept so that a retry gets the same answer. */
-export interface IdempotencyRecord {
-  readonly requestHash: string;
-  readonly status: number;
-  readonly body: unknown;
-  readonly createdAt: string;
-}
 
 /** Why an item's condition failed, with the item as it was (ReturnValuesOnConditionCheckFailure). */
 export interface FailedCondition {
@@ -23,22 +15,7 @@ export interface FailedCondition {
   readonly item: Record<string, unknown> | undefined;
 }
 
-export class IdempotencyKeyReused extends UnprocessableContent {
-  override readonly code = 'idempotency-key-reused';
-  constructor() {
-    super('This Idempotency-Key was used for a different request; use a new key for a new request.', [
-      { field: 'Idempotency-Key', reason: 'already used with a different request body' },
-    ]);
-  }
-}
-
-/** The stored answer for a retry, or IdempotencyKeyReused when the request differs. */
-export function replay(record: IdempotencyRecord, requestHash: string): { status: number; body: unknown } {
-  if (record.requestHash !== requestHash) throw new IdempotencyKeyReused();
-  return { status: record.status, body: record.body };
-}
-
-export interface CreatingWrite {
+export interface CreatingWrite<A extends StoredAnswer = StoredAnswer> {
   readonly recordsTable: string;
   readonly principal: string;
   readonly idempotencyKey: string;
@@ -46,7 +23,7 @@ export interface CreatingWrite {
   readonly now: Date;
   /** The state change: every item of it commits together with the idempotency record. */
   readonly items: readonly TransactItem[];
-  readonly response: { readonly status: number; readonly body: unknown };
+  readonly response: A;
   /**
    * Maps a failed condition of one of `items` to a domain error (e.g. an open referral
    * exists). Return undefined to treat it as a conflict worth retrying.
@@ -72,17 +49,16 @@ function reasonsOf(error: TransactionCanceledException): FailedCondition[] {
  * There is no "in progress" state that could get stuck: the record exists exactly when
  * the effect does.
  */
-export async function commitCreating(
-  write: CreatingWrite,
-): Promise<{ status: number; body: unknown; replayed: boolean }> {
+export async function commitCreating<A extends StoredAnswer>(
+  write: CreatingWrite<A>,
+): Promise<A & { replayed: boolean }> {
   const idempotencyItem: TransactItem = {
     Put: {
       TableName: write.recordsTable,
       Item: {
         ...recordKeys.idempotency(write.principal, write.idempotencyKey),
         requestHash: write.requestHash,
-        status: write.response.status,
-        body: write.response.body,
+        ...write.response,
         createdAt: write.now.toISOString(),
         expiresAt: idempotencyExpiry(write.now),
       },
@@ -102,10 +78,9 @@ export async function commitCreating(
       const reasons = reasonsOf(error);
       const previous = reasons[idempotencyIndex];
       if (previous?.code === 'ConditionalCheckFailed' && previous.item) {
-        return {
-          ...replay(previous.item as unknown as IdempotencyRecord, write.requestHash),
-          replayed: true,
-        };
+        // The winner answered the same request (same fingerprint), so the same kind of answer.
+        const answer = replay(previous.item as unknown as IdempotencyRecord, write.requestHash) as A;
+        return { ...answer, replayed: true };
       }
       for (const failure of reasons) {
         if (failure.code !== 'ConditionalCheckFailed' || failure.index === idempotencyIndex) continue;

@@ -8,7 +8,6 @@
  * its idempotency record. The identity facts of the request body are used once, to
  * compute the subject id, and are neither stored nor logged nor returned.
  */
-import { randomBytes } from 'node:crypto';
 import { type AuditEntryDraft, auditDraft } from '#shared/domain/audit/entry.ts';
 import { type Clock, systemClock } from '#shared/domain/clock.ts';
 import {
@@ -21,6 +20,7 @@ import {
 } from '#shared/domain/consent/index.ts';
 import { DependencyUnavailable, Forbidden, NotFound } from '#shared/domain/errors.ts';
 import { requestFingerprint } from '#shared/domain/idempotency.ts';
+import { timeOrderedId } from '#shared/domain/ids.ts';
 import { subjectIdFor } from '#shared/domain/pseudonym.ts';
 import { formatPrincipal, type Principal, parsePrincipal } from '#shared/identity/principal.ts';
 import type { ConsentView, RecordConsentRequest, WithdrawConsentRequest } from '#shared/schemas/consent.ts';
@@ -76,24 +76,13 @@ export interface ConsentServiceDependencies {
   readonly newId?: (now: Date) => string;
 }
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
 /**
  * A consent id: `con_` + 26 characters in the ULID layout (48-bit milliseconds, then
  * 80 random bits, Crockford base 32), so ids sort by creation time and never collide
  * in practice. Matches the audit record-id pattern and the API's ConsentId.
  */
 export function newConsentId(now: Date = new Date()): string {
-  let time = now.getTime();
-  let head = '';
-  for (let i = 0; i < 10; i++) {
-    head = CROCKFORD[time % 32] + head;
-    time = Math.floor(time / 32);
-  }
-  const random = randomBytes(16);
-  let tail = '';
-  for (let i = 0; i < 16; i++) tail += CROCKFORD[(random[i] ?? 0) % 32];
-  return `con_${head}${tail}`;
+  return `con_${timeOrderedId(now)}`;
 }
 
 /** The authority id of the principal that recorded the consent (`authority:<id>`). */

@@ -1,35 +1,46 @@
-import type { Courier } from '#shared/adapters/courier.ts';
-import {
-  type ReferralRecord,
-  type ReferralStore,
-  referralFromItem,
-  StaleReferral,
-} from '#shared/adapters/referral-store.ts';
 import type { Clock } from '#shared/domain/clock.ts';
-import { referralAuditDraft } from '#shared/domain/referral/audit.ts';
-import { type DeadlinePolicy, defaultDeadlines, nextDeadline } from '#shared/domain/referral/deadlines.ts';
+import { transition } from '#shared/domain/referral/change.ts';
+import type { DeadlinePolicy } from '#shared/domain/referral/deadlines.ts';
+import { StaleReferral } from '#shared/domain/referral/errors.ts';
 import { NOT_RECEIVED } from '#shared/domain/referral/lifecycle.ts';
+import type { ReferralRecord } from '#shared/domain/referral/referral.ts';
 import type { QueueEnvelope } from '#shared/schemas/referral.ts';
+import type { ReferralRepository } from './referral-repository.ts';
+import { retryOnConflict } from './retry.ts';
+
+/** Puts an envelope into a service office's queue. A port, so tests can inject faults. */
+export interface Courier {
+  send(queueUrl: string, envelope: QueueEnvelope, deduplicationId: string): Promise<void>;
+}
 
 export interface DeliveryDependencies {
-  readonly store: Pick<
-    ReferralStore,
-    'get' | 'bySubject' | 'transition' | 'outboxDone' | 'removeOutbox' | 'consentWithdrawn'
-  >;
+  readonly referrals: ReferralRepository;
   readonly courier: Courier;
   readonly clock: Clock;
   readonly queueUrlFor: (queueName: string) => string;
-  readonly queueNameFor: (officeId: string) => string;
   readonly deadlines?: DeadlinePolicy;
 }
 
+/** An outbox item: a message to deliver, written in the same transaction as the change that caused it. */
 export interface OutboxItem {
   readonly referralId: string;
   readonly event: string;
   readonly queueName: string;
 }
 
-const RELAY = 'system:outbox-relay';
+/** A change of the records table that the relay acts on (read from its stream). */
+export type RecordChange =
+  | { readonly kind: 'outbox'; readonly item: OutboxItem }
+  | {
+      readonly kind: 'consent';
+      readonly consentId: string;
+      readonly subjectId: string;
+      readonly withdrawnBefore: boolean;
+      readonly withdrawnAfter: boolean;
+      readonly withdrawnBy?: string;
+    };
+
+export const RELAY = 'system:outbox-relay';
 
 function envelope(
   type: QueueEnvelope['type'],
@@ -47,14 +58,24 @@ function envelope(
   };
 }
 
-/** The referral and whether its consent was withdrawn. */
-async function readReferralAndConsent(
+/** What the relay does with one change: deliver an outbox item, or revoke after a withdrawal. */
+export async function handleRecordChange(
   deps: DeliveryDependencies,
-  referralId: string,
-): Promise<{ referral?: ReferralRecord; consentWithdrawn: boolean }> {
-  const referral = await deps.store.get(referralId);
-  if (!referral) return { consentWithdrawn: false };
-  return { referral, consentWithdrawn: await deps.store.consentWithdrawn(referral.consentId) };
+  change: RecordChange,
+): Promise<{ delivered?: OutboxItem; revoked?: number }> {
+  if (change.kind === 'outbox') {
+    await deliverOutboxItem(deps, change.item);
+    return { delivered: change.item };
+  }
+  if (change.withdrawnAfter && !change.withdrawnBefore) {
+    const revoked = await revokeReferralsOfConsent(deps, {
+      id: change.consentId,
+      subjectId: change.subjectId,
+      ...(change.withdrawnBy !== undefined ? { withdrawnBy: change.withdrawnBy } : {}),
+    });
+    return { revoked };
+  }
+  return {};
 }
 
 /**
@@ -69,46 +90,36 @@ export async function deliverOutboxItem(deps: DeliveryDependencies, item: Outbox
   const now = deps.clock.now();
   const queueUrl = deps.queueUrlFor(item.queueName);
   const dedupe = `${item.referralId}:${item.event}`;
-  const { referral, consentWithdrawn } = await readReferralAndConsent(deps, item.referralId);
-  const done = () => deps.store.removeOutbox(item.referralId, item.event);
-
+  const referral = await deps.referrals.get(item.referralId);
+  const done = () => deps.referrals.removeOutbox(item.referralId, item.event);
   if (!referral) return done();
 
   if (item.event === 'revoke') {
     await deps.courier.send(queueUrl, envelope('referral.revocation', referral, now, false), dedupe);
     return done();
   }
-
-  const undelivered = NOT_RECEIVED.includes(referral.status);
-  if (!undelivered || consentWithdrawn) {
-    // Received, revoked or expired meanwhile, or the consent is being withdrawn (the
-    // withdrawal revokes it): nothing to announce.
+  // Received, revoked or expired meanwhile, or the consent is being withdrawn (the
+  // withdrawal revokes it): nothing to announce.
+  if (
+    !NOT_RECEIVED.includes(referral.status) ||
+    (await deps.referrals.consentWithdrawn(referral.consentId))
+  ) {
     return done();
   }
   if (item.event === 'notify' && referral.status === 'queued') return done();
 
   const type = item.event === 'notify' ? 'referral.notification' : 'referral.re-announcement';
   await deps.courier.send(queueUrl, envelope(type, referral, now, true), dedupe);
-
-  if (item.event !== 'notify') return done();
+  if (item.event !== 'notify' || referral.status !== 'accepted') return done();
   try {
-    await deps.store.transition({
-      from: referral,
-      to: 'queued',
-      history: { status: 'queued', at: now.toISOString(), by: RELAY },
-      due: nextDeadline(
-        { ...referral, status: 'queued', hasCiphertext: referral.ciphertext !== undefined },
-        deps.deadlines ?? defaultDeadlines,
-      ),
-      releaseOpenGuard: false,
-      draft: referralAuditDraft('referral.queued', RELAY, referral, deps.clock),
-      extra: [deps.store.outboxDone(item.referralId, item.event)],
+    await deps.referrals.apply(transition(referral, 'queued', RELAY, now, { deadlines: deps.deadlines }), {
+      consumesOutbox: item.event,
     });
   } catch (error) {
     // Moved on meanwhile (e.g. received before it was marked queued): the delivery is
     // still done; only the outbox item is left to remove.
-    if (error instanceof StaleReferral) return done();
-    throw error;
+    if (!(error instanceof StaleReferral)) throw error;
+    return done();
   }
 }
 
@@ -119,43 +130,23 @@ export async function deliverOutboxItem(deps: DeliveryDependencies, item: Outbox
  * drops the notification unread.
  */
 export async function revokeReferralsOfConsent(
-  deps: DeliveryDependencies,
+  deps: Pick<DeliveryDependencies, 'referrals' | 'clock' | 'deadlines'>,
   consent: { readonly id: string; readonly subjectId: string; readonly withdrawnBy?: string },
 ): Promise<number> {
   let revoked = 0;
-  for (const candidate of await deps.store.bySubject(consent.subjectId)) {
+  for (const candidate of await deps.referrals.bySubject(consent.subjectId)) {
     if (candidate.consentId !== consent.id || !NOT_RECEIVED.includes(candidate.status)) continue;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const current = attempt === 0 ? candidate : await deps.store.get(candidate.referralId);
-      if (!current || !NOT_RECEIVED.includes(current.status)) break;
-      try {
-        await revokeOne(deps, current, consent.withdrawnBy ?? RELAY);
-        revoked++;
-        break;
-      } catch (error) {
-        if (!(error instanceof StaleReferral)) throw error;
-      }
-    }
+    const done = await retryOnConflict(async () => {
+      // The subject index holds what selects a candidate, not the whole referral.
+      const current = await deps.referrals.get(candidate.referralId);
+      if (!current || !NOT_RECEIVED.includes(current.status)) return false;
+      const by = consent.withdrawnBy ?? RELAY;
+      await deps.referrals.apply(
+        transition(current, 'revoked', by, deps.clock.now(), { deadlines: deps.deadlines }),
+      );
+      return true;
+    });
+    if (done) revoked++;
   }
   return revoked;
 }
-
-export async function revokeOne(
-  deps: Pick<DeliveryDependencies, 'store' | 'clock' | 'queueNameFor'>,
-  r: ReferralRecord,
-  actor: string,
-): Promise<void> {
-  const now = deps.clock.now();
-  await deps.store.transition({
-    from: r,
-    to: 'revoked',
-    history: { status: 'revoked', at: now.toISOString(), by: actor, reason: 'consent-withdrawn' },
-    due: undefined,
-    remove: ['ciphertext'],
-    releaseOpenGuard: true,
-    outbox: { event: 'revoke', queueName: deps.queueNameFor(r.serviceOfficeId) },
-    draft: referralAuditDraft('referral.revoked', actor, r, deps.clock, 'consent-withdrawn'),
-  });
-}
-
-export { referralFromItem };

@@ -6,12 +6,6 @@
  * reads the office state, applies one rule, and writes the new key set with its
  * audit draft in one transaction, retrying when another writer came first.
  */
-import {
-  getOfficeState,
-  type OfficeState,
-  StaleKeySetVersion,
-  saveKeySet,
-} from '#shared/adapters/office-keys-store.ts';
 import { type AuditEntryDraft, auditDraft } from '#shared/domain/audit/entry.ts';
 import { type Clock, systemClock } from '#shared/domain/clock.ts';
 import {
@@ -25,51 +19,63 @@ import {
 import { Conflict, NotFound } from '#shared/domain/errors.ts';
 import { formatPrincipal, type Principal } from '#shared/identity/principal.ts';
 import type { OfficeKeys, PublishKeysBody, RetireKeyBody } from '#shared/schemas/keys.ts';
+import { retryOnConflict } from './retry.ts';
 
-/** What the service needs from storage and the directory. */
-export interface OfficeKeysPorts {
-  /** Whether the directory has a service office with this id. */
-  readonly officeExists: (officeId: string) => boolean;
-  readonly getState: (officeId: string) => Promise<OfficeState>;
+/**
+ * The office state item as key publication sees it: the public keys and their
+ * optimistic-concurrency version (0 before the first publication).
+ */
+export interface OfficeKeyState {
+  readonly officeId: string;
+  /** Public keys only; empty while the office has published none. */
+  readonly keySet: OfficeKeySet;
+  readonly version: number;
+  readonly keysUpdatedAt: string | null;
+}
+
+/** Another writer changed the key set between read and write: read again and retry. */
+export class StaleKeySetVersion extends Error {
+  override name = 'StaleKeySetVersion';
+  constructor() {
+    super('The office key set changed concurrently.');
+  }
+}
+
+/** Where office key sets are kept (the DynamoDB adapter: shared/adapters/office-keys-store.ts). */
+export interface OfficeKeysRepository {
+  /** The state, read consistently (a key published a moment ago counts). */
+  getState(officeId: string): Promise<OfficeKeyState>;
   /** Writes `keySet` if the stored version is `expectedVersion`, else throws StaleKeySetVersion. */
-  readonly save: (
+  save(
     officeId: string,
     keySet: OfficeKeySet,
     expectedVersion: number,
     audit: AuditEntryDraft,
     now: Date,
-  ) => Promise<void>;
+  ): Promise<void>;
+}
+
+/** What the service needs from storage and the directory. */
+export interface OfficeKeysDependencies {
+  readonly keys: OfficeKeysRepository;
+  /** Whether the directory has a service office with this id. */
+  readonly officeExists: (officeId: string) => boolean;
   readonly clock?: Clock;
 }
-
-/** The default ports: DynamoDB tables of the function and its directory. */
-export function dynamoOfficeKeysPorts(
-  tables: { recordsTable: string; auditTable: string },
-  officeExists: (officeId: string) => boolean,
-): OfficeKeysPorts {
-  return {
-    officeExists,
-    getState: (officeId) => getOfficeState(officeId, tables.recordsTable),
-    save: (officeId, keySet, version, audit, now) =>
-      saveKeySet(tables, officeId, keySet, version, audit, now),
-  };
-}
-
-const MAX_ATTEMPTS = 8;
 
 /**
  * Only the office itself manages its keys. Any other caller that got past the
  * operation's principal kinds sees another office's keys as not found (docs/api.md).
  */
-function assertOwnOffice(principal: Principal, officeId: string, ports: OfficeKeysPorts): void {
-  if (principal.kind !== 'service' || principal.id !== officeId || !ports.officeExists(officeId)) {
+function assertOwnOffice(principal: Principal, officeId: string, deps: OfficeKeysDependencies): void {
+  if (principal.kind !== 'service' || principal.id !== officeId || !deps.officeExists(officeId)) {
     throw new NotFound('service office');
   }
 }
 
 /** The API view of a key set. */
 export function officeKeysView(
-  state: Pick<OfficeState, 'officeId' | 'keySet' | 'keysUpdatedAt'>,
+  state: Pick<OfficeKeyState, 'officeId' | 'keySet' | 'keysUpdatedAt'>,
 ): OfficeKeys {
   return {
     officeId: state.officeId,
@@ -92,35 +98,34 @@ export function officeKeysView(
  * nothing when the rule leaves the set as it was.
  */
 async function change(
-  ports: OfficeKeysPorts,
+  deps: OfficeKeysDependencies,
   officeId: string,
   apply: (set: OfficeKeySet, now: Date) => OfficeKeySet,
   audit: (now: Date) => AuditEntryDraft,
 ): Promise<OfficeKeys> {
-  const clock = ports.clock ?? systemClock;
-  for (let attempt = 1; ; attempt++) {
-    const state = await ports.getState(officeId);
-    const now = clock.now();
-    const next = apply(state.keySet, now);
-    if (JSON.stringify(next) === JSON.stringify(state.keySet)) return officeKeysView(state);
-    try {
-      await ports.save(officeId, next, state.version, audit(now), now);
+  const clock = deps.clock ?? systemClock;
+  return retryOnConflict(
+    async () => {
+      const state = await deps.keys.getState(officeId);
+      const now = clock.now();
+      const next = apply(state.keySet, now);
+      if (JSON.stringify(next) === JSON.stringify(state.keySet)) return officeKeysView(state);
+      await deps.keys.save(officeId, next, state.version, audit(now), now);
       return officeKeysView({ officeId, keySet: next, keysUpdatedAt: now.toISOString() });
-    } catch (error) {
-      if (!(error instanceof StaleKeySetVersion) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+    },
+    (error) => error instanceof StaleKeySetVersion,
+  );
 }
 
 /** Publishes a JWKS for the caller's own office (additive; the new or named key becomes current). */
 export function publishOfficeKeys(
-  ports: OfficeKeysPorts,
+  deps: OfficeKeysDependencies,
   input: { principal: Principal; officeId: string; body: PublishKeysBody },
 ): Promise<OfficeKeys> {
-  assertOwnOffice(input.principal, input.officeId, ports);
+  assertOwnOffice(input.principal, input.officeId, deps);
   const { keys, current } = input.body;
   return change(
-    ports,
+    deps,
     input.officeId,
     (set, now) => publishKeys(set, { keys }, now, current === undefined ? {} : { current }),
     (now) =>
@@ -135,13 +140,13 @@ export function publishOfficeKeys(
 
 /** Retires one key of the caller's own office; the current one only with a successor. */
 export function retireOfficeKey(
-  ports: OfficeKeysPorts,
+  deps: OfficeKeysDependencies,
   input: { principal: Principal; officeId: string; kid: string; body: RetireKeyBody },
 ): Promise<OfficeKeys> {
-  assertOwnOffice(input.principal, input.officeId, ports);
+  assertOwnOffice(input.principal, input.officeId, deps);
   const { successor } = input.body;
   return change(
-    ports,
+    deps,
     input.officeId,
     (set, now) => {
       try {
@@ -164,9 +169,9 @@ export function retireOfficeKey(
 }
 
 /** The published keys of any office of the directory (public). */
-export async function getOfficeKeys(ports: OfficeKeysPorts, officeId: string): Promise<OfficeKeys> {
-  if (!ports.officeExists(officeId)) throw new NotFound('service office');
-  return officeKeysView(await ports.getState(officeId));
+export async function getOfficeKeys(deps: OfficeKeysDependencies, officeId: string): Promise<OfficeKeys> {
+  if (!deps.officeExists(officeId)) throw new NotFound('service office');
+  return officeKeysView(await deps.keys.getState(officeId));
 }
 
 /**
@@ -174,9 +179,9 @@ export async function getOfficeKeys(ports: OfficeKeysPorts, officeId: string): P
  * published a moment ago counts); undefined while the office has published none.
  */
 export async function currentRecipientKey(
+  deps: Pick<OfficeKeysDependencies, 'keys'>,
   officeId: string,
-  recordsTable?: string,
 ): Promise<OfficeKey | undefined> {
-  const state = await getOfficeState(officeId, recordsTable);
+  const state = await deps.keys.getState(officeId);
   return currentKey(state.keySet);
 }

@@ -14,6 +14,8 @@ import {
   UnprocessableContent,
   UnsupportedMediaType,
 } from '#shared/domain/errors.ts';
+import { ReferralRefused } from '#shared/domain/referral/errors.ts';
+import { refusalDetail, refusalStatus } from './refusals.ts';
 
 /** RFC 9457 problem details, with `errors` listing each offending field. */
 export interface Problem {
@@ -83,6 +85,14 @@ export function problem(
  * logged by the caller, by error name only).
  */
 export function problemFromError(error: unknown, instance?: string): Problem {
+  if (error instanceof ReferralRefused) {
+    const { refusal } = error;
+    return {
+      ...problem(refusalStatus(refusal.reason), refusal.reason, refusalDetail(refusal), error.details),
+      ...(refusal.errors && refusal.errors.length > 0 ? { errors: refusal.errors } : {}),
+      ...(instance ? { instance } : {}),
+    };
+  }
   if (error instanceof DomainError) {
     const status = statusOf(error);
     const issues =

@@ -46,7 +46,9 @@ beforeAll(async () => {
   await emu.createTables();
   Object.assign(process.env, emu.env());
   handler = (await import('#functions/office-keys.ts')).handler as unknown as ProxyHandler;
-  currentRecipientKey = (await import('#shared/application/office-keys.ts')).currentRecipientKey;
+  const keys = await import('#shared/application/office-keys.ts');
+  const { officeKeysDependencies } = await import('#functions/composition.ts');
+  currentRecipientKey = (officeId) => keys.currentRecipientKey(officeKeysDependencies(), officeId);
 });
 
 describe('office keys API', () => {

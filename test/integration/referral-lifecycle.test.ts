@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sqsCourier } from '#shared/adapters/courier.ts';
-import { ReferralStore } from '#shared/adapters/referral-store.ts';
+import { DynamoReferralRepository } from '#shared/adapters/dynamo-referral-repository.ts';
 import { withdrawConsent } from '#shared/api/consents.ts';
 import { getReferral } from '#shared/api/referrals.ts';
 import { runDeadlines } from '#shared/application/deadlines.ts';
@@ -98,12 +98,15 @@ describe('deadlines (injected clock)', () => {
     await queuedOf(id);
     await p.drain(officeId);
     const created = new Date((await view(id)).body.createdAt);
-    const store = new ReferralStore({ recordsTable: p.records(), auditTable: p.audit() });
+    const referrals = new DynamoReferralRepository(
+      { recordsTable: p.records(), auditTable: p.audit() },
+      queueNameFor,
+    );
     const clock = new FixedClock(created);
     // The job handles every due referral of the table; the assertions look at this one.
     const eventsOnDay = async (days: number) => {
       clock.set(new Date(created.getTime() + days * DAY + 60_000));
-      await runDeadlines({ store, clock, queueNameFor });
+      await runDeadlines({ referrals, clock });
       return p.auditEvents(id);
     };
     const count = (events: string[], event: string) => events.filter((e) => e === event).length;
@@ -137,13 +140,16 @@ describe('deadlines (injected clock)', () => {
     const { referralId: id, officeId } = await p.referral('1959-06-06');
     await queuedOf(id);
     await receipt(id, officeId);
-    const store = new ReferralStore({ recordsTable: p.records(), auditTable: p.audit() });
+    const referrals = new DynamoReferralRepository(
+      { recordsTable: p.records(), auditTable: p.audit() },
+      queueNameFor,
+    );
     const receivedAt = new Date((await view(id)).body.history.at(-1).at);
     const clock = new FixedClock(new Date(receivedAt.getTime() + 6 * DAY));
-    await runDeadlines({ store, clock, queueNameFor });
+    await runDeadlines({ referrals, clock });
     expect(await p.auditEvents(id)).not.toContain('referral.ciphertext-deleted');
     clock.set(new Date(receivedAt.getTime() + 7 * DAY + 1000));
-    await runDeadlines({ store, clock, queueNameFor });
+    await runDeadlines({ referrals, clock });
     expect(await p.auditEvents(id)).toContain('referral.ciphertext-deleted');
     expect((await p.scan(p.records())).find((i) => i.pk === `REFERRAL#${id}`)!.ciphertext).toBeUndefined();
     expect((await view(id)).body.status).toBe('received');
@@ -157,14 +163,15 @@ describe('delivery recovers from a crash at every step', () => {
     // The stream relay has already delivered it; replay the same outbox item as a retry
     // after a crash between send and mark would.
     await queuedOf(id);
-    const store = new ReferralStore({ recordsTable: pp.records(), auditTable: pp.audit() });
+    const referrals = new DynamoReferralRepository(
+      { recordsTable: pp.records(), auditTable: pp.audit() },
+      queueNameFor,
+    );
     const deps = {
-      store,
+      referrals,
       courier: sqsCourier,
       clock: new FixedClock(new Date()),
       queueUrlFor: (name: string) => pp.emu.queueUrl(name),
-      queueNameFor: (o: string) =>
-        officeQueue(pp.emu.stage, pp.directory.serviceOffices.find((x) => x.id === o)!).name,
     };
     const queueName = officeQueue(
       pp.emu.stage,
@@ -183,7 +190,10 @@ describe('delivery recovers from a crash at every step', () => {
     await p.drain(officeId);
     // A fresh outbox run for a referral still "accepted" (crash after the transaction,
     // before the relay): the first send fails, the retry delivers.
-    const store = new ReferralStore({ recordsTable: p.records(), auditTable: p.audit() });
+    const referrals = new DynamoReferralRepository(
+      { recordsTable: p.records(), auditTable: p.audit() },
+      queueNameFor,
+    );
     let failures = 1;
     const flaky = {
       send: async (...args: Parameters<typeof sqsCourier.send>) => {
@@ -192,11 +202,10 @@ describe('delivery recovers from a crash at every step', () => {
       },
     };
     const deps = {
-      store,
+      referrals,
       courier: flaky,
       clock: new FixedClock(new Date()),
       queueUrlFor: (name: string) => p.emu.queueUrl(name),
-      queueNameFor: () => 'unused',
     };
     const queueName = officeQueue(
       p.emu.stage,

@@ -7,9 +7,10 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DiscardedBatch, type StreamPoller, startStreamPoller } from '#local/stream-poller.ts';
 import { dynamoClient, sqsClient } from '#shared/adapters/aws-clients.ts';
-import { type Courier, sqsCourier } from '#shared/adapters/courier.ts';
+import { sqsCourier } from '#shared/adapters/courier.ts';
 import { withdrawConsent } from '#shared/api/consents.ts';
 import { submitReferral } from '#shared/api/referrals.ts';
+import type { Courier } from '#shared/application/delivery.ts';
 import { apiEvent, invoke } from '#test/support/api-events.ts';
 import { type FaultInjector, injectFaults } from '#test/support/fault-injection.ts';
 import { AUTHORITY, type Person, until, useReferralPlatform } from '#test/support/referral-fixture.ts';
@@ -53,7 +54,7 @@ const consents = { recorded: 0, withdrawn: new Set<string>() };
 const failedAttempts = { count: 0 };
 const figures: Record<string, Record<string, number>> = {};
 let relay: Parameters<typeof startStreamPoller>[0]['handler'];
-let useDependencies: typeof import('#functions/outbox-relay.ts')['useDependencies'];
+let useDependencies: typeof import('#functions/composition.ts')['useDeliveryDependencies'];
 let poller: StreamPoller | undefined;
 let faults: FaultInjector;
 const checkpointFile = join(mkdtempSync(join(tmpdir(), 'rex-relay-')), 'checkpoint.json');
@@ -75,7 +76,7 @@ const startRelay = () =>
 beforeAll(async () => {
   const module = await import('#functions/outbox-relay.ts');
   relay = module.handler as never;
-  useDependencies = module.useDependencies;
+  useDependencies = (await import('#functions/composition.ts')).useDeliveryDependencies;
   faults = injectFaults([dynamoClient(), sqsClient()]);
   poller = await startRelay();
   for (const office of p.directory.serviceOffices) {

@@ -1,5 +1,4 @@
 import { type AuditEntryDraft, type AuditEvent, auditDraft } from '#shared/domain/audit/entry.ts';
-import type { Clock } from '#shared/domain/clock.ts';
 
 /** What every audit entry about a referral states, taken from the referral itself. */
 export interface ReferralFacts {
@@ -17,22 +16,20 @@ export function referralAuditDraft(
   event: AuditEvent,
   actor: string,
   r: ReferralFacts,
-  clock: Clock,
+  at: Date,
   reason?: string,
 ): AuditEntryDraft {
-  return auditDraft(
-    {
-      event,
-      actor,
-      subjectId: r.subjectId,
-      authorityId: r.authorityId,
-      serviceOfficeId: r.serviceOfficeId,
-      dataCategories: r.dataCategories,
-      consentId: r.consentId,
-      purpose: r.purpose,
-      referralId: r.referralId,
-      reason: reason ?? null,
-    },
-    clock,
-  );
+  return auditDraft({
+    event,
+    actor,
+    time: at,
+    subjectId: r.subjectId,
+    authorityId: r.authorityId,
+    serviceOfficeId: r.serviceOfficeId,
+    dataCategories: r.dataCategories,
+    consentId: r.consentId,
+    purpose: r.purpose,
+    referralId: r.referralId,
+    reason: reason ?? null,
+  });
 }

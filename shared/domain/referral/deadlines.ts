@@ -1,4 +1,4 @@
-import type { ReferralStatus } from '#shared/schemas/referral.ts';
+import type { ReferralStatus } from './lifecycle.ts';
 
 /**
  * Deadlines of a referral, after FIT-Connect: an unreceived notification is announced

@@ -1,8 +1,20 @@
 import { Conflict } from '#shared/domain/errors.ts';
-import type { ReferralStatus } from '#shared/schemas/referral.ts';
+
+/** Every status a referral can have; the API's ReferralStatus enumerates these. */
+export const REFERRAL_STATUSES = [
+  'accepted',
+  'queued',
+  'received',
+  'contacted',
+  'closed',
+  'declined',
+  'revoked',
+  'expired',
+] as const;
+export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
 
 /**
- * The referral lifecycle (DESIGN.md §4): accepted → queued → received → contacted →
+ * The referral lifecycle (docs/referrals.md): accepted → queued → received → contacted →
  * closed, with declined, revoked (consent withdrawn before receipt) and expired (not
  * received in time). `received` is reachable from `accepted` too: the relay may have
  * delivered the notification but not yet recorded it when the office acknowledges.

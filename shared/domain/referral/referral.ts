@@ -1,34 +1,62 @@
-import { randomBytes } from 'node:crypto';
 import type { DataCategory, Purpose } from '#shared/domain/data-categories.ts';
 import type { FieldIssue } from '#shared/domain/errors.ts';
+import { timeOrderedId } from '#shared/domain/ids.ts';
 import { type SubjectId, subjectIdFor } from '#shared/domain/pseudonym.ts';
-import { PERSON_FIELD_CATEGORIES, type ReferralPerson } from '#shared/schemas/referral.ts';
+import type { ReferralStatus } from './lifecycle.ts';
+import { PERSON_FIELD_CATEGORIES, type PersonFacts, type PersonField } from './person.ts';
 
-/**
- * Referral ids: `ref_` + 26 lower-case Crockford base32 characters, 48 bits of
- * milliseconds then 80 random bits, so ids sort by creation time. (ULID's layout; the
- * ten lines are written here rather than adding a dependency.)
- */
-const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
-export function newReferralId(now: Date): string {
-  let time = now.getTime();
-  let head = '';
-  for (let i = 0; i < 10; i++) {
-    head = CROCKFORD[time % 32] + head;
-    time = Math.floor(time / 32);
-  }
-  const random = randomBytes(16);
-  let tail = '';
-  for (let i = 0; i < 16; i++) tail += CROCKFORD[random[i]! % 32];
-  return `ref_${head}${tail}`;
+/** One step of a referral's life, as its history records it. */
+export interface HistoryEntry {
+  readonly status: ReferralStatus;
+  readonly at: string;
+  readonly by: string;
+  readonly reason?: string;
+  /** On a decline with forwarding: the new referral's id. */
+  readonly forwardedTo?: string;
 }
 
+/** A referral: metadata and ciphertext, no personal data in plaintext. */
+export interface ReferralRecord {
+  readonly referralId: string;
+  readonly status: ReferralStatus;
+  readonly subjectId: string;
+  readonly consentId: string;
+  readonly authorityId: string;
+  readonly serviceOfficeId: string;
+  readonly serviceType: string;
+  readonly providerId: string;
+  readonly purpose: string;
+  readonly dataCategories: readonly string[];
+  readonly caseReference: string;
+  readonly createdAt: string;
+  readonly receivedAt?: string;
+  readonly history: readonly HistoryEntry[];
+  readonly reAnnouncements: number;
+  /** Compact JWE; removed when its deadline passes or the referral is revoked. */
+  readonly ciphertext?: string;
+  readonly kid?: string;
+  /** Optimistic concurrency: every change increments it and is conditional on it. */
+  readonly version: number;
+  /** Made by forwarding: the declined referral and its office. */
+  readonly forwardedFrom?: string;
+  readonly forwardedFromOfficeId?: string;
+  /** Declined and forwarded: the new referral and its office. */
+  readonly forwardedTo?: string;
+  readonly forwardedToOfficeId?: string;
+}
+
+/** Referral ids: `ref_` + 26 lower-case characters in the ULID layout (ids.ts). */
+export function newReferralId(now: Date): string {
+  return `ref_${timeOrderedId(now).toLowerCase()}`;
+}
+
+const categoryOf = (field: string): DataCategory => PERSON_FIELD_CATEGORIES[field as PersonField];
+
 /** The data categories a person record carries, in the closed list's order. */
-export function categoriesOf(person: ReferralPerson, note?: string): DataCategory[] {
+export function categoriesOf(person: PersonFacts, note?: string): DataCategory[] {
   const present = new Set<DataCategory>();
   for (const [field, value] of Object.entries(person)) {
-    if (value === undefined) continue;
-    present.add(PERSON_FIELD_CATEGORIES[field as keyof ReferralPerson]);
+    if (value !== undefined) present.add(categoryOf(field));
   }
   if (note !== undefined) present.add('needs');
   return [...present];
@@ -36,14 +64,14 @@ export function categoriesOf(person: ReferralPerson, note?: string): DataCategor
 
 /** A field issue for every member whose category the consent does not name. */
 export function uncoveredFields(
-  person: ReferralPerson,
+  person: PersonFacts,
   note: string | undefined,
   consented: readonly DataCategory[],
 ): FieldIssue[] {
   const issues: FieldIssue[] = [];
   for (const [field, value] of Object.entries(person)) {
     if (value === undefined) continue;
-    const category = PERSON_FIELD_CATEGORIES[field as keyof ReferralPerson];
+    const category = categoryOf(field);
     if (!consented.includes(category)) {
       issues.push({
         field: `person.${field}`,
@@ -70,7 +98,7 @@ export function purposeFor(serviceType: string): Purpose {
 }
 
 /** The subject id of a referred person, computed as the consent's was (docs/consent.md). */
-export function subjectIdOfPerson(person: ReferralPerson, secret: Uint8Array): SubjectId {
+export function subjectIdOfPerson(person: PersonFacts, secret: Uint8Array): SubjectId {
   return subjectIdFor(
     {
       ...(person.azrNumber !== undefined ? { azrNumber: person.azrNumber } : {}),

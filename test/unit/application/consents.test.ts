@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { replay } from '#shared/adapters/transactions.ts';
 import {
   ConsentService,
   type ConsentStore,
@@ -11,6 +10,7 @@ import { type AuditEntryDraft, RecordIdSchema } from '#shared/domain/audit/entry
 import { FixedClock } from '#shared/domain/clock.ts';
 import type { ConsentRecord } from '#shared/domain/consent/record.ts';
 import { DependencyUnavailable, Forbidden, NotFound, UnprocessableContent } from '#shared/domain/errors.ts';
+import { replay } from '#shared/domain/idempotency.ts';
 import { subjectIdFor } from '#shared/domain/pseudonym.ts';
 import type { Principal } from '#shared/identity/principal.ts';
 import {
@@ -45,7 +45,7 @@ class InMemoryConsentStore implements ConsentStore {
   ): Promise<CreatedResponse> {
     const key = `${request.principal}#${request.idempotencyKey}`;
     const previous = this.idempotency.get(key);
-    if (previous) return { ...replay(previous, request.requestHash), replayed: true };
+    if (previous) return { ...(replay(previous, request.requestHash) as CreatedResponse), replayed: true };
     if (this.records.has(record.id)) throw new Error('duplicate consent id');
     this.records.set(record.id, structuredClone(record));
     this.drafts.push(draft);

@@ -1,0 +1,437 @@
+import { BatchGetCommand, DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { indexKeys, recordKeys } from '#shared/adapters/records/keys.ts';
+import type {
+  IdempotentRequest,
+  IntakeSnapshot,
+  ReferralRepository,
+} from '#shared/application/referral-repository.ts';
+import type { AuditEntryDraft } from '#shared/domain/audit/entry.ts';
+import { ConsentRecord } from '#shared/domain/consent/record.ts';
+import { type OfficeKeySet, OfficeKeySetSchema } from '#shared/domain/crypto/key-set.ts';
+import { DependencyUnavailable } from '#shared/domain/errors.ts';
+import type { IdempotencyRecord, StoredAnswer } from '#shared/domain/idempotency.ts';
+import type { OfficeState } from '#shared/domain/referral/admission.ts';
+import type { ReferralChange, ReferralCreation } from '#shared/domain/referral/change.ts';
+import { type Deadline, dueBucket } from '#shared/domain/referral/deadlines.ts';
+import {
+  ConsentWithdrawnRace,
+  OpenReferralGuardMoved,
+  OpenReferralRace,
+  type Refusal,
+  StaleReferral,
+} from '#shared/domain/referral/errors.ts';
+import type { ReferralRecord } from '#shared/domain/referral/referral.ts';
+import { putAuditDraft } from './audit-drafts.ts';
+import { documentClient } from './aws-clients.ts';
+import { queryAll, queryItems } from './paged-query.ts';
+import { commit, commitCreating, type TransactItem } from './transactions.ts';
+
+export interface StoreTables {
+  readonly recordsTable: string;
+  readonly auditTable: string;
+}
+
+const STRIP = new Set([
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi3pk',
+  'gsi3sk',
+  'dueKind',
+  'dueStep',
+  'expiresAt',
+]);
+
+function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).filter(([k]) => !STRIP.has(k)));
+}
+
+export function referralFromItem(item: Record<string, unknown>): ReferralRecord {
+  return withoutKeys(item) as unknown as ReferralRecord;
+}
+
+/** The index and deadline attributes of a referral in a given state. */
+export function referralIndexAttributes(
+  r: Pick<ReferralRecord, 'subjectId' | 'createdAt' | 'referralId' | 'serviceOfficeId' | 'status'>,
+  due: Deadline | undefined,
+) {
+  return {
+    ...indexKeys.subject(r.subjectId, `REFERRAL#${r.createdAt}#${r.referralId}`),
+    ...(due
+      ? {
+          ...indexKeys.due(dueBucket(due.at), `${due.at.toISOString()}#${r.referralId}`),
+          dueKind: due.kind,
+          dueStep: due.step ?? 0,
+        }
+      : {}),
+  };
+}
+
+/**
+ * Key sets as stored were validated when they were published; parsing one again checks
+ * every key with the crypto library (tens of microseconds per key, for every candidate
+ * office on every intake). So each (office, version) is parsed once per process.
+ */
+const keySets = new Map<string, OfficeKeySet>();
+function parsedKeySet(officeId: string, version: unknown, raw: unknown): OfficeKeySet {
+  const key = `${officeId}#${String(version)}`;
+  let set = keySets.get(key);
+  if (!set || typeof version !== 'number') {
+    set = OfficeKeySetSchema.parse(raw);
+    if (typeof version === 'number') {
+      if (keySets.size > 10_000) keySets.clear();
+      keySets.set(key, set);
+    }
+  }
+  return set;
+}
+
+function officeStateOf(officeId: string, item: Record<string, unknown> | undefined): OfficeState {
+  return {
+    ...(item?.keySet !== undefined ? { keySet: parsedKeySet(officeId, item.version, item.keySet) } : {}),
+    openReferrals: typeof item?.openReferrals === 'number' ? item.openReferrals : 0,
+  };
+}
+
+/** Attributes the history does not cover: what a change sets and what it drops. */
+const UNTRACKED = new Set(['history']);
+
+function differences(from: ReferralRecord, to: ReferralRecord) {
+  const set: Record<string, unknown> = {};
+  const remove: string[] = [];
+  const keys = new Set([...Object.keys(from), ...Object.keys(to)]);
+  for (const key of keys) {
+    if (UNTRACKED.has(key)) continue;
+    const before = (from as unknown as Record<string, unknown>)[key];
+    const after = (to as unknown as Record<string, unknown>)[key];
+    if (after === undefined) {
+      if (before !== undefined) remove.push(key);
+    } else if (after !== before) set[key] = after;
+  }
+  return { set, remove };
+}
+
+/**
+ * The referral repository on the records table. Each method is one request to DynamoDB,
+ * so the intake path is exactly two: `intakeSnapshot` (one BatchGetItem) and `create` /
+ * `refuse` (one TransactWriteItems). The office queue an outbox item names comes from
+ * `queueNameFor`, so the application never deals with queue names.
+ */
+export class DynamoReferralRepository implements ReferralRepository {
+  constructor(
+    private readonly tables: StoreTables,
+    private readonly queueNameFor: (officeId: string) => string,
+  ) {}
+
+  private async batchGet(keys: readonly { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let request: Record<string, { Keys: { pk: string; sk: string }[]; ConsistentRead: boolean }> | undefined =
+      { [this.tables.recordsTable]: { Keys: [...keys], ConsistentRead: true } };
+    // UnprocessedKeys only under throttling: retried, so the usual path stays one call.
+    for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+      if (attempt >= 5) throw new DependencyUnavailable('The data store is busy; retry the request.');
+      const out = await documentClient().send(new BatchGetCommand({ RequestItems: request }));
+      items.push(...(out.Responses?.[this.tables.recordsTable] ?? []));
+      request = out.UnprocessedKeys as typeof request;
+      if (request && Object.keys(request).length > 0)
+        await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+    }
+    return items;
+  }
+
+  async intakeSnapshot(q: Parameters<ReferralRepository['intakeSnapshot']>[0]): Promise<IntakeSnapshot> {
+    const items = await this.batchGet([
+      recordKeys.consent(q.consentId),
+      recordKeys.idempotency(q.principal, q.idempotencyKey),
+      recordKeys.openReferral(q.subjectId),
+      ...q.officeIds.map((id) => recordKeys.officeState(id)),
+    ]);
+    const find = (k: { pk: string; sk: string }) => items.find((i) => i.pk === k.pk && i.sk === k.sk);
+    const consentItem = find(recordKeys.consent(q.consentId));
+    const idem = find(recordKeys.idempotency(q.principal, q.idempotencyKey));
+    const open = find(recordKeys.openReferral(q.subjectId));
+    const offices = new Map<string, OfficeState>();
+    for (const id of q.officeIds) offices.set(id, officeStateOf(id, find(recordKeys.officeState(id))));
+    return {
+      ...(consentItem ? { consent: ConsentRecord.parse(withoutKeys(consentItem)) } : {}),
+      ...(idem ? { idempotency: idem as unknown as IdempotencyRecord } : {}),
+      ...(open && typeof open.referralId === 'string' ? { openReferralId: open.referralId } : {}),
+      offices,
+    };
+  }
+
+  async forwardSnapshot(q: { consentId: string; officeId: string }) {
+    const consentKey = recordKeys.consent(q.consentId);
+    const officeKey = recordKeys.officeState(q.officeId);
+    const items = await this.batchGet([consentKey, officeKey]);
+    const find = (k: { pk: string; sk: string }) => items.find((i) => i.pk === k.pk && i.sk === k.sk);
+    const consentItem = find(consentKey);
+    return {
+      ...(consentItem ? { consent: ConsentRecord.parse(withoutKeys(consentItem)) } : {}),
+      office: officeStateOf(q.officeId, find(officeKey)),
+    };
+  }
+
+  /** The new referral item itself, never overwriting one. */
+  private referralPut(r: ReferralRecord, due: Deadline | undefined): TransactItem {
+    return {
+      Put: {
+        TableName: this.tables.recordsTable,
+        Item: { ...recordKeys.referral(r.referralId), ...referralIndexAttributes(r, due), ...r },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  private outboxPut(r: ReferralRecord, event: string, at: string): TransactItem {
+    return {
+      Put: {
+        TableName: this.tables.recordsTable,
+        Item: {
+          ...recordKeys.outbox(r.referralId, event),
+          referralId: r.referralId,
+          event,
+          queueName: this.queueNameFor(r.serviceOfficeId),
+          createdAt: at,
+        },
+      },
+    };
+  }
+
+  private officeCounter(officeId: string, delta: 1 | -1): TransactItem {
+    return {
+      Update: {
+        TableName: this.tables.recordsTable,
+        Key: recordKeys.officeState(officeId),
+        UpdateExpression: 'ADD openReferrals :delta',
+        ExpressionAttributeValues: { ':delta': delta },
+      },
+    };
+  }
+
+  /**
+   * What every new referral is written with: its outbox item (the relay delivers it), its
+   * office's open-referral counter, and the condition that its consent is still not
+   * withdrawn — withdrawal stops new transfers at once, also one read a moment before.
+   */
+  private deliveryItems(r: ReferralRecord): TransactItem[] {
+    return [
+      this.outboxPut(r, 'notify', r.createdAt),
+      this.officeCounter(r.serviceOfficeId, 1),
+      {
+        ConditionCheck: {
+          TableName: this.tables.recordsTable,
+          Key: recordKeys.consent(r.consentId),
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(withdrawnAt)',
+        },
+      },
+    ];
+  }
+
+  async create(creation: ReferralCreation, request: IdempotentRequest, answer: StoredAnswer) {
+    const r = creation.referral;
+    const items: TransactItem[] = [
+      this.referralPut(r, creation.due),
+      {
+        Put: {
+          TableName: this.tables.recordsTable,
+          Item: { ...recordKeys.openReferral(r.subjectId), referralId: r.referralId, createdAt: r.createdAt },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      ...this.deliveryItems(r),
+      putAuditDraft(this.tables.auditTable, creation.audit),
+    ];
+    const { replayed: _replayed, ...stored } = await commitCreating({
+      recordsTable: this.tables.recordsTable,
+      ...request,
+      items,
+      response: answer,
+      onConditionFailed: (failure) => {
+        if (failure.index === 1) return new OpenReferralRace(String(failure.item?.referralId ?? ''));
+        if (failure.index === 4) return new ConsentWithdrawnRace();
+        return undefined;
+      },
+    });
+    return stored as StoredAnswer;
+  }
+
+  async refuse(audit: AuditEntryDraft, request: IdempotentRequest, refusal: Refusal) {
+    const { replayed: _replayed, ...stored } = await commitCreating<StoredAnswer>({
+      recordsTable: this.tables.recordsTable,
+      ...request,
+      items: [putAuditDraft(this.tables.auditTable, audit)],
+      response: { refusal },
+    });
+    return stored as StoredAnswer;
+  }
+
+  recordRefusal(audit: AuditEntryDraft): Promise<void> {
+    return commit([putAuditDraft(this.tables.auditTable, audit)]);
+  }
+
+  /** The conditional update of the referral item that a change makes. */
+  private changeUpdate(change: ReferralChange): TransactItem {
+    const r = change.from;
+    const { set, remove } = differences(r, change.to);
+    Object.assign(set, referralIndexAttributes(change.to, change.due));
+    const names: Record<string, string> = { '#version': 'version', '#status': 'status' };
+    const values: Record<string, unknown> = { ':expected': r.version, ':from': r.status };
+    const assignments: string[] = [];
+    if (change.history) {
+      names['#history'] = 'history';
+      values[':history'] = [change.history];
+      assignments.push('#history = list_append(#history, :history)');
+    }
+    for (const [i, [k, v]] of Object.entries(set).entries()) {
+      names[`#s${i}`] = k;
+      values[`:s${i}`] = v;
+      assignments.push(`#s${i} = :s${i}`);
+    }
+    const removals = [...remove, ...(change.due ? [] : ['gsi3pk', 'gsi3sk', 'dueKind', 'dueStep'])];
+    removals.forEach((k, i) => {
+      names[`#r${i}`] = k;
+    });
+    const update =
+      `SET ${assignments.join(', ')}` +
+      (removals.length > 0 ? ` REMOVE ${removals.map((_, i) => `#r${i}`).join(', ')}` : '');
+    return {
+      Update: {
+        TableName: this.tables.recordsTable,
+        Key: recordKeys.referral(r.referralId),
+        UpdateExpression: update,
+        ConditionExpression: '#version = :expected AND #status = :from',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  private changeItems(change: ReferralChange, releaseOpenReferral: boolean): TransactItem[] {
+    const r = change.from;
+    const items = [this.changeUpdate(change)];
+    if (releaseOpenReferral) {
+      items.push(
+        {
+          Delete: {
+            TableName: this.tables.recordsTable,
+            Key: recordKeys.openReferral(r.subjectId),
+            ConditionExpression: 'attribute_not_exists(pk) OR referralId = :id',
+            ExpressionAttributeValues: { ':id': r.referralId },
+          },
+        },
+        this.officeCounter(r.serviceOfficeId, -1),
+      );
+    }
+    if (change.outbox) items.push(this.outboxPut(r, change.outbox, change.audit.time));
+    items.push(putAuditDraft(this.tables.auditTable, change.audit));
+    return items;
+  }
+
+  apply(change: ReferralChange, options: { consumesOutbox?: string } = {}): Promise<void> {
+    const items = this.changeItems(change, change.releasesOpenReferral);
+    if (options.consumesOutbox !== undefined) {
+      items.push({
+        Delete: {
+          TableName: this.tables.recordsTable,
+          Key: recordKeys.outbox(change.from.referralId, options.consumesOutbox),
+        },
+      });
+    }
+    return commit(items, (failure) => (failure.index === 0 ? new StaleReferral() : undefined));
+  }
+
+  /**
+   * The subject's open-referral guard moves to the new referral (one conditional Update:
+   * a Delete and a Put of the same key cannot share a transaction).
+   */
+  forward(decline: ReferralChange, creation: ReferralCreation): Promise<void> {
+    const old = decline.from;
+    const r = creation.referral;
+    const declineItems = this.changeItems(decline, false);
+    const guardIndex = declineItems.length;
+    const items: TransactItem[] = [
+      ...declineItems,
+      {
+        Update: {
+          TableName: this.tables.recordsTable,
+          Key: recordKeys.openReferral(old.subjectId),
+          UpdateExpression: 'SET referralId = :new, createdAt = :createdAt',
+          ConditionExpression: 'referralId = :old',
+          ExpressionAttributeValues: {
+            ':new': r.referralId,
+            ':old': old.referralId,
+            ':createdAt': r.createdAt,
+          },
+        },
+      },
+      this.officeCounter(old.serviceOfficeId, -1),
+      this.referralPut(r, creation.due),
+      ...this.deliveryItems(r),
+      putAuditDraft(this.tables.auditTable, creation.audit),
+    ];
+    const consentIndex = items.length - 2;
+    return commit(items, (failure) => {
+      if (failure.index === 0) return new StaleReferral();
+      if (failure.index === guardIndex) return new OpenReferralGuardMoved();
+      if (failure.index === consentIndex) return new ConsentWithdrawnRace();
+      return undefined;
+    });
+  }
+
+  async get(referralId: string): Promise<ReferralRecord | undefined> {
+    const out = await documentClient().send(
+      new GetCommand({
+        TableName: this.tables.recordsTable,
+        Key: recordKeys.referral(referralId),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? referralFromItem(out.Item) : undefined;
+  }
+
+  async consentWithdrawn(consentId: string): Promise<boolean> {
+    const out = await documentClient().send(
+      new GetCommand({
+        TableName: this.tables.recordsTable,
+        Key: recordKeys.consent(consentId),
+        ConsistentRead: true,
+        ProjectionExpression: 'withdrawnAt',
+      }),
+    );
+    return out.Item?.withdrawnAt !== undefined;
+  }
+
+  async bySubject(subjectId: string): Promise<ReferralRecord[]> {
+    const items = await queryAll({
+      TableName: this.tables.recordsTable,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': `SUBJECT#${subjectId}`, ':prefix': 'REFERRAL#' },
+      ScanIndexForward: false,
+    });
+    return items.map(referralFromItem);
+  }
+
+  async dueOn(day: string, until: Date): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const item of queryItems({
+      TableName: this.tables.recordsTable,
+      IndexName: 'gsi3',
+      KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk <= :until',
+      ExpressionAttributeValues: { ':pk': `DUE#${day}`, ':until': `${until.toISOString()}#~` },
+    })) {
+      if (typeof item.pk === 'string' && item.pk.startsWith('REFERRAL#'))
+        ids.push(item.pk.slice('REFERRAL#'.length));
+    }
+    return ids;
+  }
+
+  async removeOutbox(referralId: string, event: string): Promise<void> {
+    await documentClient().send(
+      new DeleteCommand({ TableName: this.tables.recordsTable, Key: recordKeys.outbox(referralId, event) }),
+    );
+  }
+}

@@ -1,0 +1,48 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import type { RecordChange } from '#shared/application/delivery.ts';
+
+const image = (r: DynamoDBRecord, which: 'NewImage' | 'OldImage') => {
+  const raw = r.dynamodb?.[which];
+  return raw ? unmarshall(raw as Record<string, AttributeValue>) : undefined;
+};
+
+/**
+ * A record of the records table's stream as the relay's application sees it, with the
+ * key that orders it (records about one referral, or one consent, keep their stream
+ * order); undefined for records the relay ignores. The item layout (records/keys.ts) is
+ * known here and nowhere else.
+ */
+export function recordChangeOf(record: DynamoDBRecord): { key: string; change: RecordChange } | undefined {
+  const next = image(record, 'NewImage');
+  const pk = typeof next?.pk === 'string' ? next.pk : '';
+  if (record.eventName === 'INSERT' && pk.startsWith('OUTBOX#')) {
+    return {
+      key: pk,
+      change: {
+        kind: 'outbox',
+        item: {
+          referralId: String(next?.referralId),
+          event: String(next?.event),
+          queueName: String(next?.queueName),
+        },
+      },
+    };
+  }
+  if (record.eventName === 'MODIFY' && pk.startsWith('CONSENT#')) {
+    const previous = image(record, 'OldImage');
+    return {
+      key: pk,
+      change: {
+        kind: 'consent',
+        consentId: String(next?.id),
+        subjectId: String(next?.subjectId),
+        withdrawnBefore: previous?.withdrawnAt !== undefined,
+        withdrawnAfter: next?.withdrawnAt !== undefined,
+        ...(typeof next?.withdrawnBy === 'string' ? { withdrawnBy: next.withdrawnBy } : {}),
+      },
+    };
+  }
+  return undefined;
+}
