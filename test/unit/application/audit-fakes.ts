@@ -1,12 +1,14 @@
-import type {
-  AppendOutcome,
-  AuditRecordWriter,
-  AuditStore,
-  IndexQuery,
-  Page,
-  StoredAuditItem,
-  StoredCheckpoint,
-} from '#shared/application/audit.ts';
+import {
+  type AppendOutcome,
+  type AuditRecordWriter,
+  type AuditStore,
+  type ExportWrite,
+  INDEX_KEY_ATTRIBUTE,
+  type IndexQuery,
+  type Page,
+  type StoredAuditItem,
+  type StoredCheckpoint,
+} from '#shared/application/audit/ports.ts';
 import { type ChainHead, EMPTY_CHAIN_HEAD } from '#shared/domain/audit/chain.ts';
 import type { AuditEntry, AuditEntryDraft } from '#shared/domain/audit/entry.ts';
 
@@ -15,13 +17,6 @@ interface Row {
   pending: boolean;
   expiresAt: number | undefined;
 }
-
-const INDEX_ATTRIBUTE = {
-  bySubject: 'subjectId',
-  byOffice: 'serviceOfficeId',
-  byAuthority: 'authorityId',
-  byEvent: 'event',
-} as const;
 
 const timeKey = (e: AuditEntryDraft) => `${e.time}#${e.entryId}`;
 
@@ -124,7 +119,7 @@ export class MemoryAuditStore implements AuditStore, AuditRecordWriter {
   }
 
   async queryIndex(query: IndexQuery): Promise<Page<StoredAuditItem>> {
-    const attribute = INDEX_ATTRIBUTE[query.index];
+    const attribute = INDEX_KEY_ATTRIBUTE[query.index];
     // The DPO indexes are sparse until an entry is sequenced (shared/resources.ts).
     let rows = [...this.rows.values()]
       .filter((r) => !r.pending)
@@ -184,7 +179,7 @@ export class MemoryAuditStore implements AuditStore, AuditRecordWriter {
     this.addDraft(draft);
   }
 
-  async recordExport(write: Parameters<AuditRecordWriter['recordExport']>[0]) {
+  async recordExport(write: ExportWrite) {
     this.addDraft(write.draft);
     this.exports.push(write);
     return { ...write.response, replayed: false };
