@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CheckpointSigner } from '#shared/domain/audit/checkpoint.ts';
-import { type AuditEntry, auditDraft } from '#shared/domain/audit/entry.ts';
+import { auditDraft } from '#shared/domain/audit/entry.ts';
 import { type Clock, systemClock } from '#shared/domain/clock.ts';
 import { NotFound } from '#shared/domain/errors.ts';
 import { requestFingerprint } from '#shared/domain/idempotency.ts';
@@ -21,7 +21,8 @@ import type {
 } from '#shared/schemas/audit.ts';
 import { DEFAULT_PAGE } from '#shared/schemas/audit.ts';
 import { buildAccessReport, eventItem } from './access-report.ts';
-import { decodeCheckpointCursor, decodeIndexCursor, decodeSequenceCursor, encodeCursor } from './cursors.ts';
+import { decodeCheckpointCursor, decodeIndexCursor, encodeCursor } from './cursors.ts';
+import { type ExportFeedPage, exportFeedPage } from './export-feed.ts';
 import {
   type AuditRecordWriter,
   type AuditStore,
@@ -34,8 +35,6 @@ import { type VerifierKeyDocument, verifierKeyDocument } from './verifier-key.ts
 
 /** Entries read for one report at most; a subject has a handful in practice. */
 export const MAX_REPORT_ENTRIES = 10_000;
-/** `bySequence` partitions read for one page of the export feed at most. */
-const MAX_BUCKETS_PER_PAGE = 20;
 
 export interface AuditServiceDependencies {
   readonly store: AuditStore;
@@ -106,60 +105,9 @@ export class AuditService {
    * retention in the middle), the page ends there and the cursor points at it; a
    * hole at the start of a page (retention) is passed over.
    */
-  async entries(
-    query: AuditEntriesQuery,
-  ): Promise<{ items: AuditEntry[]; headSequence: number; nextCursor?: string }> {
-    const size = this.#deps.sequenceBucketSize;
-    const limit = query.limit ?? DEFAULT_PAGE;
-    const start = query.cursor ? decodeSequenceCursor(query.cursor) : (query.fromSequence ?? 1);
-    const head = await this.#deps.store.readHead();
-    const now = this.#clock.now();
-    const items: AuditEntry[] = [];
-    let next = start;
-    let bucket = Math.floor(start / size);
-    let ended = false;
-    for (let reads = 0; reads < MAX_BUCKETS_PER_PAGE && !ended; reads++) {
-      if (items.length >= limit || next > head.sequence) break;
-      const { items: rows, more } = await this.#deps.store.querySequenceBucket(
-        bucket,
-        next,
-        limit - items.length,
-      );
-      for (const row of rows) {
-        const entry = row.entry as AuditEntry;
-        if (entry.sequence > head.sequence) {
-          ended = true;
-          break;
-        }
-        if (items.length > 0 && entry.sequence !== next) {
-          ended = true;
-          break;
-        }
-        next = entry.sequence + 1;
-        if (isExpired(row.expiresAt, now)) {
-          if (items.length > 0) {
-            // An expired entry in the middle: end before it; the next page skips it.
-            next = entry.sequence;
-            ended = true;
-            break;
-          }
-          continue;
-        }
-        items.push(entry);
-        if (items.length >= limit) break;
-      }
-      if (ended || items.length >= limit || more) continue;
-      // This partition is exhausted: the sequence continues in the next one.
-      const bucketEnd = (bucket + 1) * size;
-      if (items.length > 0 && next < bucketEnd && next <= head.sequence) break;
-      bucket++;
-      if (items.length === 0) next = Math.max(next, bucketEnd);
-    }
-    return {
-      items,
-      headSequence: head.sequence,
-      ...(next <= head.sequence ? { nextCursor: encodeCursor({ s: next }) } : {}),
-    };
+  entries(query: AuditEntriesQuery): Promise<ExportFeedPage> {
+    const { store, sequenceBucketSize } = this.#deps;
+    return exportFeedPage(store, sequenceBucketSize, query, this.#clock);
   }
 
   /** The subject id of a person; the identity is used for the computation only. */
