@@ -98,13 +98,7 @@ export class AuditService {
     };
   }
 
-  /**
-   * The export feed: consecutive sequenced entries in chain order, up to the head
-   * read at the start. A page never spans a hole: when a sequence is missing after
-   * the first entry of the page (an index not yet caught up, or an entry removed by
-   * retention in the middle), the page ends there and the cursor points at it; a
-   * hole at the start of a page (retention) is passed over.
-   */
+  /** The export feed: consecutive sequenced entries in chain order (`exportFeedPage`). */
   entries(query: AuditEntriesQuery): Promise<ExportFeedPage> {
     const { store, sequenceBucketSize } = this.#deps;
     return exportFeedPage(store, sequenceBucketSize, query, this.#clock);
