@@ -1,4 +1,3 @@
-import { auditRuntime } from '#shared/adapters/audit-store.ts';
 import {
   getAccessReport,
   getAuditVerifierKey,
@@ -9,14 +8,14 @@ import {
   queryAuditEvents,
   recordAuditExport,
 } from '#shared/api/audit.ts';
-import { renderAccessReportHtml } from '#shared/application/audit.ts';
+import { renderAccessReportHtml } from '#shared/http/access-report-html.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { formatPrincipal } from '#shared/identity/principal.ts';
-import { principalResolver } from './composition.ts';
+import { auditDependencies, principalResolver } from './composition.ts';
 
 /** The data-protection officer's operations on the audit log (docs/dpo-guide.md). */
 
-const service = () => auditRuntime().service;
+const service = () => auditDependencies().service;
 
 /** HTML when asked for by `format=html`, or by an Accept header that prefers text/html over JSON. */
 function wantsHtml(format: string | undefined, accept: string | undefined): boolean {

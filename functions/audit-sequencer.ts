@@ -1,7 +1,7 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { auditRuntime } from '#shared/adapters/audit-store.ts';
-import { runSequencer } from '#shared/application/audit.ts';
+import { runSequencer } from '#shared/application/audit/sequencer.ts';
 import { logger } from '#shared/observability.ts';
+import { sequencerDependencies } from './composition.ts';
 
 /**
  * The audit sequencer and checkpointer, on a schedule: chains every pending draft into
@@ -15,11 +15,9 @@ import { logger } from '#shared/observability.ts';
 const SAFETY_MARGIN_MS = 5_000;
 
 export async function handler(_event: ScheduledEvent, context: Context) {
-  const { store, signer, origin } = auditRuntime();
-  const run = await runSequencer(
-    { store, signer, origin },
-    { hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MS },
-  );
+  const run = await runSequencer(sequencerDependencies(), {
+    hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MS,
+  });
   logger.info('audit sequencer run', {
     sequenced: run.sequenced,
     batches: run.batches,

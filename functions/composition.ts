@@ -1,18 +1,26 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoAuditStore, SEQUENCE_BUCKET_SIZE } from '#shared/adapters/audit-store.ts';
+import { KmsCheckpointSigner, localCheckpointSigner } from '#shared/adapters/checkpoint-signers.ts';
 import { DynamoConsentStore } from '#shared/adapters/consent-store.ts';
 import { sqsCourier } from '#shared/adapters/courier.ts';
 import { loadDirectory } from '#shared/adapters/directory-file.ts';
 import { DynamoReferralRepository } from '#shared/adapters/dynamo-referral-repository.ts';
 import { DynamoOfficeKeysRepository } from '#shared/adapters/office-keys-store.ts';
 import { pseudonymSecret } from '#shared/adapters/secrets.ts';
+import { AuditService } from '#shared/application/audit/dpo-service.ts';
+import type { DirectoryNames } from '#shared/application/audit/ports.ts';
+import { checkpointOrigin, type SequencerDependencies } from '#shared/application/audit/sequencer.ts';
 import { ConsentService } from '#shared/application/consents.ts';
 import type { DeadlineDependencies } from '#shared/application/deadlines.ts';
 import type { DeliveryDependencies } from '#shared/application/delivery.ts';
 import type { OfficeKeysDependencies } from '#shared/application/office-keys.ts';
 import type { ReferralDependencies } from '#shared/application/referrals.ts';
 import type { ServiceSideDependencies } from '#shared/application/service-side.ts';
-import { loadConfig, queueUrl, type RuntimeConfig } from '#shared/config.ts';
+import { ConfigurationError, loadConfig, queueUrl, type RuntimeConfig } from '#shared/config.ts';
+import type { CheckpointSigner } from '#shared/domain/audit/checkpoint.ts';
 import { systemClock } from '#shared/domain/clock.ts';
-import { type Directory, officeById } from '#shared/domain/directory/index.ts';
+import type { Directory } from '#shared/domain/directory/index.ts';
+import { authorityById, officeById, providerById } from '#shared/domain/directory/lookup.ts';
 import { PrincipalResolver } from '#shared/identity/principal.ts';
 import { officeQueue } from '#shared/resources.ts';
 
@@ -91,3 +99,92 @@ export const officeKeysDependencies = once<OfficeKeysDependencies>(() => ({
   keys: new DynamoOfficeKeysRepository(runtimeConfig()),
   officeExists: (officeId) => officeById(runtimeDirectory(), officeId) !== undefined,
 }));
+
+// ── audit ──
+
+let kms: KMSClient | undefined;
+
+/**
+ * The checkpoint signer this function is configured with:
+ * - `REX_CHECKPOINT_KMS_KEY_ID` (AWS): key id, ARN or alias of a KMS key with usage
+ *   SIGN_VERIFY, spec ECC_NIST_EDWARDS25519 (signature type 0x01, the default) or
+ *   ECC_NIST_P256 (0x02, where Ed25519 keys are not available). The function needs
+ *   kms:GetPublicKey and kms:Sign on it.
+ * - otherwise `REX_CHECKPOINT_PRIVATE_KEY` (local platform): an Ed25519 private key as
+ *   PKCS #8 PEM or as a JWK (JSON). Never logged.
+ */
+export async function checkpointSignerFromEnvironment(
+  keyName: string,
+  env: NodeJS.ProcessEnv = process.env,
+  client?: KMSClient,
+): Promise<CheckpointSigner> {
+  const kmsKeyId = env.REX_CHECKPOINT_KMS_KEY_ID;
+  if (kmsKeyId) {
+    kms ??= new KMSClient({});
+    return KmsCheckpointSigner.connect(keyName, kmsKeyId, client ?? kms);
+  }
+  const privateKey = env.REX_CHECKPOINT_PRIVATE_KEY;
+  if (privateKey) return localCheckpointSigner(keyName, privateKey);
+  throw new ConfigurationError(
+    'No checkpoint signing key: set REX_CHECKPOINT_KMS_KEY_ID (AWS) or REX_CHECKPOINT_PRIVATE_KEY (local).',
+  );
+}
+
+/** Display names for the access report, from the deployment directory. */
+const directoryNames: DirectoryNames = {
+  office: (id) => {
+    const directory = runtimeDirectory();
+    const office = officeById(directory, id);
+    if (!office) return undefined;
+    return { name: office.name, providerName: providerById(directory, office.providerId)?.name ?? null };
+  },
+  authority: (id) => authorityById(runtimeDirectory(), id)?.name,
+};
+
+/** The audit components of a function: the sequencer's dependencies and the DPO service. */
+export interface AuditDependencies extends SequencerDependencies {
+  readonly store: DynamoAuditStore;
+  readonly service: AuditService;
+}
+
+let audit: AuditDependencies | undefined;
+
+/**
+ * The store on the configured tables, the checkpoint signer (read on first use, read
+ * again after a failure), the log's origin — `REX_CHECKPOINT_ORIGIN`, or
+ * `referral-exchange/<deployment id>/<stage>` — and the DPO service over them.
+ */
+export function auditDependencies(): AuditDependencies {
+  if (audit) return audit;
+  const config = runtimeConfig();
+  const origin =
+    process.env.REX_CHECKPOINT_ORIGIN || checkpointOrigin(runtimeDirectory().deployment.id, config.stage);
+  const store = new DynamoAuditStore(config.auditTable, config.recordsTable);
+  let signing: Promise<CheckpointSigner> | undefined;
+  const signer = () => {
+    signing ??= checkpointSignerFromEnvironment(origin).catch((error: unknown) => {
+      signing = undefined;
+      throw error;
+    });
+    return signing;
+  };
+  audit = {
+    store,
+    origin,
+    signer,
+    service: new AuditService({
+      store,
+      writer: store,
+      signer,
+      secret: () => pseudonymSecret(),
+      names: () => directoryNames,
+      sequenceBucketSize: SEQUENCE_BUCKET_SIZE,
+    }),
+  };
+  return audit;
+}
+
+/** What the scheduled sequencer run works with. */
+export const sequencerDependencies = (): SequencerDependencies => auditDependencies();
+
+// ── end audit ──

@@ -1,5 +1,5 @@
 /**
- * The audit table behind the audit application service (shared/application/audit.ts):
+ * The audit table behind the audit ports (shared/application/audit/ports.ts):
  * the sequencer's work list and its one conditional batch write, the chain head, the
  * signed checkpoints, and the data-protection officer's index queries. Every read is
  * a GetItem, BatchGetItem or Query on a key or an index — never a Scan.
@@ -18,30 +18,24 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { runtimeConfig, runtimeDirectory } from '#functions/composition.ts';
 import {
   type AppendOutcome,
-  type AuditIndexName,
   type AuditRecordWriter,
-  AuditService,
   type AuditStore,
-  checkpointOrigin,
-  type DirectoryNames,
+  type ExportWrite,
+  INDEX_KEY_ATTRIBUTE,
   type IndexQuery,
   type Page,
   type StoredAuditItem,
   type StoredCheckpoint,
-} from '#shared/application/audit.ts';
+} from '#shared/application/audit/ports.ts';
 import { type ChainHead, ChainHeadSchema, EMPTY_CHAIN_HEAD } from '#shared/domain/audit/chain.ts';
-import type { CheckpointSigner } from '#shared/domain/audit/checkpoint.ts';
 import { type AuditEntry, type AuditEntryDraft, AuditEntryDraftSchema } from '#shared/domain/audit/entry.ts';
-import { authorityById, officeById, providerById } from '#shared/domain/directory/lookup.ts';
 import { auditExpiry, type RetentionPolicy } from '#shared/domain/retention.ts';
 import { logger } from '#shared/observability.ts';
 import { auditKeys, putAuditDraft } from './audit-drafts.ts';
 import { documentClient } from './aws-clients.ts';
-import { checkpointSignerFromEnvironment } from './checkpoint-signers.ts';
-import { pseudonymSecret } from './secrets.ts';
+import { queryPages } from './paged-query.ts';
 import { commit, commitCreating } from './transactions.ts';
 
 /**
@@ -57,14 +51,6 @@ export const sequenceBucket = (sequence: number): string =>
 const ENTRY_PREFIX = 'ENTRY#';
 const CHECKPOINT_PK = auditKeys.checkpoint(0).pk;
 
-/** Index → the top-level attribute that is its partition key. */
-const INDEX_KEY: Readonly<Record<AuditIndexName, string>> = {
-  bySubject: 'subjectId',
-  byOffice: 'serviceOfficeId',
-  byAuthority: 'authorityId',
-  byEvent: 'event',
-};
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Item = Record<string, unknown>;
@@ -78,6 +64,9 @@ function toStoredItem(item: Item): StoredAuditItem | undefined {
     expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt : undefined,
   };
 }
+
+const storedItems = (items: readonly Item[] | undefined): StoredAuditItem[] =>
+  (items ?? []).map(toStoredItem).filter((i): i is StoredAuditItem => i !== undefined);
 
 function toCheckpoint(item: Item): StoredCheckpoint {
   return {
@@ -118,19 +107,15 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
 
   async pendingDraftIds(limit: number, exclude: ReadonlySet<string>): Promise<string[]> {
     const ids: string[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.client().send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'pending',
-          KeyConditionExpression: 'pendingShard = :p',
-          ExpressionAttributeValues: { ':p': 'pending' },
-          Limit: Math.min(1000, limit + exclude.size),
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) {
+    const pages = queryPages((command) => this.client().send(command), {
+      TableName: this.tableName,
+      IndexName: 'pending',
+      KeyConditionExpression: 'pendingShard = :p',
+      ExpressionAttributeValues: { ':p': 'pending' },
+      Limit: Math.min(1000, limit + exclude.size),
+    });
+    for await (const items of pages) {
+      for (const item of items) {
         const pk = String(item.pk);
         if (!pk.startsWith(ENTRY_PREFIX)) continue;
         const id = pk.slice(ENTRY_PREFIX.length);
@@ -138,8 +123,7 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
         ids.push(id);
         if (ids.length >= limit) return ids;
       }
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    }
     return ids;
   }
 
@@ -271,7 +255,7 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
   // ---------------------------------------------------------------- DPO queries
 
   async queryIndex(query: IndexQuery): Promise<Page<StoredAuditItem>> {
-    const keyAttribute = INDEX_KEY[query.index];
+    const keyAttribute = INDEX_KEY_ATTRIBUTE[query.index];
     const names: Record<string, string> = { '#k': keyAttribute };
     const values: Record<string, unknown> = { ':k': query.keyValue };
     let keyCondition = '#k = :k';
@@ -308,7 +292,7 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
     };
     const out = await this.client().send(new QueryCommand(input));
     return {
-      items: (out.Items ?? []).map(toStoredItem).filter((i): i is StoredAuditItem => i !== undefined),
+      items: storedItems(out.Items),
       lastKey: out.LastEvaluatedKey,
     };
   }
@@ -329,7 +313,7 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
       }),
     );
     return {
-      items: (out.Items ?? []).map(toStoredItem).filter((i): i is StoredAuditItem => i !== undefined),
+      items: storedItems(out.Items),
       more: out.LastEvaluatedKey !== undefined,
     };
   }
@@ -340,15 +324,7 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
     await commit([putAuditDraft(this.tableName, draft, this.retention)]);
   }
 
-  async recordExport(write: {
-    readonly draft: AuditEntryDraft;
-    readonly record: Readonly<Record<string, unknown>>;
-    readonly principal: string;
-    readonly idempotencyKey: string;
-    readonly requestHash: string;
-    readonly now: Date;
-    readonly response: { readonly status: number; readonly body: unknown };
-  }): Promise<{ status: number; body: unknown; replayed: boolean }> {
+  async recordExport(write: ExportWrite): Promise<{ status: number; body: unknown; replayed: boolean }> {
     return commitCreating({
       recordsTable: this.recordsTableName,
       principal: write.principal,
@@ -374,59 +350,4 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
       response: write.response,
     });
   }
-}
-
-// ---------------------------------------------------------------- composition
-
-export interface AuditRuntime {
-  readonly store: DynamoAuditStore;
-  readonly service: AuditService;
-  readonly origin: string;
-  readonly signer: () => Promise<CheckpointSigner>;
-}
-
-let runtime: AuditRuntime | undefined;
-
-/**
- * The audit components of a function, built once per cold start: the store on the
- * configured tables, the checkpoint signer (KMS or local key, read on first use),
- * the log's origin — `REX_CHECKPOINT_ORIGIN`, or `referral-exchange/<deployment id>/<stage>`.
- */
-export function auditRuntime(): AuditRuntime {
-  if (runtime) return runtime;
-  const config = runtimeConfig();
-  const origin =
-    process.env.REX_CHECKPOINT_ORIGIN || checkpointOrigin(runtimeDirectory().deployment.id, config.stage);
-  const store = new DynamoAuditStore(config.auditTable, config.recordsTable);
-  let signer: Promise<CheckpointSigner> | undefined;
-  const signerOnce = () => {
-    signer ??= checkpointSignerFromEnvironment(origin).catch((error: unknown) => {
-      signer = undefined;
-      throw error;
-    });
-    return signer;
-  };
-  const names: DirectoryNames = {
-    office: (id) => {
-      const directory = runtimeDirectory();
-      const office = officeById(directory, id);
-      if (!office) return undefined;
-      return { name: office.name, providerName: providerById(directory, office.providerId)?.name ?? null };
-    },
-    authority: (id) => authorityById(runtimeDirectory(), id)?.name,
-  };
-  runtime = {
-    store,
-    origin,
-    signer: signerOnce,
-    service: new AuditService({
-      store,
-      writer: store,
-      signer: signerOnce,
-      secret: () => pseudonymSecret(),
-      names: () => names,
-      sequenceBucketSize: SEQUENCE_BUCKET_SIZE,
-    }),
-  };
-  return runtime;
 }

@@ -2,16 +2,10 @@
  * Checkpoint signing keys (the CheckpointSigner port of shared/domain/audit/checkpoint.ts):
  * a local Ed25519 key for the local platform, an asymmetric AWS KMS key in AWS. Both
  * give checkpoints in the same C2SP signed-note format (docs/audit-format.md §5).
- *
- * Configuration, read by `checkpointSignerFromEnvironment`:
- * - `REX_CHECKPOINT_KMS_KEY_ID`: key id, ARN or alias of a KMS key with usage
- *   SIGN_VERIFY, spec ECC_NIST_EDWARDS25519 (signature type 0x01, the default) or
- *   ECC_NIST_P256 (0x02, where Ed25519 keys are not available). The function needs
- *   kms:GetPublicKey and kms:Sign on it.
- * - otherwise `REX_CHECKPOINT_PRIVATE_KEY`: an Ed25519 private key as PKCS #8 PEM or
- *   as a JWK (JSON). Never logged.
+ * Which one a function uses is decided in functions/composition.ts
+ * (`checkpointSignerFromEnvironment`).
  */
-import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import { GetPublicKeyCommand, type KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { ConfigurationError } from '#shared/config.ts';
 import {
   type CheckpointSigner,
@@ -92,24 +86,4 @@ export function localCheckpointSigner(keyName: string, privateKey: string): Ed25
       'REX_CHECKPOINT_PRIVATE_KEY is not an Ed25519 private key (PKCS #8 PEM or JWK).',
     );
   }
-}
-
-let kms: KMSClient | undefined;
-
-/** The checkpoint signer this function is configured with (see the module comment). */
-export async function checkpointSignerFromEnvironment(
-  keyName: string,
-  env: NodeJS.ProcessEnv = process.env,
-  client?: KMSClient,
-): Promise<CheckpointSigner> {
-  const kmsKeyId = env.REX_CHECKPOINT_KMS_KEY_ID;
-  if (kmsKeyId) {
-    kms ??= new KMSClient({});
-    return KmsCheckpointSigner.connect(keyName, kmsKeyId, client ?? kms);
-  }
-  const privateKey = env.REX_CHECKPOINT_PRIVATE_KEY;
-  if (privateKey) return localCheckpointSigner(keyName, privateKey);
-  throw new ConfigurationError(
-    'No checkpoint signing key: set REX_CHECKPOINT_KMS_KEY_ID (AWS) or REX_CHECKPOINT_PRIVATE_KEY (local).',
-  );
 }

@@ -1,4 +1,4 @@
-import { BatchGetCommand, DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, type QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { indexKeys, recordKeys } from '#shared/adapters/records/keys.ts';
 import type {
   IdempotentRequest,
@@ -23,7 +23,7 @@ import {
 import type { ReferralRecord } from '#shared/domain/referral/referral.ts';
 import { putAuditDraft } from './audit-drafts.ts';
 import { documentClient } from './aws-clients.ts';
-import { queryAll, queryItems } from './paged-query.ts';
+import { queryAll, queryPages } from './paged-query.ts';
 import { commit, commitCreating, type TransactItem } from './transactions.ts';
 
 export interface StoreTables {
@@ -86,6 +86,8 @@ function parsedKeySet(officeId: string, version: unknown, raw: unknown): OfficeK
   }
   return set;
 }
+
+const send = (command: QueryCommand) => documentClient().send(command);
 
 function officeStateOf(officeId: string, item: Record<string, unknown> | undefined): OfficeState {
   return {
@@ -405,7 +407,7 @@ export class DynamoReferralRepository implements ReferralRepository {
   }
 
   async bySubject(subjectId: string): Promise<ReferralRecord[]> {
-    const items = await queryAll({
+    const items = await queryAll(send, {
       TableName: this.tables.recordsTable,
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
@@ -417,14 +419,16 @@ export class DynamoReferralRepository implements ReferralRepository {
 
   async dueOn(day: string, until: Date): Promise<string[]> {
     const ids: string[] = [];
-    for await (const item of queryItems({
+    for await (const page of queryPages(send, {
       TableName: this.tables.recordsTable,
       IndexName: 'gsi3',
       KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk <= :until',
       ExpressionAttributeValues: { ':pk': `DUE#${day}`, ':until': `${until.toISOString()}#~` },
     })) {
-      if (typeof item.pk === 'string' && item.pk.startsWith('REFERRAL#'))
-        ids.push(item.pk.slice('REFERRAL#'.length));
+      for (const item of page) {
+        if (typeof item.pk === 'string' && item.pk.startsWith('REFERRAL#'))
+          ids.push(item.pk.slice('REFERRAL#'.length));
+      }
     }
     return ids;
   }

@@ -1,21 +1,32 @@
-import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from './aws-clients.ts';
+import { QueryCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 
 type Item = Record<string, unknown>;
 
-/** Every item a query matches, page after page (LastEvaluatedKey), in the index's order. */
-export async function* queryItems(input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): AsyncGenerator<Item> {
-  let startKey: Item | undefined;
+/**
+ * The items of a Query, one page after the other, following LastEvaluatedKey until
+ * DynamoDB reports no more. The caller may stop early (`break` / `return`): no further
+ * page is read then.
+ */
+export async function* queryPages(
+  send: (command: QueryCommand) => Promise<QueryCommandOutput>,
+  input: QueryCommandInput,
+): AsyncGenerator<Item[]> {
+  let startKey = input.ExclusiveStartKey;
   do {
-    const page = await documentClient().send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-    yield* page.Items ?? [];
-    startKey = page.LastEvaluatedKey;
+    const out = await send(
+      new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
+    );
+    yield out.Items ?? [];
+    startKey = out.LastEvaluatedKey;
   } while (startKey);
 }
 
-/** All items of a query, collected. */
-export async function queryAll(input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<Item[]> {
+/** Every item of a Query, all pages read. */
+export async function queryAll(
+  send: (command: QueryCommand) => Promise<QueryCommandOutput>,
+  input: QueryCommandInput,
+): Promise<Item[]> {
   const items: Item[] = [];
-  for await (const item of queryItems(input)) items.push(item);
+  for await (const page of queryPages(send, input)) items.push(...page);
   return items;
 }

@@ -2,12 +2,9 @@ import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  checkpointSignerFromEnvironment,
-  KmsCheckpointSigner,
-  localCheckpointSigner,
-} from '#shared/adapters/checkpoint-signers.ts';
-import { verifierKeyDocument } from '#shared/application/audit.ts';
+import { checkpointSignerFromEnvironment } from '#functions/composition.ts';
+import { KmsCheckpointSigner, localCheckpointSigner } from '#shared/adapters/checkpoint-signers.ts';
+import { verifierKeyDocument } from '#shared/application/audit/verifier-key.ts';
 import { ConfigurationError } from '#shared/config.ts';
 import { EMPTY_CHAIN_HEAD, sequenceDrafts } from '#shared/domain/audit/chain.ts';
 import {

@@ -1,12 +1,4 @@
-import type {
-  AppendOutcome,
-  AuditRecordWriter,
-  AuditStore,
-  IndexQuery,
-  Page,
-  StoredAuditItem,
-  StoredCheckpoint,
-} from '#shared/application/audit.ts';
+import * as ports from '#shared/application/audit/ports.ts';
 import { type ChainHead, EMPTY_CHAIN_HEAD } from '#shared/domain/audit/chain.ts';
 import type { AuditEntry, AuditEntryDraft } from '#shared/domain/audit/entry.ts';
 
@@ -16,24 +8,17 @@ interface Row {
   expiresAt: number | undefined;
 }
 
-const INDEX_ATTRIBUTE = {
-  bySubject: 'subjectId',
-  byOffice: 'serviceOfficeId',
-  byAuthority: 'authorityId',
-  byEvent: 'event',
-} as const;
-
 const timeKey = (e: AuditEntryDraft) => `${e.time}#${e.entryId}`;
 
 /** The audit table in memory, with the same contract as DynamoAuditStore. */
-export class MemoryAuditStore implements AuditStore, AuditRecordWriter {
+export class MemoryAuditStore implements ports.AuditStore, ports.AuditRecordWriter {
   head: ChainHead = EMPTY_CHAIN_HEAD;
   readonly rows = new Map<string, Row>();
-  readonly checkpointsBySize = new Map<number, StoredCheckpoint>();
+  readonly checkpointsBySize = new Map<number, ports.StoredCheckpoint>();
   /** Ids the pending index still lists although they are sequenced or gone (index lag). */
   readonly staleIndex = new Set<string>();
   /** Outcomes forced on the next appendBatch calls. */
-  readonly failNext: AppendOutcome[] = [];
+  readonly failNext: ports.AppendOutcome[] = [];
   /** Called before an append is applied (e.g. to let a draft expire meanwhile). */
   beforeAppend: (() => void) | undefined;
   appendCalls = 0;
@@ -80,7 +65,7 @@ export class MemoryAuditStore implements AuditStore, AuditRecordWriter {
     previous: ChainHead,
     entries: readonly AuditEntry[],
     next: ChainHead,
-  ): Promise<AppendOutcome> {
+  ): Promise<ports.AppendOutcome> {
     this.appendCalls++;
     this.beforeAppend?.();
     const forced = this.failNext.shift();
@@ -97,18 +82,21 @@ export class MemoryAuditStore implements AuditStore, AuditRecordWriter {
     return { ok: true };
   }
 
-  async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
+  async latestCheckpoint(): Promise<ports.StoredCheckpoint | undefined> {
     const sizes = [...this.checkpointsBySize.keys()].sort((a, b) => b - a);
     return sizes[0] === undefined ? undefined : this.checkpointsBySize.get(sizes[0]);
   }
 
-  async putCheckpoint(checkpoint: StoredCheckpoint): Promise<boolean> {
+  async putCheckpoint(checkpoint: ports.StoredCheckpoint): Promise<boolean> {
     if (this.checkpointsBySize.has(checkpoint.treeSize)) return false;
     this.checkpointsBySize.set(checkpoint.treeSize, checkpoint);
     return true;
   }
 
-  async listCheckpoints(limit: number, startKey?: Record<string, unknown>): Promise<Page<StoredCheckpoint>> {
+  async listCheckpoints(
+    limit: number,
+    startKey?: Record<string, unknown>,
+  ): Promise<ports.Page<ports.StoredCheckpoint>> {
     const all = [...this.checkpointsBySize.values()].sort((a, b) => b.treeSize - a.treeSize);
     const after = startKey ? Number(startKey.sk) : Number.POSITIVE_INFINITY;
     const rest = all.filter((c) => c.treeSize < after);
@@ -123,8 +111,8 @@ export class MemoryAuditStore implements AuditStore, AuditRecordWriter {
     };
   }
 
-  async queryIndex(query: IndexQuery): Promise<Page<StoredAuditItem>> {
-    const attribute = INDEX_ATTRIBUTE[query.index];
+  async queryIndex(query: ports.IndexQuery): Promise<ports.Page<ports.StoredAuditItem>> {
+    const attribute = ports.INDEX_KEY_ATTRIBUTE[query.index];
     // The DPO indexes are sparse until an entry is sequenced (shared/resources.ts).
     let rows = [...this.rows.values()]
       .filter((r) => !r.pending)
@@ -174,7 +162,9 @@ export class MemoryAuditStore implements AuditStore, AuditRecordWriter {
     return {
       items: rows
         .slice(0, limit)
-        .map(({ r }) => ({ entry: r.entry, sequenced: true, expiresAt: r.expiresAt }) as StoredAuditItem),
+        .map(
+          ({ r }) => ({ entry: r.entry, sequenced: true, expiresAt: r.expiresAt }) as ports.StoredAuditItem,
+        ),
       more: rows.length > limit,
     };
   }
@@ -184,7 +174,7 @@ export class MemoryAuditStore implements AuditStore, AuditRecordWriter {
     this.addDraft(draft);
   }
 
-  async recordExport(write: Parameters<AuditRecordWriter['recordExport']>[0]) {
+  async recordExport(write: ports.ExportWrite) {
     this.addDraft(write.draft);
     this.exports.push(write);
     return { ...write.response, replayed: false };

@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { operations } from '#shared/api/index.ts';
 import { buildOpenApiDocument } from '#shared/api/openapi.ts';
+import { encodeCursor } from '#shared/application/audit/cursors.ts';
+import { AuditService } from '#shared/application/audit/dpo-service.ts';
+import type { DirectoryNames } from '#shared/application/audit/ports.ts';
 import {
-  AuditService,
-  buildAccessReport,
   checkpointIfMoved,
   checkpointOrigin,
-  type DirectoryNames,
-  encodeCursor,
-  escapeHtml,
-  renderAccessReportHtml,
   runSequencer,
   sequencePending,
-  verifierKeyDocument,
-} from '#shared/application/audit.ts';
+} from '#shared/application/audit/sequencer.ts';
+import { verifierKeyDocument } from '#shared/application/audit/verifier-key.ts';
 import { Ed25519Signer, verifyCheckpoint } from '#shared/domain/audit/checkpoint.ts';
 import { type AuditEntryDraft, auditDraft } from '#shared/domain/audit/entry.ts';
 import { verifyLog } from '#shared/domain/audit/verify.ts';
@@ -405,39 +402,6 @@ describe('access report', () => {
       actor: 'dpo:lk-test',
       subjectId: subject,
     });
-  });
-
-  it('renders printable HTML with German and English headings and escapes every value', () => {
-    const report = buildAccessReport({
-      reportId: 'rep-1',
-      subjectId: subject,
-      generatedAt: '2027-01-10T12:00:00.000Z',
-      generatedBy: 'dpo:lk-test',
-      items: history().map((entry) => ({ entry, sequenced: false, expiresAt: undefined })),
-      names,
-      signedTreeSize: 0,
-    });
-    const hostile = {
-      ...report,
-      reportId: '"><script>alert(1)</script>',
-      recipients: report.recipients.map((r) => ({ ...r, referralId: "<img src=x onerror='x'>" })),
-    };
-    const html = renderAccessReportHtml(hostile);
-    expect(html).not.toContain('<script');
-    expect(html).not.toContain('<img');
-    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
-    expect(html).toContain('MBE Caritas &lt;Karlsruhe&gt; &amp; Co');
-    for (const heading of [
-      'Empfänger Ihrer Daten',
-      'Recipients of your data',
-      'Einwilligungen',
-      'Consents',
-      'Art. 15',
-    ]) {
-      expect(html).toContain(heading);
-    }
-    expect(html).not.toMatch(/<(?:link|img|script|iframe)\b|href=/);
-    expect(escapeHtml(`&<>"'`)).toBe('&amp;&lt;&gt;&quot;&#39;');
   });
 });
 

@@ -1,0 +1,200 @@
+/**
+ * The data-protection officer's (DPO's) operations on the audit log: query, export
+ * feed, access report (GDPR Art. 15), subject lookup, checkpoints, verifier key and
+ * export records (docs/dpo-guide.md, docs/audit-format.md §10–§11).
+ */
+import { randomUUID } from 'node:crypto';
+import type { CheckpointSigner } from '#shared/domain/audit/checkpoint.ts';
+import { auditDraft } from '#shared/domain/audit/entry.ts';
+import { type Clock, systemClock } from '#shared/domain/clock.ts';
+import { NotFound } from '#shared/domain/errors.ts';
+import { requestFingerprint } from '#shared/domain/idempotency.ts';
+import { type SubjectIdentityInput, subjectIdFor } from '#shared/domain/pseudonym.ts';
+import { isExpired } from '#shared/domain/retention.ts';
+import type {
+  AccessReport,
+  AuditEntriesQuery,
+  AuditEventItem,
+  AuditEventsQuery,
+  ExportRecord,
+  RecordExportRequest,
+} from '#shared/schemas/audit.ts';
+import { DEFAULT_PAGE } from '#shared/schemas/audit.ts';
+import { buildAccessReport, eventItem } from './access-report.ts';
+import { decodeCheckpointCursor, decodeIndexCursor, encodeCursor } from './cursors.ts';
+import { type ExportFeedPage, exportFeedPage } from './export-feed.ts';
+import {
+  type AuditRecordWriter,
+  type AuditStore,
+  type DirectoryNames,
+  INDEX_KEY_ATTRIBUTE,
+  type StoredAuditItem,
+  type StoredCheckpoint,
+} from './ports.ts';
+import { type VerifierKeyDocument, verifierKeyDocument } from './verifier-key.ts';
+
+/** Entries read for one report at most; a subject has a handful in practice. */
+export const MAX_REPORT_ENTRIES = 10_000;
+
+export interface AuditServiceDependencies {
+  readonly store: AuditStore;
+  readonly writer: AuditRecordWriter;
+  readonly signer: () => Promise<CheckpointSigner>;
+  readonly secret: () => Promise<Uint8Array>;
+  readonly names: () => DirectoryNames;
+  readonly sequenceBucketSize: number;
+  readonly clock?: Clock;
+}
+
+export class AuditService {
+  readonly #deps: AuditServiceDependencies;
+  readonly #clock: Clock;
+
+  constructor(deps: AuditServiceDependencies) {
+    this.#deps = deps;
+    this.#clock = deps.clock ?? systemClock;
+  }
+
+  #live(now: Date) {
+    return (item: StoredAuditItem) => !isExpired(item.expiresAt, now);
+  }
+
+  /**
+   * Entries (sequenced or not) from one index, by event time. The first of subjectId,
+   * serviceOfficeId, authorityId, event selects the index; the others filter.
+   * Entries past their retention are left out even before TTL has removed them.
+   */
+  async queryEvents(query: AuditEventsQuery): Promise<{ items: AuditEventItem[]; nextCursor?: string }> {
+    const [index, keyValue] = query.subjectId
+      ? (['bySubject', query.subjectId] as const)
+      : query.serviceOfficeId
+        ? (['byOffice', query.serviceOfficeId] as const)
+        : query.authorityId
+          ? (['byAuthority', query.authorityId] as const)
+          : (['byEvent', query.event ?? ''] as const);
+    const attribute = INDEX_KEY_ATTRIBUTE[index];
+    const filters: Record<string, string | undefined> = {
+      subjectId: query.subjectId,
+      serviceOfficeId: query.serviceOfficeId,
+      authorityId: query.authorityId,
+      event: query.event,
+    };
+    delete filters[attribute];
+    const startKey = query.cursor ? decodeIndexCursor(query.cursor, index, keyValue) : undefined;
+    const now = this.#clock.now();
+    const page = await this.#deps.store.queryIndex({
+      index,
+      keyValue,
+      fromTimeKey: query.from ? new Date(query.from).toISOString() : undefined,
+      toTimeKey: query.to ? new Date(query.to).toISOString() : undefined,
+      ascending: query.order !== 'desc',
+      limit: query.limit ?? DEFAULT_PAGE,
+      startKey,
+      filters,
+    });
+    return {
+      items: page.items.filter(this.#live(now)).map(eventItem),
+      ...(page.lastKey ? { nextCursor: encodeCursor(page.lastKey) } : {}),
+    };
+  }
+
+  /** The export feed: consecutive sequenced entries in chain order (`exportFeedPage`). */
+  entries(query: AuditEntriesQuery): Promise<ExportFeedPage> {
+    const { store, sequenceBucketSize } = this.#deps;
+    return exportFeedPage(store, sequenceBucketSize, query, this.#clock);
+  }
+
+  /** The subject id of a person; the identity is used for the computation only. */
+  async lookupSubject(identity: SubjectIdentityInput): Promise<{ subjectId: string }> {
+    return { subjectId: subjectIdFor(identity, await this.#deps.secret()) };
+  }
+
+  /**
+   * The access report of a subject; generating it is itself logged
+   * (`report.generated`, before the report is handed out).
+   */
+  async accessReport(subjectId: string, actor: string): Promise<AccessReport> {
+    const now = this.#clock.now();
+    const items: StoredAuditItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#deps.store.queryIndex({
+        index: 'bySubject',
+        keyValue: subjectId,
+        ascending: true,
+        limit: 500,
+        startKey,
+      });
+      items.push(...page.items.filter(this.#live(now)));
+      startKey = page.lastKey;
+    } while (startKey && items.length < MAX_REPORT_ENTRIES);
+    const latest = await this.#deps.store.latestCheckpoint();
+    const reportId = randomUUID();
+    const report = buildAccessReport({
+      reportId,
+      subjectId,
+      generatedAt: now.toISOString(),
+      generatedBy: actor,
+      items,
+      names: this.#deps.names(),
+      signedTreeSize: latest?.treeSize ?? 0,
+    });
+    await this.#deps.writer.recordDraft(
+      auditDraft({ event: 'report.generated', actor, subjectId, entryId: reportId, time: now }),
+    );
+    return report;
+  }
+
+  async checkpoints(query: { limit?: number | undefined; cursor?: string | undefined }) {
+    const startKey = query.cursor ? decodeCheckpointCursor(query.cursor) : undefined;
+    const page = await this.#deps.store.listCheckpoints(query.limit ?? DEFAULT_PAGE, startKey);
+    return { items: page.items, ...(page.lastKey ? { nextCursor: encodeCursor(page.lastKey) } : {}) };
+  }
+
+  async latestCheckpoint(): Promise<StoredCheckpoint> {
+    const latest = await this.#deps.store.latestCheckpoint();
+    if (!latest) throw new NotFound('checkpoint');
+    return latest;
+  }
+
+  async verifierKey(): Promise<VerifierKeyDocument> {
+    return verifierKeyDocument(await this.#deps.signer());
+  }
+
+  /** Records that an export is made (`export.made` + an export record); idempotent per key. */
+  async recordExport(
+    request: RecordExportRequest,
+    actor: string,
+    idempotencyKey: string,
+  ): Promise<{ status: number; body: unknown; replayed: boolean }> {
+    const now = this.#clock.now();
+    const requestHash = requestFingerprint(await this.#deps.secret(), {
+      operationId: 'recordAuditExport',
+      body: request,
+    });
+    const exportId = randomUUID();
+    const record: ExportRecord = {
+      exportId,
+      recordedAt: now.toISOString(),
+      format: request.format,
+      fromSequence: request.fromSequence ?? 1,
+      toSequence: request.toSequence ?? null,
+      subjectId: request.subjectId ?? null,
+    };
+    return this.#deps.writer.recordExport({
+      draft: auditDraft({
+        event: 'export.made',
+        actor,
+        entryId: exportId,
+        subjectId: request.subjectId ?? null,
+        time: now,
+      }),
+      record: { ...record, requestedBy: actor },
+      principal: actor,
+      idempotencyKey,
+      requestHash,
+      now,
+      response: { status: 201, body: record },
+    });
+  }
+}
