@@ -6,7 +6,7 @@ import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functionDefinitions } from '#functions/manifest.ts';
+import { functionDefinitions } from '#functions/definitions.ts';
 import { GATEWAY_PROBLEMS } from '#infra/constructs/api.ts';
 import { BUNDLED_DIRECTORY_FILE } from '#infra/constructs/function.ts';
 import { apiThrottle } from '#infra/limits.ts';
