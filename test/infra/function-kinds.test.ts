@@ -117,6 +117,17 @@ describe('function kinds', () => {
     const queue = json.Resources[referencedId(destination)!]!;
     expect(queue.Type).toBe('AWS::SQS::Queue');
     expect(queue.Properties!.KmsMasterKeyId).toBeDefined();
+    // The trigger grants the stream read; the definition declares only its item actions.
+    const role = referencedId(json.Resources[functionId('RelayFunction')]!.Properties!.Role);
+    const streamActions = permissionStatements(json)
+      .filter((x) => x.roles.includes(role!))
+      .filter((x) => asArray(x.statement.Resource).some((r) => JSON.stringify(r).includes('StreamArn')))
+      .flatMap((x) => asArray(x.statement.Action));
+    expect(streamActions.sort()).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+    ]);
   });
 
   it('runs a scheduled function at its rate, with a dead-letter queue', () => {
