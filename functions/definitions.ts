@@ -292,16 +292,20 @@ export function functionDefinition(id: FunctionId): FunctionDefinition {
   return functionDefinitions.find((def) => def.id === id)!;
 }
 
+/** The limits a function runs with. */
+export interface EffectiveLimits {
+  readonly timeoutSeconds: number;
+  readonly memorySizeMb: number;
+  readonly reservedConcurrency?: number;
+}
+
 /** The limits a function runs with: its own, else the defaults. */
-export function limitsOf(
-  def: FunctionSpec,
-): Required<Omit<FunctionLimits, 'reservedConcurrency'>> & Pick<FunctionLimits, 'reservedConcurrency'> {
+export function limitsOf(def: FunctionSpec): EffectiveLimits {
+  const { timeoutSeconds, memorySizeMb, reservedConcurrency } = def.limits ?? {};
   return {
-    timeoutSeconds: def.limits?.timeoutSeconds ?? functionDefaults.timeoutSeconds,
-    memorySizeMb: def.limits?.memorySizeMb ?? functionDefaults.memorySizeMb,
-    ...(def.limits?.reservedConcurrency !== undefined
-      ? { reservedConcurrency: def.limits.reservedConcurrency }
-      : {}),
+    timeoutSeconds: timeoutSeconds ?? functionDefaults.timeoutSeconds,
+    memorySizeMb: memorySizeMb ?? functionDefaults.memorySizeMb,
+    ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
   };
 }
 
