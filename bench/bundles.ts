@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { median, round } from '#bench/lib/stats.ts';
-import { functionDefinitions } from '#functions/manifest.ts';
+import { functionDefinitions } from '#functions/definitions.ts';
 import { functionEnvironment } from '#shared/function-environment.ts';
 
 /** The bundling options of the CDK construct (NodejsFunction with OutputFormat.ESM). */

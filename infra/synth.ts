@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
  */
 
 export interface BundleSize {
-  /** The function's construct id (its id in functions/manifest.ts). */
+  /** The function's construct id (its id in functions/definitions.ts). */
   readonly functionId: string;
   readonly bundleBytes: number;
   readonly sourceMapBytes: number;
@@ -48,8 +48,8 @@ export function bundleSizes(outdir: string): BundleSize[] {
       const asset = join(outdir, `asset.${key.slice(0, -'.zip'.length)}`);
       if (!existsSync(asset)) continue;
       const path = resource.Metadata?.['aws:cdk:path'];
-      // <stack>/<FunctionId>/Function/Resource; without path metadata, the logical id.
-      const functionId = typeof path === 'string' ? (path.split('/')[1] ?? logicalId) : logicalId;
+      // …/<FunctionId>/Function/Resource; without path metadata, the logical id.
+      const functionId = typeof path === 'string' ? (path.split('/').at(-3) ?? logicalId) : logicalId;
       rows.push({
         functionId,
         bundleBytes: sizeOf(join(asset, 'index.mjs')),

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { type FunctionDefinition, functionDefinitions } from '#functions/manifest.ts';
+import { type FunctionDefinition, functionDefinitions } from '#functions/definitions.ts';
 import { apiThrottle } from '#infra/limits.ts';
 import { startDynamoDbLocal } from '#local/emulators/dynamodb-local.ts';
 import { PlatformError } from '#local/emulators/process-tools.ts';

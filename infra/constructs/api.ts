@@ -16,7 +16,11 @@ export interface ApiRoute {
 export interface ApiProps {
   /** Deployment stage (part of the API's name). */
   readonly stage: string;
-  readonly routes: readonly ApiRoute[];
+  /**
+   * Functions and the operations they serve; more are added with `route`.
+   * @default none
+   */
+  readonly routes?: readonly ApiRoute[];
   /**
    * Name of the API Gateway stage, the first segment of every URL path.
    * @default 'api'
@@ -153,7 +157,9 @@ function problemTemplate(p: (typeof GATEWAY_PROBLEMS)[number]): string {
 export class Api extends Construct {
   readonly restApi: apigateway.RestApi;
   readonly accessLogs: logs.LogGroup;
+  /** Every method, in the order the routes were added. */
   readonly methods: ApiMethod[] = [];
+  readonly #validator: apigateway.RequestValidator;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -214,36 +220,46 @@ export class Api extends Construct {
       });
     }
 
-    for (const route of props.routes) {
-      const integration = new apigateway.LambdaIntegration(route.handler, { allowTestInvoke: false });
-      for (const operation of route.operations) {
-        const resource = this.restApi.root.resourceForPath(operation.path);
-        const isPublic = operation.auth === 'public';
-        const method = resource.addMethod(operation.method, integration, {
-          operationName: operation.operationId,
-          authorizationType: isPublic ? apigateway.AuthorizationType.NONE : apigateway.AuthorizationType.IAM,
-          requestValidator: validator,
-        });
-        if (isPublic) {
-          Validations.of(method).acknowledge(
-            {
-              id: 'AwsSolutions-APIG4',
-              reason: `${operation.operationId} is public by contract (auth: 'public'): it serves no personal data.`,
-            },
-            {
-              id: 'AwsSolutions-COG4',
-              reason: `${operation.operationId} is public by contract; callers are machines, not Cognito users.`,
-            },
-          );
-        } else {
-          Validations.of(method).acknowledge({
+    this.#validator = validator;
+    for (const route of props.routes ?? []) this.route(route);
+  }
+
+  /**
+   * One method per operation of the route, proxied to its function: IAM (SigV4) unless
+   * the operation is public by contract.
+   */
+  route(route: ApiRoute): ApiMethod[] {
+    const integration = new apigateway.LambdaIntegration(route.handler, { allowTestInvoke: false });
+    const added: ApiMethod[] = [];
+    for (const operation of route.operations) {
+      const resource = this.restApi.root.resourceForPath(operation.path);
+      const isPublic = operation.auth === 'public';
+      const method = resource.addMethod(operation.method, integration, {
+        operationName: operation.operationId,
+        authorizationType: isPublic ? apigateway.AuthorizationType.NONE : apigateway.AuthorizationType.IAM,
+        requestValidator: this.#validator,
+      });
+      if (isPublic) {
+        Validations.of(method).acknowledge(
+          {
+            id: 'AwsSolutions-APIG4',
+            reason: `${operation.operationId} is public by contract (auth: 'public'): it serves no personal data.`,
+          },
+          {
             id: 'AwsSolutions-COG4',
-            reason: 'Callers are machine clients that sign with IAM (SigV4), not Cognito users.',
-          });
-        }
-        this.methods.push({ operation, method });
+            reason: `${operation.operationId} is public by contract; callers are machines, not Cognito users.`,
+          },
+        );
+      } else {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-COG4',
+          reason: 'Callers are machine clients that sign with IAM (SigV4), not Cognito users.',
+        });
       }
+      added.push({ operation, method });
     }
+    this.methods.push(...added);
+    return added;
   }
 
   /** The API's base URL (the stage URL). */

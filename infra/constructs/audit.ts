@@ -42,8 +42,9 @@ export class AuditSigning extends Construct {
     return this.key.keyId;
   }
 
-  grant(grantee: iam.IGrantable, actions: readonly CheckpointKeyAction[]): void {
-    if (actions.length === 0) return;
-    iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [this.key.keyArn] });
+  /** The given uses of the checkpoint key: signing (the sequencer), its public half (the audit API). */
+  grant(grantee: iam.IGrantable, actions: readonly CheckpointKeyAction[]): iam.Grant {
+    if (actions.length === 0) return iam.Grant.drop(grantee, 'use the checkpoint key');
+    return iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [this.key.keyArn] });
   }
 }

@@ -112,17 +112,19 @@ export class DataTables extends Construct {
   }
 
   /**
-   * Exactly the access a function's entry in infra/permissions.ts lists: its actions on
-   * the table, Query on each named index (by ARN, no index wildcard), the stream, and
-   * the table key's use that follows — kms:Decrypt to read, kms:Encrypt and
-   * kms:GenerateDataKey to write. No wildcard action is ever granted.
+   * Exactly the access a function's definition lists (`tableAccessOf` in
+   * functions/definitions.ts): its actions on the table, Query on each named index (by
+   * ARN, no index wildcard), the stream, and the table key's use that follows —
+   * kms:Decrypt to read, kms:Encrypt and kms:GenerateDataKey to write. No wildcard
+   * action is ever granted.
    */
-  grantAccess(grantee: iam.IGrantable, id: TableDefinition['id'], access: TableAccess): void {
+  grantAccess(grantee: iam.IGrantable, id: TableDefinition['id'], access: TableAccess): iam.Grant {
     const table = this.table(id);
     const definition = this.#definitions.get(id)!;
+    let grant = iam.Grant.drop(grantee, `access table ${id}`);
     const add = (actions: string[], resourceArns: string[]) => {
       if (actions.length > 0 && resourceArns.length > 0) {
-        iam.Grant.addToPrincipal({ grantee, actions, resourceArns });
+        grant = grant.combine(iam.Grant.addToPrincipal({ grantee, actions, resourceArns }));
       }
     };
     add([...access.actions], [table.tableArn]);
@@ -155,5 +157,6 @@ export class DataTables extends Construct {
       ],
       [this.key.keyArn],
     );
+    return grant;
   }
 }

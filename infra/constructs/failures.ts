@@ -53,18 +53,24 @@ export class PlatformFailures extends Construct {
     const failures = this;
     return {
       bind(_target: lambda.IEventSourceMapping, handler: lambda.IFunction): lambda.DlqDestinationConfig {
-        iam.Grant.addToPrincipal({
-          grantee: handler,
-          actions: ['sqs:SendMessage'],
-          resourceArns: [failures.queue.queueArn],
-        });
-        iam.Grant.addToPrincipal({
-          grantee: handler,
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resourceArns: [failures.key.keyArn],
-        });
+        failures.grantSendFailure(handler);
         return { destination: failures.queue.queueArn };
       },
     };
+  }
+
+  /** Send a failure record: sqs:SendMessage on the queue and the key use of an encrypted send. */
+  grantSendFailure(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sqs:SendMessage'],
+      resourceArns: [this.queue.queueArn],
+    }).combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resourceArns: [this.key.keyArn],
+      }),
+    );
   }
 }

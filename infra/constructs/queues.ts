@@ -96,37 +96,39 @@ export class OfficeQueues extends Construct {
    * On the dead-letter queue the same, plus sending to the inbox, so that the office
    * can move a message back after fixing its client (a redrive by hand).
    */
-  grantConsume(grantee: iam.IGrantable, officeId: string): iam.Grant[] {
+  grantConsume(grantee: iam.IGrantable, officeId: string): iam.Grant {
     const { queue, deadLetterQueue } = this.queueFor(officeId);
-    return [
-      queue.grantConsumeMessages(grantee),
-      deadLetterQueue.grantConsumeMessages(grantee),
-      queue.grant(grantee, 'sqs:SendMessage'),
-      // SQS encrypts what is sent under a data key it asks KMS for on the sender's behalf.
-      this.key.grant(grantee, 'kms:GenerateDataKey'),
-    ];
+    return queue
+      .grantConsumeMessages(grantee)
+      .combine(deadLetterQueue.grantConsumeMessages(grantee))
+      .combine(queue.grant(grantee, 'sqs:SendMessage'))
+      .combine(
+        // SQS encrypts what is sent under a data key it asks KMS for on the sender's behalf.
+        this.key.grant(grantee, 'kms:GenerateDataKey'),
+      );
   }
 
   /**
    * Send to every office's queue (the outbox relay): sqs:SendMessage on the queues —
    * never on a dead-letter queue — with the key use SQS needs for an encrypted send.
    */
-  grantSendToAll(grantee: iam.IGrantable): void {
-    iam.Grant.addToPrincipal({
+  grantSendToAll(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
       grantee,
       actions: ['sqs:SendMessage'],
       resourceArns: this.all().map(({ queue }) => queue.queueArn),
-    });
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      resourceArns: [this.key.keyArn],
-    });
+    }).combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resourceArns: [this.key.keyArn],
+      }),
+    );
   }
 
   /** Read the attributes of one office's queue (the health probe; no message access). */
-  grantReadAttributes(grantee: iam.IGrantable, officeId: string): void {
-    iam.Grant.addToPrincipal({
+  grantReadAttributes(grantee: iam.IGrantable, officeId: string): iam.Grant {
+    return iam.Grant.addToPrincipal({
       grantee,
       actions: ['sqs:GetQueueAttributes'],
       resourceArns: [this.queueFor(officeId).queue.queueArn],

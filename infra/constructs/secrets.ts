@@ -70,9 +70,9 @@ export class PseudonymSecret extends Construct {
    * Read the secret through Parameter Store: GetParameter on the reference, which
    * Secrets Manager authorises as GetSecretValue on the secret, decrypted with the key.
    */
-  grantRead(grantee: iam.IGrantable): void {
+  grantRead(grantee: iam.IGrantable): iam.Grant {
     const stack = Stack.of(this);
-    iam.Grant.addToPrincipal({
+    return iam.Grant.addToPrincipal({
       grantee,
       actions: ['ssm:GetParameter'],
       resourceArns: [
@@ -81,12 +81,16 @@ export class PseudonymSecret extends Construct {
           stack,
         ),
       ],
-    });
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['secretsmanager:GetSecretValue'],
-      resourceArns: [this.secret.secretArn],
-    });
-    iam.Grant.addToPrincipal({ grantee, actions: ['kms:Decrypt'], resourceArns: [this.#key.keyArn] });
+    })
+      .combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['secretsmanager:GetSecretValue'],
+          resourceArns: [this.secret.secretArn],
+        }),
+      )
+      .combine(
+        iam.Grant.addToPrincipal({ grantee, actions: ['kms:Decrypt'], resourceArns: [this.#key.keyArn] }),
+      );
   }
 }

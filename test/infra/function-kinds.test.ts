@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FunctionDefinition, functionDefinitions } from '#functions/manifest.ts';
+import { type FunctionDefinition, functionDefinitions } from '#functions/definitions.ts';
 import { PROJECT_ROOT } from '#infra/app.ts';
-import { functionPermissions } from '#infra/permissions.ts';
 import { ReferralExchangeStack } from '#infra/stack.ts';
 import { whoAmI } from '#shared/api/system.ts';
 import { roleNameFor } from '#shared/identity/principal.ts';
@@ -22,17 +21,18 @@ import {
 } from './synth.ts';
 
 /**
- * Besides the manifest's functions, this stack adds a stream consumer, a scheduled job
+ * Besides the defined functions, this stack adds a stream consumer, a scheduled job
  * and an operation with a path parameter (all served by an existing handler module),
- * with their own permission entries, to check how the stack wires each kind.
+ * with their own permissions, to check how the stack wires each kind.
  */
-const extra: FunctionDefinition[] = [
+const extra: FunctionDefinition<string>[] = [
   {
     kind: 'http',
     id: 'ThingFunction',
     entry: 'functions/system.ts',
     description: 'An operation with a path parameter',
     operations: [{ ...whoAmI, operationId: 'getThing', path: '/v1/things/{thingId}', auth: ['authority'] }],
+    permissions: {},
   },
   {
     kind: 'stream',
@@ -41,6 +41,7 @@ const extra: FunctionDefinition[] = [
     description: 'Stream',
     table: 'Records',
     batchSize: 25,
+    permissions: { tables: { Records: { actions: ['dynamodb:GetItem'] } } },
   },
   {
     kind: 'schedule',
@@ -48,6 +49,7 @@ const extra: FunctionDefinition[] = [
     entry: 'functions/system.ts',
     description: 'Schedule',
     everyMinutes: 15,
+    permissions: { tables: { Records: { actions: ['dynamodb:UpdateItem'] } } },
   },
 ];
 
@@ -66,12 +68,6 @@ beforeAll(() => {
     directoryFile: DIRECTORY_FILE,
     projectRoot: PROJECT_ROOT,
     functions: [...functionDefinitions, ...extra],
-    permissions: {
-      ...functionPermissions,
-      ThingFunction: {},
-      RelayFunction: { tables: { Records: { actions: ['dynamodb:GetItem'], stream: true } } },
-      SweepFunction: { tables: { Records: { actions: ['dynamodb:UpdateItem'] } } },
-    },
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   try {
@@ -121,6 +117,17 @@ describe('function kinds', () => {
     const queue = json.Resources[referencedId(destination)!]!;
     expect(queue.Type).toBe('AWS::SQS::Queue');
     expect(queue.Properties!.KmsMasterKeyId).toBeDefined();
+    // The trigger grants the stream read; the definition declares only its item actions.
+    const role = referencedId(json.Resources[functionId('RelayFunction')]!.Properties!.Role);
+    const streamActions = permissionStatements(json)
+      .filter((x) => x.roles.includes(role!))
+      .filter((x) => asArray(x.statement.Resource).some((r) => JSON.stringify(r).includes('StreamArn')))
+      .flatMap((x) => asArray(x.statement.Action));
+    expect(streamActions.sort()).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+    ]);
   });
 
   it('runs a scheduled function at its rate, with a dead-letter queue', () => {

@@ -1,8 +1,15 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functionDefinitions } from '#functions/manifest.ts';
-import { functionSettings } from '#infra/limits.ts';
-import { functionPermissions, READ_ACTIONS, WRITE_ACTIONS } from '#infra/permissions.ts';
+import {
+  type FunctionDefinition,
+  functionDefinition,
+  functionDefinitions,
+  limitsOf,
+  ownEnvironmentOf,
+  tableAccessOf,
+} from '#functions/definitions.ts';
+import { READ_ACTIONS, WRITE_ACTIONS } from '#infra/permissions.ts';
+import { functionEnvironment } from '#shared/function-environment.ts';
 import { tables } from '#shared/resources.ts';
 import {
   asArray,
@@ -67,12 +74,12 @@ function grantsOf(functionId: string): Set<string> {
 
 const resolved = (token: string) => describeResource(s.stack.resolve(token));
 
-/** What infra/permissions.ts says a function gets, spelled like grantsOf. */
-function expectedGrants(functionId: string): Set<string> {
-  const entry = functionPermissions[functionId]!;
+/** What a function's definition says it gets, spelled like grantsOf. */
+function expectedGrants(def: FunctionDefinition): Set<string> {
+  const entry = def.permissions;
   const out = new Set<string>();
   const dataKey = resolved(s.stack.data.key.keyArn);
-  for (const [tableId, access] of Object.entries(entry.tables ?? {})) {
+  for (const [tableId, access] of Object.entries(tableAccessOf(def))) {
     const table = s.stack.data.table(tableId as 'Records' | 'Audit');
     for (const action of access!.actions) out.add(`${action} ${resolved(table.tableArn)}`);
     for (const index of access!.queryIndexes ?? []) {
@@ -123,30 +130,36 @@ function lambdaOf(functionId: string): Record<string, unknown> {
 const envOf = (functionId: string) =>
   (lambdaOf(functionId).Environment as { Variables: Record<string, unknown> }).Variables;
 
-describe('the permission map', () => {
-  it('has exactly one entry per function of the manifest', () => {
-    expect(Object.keys(functionPermissions).sort()).toEqual(functionDefinitions.map((d) => d.id).sort());
-  });
-
-  it('names only indexes that the tables have', () => {
-    for (const [fnId, entry] of Object.entries(functionPermissions)) {
-      for (const [tableId, access] of Object.entries(entry.tables ?? {})) {
-        const def = tables.find((t) => t.id === tableId)!;
+describe('the definitions', () => {
+  it('name only indexes that the tables have', () => {
+    for (const def of functionDefinitions) {
+      for (const [tableId, access] of Object.entries(tableAccessOf(def))) {
+        const table = tables.find((t) => t.id === tableId)!;
         for (const index of access!.queryIndexes ?? []) {
           expect(
-            def.globalSecondaryIndexes.map((g) => g.indexName),
-            `${fnId} ${tableId}`,
+            table.globalSecondaryIndexes.map((g) => g.indexName),
+            `${def.id} ${tableId}`,
           ).toContain(index);
         }
       }
     }
   });
+
+  it('grant the stream through the trigger: the outbox relay reads the records stream', () => {
+    expect(tableAccessOf(functionDefinition('OutboxRelayFunction')).Records?.stream).toBe(true);
+    for (const def of functionDefinitions.filter((d) => d.kind !== 'stream')) {
+      for (const access of Object.values(tableAccessOf(def))) expect(access?.stream, def.id).toBeUndefined();
+    }
+  });
 });
 
 describe('function roles', () => {
-  it.each(functionDefinitions.map((d) => [d.id]))('%s is granted exactly its entry', (fnId) => {
-    expect([...grantsOf(fnId)].sort()).toEqual([...expectedGrants(fnId)].sort());
-  });
+  it.each(functionDefinitions.map((d) => [d.id, d] as const))(
+    '%s is granted exactly its definition',
+    (fnId, def) => {
+      expect([...grantsOf(fnId)].sort()).toEqual([...expectedGrants(def)].sort());
+    },
+  );
 
   it('never grants Scan, BatchWriteItem, a wildcard action or a table-wide index wildcard', () => {
     for (const { id } of functionDefinitions) {
@@ -193,17 +206,50 @@ describe('function roles', () => {
 });
 
 describe('function settings', () => {
+  it.each(functionDefinitions.map((d) => [d.id, d] as const))(
+    '%s runs with exactly its limits',
+    (fnId, def) => {
+      const p = lambdaOf(fnId);
+      const limits = limitsOf(def);
+      expect(p.Timeout).toBe(limits.timeoutSeconds);
+      expect(p.MemorySize).toBe(limits.memorySizeMb);
+      expect(p.ReservedConcurrentExecutions).toBe(limits.reservedConcurrency);
+    },
+  );
+
   it('runs the audit sequencer alone, done before the next minute', () => {
     const p = lambdaOf('AuditSequencerFunction');
     expect(p.ReservedConcurrentExecutions).toBe(1);
     expect(p.Timeout).toBe(55);
-    expect(functionSettings.AuditSequencerFunction?.timeoutSeconds).toBe(55);
   });
 
+  it.each(functionDefinitions.map((d) => [d.id, d] as const))(
+    '%s gets exactly the shared environment and the variables its definition implies',
+    (fnId, def) => {
+      const shared = functionEnvironment({
+        stage: 'x',
+        accountId: 'x',
+        recordsTable: 'x',
+        auditTable: 'x',
+        directoryFile: 'x',
+        queueUrlTemplate: 'x',
+        auditRetentionYears: directory.deployment.auditRetentionYears,
+      });
+      const own = ownEnvironmentOf(def, {
+        pseudonymSecretParameter: 'x',
+        checkpointKeyId: 'x',
+        bundleRoot: 'x',
+      });
+      const runtime = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_LOGGER_LOG_EVENT'];
+      expect(Object.keys(envOf(fnId)).sort()).toEqual(
+        [...Object.keys(shared), ...Object.keys(own), ...runtime].sort(),
+      );
+    },
+  );
+
   it('tells exactly the functions that may read the secret or use the signing key where they are', () => {
-    for (const { id } of functionDefinitions) {
+    for (const { id, permissions: entry } of functionDefinitions) {
       const env = envOf(id);
-      const entry = functionPermissions[id]!;
       if (entry.pseudonymSecret) {
         expect(env.REX_PSEUDONYM_SECRET_PARAMETER, id).toBe(s.stack.pseudonymSecret.parameterName);
       } else {
@@ -270,7 +316,7 @@ describe('monitoring', () => {
 
   it('alarms when the audit sequencer falls behind or stops', () => {
     const sequencer = referencedId(
-      s.stack.resolve(s.stack.functions.get('AuditSequencerFunction')!.function.functionName),
+      s.stack.resolve(s.stack.functions.function('AuditSequencerFunction').function.functionName),
     );
     const onSequencer = alarms().filter((a) => JSON.stringify(a.Dimensions ?? []).includes(`"${sequencer}"`));
     const lag = onSequencer.find((a) => a.MetricName === 'Duration');

@@ -6,7 +6,7 @@ import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functionDefinitions } from '#functions/manifest.ts';
+import { functionDefinitions } from '#functions/definitions.ts';
 import { GATEWAY_PROBLEMS } from '#infra/constructs/api.ts';
 import { BUNDLED_DIRECTORY_FILE } from '#infra/constructs/function.ts';
 import { apiThrottle } from '#infra/limits.ts';
@@ -60,6 +60,31 @@ function isCustomerKey(ref: unknown): boolean {
 }
 
 describe('functions', () => {
+  it('keeps the logical ids of the functions and their triggers (a replaced mapping would reread the stream)', () => {
+    const ids = (type: string) =>
+      resourcesOfType(s.json, type)
+        .map(([id]) => id)
+        .sort();
+    expect(ids('AWS::Lambda::Function')).toEqual([
+      'AuditApiFunctionFF92558C',
+      'AuditSequencerFunction1A553FD2',
+      'ConsentsFunction3E6D934D',
+      'DpoPageFunctionFF264369',
+      'OfficeKeysFunctionA3AC56B1',
+      'OutboxRelayFunction22EFFD2B',
+      'ReferralDeadlinesFunction7F8BEA61',
+      'ReferralsFunction34957D43',
+      'RoutingPreviewFunction196D4072',
+      'ServiceReferralsFunction6B4ABF75',
+      'SystemFunction2FCDFCE5',
+    ]);
+    expect(ids('AWS::Lambda::EventSourceMapping')).toEqual(['OutboxRelayFunctionStream910E8360']);
+    expect(ids('AWS::Events::Rule')).toEqual([
+      'AuditSequencerFunctionSchedule15733C3D',
+      'ReferralDeadlinesFunctionScheduleDED59B3A',
+    ]);
+  });
+
   it('deploys one function per definition: Node 22, arm64, active tracing, its own role', () => {
     const fns = resourcesOfType(s.json, 'AWS::Lambda::Function');
     expect(fns).toHaveLength(functionDefinitions.length);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functionDefinitions } from '#functions/manifest.ts';
+import { functionDefinitions } from '#functions/definitions.ts';
 import type { OperationSpec } from '#shared/http/operation.ts';
 import { signRequest } from '#shared/sdk/signed-fetch.ts';
 import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';

@@ -1,7 +1,7 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functionDefinitions } from '#functions/manifest.ts';
+import { functionDefinitions } from '#functions/definitions.ts';
 import { loadDirectory } from '#shared/adapters/directory-file.ts';
 import type { OperationSpec } from '#shared/http/operation.ts';
 import { officeQueues } from '#shared/resources.ts';
