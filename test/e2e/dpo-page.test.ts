@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomInt, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertPrerequisites, CHROMIUM } from '#local/preflight.ts';
 import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
 import { consentRequest } from '#test/support/sample-requests.ts';
 import { until as waitUntil } from '#test/support/wait.ts';
@@ -102,8 +103,9 @@ describe('the DPO page in Chromium', () => {
       return cp.treeSize >= CONSENTS + 3 ? cp : undefined;
     }, 'a checkpoint covering the activity');
 
+    assertPrerequisites({ chromium: true });
     browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: CHROMIUM,
       args: [
         '--no-sandbox',
         '--disable-gpu',
