@@ -58,7 +58,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   await assertPortFree(options.port, '0.0.0.0', 'DynamoDB Local');
   const storage = options.dataDir ? ['-sharedDb', '-dbPath', options.dataDir] : ['-inMemory'];
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  // Fast-start flags measured in FACTS.md: a serial GC and C1-only JIT start in ~2.5 s;
+  // Fast-start flags (measured here, docs/local-platform.md): a serial GC and C1-only JIT start in ~2.5 s;
   // telemetry off, because its attempts to reach the network cost seconds offline.
   const child = spawn(
     'java',

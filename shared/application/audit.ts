@@ -339,7 +339,7 @@ export function eventItem(item: StoredAuditItem): AuditEventItem {
 /**
  * The Art. 15 report from a subject's entries (pure). Recipients are the service
  * offices that actually received the data: `referral.received` is when a transfer
- * completes (receipt before decryption, DESIGN.md §4), so accepted or queued
+ * completes (receipt before decryption, docs/referrals.md), so accepted or queued
  * referrals that were revoked before receipt name no recipient.
  */
 export function buildAccessReport(input: {

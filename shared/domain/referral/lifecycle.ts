@@ -2,7 +2,7 @@ import { Conflict } from '#shared/domain/errors.ts';
 import type { ReferralStatus } from '#shared/schemas/referral.ts';
 
 /**
- * The referral lifecycle (DESIGN.md §4): accepted → queued → received → contacted →
+ * The referral lifecycle (docs/referrals.md, Lifecycle): accepted → queued → received → contacted →
  * closed, with declined, revoked (consent withdrawn before receipt) and expired (not
  * received in time). `received` is reachable from `accepted` too: the relay may have
  * delivered the notification but not yet recorded it when the office acknowledges.
