@@ -52,6 +52,7 @@ describe('the DPO page in Chromium', () => {
   }
 
   beforeAll(async () => {
+    assertPrerequisites({ chromium: true }); // before the platform starts: says what to install
     mkdirSync(SHOTS, { recursive: true });
     platform = await startLocalPlatform();
     // Activity: consents, an office key and one referral (accepted, then queued by the relay).
@@ -103,7 +104,6 @@ describe('the DPO page in Chromium', () => {
       return cp.treeSize >= CONSENTS + 3 ? cp : undefined;
     }, 'a checkpoint covering the activity');
 
-    assertPrerequisites({ chromium: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
