@@ -1,9 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Test tiers (STYLE.md §8): unit (no I/O), integration (real DynamoDB Local and
- * fauxqs processes), infra (synthesised CDK template), e2e (the local platform
- * over HTTP). `npm test` runs them all.
+ * Test tiers (docs/testing.md): unit (no I/O), integration (real DynamoDB Local and
+ * fauxqs processes), reliability, infra (synthesised CDK template), e2e (the local
+ * platform over HTTP). `npm test` runs them all.
  */
 export default defineConfig({
   test: {
@@ -52,6 +52,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/preflight-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -19,7 +19,7 @@ export const PRICES = {
 } as const;
 
 /**
- * Latency anchors for the Lambda duration estimate (FACTS.md, published measurements):
+ * Latency anchors for the Lambda duration estimate (alexdebrie/dynamodb-performance-testing):
  * a single-item DynamoDB call p50 7.6 ms, TransactWriteItems p50 25 ms; SQS SendMessage
  * is taken as a single-item call.
  */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type RunningPlatform, startPlatformProcess } from './platform-process.ts';
+import { exitUnlessPrerequisites } from './preflight.ts';
 
 /**
  * `npm run demo`: the whole story on one machine, told step by step in plain words.
@@ -49,6 +50,7 @@ const azr = () => `${randomInt(100_000, 999_999)}${randomInt(100_000, 999_999)}`
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { 'keep-files': { type: 'boolean', default: false } } });
+  exitUnlessPrerequisites({ java: true });
   const work = mkdtempSync(join(tmpdir(), 'rex-demo-'));
   say('Starting the local platform (DynamoDB Local, the SQS emulator, the API and its consumers)…');
   const platform = await startPlatformProcess(['--no-throttle']);

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PlatformError, startPlatform } from './platform.ts';
+import { PlatformError } from '#local/emulators/process-tools.ts';
+import { exitUnlessPrerequisites } from './preflight.ts';
 
 const HELP = `Starts referral-exchange on this machine: DynamoDB Local, an SQS emulator, the API and its consumers.
 
@@ -50,6 +51,9 @@ async function main(): Promise<void> {
     return;
   }
 
+  exitUnlessPrerequisites({ java: true });
+  // Loaded only after the checks: on an older Node its imports fail before any code runs.
+  const { startPlatform } = await import('./platform.ts');
   let stopping: Promise<void> | undefined;
   const platform = await startPlatform({
     ...(values.host ? { host: values.host } : {}),

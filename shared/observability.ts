@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
 /**
- * The one place where observability is set up (STYLE.md §5): created once per cold
+ * The one place where observability is set up, so every handler logs alike: created once per cold
  * start and imported everywhere. Log lines carry ids and codes, never personal data:
  * request bodies, names and free text are not logged anywhere.
  *

@@ -247,7 +247,7 @@ export async function pollInbox(deps: PollDependencies, options: PollOptions): P
     }
     if (envelope.jwe === undefined) return fail(m, 'envelope', 'the notification carries no JWE', id);
 
-    // Receipt before decryption (DESIGN.md §4): nothing is decrypted unless the API says so.
+    // Receipt before decryption (docs/jwe-format.md §5): nothing is decrypted unless the API says so.
     try {
       await retryingTransient(
         () => deps.api.acknowledgeReceipt(id),

@@ -44,7 +44,7 @@ export interface ProjectFunctionProps {
 }
 
 /**
- * The one function construct of the project (STYLE.md §7): Node 22 on arm64, an
+ * The one function construct of the project (docs/deploy.md): Node 22 on arm64, an
  * ESM bundle built by the local esbuild (no Docker), source maps, X-Ray active
  * tracing, a log group with retention, and a role of its own whose only standing
  * permissions are writing to that log group and sending traces. Every other

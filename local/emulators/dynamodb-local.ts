@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { javaProblem } from '#local/preflight.ts';
 import { assertPortFree, PlatformError, stopProcess, waitUntil } from './process-tools.ts';
 
 export interface DynamoDbLocalOptions {
@@ -47,19 +48,8 @@ export function findDynamoDbLocalJar(): { jar: string; libDir: string } {
 
 /** Checks that `java` ≥ 17 is on the PATH; throws one sentence on what to do otherwise. */
 export function assertJava(): void {
-  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
-  if (result.error || result.status !== 0) {
-    throw new PlatformError(
-      'Java is needed to run DynamoDB Local but was not found: install Java 17 or newer (e.g. sudo apt-get install openjdk-17-jre-headless) and start again.',
-    );
-  }
-  const match = /version "(\d+)(?:\.(\d+))?/.exec(`${result.stderr}${result.stdout}`);
-  const major = match ? Number(match[1] === '1' ? match[2] : match[1]) : 0;
-  if (major < 17) {
-    throw new PlatformError(
-      `DynamoDB Local needs Java 17 or newer, but java ${major} was found: install a newer Java and start again.`,
-    );
-  }
+  const problem = javaProblem();
+  if (problem) throw new PlatformError(problem);
 }
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
@@ -68,7 +58,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   await assertPortFree(options.port, '0.0.0.0', 'DynamoDB Local');
   const storage = options.dataDir ? ['-sharedDb', '-dbPath', options.dataDir] : ['-inMemory'];
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  // Fast-start flags measured in FACTS.md: a serial GC and C1-only JIT start in ~2.5 s;
+  // Fast-start flags (measured here, docs/local-platform.md): a serial GC and C1-only JIT start in ~2.5 s;
   // telemetry off, because its attempts to reach the network cost seconds offline.
   const child = spawn(
     'java',

@@ -226,7 +226,7 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
         new PutCommand({
           TableName: this.tableName,
           // Kept apart from the entries and without TTL: checkpoints outlive the
-          // entries they cover, so that what remains stays verifiable (§8).
+          // entries they cover, so that what remains stays verifiable (docs/audit-format.md §8).
           Item: { ...auditKeys.checkpoint(checkpoint.treeSize), ...checkpoint },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomInt, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertPrerequisites, CHROMIUM } from '#local/preflight.ts';
 import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
 import { consentRequest } from '#test/support/sample-requests.ts';
 import { until as waitUntil } from '#test/support/wait.ts';
@@ -51,6 +52,7 @@ describe('the DPO page in Chromium', () => {
   }
 
   beforeAll(async () => {
+    assertPrerequisites({ chromium: true }); // before the platform starts: says what to install
     mkdirSync(SHOTS, { recursive: true });
     platform = await startLocalPlatform();
     // Activity: consents, an office key and one referral (accepted, then queued by the relay).
@@ -103,7 +105,7 @@ describe('the DPO page in Chromium', () => {
     }, 'a checkpoint covering the activity');
 
     browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: CHROMIUM,
       args: [
         '--no-sandbox',
         '--disable-gpu',

@@ -3,7 +3,7 @@
  * a report or an export. The log is the proof of every transfer of personal data,
  * so it must itself hold none: subjects appear only as their pseudonym (an HMAC of
  * the AZR number or of normalised identity facts under a deployment secret, see
- * DESIGN.md §4), everything else is an id or a code. The strict schemas below are
+ * docs/consent.md), everything else is an id or a code. The strict schemas below are
  * the guard: no free-text field exists, unknown properties are refused, and every
  * string has the shape of an id or a code.
  *

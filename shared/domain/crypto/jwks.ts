@@ -2,7 +2,7 @@
  * Public recipient keys of service offices: what an office may publish (its JWKS) and the
  * validated form the platform encrypts referrals to.
  *
- * Accepted keys (DESIGN.md §4, BSI TR-02102-1, FIT-Connect):
+ * Accepted keys (docs/jwe-format.md §3, BSI TR-02102-1, FIT-Connect):
  * - RSA, modulus 3072–8192 bits, public exponent 65537, `alg` RSA-OAEP-256;
  * - EC on P-256, `alg` ECDH-ES+A256KW, the point must lie on the curve.
  * Every key carries `use: "enc"` and a `kid` unique within the set. Private members are refused
