@@ -26,9 +26,15 @@ export interface FunctionSettings {
   readonly reservedConcurrency?: number;
   /**
    * A folder of the repository copied into the bundle, and the environment variable
-   * that tells the function where it lies (`/var/task/<target>`).
+   * that tells the function where it lies (`/var/task/<target>`); `buildCommand`, run
+   * in the project root before the copy, produces the folder.
    */
-  readonly bundledFolder?: { readonly source: string; readonly target: string; readonly envVar: string };
+  readonly bundledFolder?: {
+    readonly source: string;
+    readonly target: string;
+    readonly envVar: string;
+    readonly buildCommand?: string;
+  };
 }
 
 /**
@@ -40,11 +46,18 @@ export interface FunctionSettings {
  * - The outbox relay handles up to a batch of stream records in order, each a few
  *   DynamoDB calls and one SQS send.
  * - The deadline job walks up to 31 days of deadline buckets every 15 minutes.
- * - The DPO page serves the static files of web/dpo from its bundle.
+ * - The DPO page serves the built files of web/dpo (web/build.ts) from its bundle.
  */
 export const functionSettings: Readonly<Record<string, FunctionSettings>> = {
   AuditSequencerFunction: { timeoutSeconds: 55, reservedConcurrency: 1 },
   OutboxRelayFunction: { timeoutSeconds: 60 },
   ReferralDeadlinesFunction: { timeoutSeconds: 300 },
-  DpoPageFunction: { bundledFolder: { source: 'web/dpo', target: 'web', envVar: 'REX_WEB_DIR' } },
+  DpoPageFunction: {
+    bundledFolder: {
+      source: '.build/web/dpo',
+      target: 'web',
+      envVar: 'REX_WEB_DIR',
+      buildCommand: 'node --import tsx web/build.ts',
+    },
+  },
 };

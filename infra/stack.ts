@@ -141,6 +141,9 @@ export class ReferralExchangeStack extends Stack {
                 {
                   source: `${props.projectRoot}/${settings.bundledFolder.source}`,
                   target: settings.bundledFolder.target,
+                  ...(settings.bundledFolder.buildCommand
+                    ? { buildCommand: settings.bundledFolder.buildCommand }
+                    : {}),
                 },
               ],
             }

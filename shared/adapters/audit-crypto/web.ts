@@ -72,6 +72,8 @@ export const auditCrypto: AuditCrypto<CryptoKey> = {
       return crypto.subtle.verify({ name: 'Ed25519' }, key, own(signature), own(message));
     }
     const raw = derToP1363(signature);
-    return raw !== undefined && crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, raw, own(message));
+    return (
+      raw !== undefined && crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, raw, own(message))
+    );
   },
 };

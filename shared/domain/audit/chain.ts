@@ -17,7 +17,12 @@ import type { AuditEntry, AuditEntryDraft, UnhashedAuditEntry } from './entry.ts
 import { HexHashSchema } from './entry.ts';
 import { ENTRY_HASH_INPUT_PREFIX, entryCanonicalText, GENESIS_HASH } from './entry-text.ts';
 
-export { ENTRY_HASH_INPUT_PREFIX, ENTRY_HASH_PREFIX, entryCanonicalText, GENESIS_HASH } from './entry-text.ts';
+export {
+  ENTRY_HASH_INPUT_PREFIX,
+  ENTRY_HASH_PREFIX,
+  entryCanonicalText,
+  GENESIS_HASH,
+} from './entry-text.ts';
 
 const HASH_BYTES = 32;
 const HEX_64 = /^[0-9a-f]{64}$/;

@@ -38,7 +38,12 @@ export interface SignatureVerification<Key = unknown> {
    */
   importPublicKey(algorithm: SignatureAlgorithm, publicKey: Uint8Array): Awaitable<Key | undefined>;
   /** Ed25519 over the message; ECDSA over SHA-256(message) with a DER signature. */
-  verify(algorithm: SignatureAlgorithm, key: Key, message: Uint8Array, signature: Uint8Array): Awaitable<boolean>;
+  verify(
+    algorithm: SignatureAlgorithm,
+    key: Key,
+    message: Uint8Array,
+    signature: Uint8Array,
+  ): Awaitable<boolean>;
 }
 
 export interface AuditCrypto<Key = unknown> extends AuditHashing, SignatureVerification<Key> {}

@@ -20,7 +20,6 @@ export const ENTRY_HASH_INPUT_PREFIX = `\u0000${ENTRY_HASH_PREFIX}`;
  */
 export const GENESIS_HASH = '0'.repeat(64);
 
-
 /** The canonical text of an entry without its `hash` member (what is hashed, after the prefix). */
 export function entryCanonicalText(entry: UnhashedAuditEntry | AuditEntry): string {
   const fast = fastEntryText(entry as unknown as Record<string, unknown>);

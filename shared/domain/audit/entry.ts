@@ -35,6 +35,7 @@ const PSEUDONYM = /^[A-Za-z0-9_:.-]{16,128}$/;
 const PRINCIPAL = /^(?:operator|(?:authority|service|dpo|system):[a-z0-9][a-z0-9-]{0,62})$/;
 /** Millisecond UTC timestamps exactly as Date#toISOString writes them, so they sort as strings. */
 const UTC_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export { HEX_HASH } from './entry-text.ts';
 
 /** An authority's or a service office's id in the directory. */

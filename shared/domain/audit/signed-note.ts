@@ -9,15 +9,7 @@
  * Both forms share every rule below: only the signature checks are awaited.
  */
 import { auditCrypto } from '#audit-crypto';
-import {
-  type AuditCrypto,
-  concatBytes,
-  decodeBase64,
-  fromBase64,
-  now,
-  toHex,
-  utf8,
-} from './crypto.ts';
+import { type AuditCrypto, concatBytes, decodeBase64, fromBase64, now, toHex, utf8 } from './crypto.ts';
 import { HEX_HASH } from './entry-text.ts';
 
 const port: AuditCrypto = auditCrypto;

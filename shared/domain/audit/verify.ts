@@ -569,7 +569,8 @@ export class LeafFrontier {
 
   /** From a published compact range (largest subtree first), validated as MerkleFrontier.fromJSON does. */
   static fromJSON(value: MerkleFrontierJson): LeafFrontier {
-    for (const h of value.hashes) if (!HEX_HASH.test(h)) throw new RangeError('Merkle frontier: bad hash length');
+    for (const h of value.hashes)
+      if (!HEX_HASH.test(h)) throw new RangeError('Merkle frontier: bad hash length');
     const size = value.size;
     if (!Number.isSafeInteger(size) || size < 0) throw new RangeError('Merkle frontier: bad size');
     if (value.hashes.length !== popCount(size))
