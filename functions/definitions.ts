@@ -30,7 +30,13 @@ interface CommonDefinition {
    * A folder of the repository copied into the bundle, and the environment variable
    * that tells the function where it lies (`/var/task/<target>`).
    */
-  readonly bundledFolder?: { readonly source: string; readonly target: string; readonly envVar: string };
+  readonly bundledFolder?: {
+    readonly source: string;
+    readonly target: string;
+    readonly envVar: string;
+    /** Run in the project root before the copy; produces the folder (e.g. the web build). */
+    readonly buildCommand?: string;
+  };
 }
 
 /** Invoked by API Gateway (the local gateway) for its operations. */
@@ -103,7 +109,12 @@ const specs = {
     operations: Object.values(dpoPage),
     // Serves the static files of its own bundle.
     permissions: {},
-    bundledFolder: { source: 'web/dpo', target: 'web', envVar: 'REX_WEB_DIR' },
+    bundledFolder: {
+      source: '.build/web/dpo',
+      target: 'web',
+      envVar: 'REX_WEB_DIR',
+      buildCommand: 'node --import tsx web/build.ts',
+    },
   },
   AuditSequencerFunction: {
     kind: 'schedule',

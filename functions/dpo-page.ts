@@ -6,8 +6,10 @@ import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { principalResolver } from './composition.ts';
 
 /**
- * Serves the data-protection officer's page (web/dpo/) from the API: in AWS the
- * files are bundled next to the function, locally they are read from the repository.
+ * Serves the data-protection officer's page from the API: the build of web/dpo/
+ * (web/build.ts — index.html, style.css and app.js, one bundle of web/dpo/app.ts).
+ * In AWS the built files are bundled next to the function; locally they are read
+ * from .build/web/dpo, which `npm ci` and `npm start` write.
  * Only the files named here are served, each with its content type and a strict
  * Content-Security-Policy: scripts and styles from this origin only, no inline code,
  * no framing.
@@ -18,10 +20,6 @@ import { principalResolver } from './composition.ts';
 const CONTENT_TYPES: ReadonlyMap<string, string> = new Map([
   ['index.html', 'text/html; charset=utf-8'],
   ['app.js', 'text/javascript; charset=utf-8'],
-  ['api.js', 'text/javascript; charset=utf-8'],
-  ['i18n.js', 'text/javascript; charset=utf-8'],
-  ['sigv4.js', 'text/javascript; charset=utf-8'],
-  ['verify.js', 'text/javascript; charset=utf-8'],
   ['style.css', 'text/css; charset=utf-8'],
 ]);
 
@@ -37,8 +35,8 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-cache',
 };
 
-/** REX_WEB_DIR, or web/dpo under the working directory (the repository root locally). */
-const webDir = () => resolve(process.env.REX_WEB_DIR ?? 'web/dpo');
+/** REX_WEB_DIR, or the build under the working directory (the repository root locally). */
+const webDir = () => resolve(process.env.REX_WEB_DIR ?? '.build/web/dpo');
 
 const cache = new Map<string, Promise<string>>();
 

@@ -11,6 +11,7 @@ import { loadDirectory } from '#shared/adapters/directory-file.ts';
 import { functionEnvironment } from '#shared/function-environment.ts';
 import { PrincipalResolver } from '#shared/identity/principal.ts';
 import { officeQueues, tableName, tables } from '#shared/resources.ts';
+import { buildWeb } from '#web/build.ts';
 import { type CredentialsFile, ensureCredentials, ensureLocalSecrets } from './credentials.ts';
 import { createGateway, type GatewayRoute, listen, type ProxyHandler } from './gateway.ts';
 import { lambdaContext } from './lambda-context.ts';
@@ -93,6 +94,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
   try {
     let fatal = false;
+    // The web pages are built from their TypeScript sources (web/build.ts) while the emulators start.
+    const webBuild = buildWeb().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     const [dynamo, sqsLocal] = await Promise.all([
       startDynamoDbLocal({
         port: options.dynamodbPort ?? 8000,
@@ -108,6 +114,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       () => dynamo.stop(),
       () => sqsLocal.stop(),
     );
+    const webError = await webBuild;
+    if (webError !== undefined)
+      throw new PlatformError(`The web pages do not build (web/build.ts): ${String(webError)}`);
     dynamo.onCrash((code, signal) => {
       if (fatal) return;
       fatal = true;

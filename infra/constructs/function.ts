@@ -24,10 +24,15 @@ export interface ProjectFunctionProps {
   /** @default 10 seconds */
   readonly timeout?: Duration;
   /**
-   * Folders copied into the bundle next to the handler, e.g. static files the function serves.
+   * Folders copied into the bundle next to the handler, e.g. static files the function serves;
+   * `buildCommand` (run in the project root first) produces a folder that is built, not checked in.
    * @default none
    */
-  readonly bundledFolders?: readonly { readonly source: string; readonly target: string }[];
+  readonly bundledFolders?: readonly {
+    readonly source: string;
+    readonly target: string;
+    readonly buildCommand?: string;
+  }[];
   /** @default none — the function scales with the account's unreserved concurrency */
   readonly reservedConcurrentExecutions?: number;
   /**
@@ -113,9 +118,10 @@ export class ProjectFunction extends Construct {
           beforeInstall: () => [],
           afterBundling: (_inputDir: string, outputDir: string) => [
             `cp ${JSON.stringify(directoryFile)} ${JSON.stringify(`${outputDir}/directory.json`)}`,
-            ...folders.map(
-              (f) => `cp -R ${JSON.stringify(f.source)} ${JSON.stringify(`${outputDir}/${f.target}`)}`,
-            ),
+            ...folders.flatMap((f) => [
+              ...(f.buildCommand ? [`(cd ${JSON.stringify(props.projectRoot)} && ${f.buildCommand})`] : []),
+              `cp -R ${JSON.stringify(f.source)} ${JSON.stringify(`${outputDir}/${f.target}`)}`,
+            ]),
           ],
         },
       },

@@ -103,6 +103,7 @@ export class Functions extends Construct {
                 {
                   source: `${props.projectRoot}/${def.bundledFolder.source}`,
                   target: def.bundledFolder.target,
+                  ...(def.bundledFolder.buildCommand ? { buildCommand: def.bundledFolder.buildCommand } : {}),
                 },
               ],
             }

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertPrerequisites, CHROMIUM } from '#local/preflight.ts';
+import { AUDIT_EVENTS } from '#shared/domain/audit/events.ts';
 import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
 import { consentRequest } from '#test/support/sample-requests.ts';
 import { until as waitUntil } from '#test/support/wait.ts';
@@ -169,6 +170,16 @@ describe('the DPO page in Chromium', () => {
     expect(await page.locator('#secret-access-key').inputValue()).toBe('');
   });
 
+  it('offers every event type of the shared list in the filter, referral.closed too', async () => {
+    const options = page.locator('#f-event option');
+    const values = await options.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(values).toEqual(['', ...AUDIT_EVENTS]);
+    expect(values).toContain('referral.closed');
+    expect(await page.locator('#f-event option[value="referral.closed"]').textContent()).toBe(
+      'Referral closed (referral.closed)',
+    );
+  });
+
   it('filters by event type and pages with the cursor', async () => {
     await page.getByLabel('Event type').selectOption('consent.recorded');
     await page.getByLabel('Page size').selectOption('10');
@@ -237,6 +248,10 @@ describe('the DPO page in Chromium', () => {
     expect(await page.getAttribute('html', 'lang')).toBe('de');
     expect(await page.locator('#h-verify').textContent()).toBe('Protokoll prüfen');
     expect(await page.locator('label[for="f-event"]').textContent()).toBe('Ereignisart');
+    expect(await page.locator('#f-event option[value="referral.closed"]').textContent()).toBe(
+      'Zuweisung abgeschlossen (referral.closed)',
+    );
+    expect(await page.locator('#f-event option[value=""]').textContent()).toBe('alle');
     expect(await page.locator('#verdict .headline').textContent()).toMatch(
       /^Protokoll geprüft: \d+ Einträge/,
     );

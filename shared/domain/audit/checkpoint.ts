@@ -12,14 +12,38 @@
  * ECDSA_SHA_256; key id from the SPKI DER, as transparency-dev/witness does).
  */
 import type { JsonWebKey, KeyObject } from 'node:crypto';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, hash, sign, verify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import type { ChainHead } from './chain.ts';
 import { headRoot } from './chain.ts';
-import { HEX_HASH } from './entry.ts';
+import {
+  type Checkpoint,
+  EM_DASH_PREFIX,
+  hasControlCharacter,
+  isValidKeyName,
+  SIGNATURE_TYPE_ED25519,
+  type SignatureType,
+  verifierKeyId,
+} from './signed-note.ts';
 
-export const SIGNATURE_TYPE_ED25519 = 0x01;
-export const SIGNATURE_TYPE_ECDSA = 0x02;
-export type SignatureType = typeof SIGNATURE_TYPE_ED25519 | typeof SIGNATURE_TYPE_ECDSA;
+// The verifying half lives in signed-note.ts (it runs in browsers too); it is
+// re-exported here so that callers keep one module for checkpoints.
+export {
+  type Checkpoint,
+  type CheckpointVerification,
+  isValidKeyName,
+  type NoteVerification,
+  parseCheckpointText,
+  parseSignedNote,
+  parseVerifierKey,
+  SIGNATURE_TYPE_ECDSA,
+  SIGNATURE_TYPE_ED25519,
+  type SignatureType,
+  type VerifierKey,
+  verifyCheckpoint,
+  verifyCheckpointAsync,
+  verifyNote,
+  verifyNoteAsync,
+} from './signed-note.ts';
 
 /**
  * A key that signs checkpoints. The private key may live elsewhere (AWS KMS): the
@@ -33,30 +57,6 @@ export interface CheckpointSigner {
   publicKeyRaw(): Promise<Uint8Array>;
   /** 0x01: a 64-byte RFC 8032 signature; 0x02: a DER ECDSA signature over SHA-256(message). */
   sign(message: Uint8Array): Promise<Uint8Array>;
-}
-
-/** A checkpoint: the state of the log at a tree size. */
-export interface Checkpoint {
-  readonly origin: string;
-  readonly treeSize: number;
-  /** RFC 9162 Merkle root over the first `treeSize` entry hashes, hex. */
-  readonly rootHash: string;
-  /** `hash` of the entry with sequence `treeSize` (64 zeros for an empty log), hex. */
-  readonly headHash: string;
-  /** When the checkpoint was made, UTC with milliseconds. */
-  readonly time: string;
-}
-
-const KEY_NAME = /^[^\s+]+$/u;
-const NOTE_NAME_MAX = 256;
-const MAX_SIGNATURES = 32;
-const TREE_SIZE = /^(?:0|[1-9][0-9]{0,15})$/;
-const BASE64_32 = /^[A-Za-z0-9+/]{43}=$/;
-const UTC_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const EM_DASH_PREFIX = '\u2014 ';
-
-export function isValidKeyName(name: string): boolean {
-  return name.length > 0 && name.length <= NOTE_NAME_MAX && KEY_NAME.test(name);
 }
 
 /** The checkpoint of a chain head. */
@@ -80,40 +80,9 @@ export function checkpointText(cp: Checkpoint): string {
   );
 }
 
-/** Parses a checkpoint's note text (not its signatures). */
-export function parseCheckpointText(text: string): Checkpoint | undefined {
-  if (!text.endsWith('\n')) return undefined;
-  const lines = text.slice(0, -1).split('\n');
-  const [origin, size, root, ...extensions] = lines;
-  if (origin === undefined || size === undefined || root === undefined) return undefined;
-  if (!isValidKeyName(origin) || !TREE_SIZE.test(size) || !BASE64_32.test(root)) return undefined;
-  let headHash: string | undefined;
-  let time: string | undefined;
-  for (const line of extensions) {
-    if (line.length === 0) return undefined;
-    if (line.startsWith('head ')) {
-      if (headHash !== undefined) return undefined;
-      headHash = line.slice(5);
-    } else if (line.startsWith('time ')) {
-      if (time !== undefined) return undefined;
-      time = line.slice(5);
-    }
-    // Other extension lines are opaque (C2SP tlog-checkpoint): ignored.
-  }
-  if (headHash === undefined || !HEX_HASH.test(headHash)) return undefined;
-  if (time === undefined || !UTC_MILLIS.test(time)) return undefined;
-  const treeSize = Number(size);
-  if (!Number.isSafeInteger(treeSize)) return undefined;
-  return { origin, treeSize, rootHash: Buffer.from(root, 'base64').toString('hex'), headHash, time };
-}
-
 /** C2SP key id: SHA-256(name || 0x0A || type || public key)[:4] for Ed25519, SHA-256(SPKI DER)[:4] for ECDSA. */
 export function keyId(keyName: string, type: SignatureType, publicKey: Uint8Array): Buffer {
-  const input =
-    type === SIGNATURE_TYPE_ED25519
-      ? Buffer.concat([Buffer.from(`${keyName}\n`, 'utf8'), Buffer.from([type]), publicKey])
-      : Buffer.from(publicKey);
-  return hash('sha256', input, 'buffer').subarray(0, 4);
+  return Buffer.from(verifierKeyId(keyName, type, publicKey));
 }
 
 /** The verifier key string `<name>+<hex key id>+<base64(type || public key)>`. */
@@ -125,83 +94,6 @@ export function verifierKeyString(keyName: string, type: SignatureType, publicKe
 
 export async function verifierKeyOf(signer: CheckpointSigner): Promise<string> {
   return verifierKeyString(signer.keyName, signer.signatureType, await signer.publicKeyRaw());
-}
-
-/** A parsed verifier key, ready to check signatures. */
-export interface VerifierKey {
-  readonly name: string;
-  readonly keyId: string;
-  readonly type: SignatureType;
-  readonly publicKey: KeyObject;
-}
-
-export function parseVerifierKey(text: string): VerifierKey | undefined {
-  // The base64 part may itself contain '+': split at the first two only.
-  const match = /^([^+]+)\+([^+]*)\+(.+)$/.exec(text.trim());
-  if (!match) return undefined;
-  const [, name, id, encoded] = match as unknown as [string, string, string, string];
-  if (!isValidKeyName(name) || !/^[0-9a-f]{8}$/.test(id)) return undefined;
-  const bytes = Buffer.from(encoded, 'base64');
-  if (bytes.length < 2 || bytes.toString('base64') !== encoded) return undefined;
-  const type = bytes[0];
-  const raw = bytes.subarray(1);
-  try {
-    if (type === SIGNATURE_TYPE_ED25519 && raw.length === 32) {
-      if (keyId(name, type, raw).toString('hex') !== id) return undefined;
-      const publicKey = createPublicKey({
-        key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') },
-        format: 'jwk',
-      });
-      return { name, keyId: id, type, publicKey };
-    }
-    if (type === SIGNATURE_TYPE_ECDSA) {
-      if (keyId(name, type, raw).toString('hex') !== id) return undefined;
-      const publicKey = createPublicKey({ key: raw, format: 'der', type: 'spki' });
-      if (publicKey.asymmetricKeyType !== 'ec') return undefined;
-      return { name, keyId: id, type, publicKey };
-    }
-  } catch {
-    return undefined;
-  }
-  return undefined;
-}
-
-interface NoteSignature {
-  readonly name: string;
-  readonly keyId: string;
-  readonly signature: Buffer;
-}
-
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 && code !== 0x0a) return true;
-  }
-  return false;
-}
-
-/** Splits a signed note into its text and signature lines (C2SP signed-note). */
-export function parseSignedNote(note: string): { text: string; signatures: NoteSignature[] } | undefined {
-  // No control characters other than newline (C2SP signed-note).
-  if (hasControlCharacter(note) || !note.endsWith('\n')) return undefined;
-  const split = note.lastIndexOf('\n\n');
-  if (split < 0) return undefined;
-  const text = note.slice(0, split + 1);
-  const signatureLines = note.slice(split + 2, -1).split('\n');
-  if (signatureLines.length > MAX_SIGNATURES) return undefined;
-  const signatures: NoteSignature[] = [];
-  for (const line of signatureLines) {
-    if (!line.startsWith(EM_DASH_PREFIX)) return undefined;
-    const rest = line.slice(EM_DASH_PREFIX.length);
-    const space = rest.indexOf(' ');
-    if (space <= 0) return undefined;
-    const name = rest.slice(0, space);
-    const encoded = rest.slice(space + 1);
-    const bytes = Buffer.from(encoded, 'base64');
-    if (!isValidKeyName(name) || bytes.length < 5 || bytes.toString('base64') !== encoded) return undefined;
-    signatures.push({ name, keyId: bytes.subarray(0, 4).toString('hex'), signature: bytes.subarray(4) });
-  }
-  return { text, signatures };
 }
 
 /** Signs a note text (ending in a newline) with one or more keys; returns the signed note (C2SP signed-note). */
@@ -227,71 +119,6 @@ export function signCheckpoint(
   signers: CheckpointSigner | readonly CheckpointSigner[],
 ): Promise<string> {
   return signNote(checkpointText(cp), signers);
-}
-
-export type NoteVerification =
-  | { readonly ok: true; readonly text: string; readonly keyNames: readonly string[] }
-  | {
-      readonly ok: false;
-      readonly reason: 'malformed' | 'no-trusted-signature' | 'bad-signature';
-      readonly detail: string;
-    };
-
-/**
- * Verifies a signed note against trusted verifier keys (several during a key
- * rotation). Per C2SP signed-note: signatures by unknown keys are ignored; one that
- * claims a trusted key and fails rejects the whole note; at least one must verify.
- */
-export function verifyNote(note: string, verifierKeys: string | readonly string[]): NoteVerification {
-  const keys: VerifierKey[] = [];
-  for (const k of typeof verifierKeys === 'string' ? [verifierKeys] : verifierKeys) {
-    const parsed = parseVerifierKey(k);
-    if (!parsed) return { ok: false, reason: 'malformed', detail: 'a verifier key is not well-formed' };
-    keys.push(parsed);
-  }
-  const signed = parseSignedNote(note);
-  if (!signed) return { ok: false, reason: 'malformed', detail: 'not a signed note' };
-  const message = Buffer.from(signed.text, 'utf8');
-  const verifiedBy: string[] = [];
-  for (const sig of signed.signatures) {
-    const key = keys.find((k) => k.name === sig.name && k.keyId === sig.keyId);
-    if (!key) continue;
-    const good =
-      key.type === SIGNATURE_TYPE_ED25519
-        ? verify(null, message, key.publicKey, sig.signature)
-        : verify('sha256', message, { key: key.publicKey, dsaEncoding: 'der' }, sig.signature);
-    if (!good)
-      return {
-        ok: false,
-        reason: 'bad-signature',
-        detail: `the signature of key ${key.name} does not verify`,
-      };
-    verifiedBy.push(key.name);
-  }
-  if (verifiedBy.length === 0) {
-    return { ok: false, reason: 'no-trusted-signature', detail: 'no signature by a trusted key' };
-  }
-  return { ok: true, text: signed.text, keyNames: verifiedBy };
-}
-
-export type CheckpointVerification =
-  | { readonly ok: true; readonly checkpoint: Checkpoint; readonly keyNames: readonly string[] }
-  | {
-      readonly ok: false;
-      readonly reason: 'malformed' | 'no-trusted-signature' | 'bad-signature';
-      readonly detail: string;
-    };
-
-/** Verifies a signed checkpoint note and parses its text. */
-export function verifyCheckpoint(
-  note: string,
-  verifierKeys: string | readonly string[],
-): CheckpointVerification {
-  const verified = verifyNote(note, verifierKeys);
-  if (!verified.ok) return verified;
-  const checkpoint = parseCheckpointText(verified.text);
-  if (!checkpoint) return { ok: false, reason: 'malformed', detail: 'the note text is not a checkpoint' };
-  return { ok: true, checkpoint, keyNames: verified.keyNames };
 }
 
 /** PKCS #8 header of an Ed25519 private key (RFC 8410), followed by the 32-byte seed. */

@@ -16,28 +16,10 @@ import * as z from 'zod';
 import type { Clock } from '#shared/domain/clock.ts';
 import { systemClock } from '#shared/domain/clock.ts';
 import type { FieldIssue } from '#shared/domain/errors.ts';
+import { HEX_HASH } from './entry-text.ts';
+import { AUDIT_EVENTS } from './events.ts';
 
-export const AUDIT_EVENTS = [
-  'consent.recorded',
-  'consent.withdrawn',
-  'consent.expired',
-  'referral.accepted',
-  'referral.refused',
-  'referral.queued',
-  'referral.re-announced',
-  'referral.received',
-  'referral.contacted',
-  'referral.closed',
-  'referral.declined',
-  'referral.forwarded',
-  'referral.revoked',
-  'referral.expired',
-  'referral.ciphertext-deleted',
-  'keys.published',
-  'keys.retired',
-  'report.generated',
-  'export.made',
-] as const;
+export { AUDIT_EVENTS } from './events.ts';
 
 /** What happened. A closed set: a new kind of event is a format change. */
 export const AuditEventSchema = z.enum(AUDIT_EVENTS);
@@ -53,7 +35,8 @@ const PSEUDONYM = /^[A-Za-z0-9_:.-]{16,128}$/;
 const PRINCIPAL = /^(?:operator|(?:authority|service|dpo|system):[a-z0-9][a-z0-9-]{0,62})$/;
 /** Millisecond UTC timestamps exactly as Date#toISOString writes them, so they sort as strings. */
 const UTC_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-export const HEX_HASH = /^[0-9a-f]{64}$/;
+
+export { HEX_HASH } from './entry-text.ts';
 
 /** An authority's or a service office's id in the directory. */
 export const DirectoryIdSchema = z.string().regex(DIRECTORY_ID);

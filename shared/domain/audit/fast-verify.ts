@@ -24,8 +24,8 @@
  * integer `sequence` of at most 16 digits that is a safe integer) — so the hash
  * input is the same bytes either way.
  */
-import { hash } from 'node:crypto';
-import { ENTRY_HASH_INPUT_PREFIX } from './chain.ts';
+import { auditCrypto } from '#audit-crypto';
+import { ENTRY_HASH_INPUT_PREFIX } from './entry-text.ts';
 import type { VerifyOptions, VerifyProblem, VerifyResult } from './verify.ts';
 import { LogVerifier, MalformedEntryLine, parseEntryLine, prepareCheckpoints } from './verify.ts';
 
@@ -163,7 +163,7 @@ export class NdjsonVerifier {
       const scratch = this.#scratch;
       bytes.copy(scratch, PREFIX.length, start, start + before);
       bytes.copy(scratch, PREFIX.length + before, start + before + HASH_MEMBER_LENGTH, stop);
-      const computed = hash('sha256', scratch.subarray(0, PREFIX.length + length), 'hex');
+      const computed = auditCrypto.sha256Hex(scratch.subarray(0, PREFIX.length + length));
       this.#remember(sequence, lineNumber);
       problem = verifier.pushHashed(sequence, match[3]!, match[2]!, computed);
     } else {

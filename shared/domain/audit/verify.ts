@@ -24,19 +24,16 @@
  * A tamperer who recomputes every hash after a change moves the first visible
  * inconsistency to the next signed checkpoint: that is what checkpoints are for.
  */
-import { hash } from 'node:crypto';
+import { auditCrypto } from '#audit-crypto';
 import type { MerkleFrontierJson } from './chain.ts';
-import {
-  EMPTY_TREE_ROOT,
-  ENTRY_HASH_INPUT_PREFIX,
-  entryCanonicalText,
-  GENESIS_HASH,
-  MerkleFrontier,
-} from './chain.ts';
-import type { Checkpoint } from './checkpoint.ts';
-import { verifyCheckpoint } from './checkpoint.ts';
+import { type AuditCrypto, hexInto, toHex } from './crypto.ts';
 import type { AuditEntry } from './entry.ts';
-import { HEX_HASH } from './entry.ts';
+import { ENTRY_HASH_INPUT_PREFIX, entryCanonicalText, GENESIS_HASH, HEX_HASH } from './entry-text.ts';
+import type { Checkpoint, CheckpointVerification } from './signed-note.ts';
+import { verifyCheckpoint, verifyCheckpointAsync } from './signed-note.ts';
+
+// The verifier runs on node:crypto and on WebCrypto alike (crypto.ts): no Buffer here.
+const port: AuditCrypto = auditCrypto;
 
 export type ProblemKind =
   | 'modified'
@@ -118,7 +115,7 @@ export async function verifyLog(
   entries: AsyncIterable<AuditEntry> | Iterable<AuditEntry>,
   options: VerifyOptions,
 ): Promise<VerifyResult> {
-  const prepared = prepareCheckpoints(options);
+  const prepared = await prepareCheckpointsAsync(options);
   if ('problem' in prepared) return { ok: false, problem: prepared.problem, entries: 0 };
   const verifier = new LogVerifier(prepared, options);
   const startProblem = verifier.start();
@@ -151,13 +148,37 @@ export interface PreparedCheckpoints {
   readonly bySize: readonly Checkpoint[];
 }
 
+/** Verifies the signed checkpoints and orders them; the first problem, in the order given, if any. */
 export function prepareCheckpoints(options: VerifyOptions): PreparedCheckpoints | { problem: VerifyProblem } {
-  const bySize = new Map<number, Checkpoint>();
-  let origin = options.origin;
-  for (const note of options.checkpoints) {
+  const notes = [...options.checkpoints];
+  const verified: CheckpointVerification[] = [];
+  for (const note of notes) {
     const result = verifyCheckpoint(note, options.verifierKey);
+    verified.push(result);
+    if (!result.ok) break;
+  }
+  return collectCheckpoints(notes, verified, options.origin);
+}
+
+/** prepareCheckpoints, for a crypto port whose signature checks are asynchronous (WebCrypto). */
+export async function prepareCheckpointsAsync(
+  options: VerifyOptions,
+): Promise<PreparedCheckpoints | { problem: VerifyProblem }> {
+  const notes = [...options.checkpoints];
+  const verified = await Promise.all(notes.map((note) => verifyCheckpointAsync(note, options.verifierKey)));
+  return collectCheckpoints(notes, verified, options.origin);
+}
+
+function collectCheckpoints(
+  notes: readonly string[],
+  verified: readonly CheckpointVerification[],
+  expectedOrigin: string | undefined,
+): PreparedCheckpoints | { problem: VerifyProblem } {
+  const bySize = new Map<number, Checkpoint>();
+  let origin = expectedOrigin;
+  for (const [i, result] of verified.entries()) {
     if (!result.ok) {
-      const size = /^[^\n]*\n(\d+)\n/.exec(note)?.[1];
+      const size = /^[^\n]*\n(\d+)\n/.exec(notes[i]!)?.[1];
       return { problem: { kind: 'bad-signature', sequence: size ? Number(size) : 0, detail: result.detail } };
     }
     const cp = result.checkpoint;
@@ -247,7 +268,7 @@ export class LogVerifier {
       if (signed.headHash !== anchor.hash) return bad('the anchor hash differs from the signed checkpoint');
       if (this.#frontier) {
         if (this.#frontier.size !== anchor.sequence) return bad('the anchor frontier has another size');
-        if (this.#frontier.root().toString('hex') !== signed.rootHash) {
+        if (toHex(this.#frontier.root()) !== signed.rootHash) {
           return bad('the anchor frontier does not give the signed root');
         }
       }
@@ -386,7 +407,7 @@ export class LogVerifier {
       headHash: this.#previousHash,
       checkpointsMatched: this.#matched,
       signedTreeSize: last?.treeSize ?? 0,
-      rootHash: this.#frontier ? this.#frontier.root().toString('hex') : null,
+      rootHash: this.#frontier ? toHex(this.#frontier.root()) : null,
     };
   }
 
@@ -402,7 +423,7 @@ export class LogVerifier {
         detail: 'the chain head differs from the checkpoint',
       };
     }
-    if (this.#frontier && this.#frontier.root().toString('hex') !== cp.rootHash) {
+    if (this.#frontier && toHex(this.#frontier.root()) !== cp.rootHash) {
       return {
         kind: 'checkpoint-mismatch',
         sequence: cp.treeSize,
@@ -424,10 +445,10 @@ export class LogVerifier {
 function hashOf(entry: AuditEntry): string {
   const candidate = canonicalLineText.get(entry);
   if (candidate !== undefined) {
-    const fromLine = hash('sha256', ENTRY_HASH_INPUT_PREFIX + candidate, 'hex');
+    const fromLine = port.sha256Hex(ENTRY_HASH_INPUT_PREFIX + candidate);
     if (fromLine === entry.hash) return fromLine;
   }
-  return hash('sha256', ENTRY_HASH_INPUT_PREFIX + canonicalTextOrNull(entry), 'hex');
+  return port.sha256Hex(ENTRY_HASH_INPUT_PREFIX + canonicalTextOrNull(entry));
 }
 
 /** Export lines without their hash member, by the entry parsed from them. */
@@ -516,8 +537,16 @@ export function parseEntryLine(raw: string, lineNumber: number): AuditEntry | nu
   return record as unknown as AuditEntry;
 }
 
-const HEX_VALUE = new Int8Array(128).fill(-1);
-for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+/** RFC 9162 hash of the empty tree: SHA-256 of no bytes. */
+const EMPTY_TREE_ROOT = port.sha256(new Uint8Array(0));
+const HASH_BYTES = 32;
+const MAX_LEVELS = 64;
+
+function popCount(n: number): number {
+  let count = 0;
+  for (let s = n; s > 0; s = Math.floor(s / 2)) count += s % 2;
+  return count;
+}
 
 /**
  * The Merkle compact range of MerkleFrontier (chain.ts, docs/audit-format.md §4),
@@ -530,23 +559,28 @@ for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
  */
 export class LeafFrontier {
   #size = 0;
-  readonly #levels = Buffer.alloc(64 * 32);
+  readonly #levels = new Uint8Array(MAX_LEVELS * HASH_BYTES);
   /** Node hash input: 0x01 || left || right; the right half doubles as the carry of an append. */
-  readonly #input = Buffer.alloc(65);
+  readonly #input = new Uint8Array(1 + 2 * HASH_BYTES);
 
   constructor() {
     this.#input[0] = 0x01;
   }
 
-  /** From a published compact range (largest subtree first), validated as MerkleFrontier does. */
+  /** From a published compact range (largest subtree first), validated as MerkleFrontier.fromJSON does. */
   static fromJSON(value: MerkleFrontierJson): LeafFrontier {
-    const checked = MerkleFrontier.fromJSON(value).toJSON();
+    for (const h of value.hashes)
+      if (!HEX_HASH.test(h)) throw new RangeError('Merkle frontier: bad hash length');
+    const size = value.size;
+    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError('Merkle frontier: bad size');
+    if (value.hashes.length !== popCount(size))
+      throw new RangeError('Merkle frontier: hash count does not match size');
     const frontier = new LeafFrontier();
-    frontier.#size = checked.size;
+    frontier.#size = size;
     let next = 0;
-    for (let level = 63; level >= 0; level--) {
-      if (Math.floor(checked.size / 2 ** level) % 2 === 1) {
-        frontier.#levels.write(checked.hashes[next++]!, level * 32, 32, 'hex');
+    for (let level = MAX_LEVELS - 1; level >= 0; level--) {
+      if (Math.floor(size / 2 ** level) % 2 === 1) {
+        hexInto(value.hashes[next++]!, frontier.#levels, level * HASH_BYTES, HASH_BYTES);
       }
     }
     return frontier;
@@ -559,41 +593,38 @@ export class LeafFrontier {
   /** Appends a leaf by its hash in hex (64 lower-case digits). */
   appendHex(leafHash: string): void {
     const input = this.#input;
-    if (leafHash.length !== 64) throw new RangeError('Merkle frontier: bad hash length');
-    for (let i = 0; i < 32; i++) {
-      const hi = HEX_VALUE[leafHash.charCodeAt(2 * i)] ?? -1;
-      const lo = HEX_VALUE[leafHash.charCodeAt(2 * i + 1)] ?? -1;
-      if (hi < 0 || lo < 0) throw new RangeError('Merkle frontier: a hash is not hex');
-      input[33 + i] = (hi << 4) | lo;
-    }
+    if (leafHash.length !== 2 * HASH_BYTES) throw new RangeError('Merkle frontier: bad hash length');
+    if (!hexInto(leafHash, input, 1 + HASH_BYTES, HASH_BYTES))
+      throw new RangeError('Merkle frontier: a hash is not hex');
     const levels = this.#levels;
     let level = 0;
     // Each trailing one bit of the old size is a perfect subtree of the new leaf's size: merge it.
     for (let s = this.#size; s % 2 === 1; s = (s - 1) / 2) {
-      levels.copy(input, 1, level * 32, level * 32 + 32);
-      const node = hash('sha256', input, 'binary'); // latin1: one char per byte
-      for (let i = 0; i < 32; i++) input[33 + i] = node.charCodeAt(i);
+      const at = level * HASH_BYTES;
+      for (let i = 0; i < HASH_BYTES; i++) input[1 + i] = levels[at + i]!;
+      port.sha256Into(input, input, 1 + HASH_BYTES);
       level++;
     }
-    input.copy(levels, level * 32, 33, 65);
+    const at = level * HASH_BYTES;
+    for (let i = 0; i < HASH_BYTES; i++) levels[at + i] = input[1 + HASH_BYTES + i]!;
     this.#size += 1;
   }
 
   /** The RFC 9162 Merkle tree hash of the leaves so far. */
-  root(): Buffer {
-    if (this.#size === 0) return Buffer.from(EMPTY_TREE_ROOT);
-    const input = Buffer.alloc(65);
+  root(): Uint8Array {
+    if (this.#size === 0) return EMPTY_TREE_ROOT.slice();
+    const input = new Uint8Array(1 + 2 * HASH_BYTES);
     input[0] = 0x01;
-    let acc: Buffer | null = null;
-    for (let level = 0; level < 64; level++) {
+    let acc: Uint8Array | null = null;
+    for (let level = 0; level < MAX_LEVELS; level++) {
       if (Math.floor(this.#size / 2 ** level) % 2 !== 1) continue;
-      const slot = this.#levels.subarray(level * 32, level * 32 + 32);
+      const slot = this.#levels.subarray(level * HASH_BYTES, (level + 1) * HASH_BYTES);
       if (acc === null) {
-        acc = Buffer.from(slot);
+        acc = slot.slice();
       } else {
-        slot.copy(input, 1);
-        acc.copy(input, 33);
-        acc = hash('sha256', input, 'buffer');
+        input.set(slot, 1);
+        input.set(acc, 1 + HASH_BYTES);
+        acc = port.sha256(input);
       }
     }
     return acc!;

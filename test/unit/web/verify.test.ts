@@ -1,7 +1,10 @@
 import { generateKeyPairSync, randomInt, sign } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalize } from '#shared/domain/audit/canonical.ts';
 import { entryHash, headRoot, sequenceDrafts } from '#shared/domain/audit/chain.ts';
 import {
@@ -12,33 +15,60 @@ import {
   signCheckpoint,
   verifierKeyOf,
 } from '#shared/domain/audit/checkpoint.ts';
+import type { AuditCrypto } from '#shared/domain/audit/crypto.ts';
 import { type AuditEntry, auditDraft } from '#shared/domain/audit/entry.ts';
 import { verifyLog } from '#shared/domain/audit/verify.ts';
+import { bundleOptions, PROJECT_ROOT } from '#web/build.ts';
+import type { PageVerifyOptions, PageVerifyResult } from '#web/dpo/verify-log.ts';
 
-/** The page's verifier (web/dpo/verify.js): plain JavaScript with WebCrypto, run here in Node. */
-interface BrowserVerifyResult {
-  ok: boolean;
-  problem?: { kind: string; sequence: number; detail: string };
-  entries: number;
-  lastSequence?: number;
-  rootHash?: string | null;
-  signedTreeSize?: number;
-  checkpointsMatched?: number;
-  keyNames?: string[];
-}
-interface VerifyModule {
+/**
+ * The page's verifier as the browser gets it: bundled by esbuild with the page's
+ * settings (web/build.ts, platform `browser`, so `#audit-crypto` is WebCrypto), then
+ * run here in Node 22 on its WebCrypto, against the server's verifier on node:crypto.
+ */
+interface BundledVerifier {
+  verifyTheLog(entries: readonly object[], options: PageVerifyOptions): Promise<PageVerifyResult>;
   canonicalize(value: unknown): string;
-  entryHash(entry: object): Promise<string>;
-  verifyLog(
-    entries: Iterable<object>,
-    options: {
-      checkpoints: string[];
-      verifierKeys: string[];
-      anchor?: { sequence: number; hash: string; merkleFrontier?: { size: number; hashes: string[] } };
-    },
-  ): Promise<BrowserVerifyResult>;
+  entryCanonicalText(entry: object): string;
+  ENTRY_HASH_INPUT_PREFIX: string;
+  auditCrypto: AuditCrypto;
 }
-const load = (): Promise<VerifyModule> => import(pathToFileURL(resolve('web/dpo/verify.js')).href);
+
+const BUNDLE_ENTRY = `
+export { verifyTheLog } from './web/dpo/verify-log.ts';
+export { canonicalize } from './shared/domain/audit/canonical.ts';
+export { entryCanonicalText, ENTRY_HASH_INPUT_PREFIX } from './shared/domain/audit/entry-text.ts';
+export { auditCrypto } from '#audit-crypto';
+`;
+
+let web: BundledVerifier;
+let bundleText = '';
+let dir = '';
+
+beforeAll(async () => {
+  const result = await build({
+    ...bundleOptions,
+    stdin: {
+      contents: BUNDLE_ENTRY,
+      resolveDir: PROJECT_ROOT,
+      loader: 'ts',
+      sourcefile: 'verifier-under-test.ts',
+    },
+    write: false,
+  });
+  bundleText = result.outputFiles[0]!.text;
+  dir = mkdtempSync(join(tmpdir(), 'rex-web-verifier-'));
+  const file = join(dir, 'verifier.mjs');
+  writeFileSync(file, bundleText);
+  web = (await import(pathToFileURL(file).href)) as BundledVerifier;
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const webEntryHash = (entry: object) =>
+  web.auditCrypto.sha256Hex(web.ENTRY_HASH_INPUT_PREFIX + web.entryCanonicalText(entry));
 
 const pick = <T>(items: readonly T[]): T => items[randomInt(items.length)]!;
 const EVENTS = ['consent.recorded', 'referral.accepted', 'referral.received', 'export.made'] as const;
@@ -142,8 +172,13 @@ const outcome = (r: { ok: boolean; problem?: { kind: string; sequence: number } 
   r.ok ? 'ok' : `${r.problem!.kind}@${r.problem!.sequence}`;
 
 describe('the page verifies the log as the reference verifier does', () => {
+  it('is the shared verifier on WebCrypto, without node:crypto', async () => {
+    expect(bundleText).not.toMatch(/node:|require\(/);
+    // The WebCrypto port answers signature questions with promises; node:crypto's would not.
+    expect(web.auditCrypto.importPublicKey(0x01, new Uint8Array(32))).toBeInstanceOf(Promise);
+  });
+
   it('canonicalises random JSON values to the same text', async () => {
-    const web = await load();
     const strings = ['', 'a', 'ü', '€', '😀', '\u0000', '\n\t"\\', '\u2028', 'z', 'A', 'é'];
     const value = (depth: number): unknown => {
       const k = randomInt(depth > 2 ? 4 : 6);
@@ -162,14 +197,12 @@ describe('the page verifies the log as the reference verifier does', () => {
   });
 
   it('computes the same entry hashes', async () => {
-    const web = await load();
-    for (const entry of randomLog(40)) expect(await web.entryHash(entry)).toBe(entry.hash);
+    for (const entry of randomLog(40)) expect(webEntryHash(entry)).toBe(entry.hash);
   });
 
   it.each(Object.keys(TAMPERINGS))(
     'gives the same verdict after: %s (random logs, both key types)',
     async (name) => {
-      const web = await load();
       for (let round = 0; round < 12; round++) {
         const log = randomLog(randomInt(3, 40));
         const signer =
@@ -179,7 +212,7 @@ describe('the page verifies the log as the reference verifier does', () => {
         const notes = await Promise.all(sizes.map((s) => checkpointNote(log, s, signer)));
         const tampered = TAMPERINGS[name]!(log);
         const reference = await verifyLog(tampered, { checkpoints: notes, verifierKey: key });
-        const ours = await web.verifyLog(tampered, { checkpoints: notes, verifierKeys: [key] });
+        const ours = await web.verifyTheLog(tampered, { checkpoints: notes, verifierKeys: [key] });
         expect(outcome(ours), `${name}, round ${round}`).toBe(outcome(reference));
         if (reference.ok && ours.ok) {
           expect(ours).toMatchObject({
@@ -198,18 +231,17 @@ describe('the page verifies the log as the reference verifier does', () => {
   );
 
   it('refuses a checkpoint signed by another key, and one whose signature was altered', async () => {
-    const web = await load();
     const log = randomLog(5);
     const signer = Ed25519Signer.generate('rex.test/audit');
     const other = Ed25519Signer.generate('rex.test/audit');
     const note = await checkpointNote(log, 5, signer);
-    const foreign = await web.verifyLog(log, {
+    const foreign = await web.verifyTheLog(log, {
       checkpoints: [note],
       verifierKeys: [await verifierKeyOf(other)],
     });
     expect(outcome(foreign)).toBe('bad-signature@5');
     const altered = note.replace(/\n5\n/, '\n4\n');
-    const bad = await web.verifyLog(log, {
+    const bad = await web.verifyTheLog(log, {
       checkpoints: [altered],
       verifierKeys: [await verifierKeyOf(signer)],
     });
@@ -217,7 +249,6 @@ describe('the page verifies the log as the reference verifier does', () => {
   });
 
   it('verifies from an anchor after retention, as the reference does', async () => {
-    const web = await load();
     const log = randomLog(20);
     const signer = Ed25519Signer.generate('rex.test/audit');
     const key = await verifierKeyOf(signer);
@@ -228,7 +259,7 @@ describe('the page verifies the log as the reference verifier does', () => {
     const anchor = { sequence: 8, hash: head.hash, merkleFrontier: head.frontier };
     const rest = log.slice(8);
     const reference = await verifyLog(rest, { checkpoints: notes, verifierKey: key, anchor });
-    const ours = await web.verifyLog(rest, { checkpoints: notes, verifierKeys: [key], anchor });
+    const ours = await web.verifyTheLog(rest, { checkpoints: notes, verifierKeys: [key], anchor });
     expect(reference.ok).toBe(true);
     expect(ours).toMatchObject({
       ok: true,
@@ -236,7 +267,7 @@ describe('the page verifies the log as the reference verifier does', () => {
       lastSequence: 20,
       rootHash: reference.ok ? reference.rootHash : '',
     });
-    const wrong = await web.verifyLog(rest, {
+    const wrong = await web.verifyTheLog(rest, {
       checkpoints: notes,
       verifierKeys: [key],
       anchor: { ...anchor, hash: log[6]!.hash },

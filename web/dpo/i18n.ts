@@ -1,6 +1,9 @@
-/** The page's words in German and English. Keys are used in index.html (data-i18n) and app.js. */
+/** The page's words in German and English. Keys are used in index.html (data-i18n) and app.ts. */
+import type { AuditEvent } from '#shared/domain/audit/entry.ts';
+import { AUDIT_EVENTS } from '#shared/domain/audit/events.ts';
 
-export const LANGUAGES = ['en', 'de'];
+export const LANGUAGES = ['en', 'de'] as const;
+export type Language = (typeof LANGUAGES)[number];
 
 const en = {
   title: 'Transfer log — data-protection officer',
@@ -88,8 +91,9 @@ const en = {
   working: 'Working…',
 };
 
-/** @type {Record<keyof typeof en, string>} */
-const de = {
+export type MessageKey = keyof typeof en;
+
+const de: Record<MessageKey, string> = {
   title: 'Übermittlungsprotokoll — Datenschutzbeauftragte',
   skip: 'Zum Inhalt springen',
   switchLanguage: 'English',
@@ -175,10 +179,69 @@ const de = {
   working: 'Bitte warten …',
 };
 
-export const MESSAGES = { en, de };
+export const MESSAGES: Readonly<Record<Language, Readonly<Record<MessageKey, string>>>> = { en, de };
+
+/**
+ * What each audit event is called on the page. A Record over the shared event list
+ * (shared/domain/audit/events.ts): a new event type does not compile until it has
+ * both labels, and the event filter offers exactly that list.
+ */
+export const EVENT_LABELS: Readonly<Record<Language, Readonly<Record<AuditEvent, string>>>> = {
+  en: {
+    'consent.recorded': 'Consent recorded',
+    'consent.withdrawn': 'Consent withdrawn',
+    'consent.expired': 'Consent expired',
+    'referral.accepted': 'Referral accepted',
+    'referral.refused': 'Referral refused',
+    'referral.queued': 'Referral queued for the service',
+    'referral.re-announced': 'Referral announced again',
+    'referral.received': 'Referral received by the service',
+    'referral.contacted': 'Person contacted',
+    'referral.closed': 'Referral closed',
+    'referral.declined': 'Referral declined by the service',
+    'referral.forwarded': 'Referral forwarded',
+    'referral.revoked': 'Referral revoked',
+    'referral.expired': 'Referral expired',
+    'referral.ciphertext-deleted': 'Encrypted referral deleted',
+    'keys.published': 'Service keys published',
+    'keys.retired': 'Service key retired',
+    'report.generated': 'Access report produced',
+    'export.made': 'Log exported',
+  },
+  de: {
+    'consent.recorded': 'Einwilligung erfasst',
+    'consent.withdrawn': 'Einwilligung widerrufen',
+    'consent.expired': 'Einwilligung abgelaufen',
+    'referral.accepted': 'Zuweisung angenommen',
+    'referral.refused': 'Zuweisung abgelehnt',
+    'referral.queued': 'Zuweisung für die Beratungsstelle bereitgestellt',
+    'referral.re-announced': 'Zuweisung erneut angekündigt',
+    'referral.received': 'Zuweisung von der Beratungsstelle empfangen',
+    'referral.contacted': 'Kontakt zur Person aufgenommen',
+    'referral.closed': 'Zuweisung abgeschlossen',
+    'referral.declined': 'Zuweisung von der Beratungsstelle zurückgegeben',
+    'referral.forwarded': 'Zuweisung weitergeleitet',
+    'referral.revoked': 'Zuweisung zurückgezogen',
+    'referral.expired': 'Zuweisung abgelaufen',
+    'referral.ciphertext-deleted': 'Verschlüsselte Zuweisung gelöscht',
+    'keys.published': 'Schlüssel der Beratungsstelle veröffentlicht',
+    'keys.retired': 'Schlüssel der Beratungsstelle außer Dienst gestellt',
+    'report.generated': 'Auskunft erstellt',
+    'export.made': 'Protokoll exportiert',
+  },
+};
+
+/** The event filter's choices, in the order of the shared list: value (the code) and label. */
+export function eventOptions(lang: Language): { value: AuditEvent; label: string }[] {
+  return AUDIT_EVENTS.map((value) => ({ value, label: `${EVENT_LABELS[lang][value]} (${value})` }));
+}
+
+export type MessageParams = Readonly<Record<string, string | number>>;
 
 /** The text of `key` in `lang`, with `{name}` placeholders filled. */
-export function translate(lang, key, params = {}) {
-  const text = MESSAGES[lang]?.[key] ?? MESSAGES.en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+export function translate(lang: Language, key: string, params: MessageParams = {}): string {
+  const text = MESSAGES[lang][key as MessageKey] ?? MESSAGES.en[key as MessageKey] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name: string) =>
+    name in params ? String(params[name]) : `{${name}}`,
+  );
 }

@@ -3,71 +3,90 @@
  * and filter the audit events, follow a referral's trail, compute a subject id and
  * produce the access report, and verify the whole log in the browser.
  */
-import { ApiError, AuditApi, apiBase } from './api.js';
-import { LANGUAGES, translate } from './i18n.js';
-import { verifyLog } from './verify.js';
+import type { AuditEntry } from '#shared/domain/audit/entry.ts';
+import type { VerifyAnchor } from '#shared/domain/audit/verify.ts';
+import {
+  ApiError,
+  AuditApi,
+  apiBase,
+  type EntriesQuery,
+  type EventItem,
+  type EventsPage,
+  type EventsQuery,
+} from './api.ts';
+import { eventOptions, LANGUAGES, type Language, type MessageParams, translate } from './i18n.ts';
+import { verifyTheLog } from './verify-log.ts';
 
-const EVENTS = [
-  'consent.recorded',
-  'consent.withdrawn',
-  'consent.expired',
-  'referral.accepted',
-  'referral.refused',
-  'referral.queued',
-  'referral.re-announced',
-  'referral.received',
-  'referral.contacted',
-  'referral.declined',
-  'referral.forwarded',
-  'referral.revoked',
-  'referral.expired',
-  'referral.ciphertext-deleted',
-  'keys.published',
-  'keys.retired',
-  'report.generated',
-  'export.made',
-];
 const PAGE_SIZE = 50;
 const ENTRIES_PAGE = 500;
 
-const $ = (id) => document.getElementById(id);
+/** An element the page's HTML is known to hold; a missing one is a defect of index.html. */
+function $<T extends HTMLElement = HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`index.html has no #${id}`);
+  return found as T;
+}
+const input = (id: string) => $<HTMLInputElement>(id);
 
-const state = {
+interface PageState {
+  lang: Language;
+  /** The only place the credential lives, dropped on sign-out. */
+  api: AuditApi | null;
+  principal: string;
+  query: EventsQuery | null;
+  cursor: string | null;
+  page: number;
+  reportUrl: string | null;
+  /** Re-renders what is on screen in the current language. */
+  readonly renderers: Map<string, () => void>;
+}
+
+const state: PageState = {
   lang: 'en',
-  /** @type {AuditApi | null} — the only place the credential lives, dropped on sign-out. */
   api: null,
   principal: '',
   query: null,
   cursor: null,
   page: 0,
   reportUrl: null,
-  /** Re-renders what is on screen in the current language. */
   renderers: new Map(),
 };
 
-const t = (key, params) => translate(state.lang, key, params);
+const t = (key: string, params?: MessageParams) => translate(state.lang, key, params);
+
+function api(): AuditApi {
+  if (!state.api) throw new Error('not signed in');
+  return state.api;
+}
+
+/** Registers how a part of the page is drawn, and draws it now. */
+function render(part: string, draw: () => void): void {
+  state.renderers.set(part, draw);
+  draw();
+}
 
 // ------------------------------------------------------------ language
 
-function applyLanguage(lang) {
-  state.lang = LANGUAGES.includes(lang) ? lang : 'en';
+function applyLanguage(lang: string): void {
+  state.lang = (LANGUAGES as readonly string[]).includes(lang) ? (lang as Language) : 'en';
   document.documentElement.lang = state.lang;
-  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of document.querySelectorAll('[data-i18n-label]'))
-    el.setAttribute('aria-label', t(el.dataset.i18nLabel));
+  for (const node of document.querySelectorAll<HTMLElement>('[data-i18n]'))
+    node.textContent = t(node.dataset.i18n ?? '');
+  for (const node of document.querySelectorAll<HTMLElement>('[data-i18n-label]'))
+    node.setAttribute('aria-label', t(node.dataset.i18nLabel ?? ''));
   $('lang-toggle').lang = state.lang === 'en' ? 'de' : 'en';
-  for (const render of state.renderers.values()) render();
+  for (const draw of state.renderers.values()) draw();
 }
 
 // ------------------------------------------------------------ helpers
 
-function setMessage(id, text, isError = false) {
-  const el = $(id);
-  el.textContent = text;
-  el.classList.toggle('error', isError);
+function setMessage(id: string, text: string, isError = false): void {
+  const node = $(id);
+  node.textContent = text;
+  node.classList.toggle('error', isError);
 }
 
-function errorText(error) {
+function errorText(error: unknown): string {
   if (error instanceof ApiError) {
     const fields = (error.problem?.errors ?? []).map((e) => `${e.field}: ${e.reason}`).join('; ');
     return t('error', { message: `${error.status} ${error.message}${fields ? ` (${fields})` : ''}` });
@@ -75,21 +94,28 @@ function errorText(error) {
   return t('error', { message: error instanceof Error ? error.message : String(error) });
 }
 
-function el(tag, props = {}, children = []) {
+type Child = Node | string;
+
+function el(
+  tag: string,
+  props: Readonly<Record<string, string | ((event: Event) => void)>> = {},
+  children: readonly Child[] = [],
+): HTMLElement {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
-    if (k === 'text') node.textContent = v;
-    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    if (typeof v === 'function') node.addEventListener(k.slice(2), v);
+    else if (k === 'text') node.textContent = v;
     else node.setAttribute(k, v);
   }
-  for (const child of children) node.append(child);
+  node.append(...children);
   return node;
 }
 
-const code = (value) => (value === null || value === undefined ? '' : el('code', { text: String(value) }));
+const code = (value: string | number | null | undefined): Child =>
+  value === null || value === undefined ? '' : el('code', { text: String(value) });
 
 /** A table of audit event items; referral ids are buttons that open the trail. */
-function eventsTable(items, caption) {
+function eventsTable(items: readonly EventItem[], caption: string): HTMLElement {
   const head = [
     'colTime',
     'colEvent',
@@ -115,11 +141,11 @@ function eventsTable(items, caption) {
               class: 'link referral-link',
               'aria-label': t('showTrail', { referralId: entry.referralId }),
               text: entry.referralId,
-              onclick: () => showTrail(entry),
+              onclick: () => void showTrail(entry),
             })
           : '',
       ]),
-      el('td', { text: sequenced ? String(entry.sequence) : t('pending') }),
+      el('td', { text: sequenced && 'sequence' in entry ? String(entry.sequence) : t('pending') }),
     ]),
   );
   return el('table', {}, [
@@ -137,59 +163,59 @@ function eventsTable(items, caption) {
 
 // ------------------------------------------------------------ sign-in
 
-async function loadConfig() {
+async function loadConfig(): Promise<void> {
   try {
     const response = await fetch(new URL('config.json', import.meta.url), { credentials: 'omit' });
-    const config = await response.json();
-    if (!$('region').value) $('region').value = config.region ?? '';
+    const config = (await response.json()) as { region?: string };
+    if (!input('region').value) input('region').value = config.region ?? '';
   } catch {
-    if (!$('region').value) $('region').value = 'eu-central-1';
+    if (!input('region').value) input('region').value = 'eu-central-1';
   }
 }
 
-async function signIn(event) {
+async function signIn(event: SubmitEvent): Promise<void> {
   event.preventDefault();
-  const form = new FormData(event.target);
-  const credentials = {
-    accessKeyId: String(form.get('accessKeyId') ?? '').trim(),
-    secretAccessKey: String(form.get('secretAccessKey') ?? '').trim(),
-  };
-  const token = String(form.get('sessionToken') ?? '').trim();
-  if (token) credentials.sessionToken = token;
-  const api = new AuditApi({
+  const formElement = event.target as HTMLFormElement;
+  const form = new FormData(formElement);
+  const field = (name: string) => String(form.get(name) ?? '').trim();
+  const token = field('sessionToken');
+  const client = new AuditApi({
     base: apiBase(location),
-    region: String(form.get('region')).trim(),
-    credentials,
+    region: field('region'),
+    credentials: {
+      accessKeyId: field('accessKeyId'),
+      secretAccessKey: field('secretAccessKey'),
+      ...(token ? { sessionToken: token } : {}),
+    },
   });
   setMessage('sign-in-message', t('working'));
   try {
-    const me = await api.whoami();
+    const me = await client.whoami();
     if (me.kind !== 'dpo') {
       setMessage('sign-in-message', t('notDpo', { principal: me.principal }), true);
       return;
     }
-    state.api = api;
+    state.api = client;
     state.principal = me.principal;
     // The form's fields are cleared: the credential now lives in the signer only.
-    event.target.reset();
+    formElement.reset();
     await loadConfig();
     setMessage('sign-in-message', '');
     $('sign-in').hidden = true;
     $('workspace').hidden = false;
     $('sign-out').hidden = false;
     $('signed-in-as').hidden = false;
-    state.renderers.set('who', () => {
+    render('who', () => {
       $('signed-in-as').textContent = t('signedInAs', { principal: state.principal });
     });
-    state.renderers.get('who')();
-    prefillVerifierKey();
+    void prefillVerifierKey();
     $('f-subject').focus();
   } catch (error) {
     setMessage('sign-in-message', errorText(error), true);
   }
 }
 
-function signOut() {
+function signOut(): void {
   // Dropping the reference is all: the credential was never written anywhere else.
   state.api = null;
   state.principal = '';
@@ -197,11 +223,11 @@ function signOut() {
   location.reload();
 }
 
-async function prefillVerifierKey() {
-  if ($('verifier-key').value.trim()) return;
+async function prefillVerifierKey(): Promise<void> {
+  const field = $<HTMLTextAreaElement>('verifier-key');
+  if (field.value.trim()) return;
   try {
-    const key = await state.api.verifierKey();
-    $('verifier-key').value = key.verifierKey;
+    field.value = (await api().verifierKey()).verifierKey;
   } catch {
     // The officer can paste the key by hand.
   }
@@ -209,31 +235,31 @@ async function prefillVerifierKey() {
 
 // ------------------------------------------------------------ events
 
-function eventsQuery() {
-  const form = new FormData($('events-form'));
-  const value = (name) => String(form.get(name) ?? '').trim();
-  const instant = (name) => (value(name) ? new Date(value(name)).toISOString() : undefined);
+function eventsQuery(): EventsQuery {
+  const form = new FormData($<HTMLFormElement>('events-form'));
+  const value = (name: string) => String(form.get(name) ?? '').trim();
+  const instant = (name: string) => (value(name) ? new Date(value(name)).toISOString() : undefined);
   return {
     subjectId: value('subjectId') || undefined,
     serviceOfficeId: value('serviceOfficeId') || undefined,
     authorityId: value('authorityId') || undefined,
-    event: value('event') || undefined,
+    event: (value('event') || undefined) as EventsQuery['event'],
     from: instant('from'),
     to: instant('to'),
-    order: value('order') || 'asc',
+    order: value('order') === 'desc' ? 'desc' : 'asc',
     limit: Number(value('limit')) || PAGE_SIZE,
   };
 }
 
-async function loadEvents(cursor) {
-  const query = cursor ? { ...state.query, cursor } : state.query;
+async function loadEvents(cursor: string | null): Promise<void> {
+  const query = cursor ? { ...state.query, cursor } : (state.query ?? {});
   setMessage('events-message', t('working'));
   try {
-    const page = await state.api.events(query);
+    const page: EventsPage = await api().events(query);
     state.cursor = page.nextCursor ?? null;
     state.page += 1;
     const pageNumber = state.page;
-    state.renderers.set('events', () => {
+    render('events', () => {
       $('events-table').replaceChildren(
         page.items.length > 0 ? eventsTable(page.items, t('eventsCaption')) : '',
       );
@@ -242,19 +268,18 @@ async function loadEvents(cursor) {
         page.items.length > 0 ? t('pageInfo', { page: pageNumber, count: page.items.length }) : t('noEvents'),
       );
     });
-    state.renderers.get('events')();
     $('next-page').hidden = !state.cursor;
   } catch (error) {
     setMessage('events-message', errorText(error), true);
   }
 }
 
-function searchEvents(event) {
+function searchEvents(event?: Event): Promise<void> | undefined {
   event?.preventDefault();
   const query = eventsQuery();
   if (!query.subjectId && !query.serviceOfficeId && !query.authorityId && !query.event) {
     setMessage('events-message', t('needFilter'), true);
-    return;
+    return undefined;
   }
   state.query = query;
   state.page = 0;
@@ -262,36 +287,38 @@ function searchEvents(event) {
 }
 
 /** A referral's trail: the events of its subject (or office) that name the referral. */
-async function showTrail(entry) {
+async function showTrail(entry: EventItem['entry']): Promise<void> {
   const referralId = entry.referralId;
-  const query = entry.subjectId ? { subjectId: entry.subjectId } : { serviceOfficeId: entry.serviceOfficeId };
-  const items = [];
+  if (!referralId) return;
+  const query: EventsQuery = entry.subjectId
+    ? { subjectId: entry.subjectId }
+    : { serviceOfficeId: entry.serviceOfficeId ?? undefined };
+  const items: EventItem[] = [];
   try {
-    let cursor;
+    let cursor: string | undefined;
     do {
-      const page = await state.api.events({ ...query, limit: 500, ...(cursor ? { cursor } : {}) });
+      const page = await api().events({ ...query, limit: 500, ...(cursor ? { cursor } : {}) });
       items.push(...page.items.filter((item) => item.entry.referralId === referralId));
-      cursor = page.nextCursor;
+      cursor = page.nextCursor ?? undefined;
     } while (cursor);
   } catch (error) {
     setMessage('events-message', errorText(error), true);
     return;
   }
   $('trail').hidden = false;
-  state.renderers.set('trail', () => {
+  render('trail', () => {
     $('trail-intro').textContent = t('trailIntro', { referralId });
     $('trail-table').replaceChildren(eventsTable(items, t('trailCaption', { referralId })));
   });
-  state.renderers.get('trail')();
   $('h-trail').focus();
 }
 
 // ------------------------------------------------------------ subject and report
 
-async function lookupSubject(event) {
+async function lookupSubject(event: SubmitEvent): Promise<void> {
   event.preventDefault();
-  const form = new FormData(event.target);
-  const value = (name) => String(form.get(name) ?? '').trim();
+  const form = new FormData(event.target as HTMLFormElement);
+  const value = (name: string) => String(form.get(name) ?? '').trim();
   const identity = value('azrNumber')
     ? {
         azrNumber: value('azrNumber'),
@@ -305,7 +332,7 @@ async function lookupSubject(event) {
       };
   setMessage('lookup-message', t('working'));
   try {
-    const { subjectId } = await state.api.lookupSubject(identity);
+    const { subjectId } = await api().lookupSubject(identity);
     showSubject(subjectId);
     setMessage('lookup-message', '');
   } catch (error) {
@@ -313,23 +340,23 @@ async function lookupSubject(event) {
   }
 }
 
-function showSubject(subjectId) {
+function showSubject(subjectId: string): void {
   $('subject-actions').hidden = false;
   $('subject-result').textContent = subjectId;
   $('subject-result').dataset.subjectId = subjectId;
   $('report-links').hidden = true;
 }
 
-async function produceReport() {
+async function produceReport(): Promise<void> {
   const subjectId = $('subject-result').dataset.subjectId;
   if (!subjectId) return;
   setMessage('lookup-message', t('working'));
   try {
-    const html = await state.api.reportHtml(subjectId);
+    const html = await api().reportHtml(subjectId);
     if (state.reportUrl) URL.revokeObjectURL(state.reportUrl);
     state.reportUrl = URL.createObjectURL(new Blob([html], { type: 'text/html' }));
-    $('open-report').href = state.reportUrl;
-    $('download-report').href = state.reportUrl;
+    $<HTMLAnchorElement>('open-report').href = state.reportUrl;
+    $<HTMLAnchorElement>('download-report').href = state.reportUrl;
     $('download-report').setAttribute('download', `access-report-${subjectId}.html`);
     $('report-links').hidden = false;
     setMessage('lookup-message', '');
@@ -341,11 +368,11 @@ async function produceReport() {
 
 // ------------------------------------------------------------ verification
 
-async function downloadEntries(onCount) {
-  const entries = [];
-  let query = { fromSequence: 1, limit: ENTRIES_PAGE };
+async function downloadEntries(onCount: (count: number) => void): Promise<AuditEntry[]> {
+  const entries: AuditEntry[] = [];
+  let query: EntriesQuery = { fromSequence: 1, limit: ENTRIES_PAGE };
   for (;;) {
-    const page = await state.api.entries(query);
+    const page = await api().entries(query);
     entries.push(...page.items);
     onCount(entries.length);
     if (!page.nextCursor) return entries;
@@ -354,21 +381,22 @@ async function downloadEntries(onCount) {
 }
 
 /** After retention, the checkpoint at the last deleted sequence is where verification starts. */
-async function anchorAt(sequence) {
-  let cursor;
+async function anchorAt(sequence: number) {
+  let cursor: string | undefined;
   do {
-    const page = await state.api.checkpoints({ limit: 100, ...(cursor ? { cursor } : {}) });
+    const page = await api().checkpoints({ limit: 100, ...(cursor ? { cursor } : {}) });
     const hit = page.items.find((cp) => cp.treeSize === sequence);
     if (hit) return hit;
-    if (page.items.length > 0 && page.items[page.items.length - 1].treeSize < sequence) return undefined;
-    cursor = page.nextCursor;
+    const last = page.items[page.items.length - 1];
+    if (last && last.treeSize < sequence) return undefined;
+    cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return undefined;
 }
 
-function showVerdict(render) {
-  state.renderers.set('verdict', () => {
-    const { ok, text, sub } = render();
+function showVerdict(draw: () => { ok: boolean; text: string; sub?: string }): void {
+  render('verdict', () => {
+    const { ok, text, sub } = draw();
     const verdict = $('verdict');
     verdict.className = `verdict ${ok ? 'ok' : 'bad'}`;
     verdict.replaceChildren(
@@ -377,22 +405,19 @@ function showVerdict(render) {
     );
     verdict.hidden = false;
   });
-  state.renderers.get('verdict')();
 }
 
-async function verifyTheLog() {
-  const button = $('verify-button');
+async function verifyLogNow(): Promise<void> {
+  const button = $<HTMLButtonElement>('verify-button');
   button.disabled = true;
   $('verdict').hidden = true;
-  const progress = (key, params) => {
-    state.renderers.set('progress', () => setMessage('verify-progress', t(key, params)));
-    state.renderers.get('progress')();
-  };
+  const progress = (key: string, params: MessageParams) =>
+    render('progress', () => setMessage('verify-progress', t(key, params)));
   try {
-    const key = $('verifier-key').value.trim();
-    let latest;
+    const key = $<HTMLTextAreaElement>('verifier-key').value.trim();
+    let latest: Awaited<ReturnType<AuditApi['latestCheckpoint']>>;
     try {
-      latest = await state.api.latestCheckpoint();
+      latest = await api().latestCheckpoint();
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
         showVerdict(() => ({ ok: false, text: t('noCheckpoint') }));
@@ -402,17 +427,21 @@ async function verifyTheLog() {
     }
     const entries = await downloadEntries((count) => progress('downloading', { count }));
     const checkpoints = [latest.note];
-    let anchor;
+    let anchor: VerifyAnchor | undefined;
     const first = entries[0]?.sequence ?? 1;
     if (first > 1) {
       const at = await anchorAt(first - 1);
       if (at) {
         checkpoints.push(at.note);
-        anchor = { sequence: at.treeSize, hash: at.headHash, merkleFrontier: at.merkleFrontier };
+        anchor = {
+          sequence: at.treeSize,
+          hash: at.headHash,
+          ...(at.merkleFrontier ? { merkleFrontier: at.merkleFrontier } : {}),
+        };
       }
     }
     progress('verifying', { count: entries.length });
-    const result = await verifyLog(entries, { checkpoints, verifierKeys: key ? [key] : [], anchor });
+    const result = await verifyTheLog(entries, { checkpoints, verifierKeys: key ? [key] : [], anchor });
     state.renderers.delete('progress');
     setMessage('verify-progress', '');
     if (result.ok) {
@@ -445,23 +474,35 @@ async function verifyTheLog() {
 
 // ------------------------------------------------------------ wiring
 
-function init() {
-  const select = $('f-event');
-  for (const name of EVENTS) select.append(el('option', { value: name, text: name }));
-  $('sign-in-form').addEventListener('submit', signIn);
+/** The event filter: every event type of the shared list, labelled in the page's language. */
+function renderEventOptions(): void {
+  const select = $<HTMLSelectElement>('f-event');
+  const chosen = select.value;
+  const any = el('option', { value: '', text: t('anyEvent') });
+  any.dataset.i18n = 'anyEvent';
+  select.replaceChildren(
+    any,
+    ...eventOptions(state.lang).map(({ value, label }) => el('option', { value, text: label })),
+  );
+  select.value = chosen;
+}
+
+function init(): void {
+  $('sign-in-form').addEventListener('submit', (e) => void signIn(e as SubmitEvent));
   $('sign-out').addEventListener('click', signOut);
   $('lang-toggle').addEventListener('click', () => applyLanguage(state.lang === 'en' ? 'de' : 'en'));
-  $('events-form').addEventListener('submit', searchEvents);
-  $('next-page').addEventListener('click', () => loadEvents(state.cursor));
-  $('lookup-form').addEventListener('submit', lookupSubject);
+  $('events-form').addEventListener('submit', (e) => void searchEvents(e));
+  $('next-page').addEventListener('click', () => void loadEvents(state.cursor));
+  $('lookup-form').addEventListener('submit', (e) => void lookupSubject(e as SubmitEvent));
   $('use-subject').addEventListener('click', () => {
-    $('f-subject').value = $('subject-result').dataset.subjectId ?? '';
-    searchEvents();
+    input('f-subject').value = $('subject-result').dataset.subjectId ?? '';
+    void searchEvents();
   });
-  $('produce-report').addEventListener('click', produceReport);
-  $('verify-button').addEventListener('click', verifyTheLog);
+  $('produce-report').addEventListener('click', () => void produceReport());
+  $('verify-button').addEventListener('click', () => void verifyLogNow());
+  state.renderers.set('event-options', renderEventOptions);
   applyLanguage(navigator.language?.toLowerCase().startsWith('de') ? 'de' : 'en');
-  loadConfig();
+  void loadConfig();
 }
 
 init();
