@@ -12,7 +12,6 @@ import { type AuditEntryDraft, auditDraft } from '#shared/domain/audit/entry.ts'
 import { type Clock, systemClock } from '#shared/domain/clock.ts';
 import {
   type ConsentRecord,
-  consentView,
   mayRecordConsent,
   mayWithdraw,
   newConsent,
@@ -24,6 +23,7 @@ import { timeOrderedId } from '#shared/domain/ids.ts';
 import { subjectIdFor } from '#shared/domain/pseudonym.ts';
 import { formatPrincipal, type Principal, parsePrincipal } from '#shared/identity/principal.ts';
 import type { ConsentView, RecordConsentRequest, WithdrawConsentRequest } from '#shared/schemas/consent.ts';
+import { consentView } from './consent-view.ts';
 
 /** The operation id the request fingerprint of a recording is keyed with. */
 export const RECORD_CONSENT_OPERATION = 'recordConsent';

@@ -2,6 +2,8 @@ import * as z from 'zod';
 import { ConsentId } from '#shared/domain/consent/values.ts';
 import { DataCategory } from '#shared/domain/data-categories.ts';
 import { AgsSchema, LanguageCodeSchema, SlugSchema } from '#shared/domain/directory/schema.ts';
+import { REFERRAL_STATUSES } from '#shared/domain/referral/lifecycle.ts';
+import { PERSON_FIELD_CATEGORIES } from '#shared/domain/referral/person.ts';
 import { HousingSchema, ResidenceStatusSchema } from '#shared/domain/routing/person-facts.ts';
 import { SubjectIdentity } from './consent.ts';
 
@@ -93,26 +95,12 @@ export const ReferralPerson = z
   });
 export type ReferralPerson = z.infer<typeof ReferralPerson>;
 
-/** The data category of each member of the person. */
-export const PERSON_FIELD_CATEGORIES = {
-  familyName: 'identity',
-  givenNames: 'identity',
-  dateOfBirth: 'identity',
-  azrNumber: 'identity',
-  sex: 'identity',
-  nationality: 'nationality-and-languages',
-  languages: 'nationality-and-languages',
-  phone: 'contact',
-  email: 'contact',
-  address: 'address',
-  housing: 'address',
-  residenceStatus: 'residence-status',
-  residenceTitle: 'residence-status',
-  dateOfEntry: 'residence-status',
-  family: 'family',
-  educationAndWork: 'education-and-work',
-  needs: 'needs',
-} as const satisfies Record<keyof ReferralPerson, DataCategory>;
+/** The data category of each member of the person: the domain's table, which names exactly these members. */
+export { PERSON_FIELD_CATEGORIES };
+
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+const _personFieldsCategorised: SameKeys<ReferralPerson, typeof PERSON_FIELD_CATEGORIES> = true;
+void _personFieldsCategorised;
 
 export const CaseReference = z
   .string()
@@ -132,16 +120,7 @@ export const SubmitReferralRequest = z
   .meta({ id: 'SubmitReferralRequest' });
 export type SubmitReferralRequest = z.infer<typeof SubmitReferralRequest>;
 
-export const REFERRAL_STATUSES = [
-  'accepted',
-  'queued',
-  'received',
-  'contacted',
-  'closed',
-  'declined',
-  'revoked',
-  'expired',
-] as const;
+export { REFERRAL_STATUSES };
 export const ReferralStatus = z.enum(REFERRAL_STATUSES).meta({ id: 'ReferralStatus' });
 export type ReferralStatus = z.infer<typeof ReferralStatus>;
 

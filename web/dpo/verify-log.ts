@@ -1,7 +1,7 @@
 /**
  * The page's check of the log: the shared verifier (shared/domain/audit/verify.ts),
  * the same code `rex audit verify` and the server run, here on WebCrypto (the
- * `#audit-crypto` port resolves to shared/adapters/audit-crypto/web.ts in the
+ * `#audit-crypto` port resolves to shared/domain/audit/crypto-web.ts in the
  * browser bundle). Adds what the verdict names: the keys that signed.
  */
 import type { AuditEntry } from '#shared/domain/audit/entry.ts';

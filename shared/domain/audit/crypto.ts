@@ -4,8 +4,8 @@
  *
  * Two implementations, chosen by the platform through the package's `#audit-crypto`
  * import (package.json `imports`, condition `node`):
- * - shared/adapters/audit-crypto/node.ts — node:crypto; every call answers at once;
- * - shared/adapters/audit-crypto/web.ts — WebCrypto for keys and signatures (which
+ * - shared/domain/audit/crypto-node.ts — node:crypto; every call answers at once;
+ * - shared/domain/audit/crypto-web.ts — WebCrypto for keys and signatures (which
  *   answer with promises), and a synchronous SHA-256 in JavaScript for hashing.
  *
  * Hashing is synchronous in both: it runs for every entry and every Merkle node, and

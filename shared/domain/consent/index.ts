@@ -25,7 +25,6 @@ export {
   WITHDRAWAL_REASONS,
   WithdrawalReason,
 } from './values.ts';
-export { consentView } from './view.ts';
 export {
   type MayWithdrawContext,
   mayRecordConsent,

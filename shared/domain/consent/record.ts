@@ -9,7 +9,6 @@ import { type FieldIssue, Forbidden, UnprocessableContent } from '#shared/domain
 import { SubjectId } from '#shared/domain/pseudonym.ts';
 import { ageOn } from '#shared/domain/routing/age.ts';
 import { parsePrincipal } from '#shared/identity/principal.ts';
-import type { RecordConsentRequest } from '#shared/schemas/consent.ts';
 import { berlinDateOf, isCalendarDate } from './calendar.ts';
 import {
   CLOCK_SKEW_MS,
@@ -20,6 +19,22 @@ import {
   GUARDIAN_REQUIRED_BELOW_AGE,
   WithdrawalReason,
 } from './values.ts';
+
+/**
+ * A consent as the recording authority states it (the API's RecordConsentRequest,
+ * parsed): who signed, when, for which recipients, purposes and data categories, on
+ * which form.
+ */
+export interface ConsentRequest {
+  readonly subject: { readonly dateOfBirth: string };
+  readonly givenBy: { readonly role: GivenByRole };
+  readonly givenAt: string;
+  readonly validUntil?: string | undefined;
+  readonly scope: { readonly serviceTypes: readonly string[]; readonly providerIds: readonly string[] };
+  readonly purposes: readonly Purpose[];
+  readonly dataCategories: readonly DataCategory[];
+  readonly evidence: ConsentEvidence;
+}
 
 const UtcDateTime = z.iso.datetime();
 
@@ -59,7 +74,7 @@ function inListOrder<T extends string>(items: readonly T[], list: readonly T[]):
 }
 
 /** The issues that keep a well-formed request from becoming a consent; empty when none. */
-export function consentRuleIssues(request: RecordConsentRequest, now: Date): FieldIssue[] {
+export function consentRuleIssues(request: ConsentRequest, now: Date): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const givenAt = new Date(request.givenAt);
   if (givenAt.getTime() > now.getTime() + CLOCK_SKEW_MS) {
@@ -96,7 +111,7 @@ export function consentRuleIssues(request: RecordConsentRequest, now: Date): Fie
  * A new consent record from a parsed request. Throws Forbidden unless an authority
  * records it, and UnprocessableContent naming every broken rule at once.
  */
-export function newConsent(request: RecordConsentRequest, ctx: NewConsentContext): ConsentRecord {
+export function newConsent(request: ConsentRequest, ctx: NewConsentContext): ConsentRecord {
   if (parsePrincipal(ctx.recordedBy)?.kind !== 'authority') {
     throw new Forbidden('Only an authority may record a consent.');
   }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { consentView } from '#shared/application/consent-view.ts';
 import {
   ConsentRecord,
   consentStatus,
-  consentView,
   mayRecordConsent,
   mayWithdraw,
   withdraw,

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadDirectory } from '#shared/adapters/directory-file.ts';
 import { buildOpenApiDocument } from '#shared/api/openapi.ts';
 import { reportReferralStatus } from '#shared/api/referrals.ts';
-import { checkForwarding, type ForwardingFacts } from '#shared/domain/referral/forwarding.ts';
-import { categoriesOf } from '#shared/domain/referral/referral.ts';
 import { ReportStatusRequest } from '#shared/schemas/referral.ts';
-import { NOW, record, SUBJECT_ID } from '#test/unit/consent/fixtures.ts';
 
 const person = {
   familyName: 'Müller',
@@ -52,67 +48,5 @@ describe('ReportStatusRequest: declining with forwardTo', () => {
       person: ['forwardTo'],
       note: ['forwardTo'],
     });
-  });
-});
-
-describe('checkForwarding', () => {
-  const directory = loadDirectory('config/directory.example.json');
-  const consent = record({
-    scope: { serviceTypes: ['MBE'], providerIds: [] },
-    purposes: ['migration-counselling'],
-    dataCategories: ['identity', 'address', 'needs'],
-  });
-  const facts = (over: Partial<ForwardingFacts> = {}): ForwardingFacts => ({
-    referral: { serviceOfficeId: 'mbe-caritas-bruchsal', subjectId: SUBJECT_ID },
-    forwardTo: 'mbe-diakonie-bruchsal',
-    subjectId: SUBJECT_ID,
-    person,
-    note: undefined,
-    dataCategories: categoriesOf(person),
-    consent,
-    recipientHasKey: true,
-    now: NOW,
-    ...over,
-  });
-  const reason = (over: Partial<ForwardingFacts>) => {
-    const decision = checkForwarding(facts(over), directory);
-    return decision.ok ? 'ok' : `${decision.refusal.status} ${decision.refusal.reason}`;
-  };
-
-  it('accepts another office of a type in scope that serves the municipality', () => {
-    const decision = checkForwarding(facts(), directory);
-    expect(decision.ok && decision.office.id).toBe('mbe-diakonie-bruchsal');
-  });
-
-  it('refuses, in order, each rule a forwarding breaks', () => {
-    expect(reason({ forwardTo: 'mbe-nowhere' })).toBe('422 unknown-office');
-    expect(reason({ forwardTo: 'mbe-caritas-bruchsal' })).toBe('422 forward-to-self');
-    expect(reason({ subjectId: `sub_${'b'.repeat(64)}` })).toBe('422 subject-mismatch');
-    expect(reason({ consent: undefined })).toBe('422 consent-not-found');
-    expect(reason({ consent: { ...consent, withdrawnAt: NOW.toISOString() } as never })).toBe(
-      '409 consent-withdrawn',
-    );
-    expect(reason({ consent: { ...consent, validUntil: NOW.toISOString() } as never })).toBe(
-      '422 consent-expired',
-    );
-    const phone = { ...person, phone: '+49 171 5550199' };
-    expect(reason({ person: phone, dataCategories: categoriesOf(phone) })).toBe(
-      '422 data-categories-not-covered',
-    );
-    expect(reason({ forwardTo: 'mbe-caritas-ettlingen' })).toBe('422 recipient-not-covering-municipality');
-    expect(reason({ forwardTo: 'jmd-caritas-bruchsal' })).toBe('422 recipient-not-in-scope');
-    expect(reason({ recipientHasKey: false })).toBe('409 recipient-key-missing');
-  });
-
-  it('names each field outside the consent', () => {
-    const more = { ...person, phone: '+49 171 5550199', family: { children: 2 } };
-    const decision = checkForwarding(
-      facts({ person: more, note: 'x', dataCategories: categoriesOf(more, 'x') }),
-      directory,
-    );
-    expect(decision.ok ? [] : decision.refusal.errors?.map((e) => e.field)).toEqual([
-      'person.phone',
-      'person.family',
-    ]);
   });
 });

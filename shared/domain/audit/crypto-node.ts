@@ -4,7 +4,7 @@
  * entry points work here. Chosen by `#audit-crypto` under the `node` condition.
  */
 import { createPublicKey, hash, type KeyObject, verify } from 'node:crypto';
-import type { SignatureAlgorithm, SyncAuditCrypto } from '#shared/domain/audit/crypto.ts';
+import type { SignatureAlgorithm, SyncAuditCrypto } from './crypto.ts';
 
 const ED25519 = 0x01;
 

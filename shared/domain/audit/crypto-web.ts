@@ -8,7 +8,7 @@
  * `globalThis.crypto`), which is how the unit tests hold it equal to node.ts.
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
-import { type AuditCrypto, type SignatureAlgorithm, toHex, utf8 } from '#shared/domain/audit/crypto.ts';
+import { type AuditCrypto, type SignatureAlgorithm, toHex, utf8 } from './crypto.ts';
 
 const ED25519 = 0x01;
 

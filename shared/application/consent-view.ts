@@ -1,6 +1,6 @@
+import type { ConsentRecord } from '#shared/domain/consent/record.ts';
+import { consentStatus } from '#shared/domain/consent/status.ts';
 import type { ConsentView } from '#shared/schemas/consent.ts';
-import type { ConsentRecord } from './record.ts';
-import { consentStatus } from './status.ts';
 
 /** The API view of a record, with its status evaluated at `now`. */
 export function consentView(record: ConsentRecord, now: Date): ConsentView {

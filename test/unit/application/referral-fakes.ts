@@ -1,0 +1,123 @@
+import type {
+  IdempotentRequest,
+  IntakeSnapshot,
+  ReferralRepository,
+} from '#shared/application/referral-repository.ts';
+import type { AuditEntryDraft } from '#shared/domain/audit/entry.ts';
+import type { ConsentRecord } from '#shared/domain/consent/record.ts';
+import type { IdempotencyRecord, StoredAnswer } from '#shared/domain/idempotency.ts';
+import type { OfficeState } from '#shared/domain/referral/admission.ts';
+import type { ReferralChange, ReferralCreation } from '#shared/domain/referral/change.ts';
+import {
+  ConsentWithdrawnRace,
+  OpenReferralRace,
+  type Refusal,
+  StaleReferral,
+} from '#shared/domain/referral/errors.ts';
+import type { ReferralRecord } from '#shared/domain/referral/referral.ts';
+
+/**
+ * The referral repository in memory, with the adapter's conditions (version and status
+ * of a change, the open-referral guard, a withdrawn consent), so that the application's
+ * services are tested without I/O.
+ */
+export class InMemoryReferrals implements ReferralRepository {
+  readonly referrals = new Map<string, ReferralRecord>();
+  readonly consents = new Map<string, ConsentRecord>();
+  readonly offices = new Map<string, OfficeState>();
+  readonly openBySubject = new Map<string, string>();
+  readonly idempotency = new Map<string, IdempotencyRecord>();
+  readonly audit: AuditEntryDraft[] = [];
+  readonly outbox: { referralId: string; event: string }[] = [];
+  /** Called before a change is written: a test moves the referral on meanwhile. */
+  beforeWrite: (() => void) | undefined;
+
+  async intakeSnapshot(q: Parameters<ReferralRepository['intakeSnapshot']>[0]): Promise<IntakeSnapshot> {
+    const consent = this.consents.get(q.consentId);
+    const idem = this.idempotency.get(`${q.principal}#${q.idempotencyKey}`);
+    const open = this.openBySubject.get(q.subjectId);
+    return {
+      ...(consent ? { consent } : {}),
+      ...(idem ? { idempotency: idem } : {}),
+      ...(open ? { openReferralId: open } : {}),
+      offices: new Map(q.officeIds.map((id) => [id, this.offices.get(id) ?? { openReferrals: 0 }])),
+    };
+  }
+  async forwardSnapshot(q: { consentId: string; officeId: string }) {
+    const consent = this.consents.get(q.consentId);
+    return { ...(consent ? { consent } : {}), office: this.offices.get(q.officeId) ?? { openReferrals: 0 } };
+  }
+  async get(id: string) {
+    return this.referrals.get(id);
+  }
+  async consentWithdrawn(consentId: string) {
+    return this.consents.get(consentId)?.withdrawnAt !== undefined;
+  }
+  async bySubject(subjectId: string) {
+    return [...this.referrals.values()].filter((r) => r.subjectId === subjectId);
+  }
+  async dueOn() {
+    return [...this.referrals.keys()];
+  }
+  private remember(request: IdempotentRequest, answer: StoredAnswer) {
+    this.idempotency.set(`${request.principal}#${request.idempotencyKey}`, {
+      ...answer,
+      requestHash: request.requestHash,
+      createdAt: request.now.toISOString(),
+    });
+  }
+  private counter(officeId: string, delta: number) {
+    const state = this.offices.get(officeId) ?? { openReferrals: 0 };
+    this.offices.set(officeId, { ...state, openReferrals: state.openReferrals + delta });
+  }
+  private insert(creation: ReferralCreation) {
+    const r = creation.referral;
+    if (this.consents.get(r.consentId)?.withdrawnAt !== undefined) throw new ConsentWithdrawnRace();
+    this.referrals.set(r.referralId, r);
+    this.outbox.push({ referralId: r.referralId, event: 'notify' });
+    this.counter(r.serviceOfficeId, 1);
+    this.audit.push(creation.audit);
+  }
+  async create(creation: ReferralCreation, request: IdempotentRequest, answer: StoredAnswer) {
+    const r = creation.referral;
+    const open = this.openBySubject.get(r.subjectId);
+    if (open) throw new OpenReferralRace(open);
+    this.insert(creation);
+    this.openBySubject.set(r.subjectId, r.referralId);
+    this.remember(request, answer);
+    return answer;
+  }
+  async refuse(audit: AuditEntryDraft, request: IdempotentRequest, refusal: Refusal) {
+    this.audit.push(audit);
+    this.remember(request, { refusal });
+    return { refusal };
+  }
+  async recordRefusal(audit: AuditEntryDraft) {
+    this.audit.push(audit);
+  }
+  private write(change: ReferralChange, releaseOpen: boolean) {
+    this.beforeWrite?.();
+    const stored = this.referrals.get(change.from.referralId);
+    if (!stored || stored.version !== change.from.version || stored.status !== change.from.status) {
+      throw new StaleReferral();
+    }
+    this.referrals.set(change.to.referralId, change.to);
+    if (releaseOpen) {
+      if (this.openBySubject.get(stored.subjectId) === stored.referralId)
+        this.openBySubject.delete(stored.subjectId);
+      this.counter(stored.serviceOfficeId, -1);
+    }
+    if (change.outbox) this.outbox.push({ referralId: stored.referralId, event: change.outbox });
+    this.audit.push(change.audit);
+  }
+  async apply(change: ReferralChange) {
+    this.write(change, change.releasesOpenReferral);
+  }
+  async forward(decline: ReferralChange, creation: ReferralCreation) {
+    this.write(decline, false);
+    this.counter(decline.from.serviceOfficeId, -1);
+    this.insert(creation);
+    this.openBySubject.set(creation.referral.subjectId, creation.referral.referralId);
+  }
+  async removeOutbox() {}
+}
