@@ -205,17 +205,22 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
 
   // ---------------------------------------------------------------- checkpoints
 
-  async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
-    const out = await this.client().send(
+  /** Checkpoints newest first: one page of `limit`, from `startKey`. */
+  private checkpointQuery(limit: number, extra: Partial<QueryCommand['input']> = {}) {
+    return this.client().send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': CHECKPOINT_PK },
         ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
+        Limit: limit,
+        ...extra,
       }),
     );
+  }
+
+  async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    const out = await this.checkpointQuery(1, { ConsistentRead: true });
     const item = out.Items?.[0];
     return item ? toCheckpoint(item) : undefined;
   }
@@ -239,16 +244,7 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
   }
 
   async listCheckpoints(limit: number, startKey?: Item): Promise<Page<StoredCheckpoint>> {
-    const out = await this.client().send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': CHECKPOINT_PK },
-        ScanIndexForward: false,
-        Limit: limit,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
+    const out = await this.checkpointQuery(limit, startKey ? { ExclusiveStartKey: startKey } : {});
     return { items: (out.Items ?? []).map(toCheckpoint), lastKey: out.LastEvaluatedKey };
   }
 

@@ -65,35 +65,39 @@ export function isUnique(items: readonly unknown[]): boolean {
   return new Set(items).size === items.length;
 }
 
-export const ConsentScope = z
-  .strictObject({
-    serviceTypes: z
-      .array(ServiceTypeCode)
-      .max(20)
-      .refine(isUnique, { error: 'must not repeat an entry' })
-      .default([])
-      .meta({ description: 'Service types any office of which may receive the data.' }),
-    providerIds: z
-      .array(DirectoryId)
-      .max(50)
-      .refine(isUnique, { error: 'must not repeat an entry' })
-      .default([])
-      .meta({ description: 'Named providers (directory ids) whose offices may receive the data.' }),
-  })
-  .superRefine(
-    (scope, ctx) => {
-      const count = (list: unknown) => (Array.isArray(list) ? list.length : 0);
-      if (count(scope?.serviceTypes) + count(scope?.providerIds) === 0) {
-        ctx.addIssue({ code: 'custom', message: 'must name at least one service type or provider' });
-      }
-    },
-    { when: () => true },
-  )
-  .meta({
-    id: 'ConsentScope',
-    description:
-      'Who may receive the data: offices of the listed service types, or of the listed providers. At least one entry overall.',
-  });
+/**
+ * The recipients' lists of a consent scope, with their limits: one definition for the
+ * consent and for routing. A consent must name at least one entry (ConsentScope); a
+ * routing question may ask about an empty scope (it allows no office).
+ */
+export const ConsentScopeLists = z.strictObject({
+  serviceTypes: z
+    .array(ServiceTypeCode)
+    .max(20)
+    .refine(isUnique, { error: 'must not repeat an entry' })
+    .default([])
+    .meta({ description: 'Service types any office of which may receive the data.' }),
+  providerIds: z
+    .array(DirectoryId)
+    .max(50)
+    .refine(isUnique, { error: 'must not repeat an entry' })
+    .default([])
+    .meta({ description: 'Named providers (directory ids) whose offices may receive the data.' }),
+});
+
+export const ConsentScope = ConsentScopeLists.superRefine(
+  (scope, ctx) => {
+    const count = (list: unknown) => (Array.isArray(list) ? list.length : 0);
+    if (count(scope?.serviceTypes) + count(scope?.providerIds) === 0) {
+      ctx.addIssue({ code: 'custom', message: 'must name at least one service type or provider' });
+    }
+  },
+  { when: () => true },
+).meta({
+  id: 'ConsentScope',
+  description:
+    'Who may receive the data: offices of the listed service types, or of the listed providers. At least one entry overall.',
+});
 export type ConsentScope = z.infer<typeof ConsentScope>;
 
 export const ConsentEvidence = z

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ConsentScopeLists } from '#shared/domain/consent/values.ts';
 import {
   AgsSchema,
   IsoDateSchema,
@@ -10,15 +11,12 @@ import {
 import { HousingSchema, ResidenceStatusSchema } from './person-facts.ts';
 
 /**
- * What the consent allows as recipients. A consent must name recipients: an office
- * is allowed when its service type is in `serviceTypes` OR its provider is in
- * `providerIds`. Both lists empty allow nothing.
+ * What the consent allows as recipients (the consent's own scope lists, one definition
+ * for both): an office is allowed when its service type is in `serviceTypes` OR its
+ * provider is in `providerIds`. Both lists empty allow nothing.
  */
-export const ConsentScopeSchema = z.strictObject({
-  serviceTypes: z.array(ServiceTypeCodeSchema).max(20),
-  providerIds: z.array(SlugSchema).max(100),
-});
-export type ConsentScope = z.infer<typeof ConsentScopeSchema>;
+export { ConsentScopeLists as ConsentScopeSchema } from '#shared/domain/consent/values.ts';
+export type ConsentScope = z.infer<typeof ConsentScopeLists>;
 
 /** The person's facts on the referral date, the consent scope and the load picture. */
 export const RoutingInputSchema = z
@@ -30,7 +28,7 @@ export const RoutingInputSchema = z
     housing: HousingSchema,
     /** ISO 639-1 codes in the person's order of preference (first = best); may be empty. */
     languages: z.array(LanguageCodeSchema).max(20),
-    consentScope: ConsentScopeSchema,
+    consentScope: ConsentScopeLists,
     /** The provider the person chose in the consent (Trägerpluralität). */
     preferredProviderId: SlugSchema.optional(),
     /** The referral's calendar date in the deployment's time zone (Europe/Berlin). */
