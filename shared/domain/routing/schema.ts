@@ -5,7 +5,6 @@ import {
   IsoDateSchema,
   LanguageCodeSchema,
   type ServiceOffice,
-  ServiceTypeCodeSchema,
   SlugSchema,
 } from '#shared/domain/directory/schema.ts';
 import { HousingSchema, ResidenceStatusSchema } from './person-facts.ts';
