@@ -71,6 +71,19 @@ export type FunctionDefinition<Id extends string = FunctionId> = FunctionSpec & 
 const auditDraftWriter = { actions: ['dynamodb:PutItem'] } as const;
 
 /**
+ * What changing a referral takes (the referral repository's `apply` and `forward`): read
+ * it and its consent, then one transaction that updates it, moves or deletes the subject's
+ * open-referral guard, counts at the office and puts or deletes outbox items.
+ */
+const referralChanges = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const;
+
+/**
  * The functions, by id, in the order the stack creates them.
  *
  * - The audit sequencer runs every minute and must be the only writer of the chain
@@ -200,8 +213,8 @@ const specs = {
     entry: 'functions/referrals.ts',
     description: 'Referral intake (consent check, routing, encryption) and referral status',
     operations: [referrals.submitReferral, referrals.getReferral],
-    // ReferralStore: intakeSnapshot (BatchGetItem), accept (Put referral, guard, outbox,
-    // idempotency; Update office counter; ConditionCheck consent), refuse (Put), get (GetItem).
+    // The referral repository: intakeSnapshot (BatchGetItem), create (Put referral, guard,
+    // outbox, idempotency; Update office counter; ConditionCheck consent), refuse (Put), get.
     permissions: {
       tables: {
         Records: {
@@ -223,21 +236,14 @@ const specs = {
     entry: 'functions/service-referrals.ts',
     description: "A service office's receipt before decryption and its status reports",
     operations: [referrals.acknowledgeReceipt, referrals.reportReferralStatus],
-    // service-side: get (GetItem), the consent's withdrawnAt (BatchGetItem), transition
+    // service-side: get (GetItem), the consent's withdrawnAt (GetItem), apply a change
     // (Update referral and counter, Delete the open guard, Put a revocation outbox item);
     // forwarding also Puts the new referral and its outbox item, ConditionChecks the consent
     // and needs the secret to recompute the subject id of the re-submitted person.
     permissions: {
       tables: {
         Records: {
-          actions: [
-            'dynamodb:GetItem',
-            'dynamodb:BatchGetItem',
-            'dynamodb:PutItem',
-            'dynamodb:UpdateItem',
-            'dynamodb:DeleteItem',
-            'dynamodb:ConditionCheckItem',
-          ],
+          actions: [...referralChanges, 'dynamodb:ConditionCheckItem'],
         },
         Audit: auditDraftWriter,
       },
@@ -256,13 +262,7 @@ const specs = {
     permissions: {
       tables: {
         Records: {
-          actions: [
-            'dynamodb:GetItem',
-            'dynamodb:BatchGetItem',
-            'dynamodb:PutItem',
-            'dynamodb:UpdateItem',
-            'dynamodb:DeleteItem',
-          ],
+          actions: referralChanges,
           queryIndexes: ['gsi1'],
         },
         Audit: auditDraftWriter,

@@ -4,6 +4,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertPrerequisites, CHROMIUM } from '#local/preflight.ts';
 import { AUDIT_EVENTS } from '#shared/domain/audit/events.ts';
+import { axeViolations } from '#test/support/axe.ts';
 import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
 import { consentRequest } from '#test/support/sample-requests.ts';
 import { until as waitUntil } from '#test/support/wait.ts';
@@ -276,6 +277,21 @@ describe('the DPO page in Chromium', () => {
     );
     await page.screenshot({ path: `${SHOTS}/dpo-tampered.png`, fullPage: true });
     await page.unroute('**/v1/audit/entries*');
+  });
+
+  it('has no axe-core violations (WCAG 2.1 AA), signed in with results and on the sign-in view', async () => {
+    expect(await axeViolations(page)).toEqual([]);
+    const fresh = await browser.newPage({ locale: 'de-DE', viewport: { width: 1280, height: 900 } });
+    try {
+      await fresh.goto(`${platform.apiUrl}/dpo`);
+      await fresh.waitForLoadState('networkidle');
+      expect(await axeViolations(fresh)).toEqual([]);
+      // The check itself can fail: an image without a text alternative is found.
+      await fresh.evaluate(() => document.body.append(document.createElement('img')));
+      expect((await axeViolations(fresh)).map((v) => v.id)).toContain('image-alt');
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('logged no console errors', () => {
