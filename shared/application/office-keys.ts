@@ -34,10 +34,10 @@ export interface OfficeKeyState {
 }
 
 /** Another writer changed the key set between read and write: read again and retry. */
-export class StaleKeySetVersion extends Error {
-  override name = 'StaleKeySetVersion';
+export class StaleKeySetVersion extends Conflict {
+  override readonly code = 'stale-key-set';
   constructor() {
-    super('The office key set changed concurrently.');
+    super('The office key set changed meanwhile; read it again.');
   }
 }
 
