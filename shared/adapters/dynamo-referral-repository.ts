@@ -15,6 +15,7 @@ import type { ReferralChange, ReferralCreation } from '#shared/domain/referral/c
 import { type Deadline, dueBucket } from '#shared/domain/referral/deadlines.ts';
 import {
   ConsentWithdrawnRace,
+  type OpenReferral,
   OpenReferralGuardMoved,
   OpenReferralRace,
   type Refusal,
@@ -89,6 +90,13 @@ function parsedKeySet(officeId: string, version: unknown, raw: unknown): OfficeK
 
 const send = (command: QueryCommand) => documentClient().send(command);
 
+function openReferralOf(item: Record<string, unknown>): OpenReferral {
+  return {
+    referralId: String(item.referralId ?? ''),
+    ...(typeof item.authorityId === 'string' ? { authorityId: item.authorityId } : {}),
+  };
+}
+
 function officeStateOf(officeId: string, item: Record<string, unknown> | undefined): OfficeState {
   return {
     ...(item?.keySet !== undefined ? { keySet: parsedKeySet(officeId, item.version, item.keySet) } : {}),
@@ -158,7 +166,7 @@ export class DynamoReferralRepository implements ReferralRepository {
     return {
       ...(consentItem ? { consent: ConsentRecord.parse(withoutKeys(consentItem)) } : {}),
       ...(idem ? { idempotency: idem as unknown as IdempotencyRecord } : {}),
-      ...(open && typeof open.referralId === 'string' ? { openReferralId: open.referralId } : {}),
+      ...(open && typeof open.referralId === 'string' ? { openReferral: openReferralOf(open) } : {}),
       offices,
     };
   }
@@ -238,7 +246,12 @@ export class DynamoReferralRepository implements ReferralRepository {
       {
         Put: {
           TableName: this.tables.recordsTable,
-          Item: { ...recordKeys.openReferral(r.subjectId), referralId: r.referralId, createdAt: r.createdAt },
+          Item: {
+            ...recordKeys.openReferral(r.subjectId),
+            referralId: r.referralId,
+            authorityId: r.authorityId,
+            createdAt: r.createdAt,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
@@ -252,7 +265,7 @@ export class DynamoReferralRepository implements ReferralRepository {
       items,
       response: answer,
       onConditionFailed: (failure) => {
-        if (failure.index === 1) return new OpenReferralRace(String(failure.item?.referralId ?? ''));
+        if (failure.index === 1) return new OpenReferralRace(openReferralOf(failure.item ?? {}));
         if (failure.index === 4) return new ConsentWithdrawnRace();
         return undefined;
       },
@@ -360,11 +373,12 @@ export class DynamoReferralRepository implements ReferralRepository {
         Update: {
           TableName: this.tables.recordsTable,
           Key: recordKeys.openReferral(old.subjectId),
-          UpdateExpression: 'SET referralId = :new, createdAt = :createdAt',
+          UpdateExpression: 'SET referralId = :new, authorityId = :authority, createdAt = :createdAt',
           ConditionExpression: 'referralId = :old',
           ExpressionAttributeValues: {
             ':new': r.referralId,
             ':old': old.referralId,
+            ':authority': r.authorityId,
             ':createdAt': r.createdAt,
           },
         },

@@ -3,14 +3,15 @@ import type { ConsentRecord } from '#shared/domain/consent/record.ts';
 import type { IdempotencyRecord, StoredAnswer } from '#shared/domain/idempotency.ts';
 import type { OfficeState } from '#shared/domain/referral/admission.ts';
 import type { ReferralChange, ReferralCreation } from '#shared/domain/referral/change.ts';
-import type { Refusal } from '#shared/domain/referral/errors.ts';
+import type { OpenReferral, Refusal } from '#shared/domain/referral/errors.ts';
 import type { ReferralRecord } from '#shared/domain/referral/referral.ts';
 
 /** What intake reads in one request: the consent, the idempotency record, the subject's open referral, the candidates. */
 export interface IntakeSnapshot {
   readonly consent?: ConsentRecord;
   readonly idempotency?: IdempotencyRecord;
-  readonly openReferralId?: string;
+  /** The subject's open referral: its id and the authority that sent it. */
+  readonly openReferral?: OpenReferral;
   readonly offices: ReadonlyMap<string, OfficeState>;
 }
 

@@ -14,6 +14,7 @@ import { createReferral } from '#shared/domain/referral/change.ts';
 import type { DeadlinePolicy } from '#shared/domain/referral/deadlines.ts';
 import {
   ConsentWithdrawnRace,
+  type OpenReferral,
   OpenReferralRace,
   ReferralRefused,
   type Refusal,
@@ -55,6 +56,11 @@ export function officeSummary(directory: Directory, officeId: string) {
     providerId: office?.providerId ?? 'unknown',
     providerName: provider?.name ?? 'unknown',
   };
+}
+
+/** What an authority may learn of a person's open referral: its id only if it sent it. */
+function visibleTo(open: OpenReferral, authorityId: string): { visibleId?: string } {
+  return open.authorityId === authorityId && open.referralId ? { visibleId: open.referralId } : {};
 }
 
 /** A stored answer as the caller gets it: the result, or the refusal thrown again. */
@@ -180,7 +186,7 @@ export async function submitReferral(
       person,
       note,
       dataCategories,
-      openReferralId: snapshot.openReferralId,
+      openReferral: snapshot.openReferral && visibleTo(snapshot.openReferral, principal.id),
       offices: snapshot.offices,
       now,
     },
@@ -228,9 +234,10 @@ export async function submitReferral(
     return answered(await deps.referrals.create(creation, idempotent, { status: 202, body }));
   } catch (error) {
     if (error instanceof OpenReferralRace) {
+      const { visibleId } = visibleTo(error.existing, principal.id);
       return refuse({
         reason: 'open-referral-exists',
-        facts: { existingReferralId: error.existingReferralId },
+        ...(visibleId ? { facts: { existingReferralId: visibleId } } : {}),
       });
     }
     if (error instanceof ConsentWithdrawnRace) return refuse({ reason: 'consent-withdrawn' });

@@ -97,8 +97,10 @@ export function problemFromError(error: unknown, instance?: string): Problem {
     const status = statusOf(error);
     const issues =
       error instanceof InvalidRequest || error instanceof UnprocessableContent ? error.issues : [];
+    // Every refusal (409, 422) names its reason, also where the type alone says it.
+    const reason = status === 409 || status === 422 ? { reason: error.code } : {};
     return {
-      ...problem(status, error.code, error.message, error.details),
+      ...problem(status, error.code, error.message, { ...reason, ...error.details }),
       ...(issues.length > 0 ? { errors: issues } : {}),
       ...(instance ? { instance } : {}),
     };

@@ -1,17 +1,12 @@
 import type { Refusal } from '#shared/domain/referral/errors.ts';
+import { isProblemCode, PROBLEM_TYPES } from './problem-types.ts';
 
 /**
  * The HTTP answer to each reason a referral or a forwarding is refused for: 409 where
  * the state of the exchange stands in the way (retrying later may succeed), 422 where
  * the request itself cannot be admitted. Decided here and nowhere else; docs/referrals.md
- * lists the same table.
+ * lists the same table. The statuses are those of PROBLEM_TYPES.
  */
-const CONFLICTS = new Set([
-  'consent-withdrawn',
-  'open-referral-exists',
-  'recipient-key-missing',
-  'already-declined',
-]);
 
 const DETAILS: Readonly<Record<string, string>> = {
   'consent-not-found': 'There is no consent with this id.',
@@ -29,7 +24,7 @@ const DETAILS: Readonly<Record<string, string>> = {
 };
 
 export function refusalStatus(reason: string): 409 | 422 {
-  return CONFLICTS.has(reason) ? 409 : 422;
+  return isProblemCode(reason) && PROBLEM_TYPES[reason].status === 409 ? 409 : 422;
 }
 
 /** The problem's `detail`: the refusal's own explanation, else the reason's sentence. */

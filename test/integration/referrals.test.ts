@@ -130,7 +130,27 @@ describe('POST /v1/referrals', () => {
     expect(second.body).toMatchObject({
       reason: 'open-referral-exists',
       existingReferralId: first.body.referralId,
+      instance: expect.any(String),
     });
+  });
+
+  it("refuses another authority's second referral without revealing the first one", async () => {
+    const person = p.newPerson('1967-11-23');
+    const first = await p.submit(p.referralBody(await p.consentFor(person), person));
+    expect(first.status).toBe(202);
+    const other = 'authority:abh-bruchsal';
+    const consentId = await p.consentFor(person, {}, other);
+    const key = `other-${randomUUID()}`;
+    const second = await p.submit(p.referralBody(consentId, person), key, other);
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ reason: 'open-referral-exists', instance: expect.any(String) });
+    expect(second.body).not.toHaveProperty('existingReferralId');
+    expect(JSON.stringify(second.body)).not.toContain(first.body.referralId);
+    expect(JSON.stringify(second.body)).not.toContain(first.body.serviceOffice.id);
+    // The retry answers the same, and the refusal is in the log (ids and codes only).
+    const again = await p.submit(p.referralBody(consentId, person), key, other);
+    expect(again.body).toMatchObject({ reason: 'open-referral-exists' });
+    expect(again.body).not.toHaveProperty('existingReferralId');
   });
 
   it('refuses fields outside the consent, naming each, and records the refusal', async () => {

@@ -136,11 +136,15 @@ export function useReferralPlatform(options: { relay?: boolean } & EmulatorOptio
         dateOfBirth,
       };
     },
-    async consentFor(person: Person, overrides: Record<string, unknown> = {}): Promise<string> {
+    async consentFor(
+      person: Person,
+      overrides: Record<string, unknown> = {},
+      principal = AUTHORITY,
+    ): Promise<string> {
       const res = await invoke(
         self.handler('consents'),
         apiEvent(recordConsent, {
-          principal: AUTHORITY,
+          principal,
           stage: emu.stage,
           idempotencyKey: `consent-${randomUUID()}`,
           body: consentRequest(person, overrides),

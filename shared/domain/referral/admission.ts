@@ -46,8 +46,12 @@ export interface AdmissionFacts {
   readonly person: AdmittedPerson;
   readonly note: string | undefined;
   readonly dataCategories: readonly DataCategory[];
-  /** Intake: the subject's open referral, if any (forwarding moves it instead). */
-  readonly openReferralId?: string | undefined;
+  /**
+   * Intake: the subject has an open referral (forwarding moves it instead). Its id is
+   * given only when the caller may know it (its own referral); another authority learns
+   * that one exists, not which or where.
+   */
+  readonly openReferral?: { readonly visibleId?: string | undefined } | undefined;
   /** The state of each office that may receive (the candidates, or the one forwarded to). */
   readonly offices: ReadonlyMap<string, OfficeState>;
   readonly now: Date;
@@ -138,8 +142,12 @@ export function admit(facts: AdmissionFacts, directory: Directory): Admission {
     office = chosen;
     serviceType = chosen.type;
   } else {
-    if (facts.openReferralId) {
-      return refused({ reason: 'open-referral-exists', facts: { existingReferralId: facts.openReferralId } });
+    if (facts.openReferral) {
+      const id = facts.openReferral.visibleId;
+      return refused({
+        reason: 'open-referral-exists',
+        ...(id ? { facts: { existingReferralId: id } } : {}),
+      });
     }
     const decision = routeReferral(
       {

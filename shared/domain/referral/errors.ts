@@ -16,10 +16,16 @@ export class OpenReferralGuardMoved extends Conflict {
   }
 }
 
+/** A subject's open referral as its guard records it (older guards name no authority). */
+export interface OpenReferral {
+  readonly referralId: string;
+  readonly authorityId?: string;
+}
+
 /** Another request opened a referral for the same subject between read and write. */
 export class OpenReferralRace extends Error {
   override name = 'OpenReferralRace';
-  constructor(readonly existingReferralId: string) {
+  constructor(readonly existing: OpenReferral) {
     super('open referral exists');
   }
 }

@@ -26,6 +26,7 @@ export class InMemoryReferrals implements ReferralRepository {
   readonly consents = new Map<string, ConsentRecord>();
   readonly offices = new Map<string, OfficeState>();
   readonly openBySubject = new Map<string, string>();
+  readonly openAuthority = new Map<string, string>();
   readonly idempotency = new Map<string, IdempotencyRecord>();
   readonly audit: AuditEntryDraft[] = [];
   readonly outbox: { referralId: string; event: string }[] = [];
@@ -39,7 +40,9 @@ export class InMemoryReferrals implements ReferralRepository {
     return {
       ...(consent ? { consent } : {}),
       ...(idem ? { idempotency: idem } : {}),
-      ...(open ? { openReferralId: open } : {}),
+      ...(open
+        ? { openReferral: { referralId: open, authorityId: this.openAuthority.get(q.subjectId) ?? '' } }
+        : {}),
       offices: new Map(q.officeIds.map((id) => [id, this.offices.get(id) ?? { openReferrals: 0 }])),
     };
   }
@@ -81,9 +84,14 @@ export class InMemoryReferrals implements ReferralRepository {
   async create(creation: ReferralCreation, request: IdempotentRequest, answer: StoredAnswer) {
     const r = creation.referral;
     const open = this.openBySubject.get(r.subjectId);
-    if (open) throw new OpenReferralRace(open);
+    if (open)
+      throw new OpenReferralRace({
+        referralId: open,
+        authorityId: this.openAuthority.get(r.subjectId) ?? '',
+      });
     this.insert(creation);
     this.openBySubject.set(r.subjectId, r.referralId);
+    this.openAuthority.set(r.subjectId, r.authorityId);
     this.remember(request, answer);
     return answer;
   }

@@ -119,11 +119,14 @@ describe('admit: intake', () => {
   });
 
   it('refuses a second open referral with its id, before routing', () => {
-    const admission = admit(intake({ openReferralId: 'ref_x' }), directory);
+    const admission = admit(intake({ openReferral: { visibleId: 'ref_x' } }), directory);
     expect(admission.ok ? undefined : admission.refusal).toEqual({
       reason: 'open-referral-exists',
       facts: { existingReferralId: 'ref_x' },
     });
+    // Another authority's referral: that one exists, not which.
+    const hidden = admit(intake({ openReferral: {} }), directory);
+    expect(hidden.ok ? undefined : hidden.refusal).toEqual({ reason: 'open-referral-exists' });
   });
 
   it('names the consent field for a missing consent or another person', () => {
