@@ -131,7 +131,7 @@ export class ConsentService {
     const secret = await this.#secret();
     const consent = newConsent(input.body, {
       id: this.#newId(now),
-      subjectId: subjectIdFor(input.body.subject, secret),
+      subjectId: subjectIdFor(input.body.subject, secret, 'subject'),
       recordedBy,
       now,
     });

@@ -164,8 +164,21 @@ export interface SubjectIdentityInput {
   readonly nationality?: string | undefined;
 }
 
-/** The subject id: from the AZR number when given, else from the identity facts. */
-export function subjectIdFor(identity: SubjectIdentityInput, secret: Uint8Array): SubjectId {
+/**
+ * The subject id: from the AZR number when given, else from the identity facts. `at`
+ * is where the identity sits in the request (`person`, `subject`), so that a refusal
+ * names the field as the client wrote it (`person.nationality`).
+ */
+export function subjectIdFor(identity: SubjectIdentityInput, secret: Uint8Array, at?: string): SubjectId {
+  try {
+    return subjectIdOf(identity, secret);
+  } catch (error) {
+    if (!(error instanceof InvalidRequest) || !at) throw error;
+    throw new InvalidRequest(error.issues.map((issue) => ({ ...issue, field: `${at}.${issue.field}` })));
+  }
+}
+
+function subjectIdOf(identity: SubjectIdentityInput, secret: Uint8Array): SubjectId {
   if (identity.azrNumber !== undefined) return subjectIdFromAzr(identity.azrNumber, secret);
   const missing = (['familyName', 'givenNames', 'dateOfBirth', 'nationality'] as const).filter(
     (field) => identity[field] === undefined,

@@ -108,5 +108,6 @@ export function subjectIdOfPerson(person: PersonFacts, secret: Uint8Array): Subj
       ...(person.nationality !== undefined ? { nationality: person.nationality } : {}),
     },
     secret,
+    'person',
   );
 }

@@ -6,6 +6,7 @@ import { acknowledgeReceipt, ReferralGone, reportStatus } from '#shared/applicat
 import { FixedClock } from '#shared/domain/clock.ts';
 import { emptyKeySet, publishKeys } from '#shared/domain/crypto/key-set.ts';
 import { generateRecipientKeyPair, type RecipientKeyPair } from '#shared/domain/crypto/keygen.ts';
+import { InvalidRequest } from '#shared/domain/errors.ts';
 import { ReferralRefused } from '#shared/domain/referral/errors.ts';
 import { TransitionRefused } from '#shared/domain/referral/lifecycle.ts';
 import { subjectIdOfPerson } from '#shared/domain/referral/referral.ts';
@@ -101,6 +102,24 @@ describe('submitReferral', () => {
     );
     expect(repo.audit.at(-1)).toMatchObject({ event: 'referral.refused', reason: 'consent-withdrawn' });
     expect(repo.audit.at(-1)?.legalBasis?.consentId).toBe(consent.id);
+  });
+});
+
+describe('field paths of refusals', () => {
+  it('names a missing nationality (no AZR number) where the client wrote it: person.nationality', async () => {
+    const { nationality: _n, ...withoutNationality } = person;
+    const error = await submitReferral(
+      deps(),
+      authority,
+      { ...request, person: withoutNationality },
+      'k9',
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(InvalidRequest);
+    expect((error as InvalidRequest).issues.map((i) => i.field)).toEqual(['person.nationality']);
+    expect(repo.audit).toEqual([]);
   });
 });
 
