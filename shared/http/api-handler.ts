@@ -12,7 +12,7 @@ import {
   Unauthenticated,
   UnsupportedMediaType,
 } from '#shared/domain/errors.ts';
-import { fieldErrorMap, zodFieldIssues } from '#shared/domain/field-path.ts';
+import { fieldErrorMap, UNKNOWN_PROPERTY, zodFieldIssues } from '#shared/domain/field-path.ts';
 import { formatPrincipal, type Principal, type PrincipalResolver } from '#shared/identity/principal.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import { parseJsonBody } from './json.ts';
@@ -171,7 +171,16 @@ export function apiHandler(routes: readonly AnyRoute[], deps: ApiHandlerDependen
         }
       }
       const params = validate(operation.params, event.pathParameters ?? {}, ['path'], issues);
-      const query = validate(operation.query, event.queryStringParameters ?? {}, ['query'], issues);
+      const rawQuery = event.queryStringParameters ?? {};
+      const query = validate(operation.query, rawQuery, ['query'], issues);
+      // An operation without a query schema takes no query parameters (docs/api.md).
+      if (!operation.query) {
+        for (const name of Object.keys(rawQuery)) {
+          // A name is echoed only when it looks like one: nothing a client typed as data comes back.
+          const field = /^[A-Za-z][A-Za-z0-9_-]{0,40}$/.test(name) ? `query.${name}` : 'query';
+          issues.push({ field, reason: UNKNOWN_PROPERTY });
+        }
+      }
       const body = validate(operation.body, rawBody, [], issues);
       if (issues.length > 0) throw new InvalidRequest(issues);
 

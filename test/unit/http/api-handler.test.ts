@@ -98,6 +98,18 @@ describe('apiHandler', () => {
     });
   });
 
+  it('refuses query parameters on an operation that takes none, naming each, echoing no data', async () => {
+    const res = await call(
+      event({ queryStringParameters: { foo: 'bar', 'Müller Anna': 'x' } as Record<string, string> }),
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([
+      { field: 'query.foo', reason: 'unknown property' },
+      { field: 'query', reason: 'unknown property' },
+    ]);
+    expect(JSON.stringify(res.body)).not.toContain('Müller');
+  });
+
   it('answers 401 problem+json without an IAM identity', async () => {
     const res = await call(event({ userArn: null }));
     expect(res.status).toBe(401);
