@@ -112,6 +112,13 @@ function parseBody(
   return parseJsonBody(text);
 }
 
+/** The headers a SigV4 signature covers (Authorization header or presigned query), if signed so. */
+function signedHeaders(headers: Record<string, string>, event: APIGatewayProxyEvent): string[] | undefined {
+  const fromHeader = /SignedHeaders=([^,\s]+)/.exec(headers.authorization ?? '')?.[1];
+  const list = fromHeader ?? event.queryStringParameters?.['X-Amz-SignedHeaders'];
+  return list?.toLowerCase().split(';');
+}
+
 function validate(
   schema: z.ZodType | undefined,
   value: unknown,
@@ -168,6 +175,9 @@ export function apiHandler(routes: readonly AnyRoute[], deps: ApiHandlerDependen
           issues.push({ field: 'Idempotency-Key', reason: 'header is required' });
         else if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
           issues.push({ field: 'Idempotency-Key', reason: 'must be 8–128 visible ASCII characters' });
+        } else if (signedHeaders(headers, event)?.includes('idempotency-key') === false) {
+          // An unsigned key could be swapped on a captured request to replay its effect.
+          issues.push({ field: 'Idempotency-Key', reason: 'must be among the signed headers' });
         }
       }
       const params = validate(operation.params, event.pathParameters ?? {}, ['path'], issues);

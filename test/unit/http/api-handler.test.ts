@@ -110,6 +110,22 @@ describe('apiHandler', () => {
     expect(JSON.stringify(res.body)).not.toContain('Müller');
   });
 
+  it('refuses an Idempotency-Key that the SigV4 signature does not cover', async () => {
+    const signed = (list: string) => ({
+      'Content-Type': 'application/json',
+      'Idempotency-Key': 'key-0000001',
+      Authorization: `AWS4-HMAC-SHA256 Credential=AKIA/20261203/eu-central-1/execute-api/aws4_request, SignedHeaders=${list}, Signature=00`,
+    });
+    const unsigned = await call(event({ headers: signed('content-type;host;x-amz-date') }));
+    expect(unsigned.status).toBe(400);
+    expect(unsigned.body.errors).toEqual([
+      { field: 'Idempotency-Key', reason: 'must be among the signed headers' },
+    ]);
+    expect(
+      (await call(event({ headers: signed('content-type;host;idempotency-key;x-amz-date') }))).status,
+    ).toBe(201);
+  });
+
   it('answers 401 problem+json without an IAM identity', async () => {
     const res = await call(event({ userArn: null }));
     expect(res.status).toBe(401);
