@@ -132,6 +132,15 @@ function validate(
   return undefined;
 }
 
+/** On every answer: no content sniffing, no referrer. */
+const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' } as const;
+/**
+ * A document the API renders (the printable access report): its own inline styles, no
+ * script, no framing, nothing loaded from elsewhere.
+ */
+const HTML_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 function respond(result: ApiResult): APIGatewayProxyResult {
   const isText = typeof result.body === 'string';
   return {
@@ -139,6 +148,8 @@ function respond(result: ApiResult): APIGatewayProxyResult {
     headers: {
       'content-type': result.contentType ?? 'application/json',
       'cache-control': 'no-store',
+      ...SECURITY_HEADERS,
+      ...(result.contentType?.startsWith('text/html') ? { 'content-security-policy': HTML_CSP } : {}),
       ...result.headers,
     },
     body: result.body === undefined ? '' : isText ? (result.body as string) : JSON.stringify(result.body),

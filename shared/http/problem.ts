@@ -114,7 +114,12 @@ export function problemFromError(error: unknown, instance?: string): Problem {
 export function problemResponse(p: Problem, headers: Record<string, string> = {}): APIGatewayProxyResult {
   return {
     statusCode: p.status,
-    headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store', ...headers },
+    headers: {
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      ...headers,
+    },
     body: JSON.stringify(p),
   };
 }

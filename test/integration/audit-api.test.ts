@@ -337,6 +337,9 @@ describe('the access report', () => {
     for (const res of [viaAccept, viaQuery]) {
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
       const html = res.body as string;
       expect(html).toMatch(/^<!doctype html>/);
       expect(html).toContain('Empfänger Ihrer Daten');

@@ -90,6 +90,7 @@ describe('apiHandler', () => {
   it('passes a valid request with its principal and idempotency key to the route', async () => {
     const res = await call(event());
     expect(res.status).toBe(201);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.body).toEqual({
       group: 'abc',
       name: 'box',
@@ -129,6 +130,7 @@ describe('apiHandler', () => {
   it('answers 401 problem+json without an IAM identity', async () => {
     const res = await call(event({ userArn: null }));
     expect(res.status).toBe(401);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['content-type']).toBe('application/problem+json');
     expect(res.body).toMatchObject({ status: 401, type: expect.stringContaining('unauthenticated') });
   });
