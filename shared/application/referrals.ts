@@ -164,23 +164,25 @@ export async function submitReferral(
   });
   if (snapshot.idempotency) return answered(replay(snapshot.idempotency, idempotent.requestHash));
 
-  const refuse = async (refusal: Refusal): Promise<never> => {
+  const refuse = async (refusal: Refusal): Promise<ReferralAccepted> => {
     const audit = refusalAudit(refusal, {
       actor,
       subjectId,
       authorityId: principal.id,
       dataCategories,
-      consentId: snapshot.consent?.id ?? null,
+      // A consent the caller may not use is, to it, not there: no legal basis to log.
+      consentId: refusal.reason === 'consent-not-found' ? null : (snapshot.consent?.id ?? null),
       at: now,
     });
-    answered(await deps.referrals.refuse(audit, idempotent, refusal));
-    // A concurrent identical request was accepted first: its answer was returned above.
-    throw new ReferralRefused(refusal);
+    // Throws the refusal as stored — or answers 202 when a concurrent identical request
+    // was accepted first (its idempotency record wins; this refusal is not recorded).
+    return answered(await deps.referrals.refuse(audit, idempotent, refusal));
   };
 
   const admission = admit(
     {
       recipient: { kind: 'routed' },
+      referrer: actor,
       consent: snapshot.consent,
       subjectId,
       person,

@@ -103,7 +103,7 @@ describe('POST /v1/referrals', () => {
       Array.from({ length: 50 }, () => p.submit(p.referralBody(consentId, person), key)),
     );
     const ids = new Set(results.map((r) => r.body.referralId));
-    expect(results.every((r) => r.status === 202)).toBe(true);
+    expect(results.filter((r) => r.status !== 202).map((r) => [r.status, r.body])).toEqual([]);
     expect(ids.size).toBe(1);
     const referralId = [...ids][0] as string;
     const officeId = results[0]!.body.serviceOffice.id as string;
@@ -132,6 +132,20 @@ describe('POST /v1/referrals', () => {
       existingReferralId: first.body.referralId,
       instance: expect.any(String),
     });
+  });
+
+  it('lets only the authority that recorded a consent refer under it', async () => {
+    const person = p.newPerson('1968-10-22');
+    const consentId = await p.consentFor(person);
+    const other = await p.submit(p.referralBody(consentId, person), undefined, 'authority:abh-bruchsal');
+    expect(other.status).toBe(422);
+    expect(other.body).toMatchObject({ reason: 'consent-not-found', errors: [{ field: 'consentId' }] });
+    expect(
+      (await p.scan(p.records())).some(
+        (i) => i.consentId === consentId && String(i.pk).startsWith('REFERRAL#'),
+      ),
+    ).toBe(false);
+    expect((await p.submit(p.referralBody(consentId, person))).status).toBe(202);
   });
 
   it("refuses another authority's second referral without revealing the first one", async () => {

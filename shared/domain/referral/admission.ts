@@ -39,6 +39,11 @@ export interface AdmissionFacts {
   readonly recipient: Recipient;
   /** The consent the transfer rests on, as stored (absent: there is none). */
   readonly consent: ConsentRecord | undefined;
+  /**
+   * Intake: the principal referring (`authority:<id>`). Only the authority that recorded
+   * a consent refers under it; to any other the consent does not exist.
+   */
+  readonly referrer?: string;
   /** The pseudonym computed from the person sent. */
   readonly subjectId: string;
   /** Whose data this must be: the consent's subject (intake), the referral's (forwarding). */
@@ -73,7 +78,8 @@ const refused = (refusal: Refusal): Admission => ({ ok: false, refusal });
 
 /**
  * The one admission check of a transfer of a person's data, for intake and forwarding
- * alike, in a fixed order: the recipient exists (forwarding), the consent exists, is the
+ * alike, in a fixed order: the recipient exists (forwarding), the consent exists (at
+ * intake: recorded by the referring authority), is the
  * same person's, is not withdrawn or expired, covers every data category sent; the
  * person has no other open referral (intake); the recipient is chosen by the routing
  * rules (intake) or serves the person's municipality (forwarding); the consent covers
@@ -102,7 +108,8 @@ export function admit(facts: AdmissionFacts, directory: Directory): Admission {
   const serviceOfficeId = chosen?.id;
   const about = serviceOfficeId ? { serviceOfficeId } : {};
 
-  const consent = facts.consent;
+  const consent =
+    facts.referrer !== undefined && facts.consent?.recordedBy !== facts.referrer ? undefined : facts.consent;
   if (!consent) {
     return refused({
       reason: 'consent-not-found',

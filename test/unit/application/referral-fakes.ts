@@ -5,7 +5,7 @@ import type {
 } from '#shared/application/referral-repository.ts';
 import type { AuditEntryDraft } from '#shared/domain/audit/entry.ts';
 import type { ConsentRecord } from '#shared/domain/consent/record.ts';
-import type { IdempotencyRecord, StoredAnswer } from '#shared/domain/idempotency.ts';
+import { type IdempotencyRecord, replay, type StoredAnswer } from '#shared/domain/idempotency.ts';
 import type { OfficeState } from '#shared/domain/referral/admission.ts';
 import type { ReferralChange, ReferralCreation } from '#shared/domain/referral/change.ts';
 import {
@@ -95,7 +95,10 @@ export class InMemoryReferrals implements ReferralRepository {
     this.remember(request, answer);
     return answer;
   }
-  async refuse(audit: AuditEntryDraft, request: IdempotentRequest, refusal: Refusal) {
+  async refuse(audit: AuditEntryDraft, request: IdempotentRequest, refusal: Refusal): Promise<StoredAnswer> {
+    // As the adapter: a record of the same key (a concurrent identical request) wins.
+    const first = this.idempotency.get(`${request.principal}#${request.idempotencyKey}`);
+    if (first) return replay(first, request.requestHash);
     this.audit.push(audit);
     this.remember(request, { refusal });
     return { refusal };

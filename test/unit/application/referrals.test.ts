@@ -225,3 +225,18 @@ describe('forwarding', () => {
     expect(repo.audit.at(-1)).toMatchObject({ event: 'referral.refused', reason: 'forward-to-self' });
   });
 });
+
+describe('a refusal that loses to a concurrent identical request', () => {
+  it('answers what the first request answered (202), not the refusal', async () => {
+    const first = await submitReferral(deps(), authority, request, 'k-race');
+    // The second request read before the first committed: it saw no idempotency record,
+    // then lost the open-referral race; its refusal finds the first answer stored.
+    const snapshot = repo.intakeSnapshot.bind(repo);
+    repo.intakeSnapshot = async (q) => {
+      const s = await snapshot(q);
+      const { idempotency: _hidden, ...rest } = s;
+      return rest;
+    };
+    expect(await submitReferral(deps(), authority, request, 'k-race')).toEqual(first);
+  });
+});

@@ -129,6 +129,12 @@ describe('admit: intake', () => {
     expect(hidden.ok ? undefined : hidden.refusal).toEqual({ reason: 'open-referral-exists' });
   });
 
+  it('does not let another authority refer under a consent it did not record', () => {
+    expect(reason(intake({ referrer: consent.recordedBy }))).toMatch(/^ok /);
+    const admission = admit(intake({ referrer: 'authority:abh-bruchsal' }), directory);
+    expect(admission.ok ? undefined : admission.refusal.reason).toBe('consent-not-found');
+  });
+
   it('names the consent field for a missing consent or another person', () => {
     const missing = admit(intake({ consent: undefined }), directory);
     expect(missing.ok ? [] : missing.refusal.errors).toEqual([
