@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import { defineOperation } from '#shared/http/operation.ts';
 import {
   AccessReport,
@@ -77,7 +78,11 @@ export const getAccessReport = defineOperation({
   params: SubjectIdParams,
   query: AccessReportQuery,
   responses: {
-    200: { description: 'The report (JSON, or text/html).', schema: AccessReport },
+    200: {
+      description: 'The report: JSON, or a printable page with `format=html` or `Accept: text/html`.',
+      schema: AccessReport,
+      alternatives: { 'text/html': { schema: z.string().meta({ description: 'A printable HTML page.' }) } },
+    },
     ...signedGetProblems,
   },
 });

@@ -1,6 +1,23 @@
 import * as z from 'zod';
 import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
-import type { OperationSpec } from '#shared/http/operation.ts';
+import type { OperationSpec, ResponseSpec } from '#shared/http/operation.ts';
+import { problems } from './responses.ts';
+
+/**
+ * The answers any operation can give besides its own: 400 (a malformed path, query,
+ * header or body, unknown query parameters, a GET with a body), 429, 500 and 503; a
+ * signed one also 401 and 403.
+ */
+function answersOfEvery(signed: boolean): Record<number, ResponseSpec> {
+  const every: Record<number, ResponseSpec> = {
+    400: problems[400],
+    429: problems[429],
+    500: problems[500],
+    503: problems[503],
+  };
+  if (signed) Object.assign(every, { 401: problems[401], 403: problems[403] });
+  return every;
+}
 
 /** Builds the OpenAPI 3.1 document from the operations' zod schemas. */
 export function buildOpenApiDocument(
@@ -9,16 +26,22 @@ export function buildOpenApiDocument(
 ): ReturnType<typeof createDocument> {
   const paths: ZodOpenApiPathsObject = {};
   for (const op of operations) {
+    const signed = op.auth !== 'public';
     const responses: Record<string, unknown> = {};
-    for (const [status, spec] of Object.entries(op.responses)) {
+    // What the declared answers do not name but every operation can answer.
+    for (const [status, spec] of Object.entries({ ...answersOfEvery(signed), ...op.responses })) {
       responses[status] = {
         description: spec.description,
         ...(spec.schema
-          ? { content: { [spec.contentType ?? 'application/json']: { schema: spec.schema } } }
+          ? {
+              content: {
+                [spec.contentType ?? 'application/json']: { schema: spec.schema },
+                ...spec.alternatives,
+              },
+            }
           : {}),
       };
     }
-    const signed = op.auth !== 'public';
     const pathItem = (paths[op.path] ?? {}) as Record<string, unknown>;
     paths[op.path] = pathItem;
     pathItem[op.method.toLowerCase()] = {

@@ -19,6 +19,7 @@ export const problems = {
   415: problem('The body is not JSON.'),
   422: problem('The request is well-formed but breaks a rule; `errors` names each field.'),
   429: problem('Too many requests; see Retry-After.'),
+  500: problem('A defect; the body says nothing more. It may be retried.'),
   503: problem('A dependency is unavailable; retry later.'),
 } as const satisfies Record<number, ResponseSpec>;
 

@@ -8,6 +8,8 @@ export interface ResponseSpec {
   readonly schema?: z.ZodType;
   /** Defaults to application/json. */
   readonly contentType?: string;
+  /** Other representations of the same answer, by media type (e.g. a printable text/html). */
+  readonly alternatives?: Readonly<Record<string, { readonly schema: z.ZodType }>>;
 }
 
 /**
