@@ -14,6 +14,7 @@ import { canonicalize } from '#shared/domain/audit/canonical.ts';
 import { MerkleFrontierJsonSchema } from '#shared/domain/audit/chain.ts';
 import type { AuditEntry } from '#shared/domain/audit/entry.ts';
 import { NdjsonVerifier, verifyNdjsonStream } from '#shared/domain/audit/fast-verify.ts';
+import { parseVerifierKey } from '#shared/domain/audit/signed-note.ts';
 import type { VerifyAnchor, VerifyResult } from '#shared/domain/audit/verify.ts';
 import type { CheckpointView } from '#shared/schemas/audit.ts';
 import { RexApiError } from '#shared/sdk/client.ts';
@@ -131,6 +132,13 @@ async function verify(ctx: CommandContext): Promise<number> {
   }
   if (notes.length === 0) throw new CliError('The checkpoints files hold no signed checkpoint.');
   const keys = verifierKeys(keyValues, ctx.io.cwd);
+  for (const [i, key] of keys.entries()) {
+    // A mistyped key would otherwise surface as a bad signature of the first checkpoint.
+    if (parseVerifierKey(key) === undefined)
+      throw new UsageError(
+        `Verifier key ${i + 1} is not a verifier key <name>+<8 hex digits>+<base64>, or its key id does not match (docs/audit-format.md §5).`,
+      );
+  }
 
   const path = resolve(ctx.io.cwd, entriesFile);
   if (!existsSync(path)) throw new CliError(`Cannot read the entries file ${path}.`);

@@ -16,6 +16,13 @@ import * as z from 'zod';
 import type { Clock } from '#shared/domain/clock.ts';
 import { systemClock } from '#shared/domain/clock.ts';
 import type { FieldIssue } from '#shared/domain/errors.ts';
+import {
+  ENTRY_ARTICLE,
+  ENTRY_PATTERNS,
+  isAuditTime,
+  isSortedUnique,
+  MAX_DATA_CATEGORIES,
+} from './entry-shape.ts';
 import { HEX_HASH } from './entry-text.ts';
 import { AUDIT_EVENTS } from './events.ts';
 
@@ -26,15 +33,15 @@ export const AuditEventSchema = z.enum(AUDIT_EVENTS);
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 
 /** The legal basis every transfer in this system rests on. */
-export const CONSENT_ARTICLE = 'GDPR Art. 6(1)(a)';
+export const CONSENT_ARTICLE = ENTRY_ARTICLE;
 
-const DIRECTORY_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const RECORD_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const CODE = /^[a-z][a-z0-9._-]{0,62}$/;
-const PSEUDONYM = /^[A-Za-z0-9_:.-]{16,128}$/;
-const PRINCIPAL = /^(?:operator|(?:authority|service|dpo|system):[a-z0-9][a-z0-9-]{0,62})$/;
-/** Millisecond UTC timestamps exactly as Date#toISOString writes them, so they sort as strings. */
-const UTC_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+// The patterns of docs/audit-format.md §1, shared with the verifier's hand-written check (entry-shape.ts).
+const whole = (pattern: string) => new RegExp(`^${pattern}$`);
+const DIRECTORY_ID = whole(ENTRY_PATTERNS.directoryId);
+const RECORD_ID = whole(ENTRY_PATTERNS.recordId);
+const CODE = whole(ENTRY_PATTERNS.code);
+const PSEUDONYM = whole(ENTRY_PATTERNS.pseudonym);
+const PRINCIPAL = whole(ENTRY_PATTERNS.actor);
 
 export { HEX_HASH } from './entry-text.ts';
 
@@ -48,10 +55,8 @@ export const CodeSchema = z.string().regex(CODE);
 export const SubjectPseudonymSchema = z.string().regex(PSEUDONYM);
 /** `authority:<id>`, `service:<id>`, `dpo:<scope>`, `operator` or `system:<job>`. */
 export const ActorSchema = z.string().regex(PRINCIPAL);
-export const AuditTimeSchema = z
-  .string()
-  .regex(UTC_MILLIS)
-  .refine((t) => !Number.isNaN(Date.parse(t)) && new Date(t).toISOString() === t, 'not a real instant');
+/** Millisecond UTC timestamps exactly as Date#toISOString writes them, so they sort as strings. */
+export const AuditTimeSchema = z.string().refine(isAuditTime, 'not a UTC instant in milliseconds');
 /** A SHA-256 value in lower-case hex. */
 export const HexHashSchema = z.string().regex(HEX_HASH);
 
@@ -77,7 +82,10 @@ export const AuditEntryDraftSchema = z.strictObject({
   /** The recipient service office (for referral events), or the office acting. */
   serviceOfficeId: DirectoryIdSchema.nullable(),
   /** Categories of personal data concerned, as codes; sorted and without repeats. */
-  dataCategories: z.array(CodeSchema).max(64),
+  dataCategories: z
+    .array(CodeSchema)
+    .max(MAX_DATA_CATEGORIES)
+    .refine(isSortedUnique, 'not sorted and unique'),
   legalBasis: LegalBasisSchema.nullable(),
   purpose: CodeSchema.nullable(),
   referralId: RecordIdSchema.nullable(),

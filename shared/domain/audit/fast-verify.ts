@@ -25,34 +25,82 @@
  * input is the same bytes either way.
  */
 import { auditCrypto } from '#audit-crypto';
+import {
+  ENTRY_ARTICLE,
+  ENTRY_PATTERNS,
+  isRealInstant,
+  MAX_DATA_CATEGORIES,
+} from './entry-shape.ts';
 import { ENTRY_HASH_INPUT_PREFIX } from './entry-text.ts';
+import { AUDIT_EVENTS } from './events.ts';
 import type { VerifyOptions, VerifyProblem, VerifyResult } from './verify.ts';
 import { LogVerifier, MalformedEntryLine, parseEntryLine, prepareCheckpoints } from './verify.ts';
 
-/** A JSON string in the shortcut: printable ASCII, no `"` and no `\` (so nothing escaped). */
-const S = '"[ !#-\\[\\]-~]*"';
-const S_OR_NULL = `(?:null|${S})`;
+const P = ENTRY_PATTERNS;
+/** A JSON string of §1's pattern: none of them admits `"`, `\\` or a non-ASCII character, so nothing is escaped. */
+const str = (pattern: string) => `"${pattern}"`;
+const strOrNull = (pattern: string) => `(?:null|"${pattern}")`;
+const EVENT = `(?:${AUDIT_EVENTS.map((e) => e.replace(/[.-]/g, (c) => `\\${c}`)).join('|')})`;
+const ARTICLE = ENTRY_ARTICLE.replace(/[.()]/g, (c) => `\\${c}`);
 
 /**
- * The canonical line of an entry. Captures: 1 everything before the hash member,
- * 2 `hash`, 3 `previousHash`, 4 `sequence`. Member names in JCS order.
+ * The canonical line of a well-formed entry: the members of §2 in JCS order, each
+ * of the form §1 gives it. Captures: 1 everything before the hash member, 2 the data
+ * categories (without brackets), 3 `hash`, 4 `previousHash`, 5 `sequence`, 6 `time`.
+ * What the expression cannot say (categories sorted and unique, at most 64, a real
+ * instant) is checked after a match; a line that fails takes the general path.
  */
 const CANONICAL_LINE = new RegExp(
   [
-    `^(\\{"actor":${S},"authorityId":${S_OR_NULL},"dataCategories":\\[(?:${S}(?:,${S})*)?\\]`,
-    `,"entryId":${S},"event":${S})`,
-    ',"hash":"([0-9a-f]{64})"',
-    `,"legalBasis":(?:null|\\{"article":${S},"consentId":${S}\\})`,
-    ',"previousHash":"([0-9a-f]{64})"',
-    `,"purpose":${S_OR_NULL},"reason":${S_OR_NULL},"referralId":${S_OR_NULL}`,
+    `^(\\{"actor":${str(P.actor)},"authorityId":${strOrNull(P.directoryId)}`,
+    `,"dataCategories":\\[((?:${str(P.code)}(?:,${str(P.code)})*)?)\\]`,
+    `,"entryId":${str(P.recordId)},"event":"${EVENT}")`,
+    `,"hash":"(${P.hash})"`,
+    `,"legalBasis":(?:null|\\{"article":"${ARTICLE}","consentId":${str(P.recordId)}\\})`,
+    `,"previousHash":"(${P.hash})"`,
+    `,"purpose":${strOrNull(P.code)},"reason":${strOrNull(P.code)},"referralId":${strOrNull(P.recordId)}`,
     ',"sequence":([1-9][0-9]{0,15})',
-    `,"serviceOfficeId":${S_OR_NULL},"subjectId":${S_OR_NULL},"time":${S}\\}$`,
+    `,"serviceOfficeId":${strOrNull(P.directoryId)},"subjectId":${strOrNull(P.pseudonym)}`,
+    `,"time":"(${P.time})"\\}$`,
   ].join(''),
 );
+
+/**
+ * What CANONICAL_LINE cannot check: the categories (their captured text, codes in
+ * quotes separated by commas) sorted, unique, at most 64. Compares in place, without
+ * splitting: this runs for every line.
+ */
+function categoriesInOrder(text: string): boolean {
+  if (text === '') return true;
+  let count = 1;
+  // [start, end) of the previous code, without its quotes.
+  let previousStart = 1;
+  let previousEnd = text.indexOf('"', 1);
+  while (previousEnd + 1 < text.length) {
+    const start = previousEnd + 3;
+    const end = text.indexOf('"', start);
+    if (++count > MAX_DATA_CATEGORIES || !codeBefore(text, previousStart, previousEnd, start, end))
+      return false;
+    previousStart = start;
+    previousEnd = end;
+  }
+  return true;
+}
+
+/** Whether text[a, aEnd) < text[b, bEnd), compared as UTF-16 code units. */
+function codeBefore(text: string, a: number, aEnd: number, b: number, bEnd: number): boolean {
+  for (; a < aEnd && b < bEnd; a++, b++) {
+    const d = text.charCodeAt(a) - text.charCodeAt(b);
+    if (d !== 0) return d < 0;
+  }
+  return a === aEnd && b < bEnd;
+}
 
 /** `,"hash":"` + 64 hex digits + `"`. */
 const HASH_MEMBER_LENGTH = 9 + 64 + 1;
 const PREFIX = Buffer.from(ENTRY_HASH_INPUT_PREFIX, 'latin1');
+/** Refuses invalid UTF-8 instead of replacing it (§6); keeps a byte order mark for parseEntryLine to refuse. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** Lines remembered for lineOf. */
 const RECENT = 16;
 
@@ -152,8 +200,13 @@ export class NdjsonVerifier {
     const text = bytes.toString('latin1', start, stop);
     const match = CANONICAL_LINE.exec(text);
     let problem: VerifyProblem | undefined;
-    const sequence = match === null ? 0 : Number(match[4]);
-    if (match !== null && Number.isSafeInteger(sequence)) {
+    const sequence = match === null ? 0 : Number(match[5]);
+    if (
+      match !== null &&
+      Number.isSafeInteger(sequence) &&
+      categoriesInOrder(match[2]!) &&
+      isRealInstant(match[6]!)
+    ) {
       const before = match[1]!.length;
       const length = stop - start - HASH_MEMBER_LENGTH;
       if (this.#scratch.length < PREFIX.length + length) {
@@ -165,11 +218,16 @@ export class NdjsonVerifier {
       bytes.copy(scratch, PREFIX.length + before, start + before + HASH_MEMBER_LENGTH, stop);
       const computed = auditCrypto.sha256Hex(scratch.subarray(0, PREFIX.length + length));
       this.#remember(sequence, lineNumber);
-      problem = verifier.pushHashed(sequence, match[3]!, match[2]!, computed);
+      problem = verifier.pushHashed(sequence, match[4]!, match[3]!, computed);
     } else {
       try {
-        const entry = parseEntryLine(bytes.toString('utf8', start, end), lineNumber);
-        if (entry === null) return true;
+        let text: string;
+        try {
+          text = UTF8.decode(bytes.subarray(start, end));
+        } catch {
+          throw new MalformedEntryLine(lineNumber, 'not UTF-8');
+        }
+        const entry = parseEntryLine(text, lineNumber);
         this.#remember(entry.sequence, lineNumber);
         problem = verifier.push(entry);
       } catch (error) {

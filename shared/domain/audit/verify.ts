@@ -28,6 +28,7 @@ import { auditCrypto } from '#audit-crypto';
 import type { MerkleFrontierJson } from './chain.ts';
 import { type AuditCrypto, hexInto, toHex } from './crypto.ts';
 import type { AuditEntry } from './entry.ts';
+import { entryShapeProblem, jsonTextProblem } from './entry-shape.ts';
 import { ENTRY_HASH_INPUT_PREFIX, entryCanonicalText, GENESIS_HASH, HEX_HASH } from './entry-text.ts';
 import type { Checkpoint, CheckpointVerification } from './signed-note.ts';
 import { verifyCheckpoint, verifyCheckpointAsync } from './signed-note.ts';
@@ -227,6 +228,7 @@ export class LogVerifier {
   #pending: Checkpoint | null = null;
   readonly #firstExpected: number;
   readonly #anchor: VerifyAnchor | undefined;
+  #anchorProblem: string | undefined;
   readonly #onProgress: ((n: number) => void) | undefined;
   readonly #progressEvery: number;
 
@@ -239,11 +241,16 @@ export class LogVerifier {
     this.expected = (anchor?.sequence ?? 0) + 1;
     this.#firstExpected = this.expected;
     this.#previousHash = anchor?.hash ?? GENESIS_HASH;
-    this.#frontier = anchor
-      ? anchor.merkleFrontier
-        ? LeafFrontier.fromJSON(anchor.merkleFrontier)
-        : null
-      : new LeafFrontier();
+    let frontier: LeafFrontier | null = anchor ? null : new LeafFrontier();
+    if (anchor?.merkleFrontier) {
+      try {
+        frontier = LeafFrontier.fromJSON(anchor.merkleFrontier);
+      } catch (error) {
+        // Reported by start() as a finding about the anchor, not thrown at the caller.
+        this.#anchorProblem = `the anchor frontier is not well-formed: ${error instanceof Error ? error.message.replace(/^Merkle frontier: /, '') : 'unreadable'}`;
+      }
+    }
+    this.#frontier = frontier;
     this.#checkpoints = prepared.bySize;
     this.#onProgress = options.onProgress;
     this.#progressEvery = Math.max(1, options.progressEvery ?? 100_000);
@@ -262,6 +269,7 @@ export class LogVerifier {
       if (!Number.isSafeInteger(anchor.sequence) || anchor.sequence < 0 || !HEX_HASH.test(anchor.hash)) {
         return bad('the anchor is not well-formed');
       }
+      if (this.#anchorProblem) return bad(this.#anchorProblem);
       const signed = this.#checkpoints.find((cp) => cp.treeSize === anchor.sequence);
       if (!signed)
         return { kind: 'bad-signature', sequence: startSize, detail: 'no signed checkpoint at the anchor' };
@@ -287,6 +295,10 @@ export class LogVerifier {
 
   /** Consumes one entry; returns the first problem, if this entry reveals it. */
   push(entry: AuditEntry): VerifyProblem | undefined {
+    const shape = entryShapeProblem(entry);
+    if (shape !== undefined) {
+      return { kind: 'malformed', sequence: this.expected, detail: shape };
+    }
     return this.pushHashed(entry.sequence, entry.previousHash, entry.hash, hashOf(entry));
   }
 
@@ -464,77 +476,53 @@ function canonicalTextOrNull(entry: AuditEntry): string {
   }
 }
 
-const ENTRY_KEYS = new Set([
-  'entryId',
-  'time',
-  'event',
-  'actor',
-  'subjectId',
-  'authorityId',
-  'serviceOfficeId',
-  'dataCategories',
-  'legalBasis',
-  'purpose',
-  'referralId',
-  'reason',
-  'sequence',
-  'previousHash',
-  'hash',
-]);
-
 /**
- * Reads an NDJSON export (one entry per line, in sequence order; blank lines are
- * ignored) into entries. Only the shape that verification relies on is checked
- * here (a JSON object with a whole-number `sequence`, hex `previousHash` and `hash`);
- * the content itself is checked by its hash. A line that fails throws
- * MalformedEntryLine with its number, which verifyLog reports as `malformed`.
+ * Reads an NDJSON export (one entry per line, in sequence order) into entries.
+ * A line that is not an entry of docs/audit-format.md §1 (§6, §7: not JSON, a
+ * member name twice, a byte order mark, a blank line, a member missing, unknown or
+ * not of its form) throws MalformedEntryLine with its number, which verifyLog
+ * reports as `malformed`. The empty remainder after the final newline is no line.
  */
 export async function* parseNdjsonEntries(
   lines: AsyncIterable<string> | Iterable<string>,
 ): AsyncGenerator<AuditEntry> {
   let lineNumber = 0;
+  let blank = 0;
   for await (const raw of lines) {
     lineNumber++;
-    const entry = parseEntryLine(raw, lineNumber);
-    if (entry) yield entry;
+    if (blank > 0) throw new MalformedEntryLine(blank, 'a blank line');
+    if (raw === '') {
+      blank = lineNumber;
+      continue;
+    }
+    yield parseEntryLine(raw, lineNumber);
   }
 }
 
 /**
- * One line of an NDJSON export as parseNdjsonEntries reads it: the entry, null for
- * a blank line, or MalformedEntryLine thrown. A trailing `\r` is dropped.
+ * One line of an NDJSON export as parseNdjsonEntries reads it: the entry, or
+ * MalformedEntryLine thrown. A trailing `\r` is dropped.
  */
-export function parseEntryLine(raw: string, lineNumber: number): AuditEntry | null {
+export function parseEntryLine(raw: string, lineNumber: number): AuditEntry {
   const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-  if (line.trim() === '') return null;
+  if (line === '') throw new MalformedEntryLine(lineNumber, 'a blank line');
+  if (line.charCodeAt(0) === 0xfeff) throw new MalformedEntryLine(lineNumber, 'a byte order mark');
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
     throw new MalformedEntryLine(lineNumber, 'not JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new MalformedEntryLine(lineNumber, 'not a JSON object');
-  }
-  const record = value as Record<string, unknown>;
-  if (typeof record.sequence !== 'number' || !Number.isSafeInteger(record.sequence) || record.sequence < 1) {
-    throw new MalformedEntryLine(lineNumber, 'sequence is not a positive whole number');
-  }
-  if (typeof record.hash !== 'string' || !HEX_HASH.test(record.hash)) {
-    throw new MalformedEntryLine(lineNumber, 'hash is not 64 lower-case hex digits');
-  }
-  if (typeof record.previousHash !== 'string' || !HEX_HASH.test(record.previousHash)) {
-    throw new MalformedEntryLine(lineNumber, 'previousHash is not 64 lower-case hex digits');
-  }
-  for (const key in record) {
-    if (!ENTRY_KEYS.has(key))
-      throw new MalformedEntryLine(lineNumber, `unknown member ${JSON.stringify(key)}`);
-  }
+  const textProblem = jsonTextProblem(line);
+  if (textProblem) throw new MalformedEntryLine(lineNumber, textProblem);
+  const shapeProblem = entryShapeProblem(value);
+  if (shapeProblem) throw new MalformedEntryLine(lineNumber, shapeProblem);
+  const record = value as AuditEntry;
   const at = line.indexOf(HASH_MEMBER);
   if (at > 0 && line.charCodeAt(at + HASH_MEMBER.length + 64) === 0x22) {
     canonicalLineText.set(record, line.slice(0, at) + line.slice(at + HASH_MEMBER.length + 65));
   }
-  return record as unknown as AuditEntry;
+  return record;
 }
 
 /** RFC 9162 hash of the empty tree: SHA-256 of no bytes. */

@@ -4,6 +4,7 @@ import type { ChainHead } from '#shared/domain/audit/chain.ts';
 import { entryHash, GENESIS_HASH, sequenceDrafts } from '#shared/domain/audit/chain.ts';
 import { checkpointOfHead, Ed25519Signer, signCheckpoint } from '#shared/domain/audit/checkpoint.ts';
 import type { AuditEntry, AuditEntryDraft, UnhashedAuditEntry } from '#shared/domain/audit/entry.ts';
+import { entryShapeProblem } from '#shared/domain/audit/entry-shape.ts';
 import type { VerifyProblem, VerifyResult } from '#shared/domain/audit/verify.ts';
 import { parseNdjsonEntries, verifyLog } from '#shared/domain/audit/verify.ts';
 import { draft, drafts } from './fixtures.ts';
@@ -119,7 +120,9 @@ describe('verifying an audit log', () => {
           const log = await buildLog(n, sizes);
           const tampered = [...log.entries];
           tampered[i] = MUTATIONS[m]!(tampered[i]!);
-          expect(problemOf(await verify(log, tampered))).toEqual({ kind: 'modified', sequence: i + 1 });
+          // A change that breaks the form of §1 is refused as malformed before any hash is checked.
+          const kind = entryShapeProblem(tampered[i]) === undefined ? 'modified' : 'malformed';
+          expect(problemOf(await verify(log, tampered))).toEqual({ kind, sequence: i + 1 });
         },
       ),
       { numRuns: 60 },
@@ -466,14 +469,14 @@ describe('NDJSON export', () => {
       [JSON.stringify({ ...log.entries[2], hash: 'ABC' }), 'hash'],
       [JSON.stringify({ ...log.entries[2], name: 'x' }), 'unknown member'],
     ] as const) {
-      const text = ['', ...rows.slice(0, 2), bad, ...rows.slice(3)].join('\n');
+      const text = [...rows.slice(0, 2), bad, ...rows.slice(3)].join('\n');
       const result = await verifyLog(parseNdjsonEntries(lines(text)), {
         checkpoints: log.checkpoints,
         verifierKey,
       });
       expect(result.ok).toBe(false);
       if (!result.ok) {
-        expect(result.problem).toMatchObject({ kind: 'malformed', line: 4, sequence: 3 });
+        expect(result.problem).toMatchObject({ kind: 'malformed', line: 3, sequence: 3 });
         expect(result.problem.detail).toContain(reason);
       }
     }
