@@ -25,12 +25,7 @@
  * input is the same bytes either way.
  */
 import { auditCrypto } from '#audit-crypto';
-import {
-  ENTRY_ARTICLE,
-  ENTRY_PATTERNS,
-  isRealInstant,
-  MAX_DATA_CATEGORIES,
-} from './entry-shape.ts';
+import { ENTRY_ARTICLE, ENTRY_PATTERNS, isRealInstant, MAX_DATA_CATEGORIES } from './entry-shape.ts';
 import { ENTRY_HASH_INPUT_PREFIX } from './entry-text.ts';
 import { AUDIT_EVENTS } from './events.ts';
 import type { VerifyOptions, VerifyProblem, VerifyResult } from './verify.ts';
