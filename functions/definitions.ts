@@ -1,5 +1,6 @@
 import { type FunctionLimits, functionDefaults, LAMBDA_MAX_TIMEOUT_SECONDS } from '#infra/limits.ts';
 import type { FunctionPermissions, TableAccess } from '#infra/permissions.ts';
+import { AUDIT_DRAFT_KEY_PREFIX, AUDIT_EXPORT_KEY_PREFIX } from '#shared/adapters/audit-drafts.ts';
 import * as audit from '#shared/api/audit.ts';
 import * as consents from '#shared/api/consents.ts';
 import * as dpoPage from '#shared/api/dpo-page.ts';
@@ -67,8 +68,15 @@ export type FunctionSpec = CommonDefinition & (HttpTrigger | StreamTrigger | Sch
 /** A function's definition; `id` is its construct id and its name in logs, alarms and bundles. */
 export type FunctionDefinition<Id extends string = FunctionId> = FunctionSpec & { readonly id: Id };
 
-/** The audit entry draft that every state change writes in its transaction. */
-const auditDraftWriter = { actions: ['dynamodb:PutItem'] } as const;
+/**
+ * The audit entry draft that every state change writes in its transaction: PutItem on
+ * draft items only (`dynamodb:LeadingKeys`); the chain head and the checkpoints are the
+ * sequencer's alone.
+ */
+const auditDraftWriter = {
+  actions: ['dynamodb:PutItem'],
+  writeKeyPatterns: [`${AUDIT_DRAFT_KEY_PREFIX}*`],
+} as const;
 
 /**
  * What changing a referral takes (the referral repository's `apply` and `forward`): read
@@ -108,6 +116,7 @@ const specs = {
         Audit: {
           actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
           queryIndexes: ['bySubject', 'byOffice', 'byAuthority', 'byEvent', 'bySequence'],
+          writeKeyPatterns: [`${AUDIT_DRAFT_KEY_PREFIX}*`, `${AUDIT_EXPORT_KEY_PREFIX}*`],
         },
         Records: { actions: ['dynamodb:PutItem'] },
       },

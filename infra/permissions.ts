@@ -10,7 +10,9 @@ import type { TableDefinition } from '#shared/resources.ts';
  *
  * test/infra/permissions.test.ts compares each function role in the template with its
  * definition. Key use (KMS) follows from the declaration: reading a table or its stream
- * needs kms:Decrypt on the table key, writing also kms:Encrypt and kms:GenerateDataKey.
+ * needs kms:Decrypt on the table key, writing also kms:GenerateDataKey, both only
+ * through DynamoDB (`kms:ViaService`); nothing encrypts with the key directly, so
+ * kms:Encrypt is never granted.
  */
 
 /** DynamoDB actions on a table's items. Scan and BatchWriteItem are never granted. */
@@ -42,6 +44,13 @@ export interface DeclaredTableAccess {
   readonly actions: readonly ItemAction[];
   /** Indexes the function queries: dynamodb:Query on each index ARN, by name. */
   readonly queryIndexes?: readonly string[];
+  /**
+   * The partition keys (IAM `StringLike` patterns) the write actions may touch, enforced
+   * by a `dynamodb:LeadingKeys` condition: an audit writer other than the sequencer may
+   * write only drafts (`ENTRY#*`), never the chain head or a checkpoint.
+   * @default any item of the table
+   */
+  readonly writeKeyPatterns?: readonly string[];
 }
 
 /**

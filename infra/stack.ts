@@ -71,12 +71,10 @@ export class ReferralExchangeStack extends Stack {
         definition: officeQueue(props.stage, office),
       })),
       keyRemovalPolicy: removalPolicy,
+      key: this.data.key,
     });
 
-    this.failures = new PlatformFailures(this, 'PlatformFailures', {
-      stage: props.stage,
-      keyRemovalPolicy: removalPolicy,
-    });
+    this.failures = new PlatformFailures(this, 'PlatformFailures');
     this.pseudonymSecret = new PseudonymSecret(this, 'PseudonymSecret', {
       stage: props.stage,
       encryptionKey: this.data.key,
@@ -84,7 +82,11 @@ export class ReferralExchangeStack extends Stack {
     });
     this.auditSigning = new AuditSigning(this, 'AuditSigning', { stage: props.stage, removalPolicy });
 
-    this.api = new Api(this, 'Api', { stage: props.stage, logRemovalPolicy: removalPolicy });
+    this.api = new Api(this, 'Api', {
+      stage: props.stage,
+      logRemovalPolicy: removalPolicy,
+      logKey: this.data.key,
+    });
     // `Default`: the functions keep the logical ids they had as children of the stack.
     this.functions = new Functions(this, 'Default', {
       stage: props.stage,

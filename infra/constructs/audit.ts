@@ -20,6 +20,29 @@ export interface AuditSigningProps {
 }
 
 /**
+ * What the account keeps on the checkpoint key: administration and reading its public
+ * half, delegated to IAM as usual — but not kms:Sign, which the key policy grants to the
+ * sequencer's role by name (`allowSigning`). An administrator can disable, tag or
+ * schedule the key for deletion, never sign a forged checkpoint with it.
+ */
+const ACCOUNT_KEY_ACTIONS = [
+  'kms:Create*',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+] as const;
+
+/**
  * The audit log's checkpoint signing key: an asymmetric KMS key (SIGN_VERIFY) whose
  * private half never leaves KMS. The sequencer signs checkpoints with it; the audit API
  * serves its public half (GET /v1/audit/verifier-key) for data-protection officers to pin.
@@ -31,6 +54,16 @@ export class AuditSigning extends Construct {
     super(scope, id);
     this.key = new kms.Key(this, 'CheckpointKey', {
       description: `referral-exchange ${props.stage}: signs audit log checkpoints`,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'AccountAdministersButDoesNotSign',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: [...ACCOUNT_KEY_ACTIONS],
+            resources: ['*'],
+          }),
+        ],
+      }),
       keySpec: props.keySpec ?? kms.KeySpec.ECC_NIST_EDWARDS25519,
       keyUsage: kms.KeyUsage.SIGN_VERIFY,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
@@ -40,6 +73,21 @@ export class AuditSigning extends Construct {
   /** The value of `REX_CHECKPOINT_KMS_KEY_ID`. */
   get keyId(): string {
     return this.key.keyId;
+  }
+
+  /**
+   * Lets one role sign with the key: a key-policy statement naming it (the account's
+   * IAM policies cannot grant kms:Sign on this key). Only the sequencer's role is named.
+   */
+  allowSigning(role: iam.IRole): void {
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheSequencerSigns',
+        principals: [new iam.ArnPrincipal(role.roleArn)],
+        actions: ['kms:Sign'],
+        resources: ['*'],
+      }),
+    );
   }
 
   /** The given uses of the checkpoint key: signing (the sequencer), its public half (the audit API). */

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -66,7 +66,13 @@ function indexProps(def: IndexDefinition): dynamodb.GlobalSecondaryIndexProps {
  * with the local platform's input.
  */
 export class DataTables extends Construct {
-  /** The customer-managed key of every table (SSE-KMS). */
+  /**
+   * The platform key: the customer-managed key of every table (SSE-KMS), and in the
+   * stack also of the office queues, the pseudonym secret and the log groups. One key
+   * instead of three ($1 a month each); each use is fenced by `kms:ViaService` (and, for
+   * offices, by the queue's encryption context), CloudWatch Logs only for this
+   * account's log groups.
+   */
   readonly key: kms.Key;
   readonly #tables = new Map<TableDefinition['id'], dynamodb.Table>();
   readonly #definitions = new Map<TableDefinition['id'], TableDefinition>();
@@ -75,10 +81,24 @@ export class DataTables extends Construct {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.key = new kms.Key(this, 'Key', {
-      description: `referral-exchange ${props.stage}: DynamoDB tables`,
+      description: `referral-exchange ${props.stage}: tables, office queues, the pseudonym secret, log groups`,
       enableKeyRotation: true,
       removalPolicy,
     });
+    const stack = Stack.of(this);
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'LogGroupsOfThisAccount',
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.${stack.urlSuffix}`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
+          },
+        },
+      }),
+    );
     for (const def of props.definitions ?? tableDefinitions) {
       const table = new dynamodb.Table(this, def.id, {
         tableName: tableName(props.stage, def),
@@ -115,19 +135,36 @@ export class DataTables extends Construct {
    * Exactly the access a function's definition lists (`tableAccessOf` in
    * functions/definitions.ts): its actions on the table, Query on each named index (by
    * ARN, no index wildcard), the stream, and the table key's use that follows —
-   * kms:Decrypt to read, kms:Encrypt and kms:GenerateDataKey to write. No wildcard
-   * action is ever granted.
+   * kms:Decrypt to read, kms:GenerateDataKey to write, each only through DynamoDB
+   * (`kms:ViaService`). Write actions limited to `writeKeyPatterns` get a
+   * `dynamodb:LeadingKeys` condition of their own. No wildcard action is ever granted.
    */
   grantAccess(grantee: iam.IGrantable, id: TableDefinition['id'], access: TableAccess): iam.Grant {
     const table = this.table(id);
     const definition = this.#definitions.get(id)!;
     let grant = iam.Grant.drop(grantee, `access table ${id}`);
-    const add = (actions: string[], resourceArns: string[]) => {
+    const add = (
+      actions: string[],
+      resourceArns: string[],
+      conditions?: Record<string, Record<string, unknown>>,
+    ) => {
       if (actions.length > 0 && resourceArns.length > 0) {
-        grant = grant.combine(iam.Grant.addToPrincipal({ grantee, actions, resourceArns }));
+        grant = grant.combine(
+          iam.Grant.addToPrincipal({ grantee, actions, resourceArns, ...(conditions ? { conditions } : {}) }),
+        );
       }
     };
-    add([...access.actions], [table.tableArn]);
+    const patterns = access.writeKeyPatterns;
+    const limited = patterns ? access.actions.filter((a) => WRITE_ACTIONS.has(a)) : [];
+    add(
+      access.actions.filter((a) => !limited.includes(a)),
+      [table.tableArn],
+    );
+    // ForAllValues: every partition key the request touches must match. PutItem,
+    // UpdateItem and DeleteItem always name their key, so the set is never empty.
+    add(limited, [table.tableArn], {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...(patterns ?? [])] },
+    });
     const indexes = access.queryIndexes ?? [];
     for (const name of indexes) {
       if (!definition.globalSecondaryIndexes.some((gsi) => gsi.indexName === name)) {
@@ -151,12 +188,15 @@ export class DataTables extends Construct {
       access.actions.some((a) => READ_ACTIONS.has(a)) || indexes.length > 0 || access.stream === true;
     const writes = access.actions.some((a) => WRITE_ACTIONS.has(a));
     add(
-      [
-        ...(reads || writes ? ['kms:Decrypt'] : []),
-        ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey'] : []),
-      ],
+      [...(reads || writes ? ['kms:Decrypt'] : []), ...(writes ? ['kms:GenerateDataKey'] : [])],
       [this.key.keyArn],
+      { StringEquals: { 'kms:ViaService': viaService('dynamodb', Stack.of(this)) } },
     );
     return grant;
   }
+}
+
+/** The `kms:ViaService` value of an AWS service in the stack's region. */
+export function viaService(service: string, stack: Stack): string {
+  return `${service}.${stack.region}.${stack.urlSuffix}`;
 }

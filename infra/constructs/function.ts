@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -46,6 +47,8 @@ export interface ProjectFunctionProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /** The customer-managed key of the log group. @default CloudWatch Logs' own encryption */
+  readonly logKey?: kms.IKey;
 }
 
 /**
@@ -65,6 +68,7 @@ export class ProjectFunction extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+      ...(props.logKey ? { encryptionKey: props.logKey } : {}),
     });
     // A role of its own instead of the default one, which would carry the AWS-managed
     // AWSLambdaBasicExecutionRole (logs on every log group of the account).

@@ -114,6 +114,7 @@ export class Functions extends Construct {
           ? { reservedConcurrentExecutions: limits.reservedConcurrency }
           : {}),
         ...(props.logRemovalPolicy ? { logRemovalPolicy: props.logRemovalPolicy } : {}),
+        logKey: props.data.key,
       });
       this.#byId.set(def.id, fn);
       this.#grant(fn, def, props);
@@ -150,6 +151,7 @@ export class Functions extends Construct {
     if (permissions.pseudonymSecret) grant = grant.combine(props.pseudonymSecret.grantRead(grantee));
     if (permissions.checkpointKey) {
       grant = grant.combine(props.auditSigning.grant(grantee, permissions.checkpointKey));
+      if (permissions.checkpointKey.includes('kms:Sign')) props.auditSigning.allowSigning(fn.role);
     }
     if (permissions.sendToOfficeQueues) grant = grant.combine(props.queues.grantSendToAll(grantee));
     if (permissions.probeOfficeQueue && props.probedOfficeId) {
@@ -188,20 +190,26 @@ export class Functions extends Construct {
           description: `${def.id}: ${def.description}`,
           schedule: events.Schedule.rate(Duration.minutes(def.everyMinutes)),
           targets: [
+            // The rule's DLQ catches events EventBridge could not hand to Lambda at all.
             new targets.LambdaFunction(fn.function, {
               deadLetterQueue: props.failures.queue,
               retryAttempts: 2,
             }),
           ],
         });
-        // A missed run is repeated by the next one; failures still land in the platform DLQ.
-        Validations.of(fn.function).acknowledge(
-          { id: 'Serverless-LambdaDLQ', reason: 'The schedule rule carries the dead-letter queue.' },
-          {
-            id: 'Serverless-LambdaAsyncFailureDestination',
-            reason: 'The schedule rule carries the dead-letter queue; the next run repeats the work.',
-          },
-        );
+        // A failed run is not retried: the next run repeats the work, and a retry of the
+        // sequencer (reserved concurrency 1) would collide with it. It is not dropped
+        // either: Lambda sends it to the failure queue, whose alarm reaches a person.
+        fn.function.configureAsyncInvoke({
+          retryAttempts: 0,
+          maxEventAge: Duration.seconds(Math.max(60, def.everyMinutes * 60)),
+          onFailure: props.failures.asyncDestination(),
+        });
+        Validations.of(fn.function).acknowledge({
+          id: 'Serverless-LambdaDLQ',
+          reason:
+            'Failed runs go to the on-failure destination (the platform failure queue), which supersedes a DLQ.',
+        });
         return;
     }
   }

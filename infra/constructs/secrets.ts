@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { viaService } from './data.ts';
 
 /** Parameter Store's path to Secrets Manager secrets (GetParameter with decryption). */
 export const SECRETS_MANAGER_REFERENCE = '/aws/reference/secretsmanager/';
@@ -90,7 +91,13 @@ export class PseudonymSecret extends Construct {
         }),
       )
       .combine(
-        iam.Grant.addToPrincipal({ grantee, actions: ['kms:Decrypt'], resourceArns: [this.#key.keyArn] }),
+        // Secrets Manager decrypts on the reader's behalf; the key is never used directly.
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['kms:Decrypt'],
+          resourceArns: [this.#key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': viaService('secretsmanager', stack) } },
+        }),
       );
   }
 }

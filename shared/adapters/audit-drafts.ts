@@ -7,8 +7,17 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 /** The partition of the sparse `pending` index the sequencer reads drafts from. */
 export const PENDING_SHARD = 'pending';
 
+/**
+ * The partition-key prefixes that writers other than the sequencer may write: entry
+ * drafts and export records. IAM enforces it (`dynamodb:LeadingKeys`, see
+ * functions/definitions.ts), so none of them can touch the head or a checkpoint.
+ */
+export const AUDIT_DRAFT_KEY_PREFIX = 'ENTRY#';
+export const AUDIT_EXPORT_KEY_PREFIX = 'EXPORT#';
+
 export const auditKeys = {
-  entry: (entryId: string) => ({ pk: `ENTRY#${entryId}`, sk: 'ENTRY' }),
+  entry: (entryId: string) => ({ pk: `${AUDIT_DRAFT_KEY_PREFIX}${entryId}`, sk: 'ENTRY' }),
+  export: (entryId: string) => ({ pk: `${AUDIT_EXPORT_KEY_PREFIX}${entryId}`, sk: 'EXPORT' }),
   /** The chain head: written once per sequencer batch, never on the request path. */
   head: () => ({ pk: 'CHAIN', sk: 'HEAD' }),
   checkpoint: (treeSize: number) => ({ pk: 'CHECKPOINT', sk: String(treeSize).padStart(16, '0') }),

@@ -333,8 +333,7 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
           Put: {
             TableName: this.tableName,
             Item: {
-              pk: `EXPORT#${write.draft.entryId}`,
-              sk: 'EXPORT',
+              ...auditKeys.export(write.draft.entryId),
               // Nested, so that none of its members (subjectId) lands in an index.
               export: write.record,
               expiresAt: auditExpiry(new Date(write.draft.time), this.retention),

@@ -116,7 +116,8 @@ describe('function kinds', () => {
       .Destination;
     const queue = json.Resources[referencedId(destination)!]!;
     expect(queue.Type).toBe('AWS::SQS::Queue');
-    expect(queue.Properties!.KmsMasterKeyId).toBeDefined();
+    // Event metadata only: SQS-managed encryption (PlatformFailures).
+    expect(queue.Properties!.SqsManagedSseEnabled).toBe(true);
     // The trigger grants the stream read; the definition declares only its item actions.
     const role = referencedId(json.Resources[functionId('RelayFunction')]!.Properties!.Role);
     const streamActions = permissionStatements(json)
