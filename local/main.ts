@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     port: port(values.port ?? process.env.REX_PORT, 3000, '--port'),
     dynamodbPort: port(values['dynamodb-port'], 8000, '--dynamodb-port'),
     sqsPort: port(values['sqs-port'], 9324, '--sqs-port'),
-    oidcPort: port(values['oidc-port'], 3001, '--oidc-port'),
+    ...(values['oidc-port'] ? { oidcPort: port(values['oidc-port'], 3001, '--oidc-port') } : {}),
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
     ...(values.directory ? { directoryFile: values.directory } : {}),
     fresh: values.fresh,
@@ -112,7 +112,9 @@ async function main(): Promise<void> {
         queues: platform.queues,
         startupMs: platform.startupMs,
         dynamodbPid: platform.dynamodbPid,
+        identityProvider: platform.identityProvider,
       }),
+      { mode: 0o600 },
     );
   }
 
