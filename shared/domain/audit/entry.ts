@@ -32,6 +32,7 @@ const DIRECTORY_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const RECORD_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const CODE = /^[a-z][a-z0-9._-]{0,62}$/;
 const PSEUDONYM = /^[A-Za-z0-9_:.-]{16,128}$/;
+const PERSON_ID = /^psn_[0-9a-f]{64}$/;
 const PRINCIPAL = /^(?:operator|(?:authority|service|dpo|system):[a-z0-9][a-z0-9-]{0,62})$/;
 /** Millisecond UTC timestamps exactly as Date#toISOString writes them, so they sort as strings. */
 const UTC_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -83,6 +84,12 @@ export const AuditEntryDraftSchema = z.strictObject({
   referralId: RecordIdSchema.nullable(),
   /** Why, as a code (e.g. a refusal reason); never text a user typed. */
   reason: CodeSchema.nullable(),
+  /**
+   * Present only when a signed-in person caused the event: their pseudonymous id
+   * (`psn_…`, docs/sign-in.md), never a name or e-mail. Absent, not null, otherwise,
+   * so entries written before it existed keep their canonical form.
+   */
+  personId: z.string().regex(PERSON_ID).optional(),
 });
 export type AuditEntryDraft = z.infer<typeof AuditEntryDraftSchema>;
 
@@ -114,6 +121,8 @@ export interface AuditDraftInput {
   readonly purpose?: string | null;
   readonly referralId?: string | null;
   readonly reason?: string | null;
+  /** The signed-in person who caused the event (their pseudonymous id), if a person did. */
+  readonly personId?: string;
 }
 
 /** An audit draft failed its schema. A programming error, not a client's: it maps to 500. */
@@ -152,6 +161,7 @@ export function auditDraft(input: AuditDraftInput, clock: Clock = systemClock): 
     purpose: input.purpose ?? null,
     referralId: input.referralId ?? null,
     reason: input.reason ?? null,
+    ...(input.personId ? { personId: input.personId } : {}),
   };
   const parsed = AuditEntryDraftSchema.safeParse(candidate);
   if (!parsed.success) throw new InvalidAuditEntry(fieldIssues(parsed.error));

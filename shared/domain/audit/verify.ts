@@ -465,6 +465,8 @@ function canonicalTextOrNull(entry: AuditEntry): string {
 }
 
 const ENTRY_KEYS = new Set([
+  // Optional (docs/audit-format.md): only in entries a signed-in person caused.
+  'personId',
   'entryId',
   'time',
   'event',
