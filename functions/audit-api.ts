@@ -11,7 +11,7 @@ import {
 import { renderAccessReportHtml } from '#shared/http/access-report-html.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { formatPrincipal } from '#shared/identity/principal.ts';
-import { auditDependencies, principalResolver } from './composition.ts';
+import { apiIdentity, auditDependencies } from './composition.ts';
 
 /** The data-protection officer's operations on the audit log (docs/dpo-guide.md). */
 
@@ -52,5 +52,5 @@ export const handler = apiHandler(
       return { status: result.status, body: result.body };
     }),
   ],
-  { principals: principalResolver },
+  apiIdentity,
 );

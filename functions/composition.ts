@@ -21,6 +21,7 @@ import type { CheckpointSigner } from '#shared/domain/audit/checkpoint.ts';
 import { systemClock } from '#shared/domain/clock.ts';
 import type { Directory } from '#shared/domain/directory/index.ts';
 import { authorityById, officeById, providerById } from '#shared/domain/directory/lookup.ts';
+import { personIdFromSubject } from '#shared/domain/pseudonym.ts';
 import { PrincipalResolver } from '#shared/identity/principal.ts';
 import { officeQueue } from '#shared/resources.ts';
 
@@ -49,6 +50,13 @@ export const principalResolver = once(() => {
   const { stage, accountId } = runtimeConfig();
   return new PrincipalResolver(runtimeDirectory(), { stage, accountId });
 });
+
+/** How handlers know the caller (shared/http/api-handler.ts): programs by IAM identity, people by ID token. */
+export const apiIdentity = {
+  principals: principalResolver,
+  personId: async (issuer: string, subject: string) =>
+    personIdFromSubject(issuer, subject, await pseudonymSecret()),
+};
 
 /** The physical queue name of a service office's inbox. */
 const queueNameFor = (officeId: string): string =>

@@ -1,6 +1,6 @@
 import { getConsent, recordConsent, withdrawConsent } from '#shared/api/consents.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
-import { consentService, principalResolver } from './composition.ts';
+import { apiIdentity, consentService } from './composition.ts';
 
 /** The consent registry: record, read and withdraw consents (docs/consent.md). */
 
@@ -20,5 +20,5 @@ export const handler = apiHandler(
       body: await consents().withdraw({ principal: principal!, id: params.id, body }),
     })),
   ],
-  { principals: principalResolver },
+  apiIdentity,
 );

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { getDpoPage, getDpoPageFile } from '#shared/api/dpo-page.ts';
 import { NotFound } from '#shared/domain/errors.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
-import { principalResolver } from './composition.ts';
+import { apiIdentity } from './composition.ts';
 
 /**
  * Serves the data-protection officer's page from the API: the build of web/dpo/
@@ -76,5 +76,5 @@ export const handler = apiHandler(
     })),
     route(getDpoPageFile, async ({ params }) => serve(params.file)),
   ],
-  { principals: principalResolver },
+  apiIdentity,
 );

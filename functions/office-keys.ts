@@ -5,7 +5,7 @@ import {
 } from '#shared/api/keys.ts';
 import { getOfficeKeys, publishOfficeKeys, retireOfficeKey } from '#shared/application/office-keys.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
-import { officeKeysDependencies, principalResolver } from './composition.ts';
+import { apiIdentity, officeKeysDependencies } from './composition.ts';
 
 /** Key publication of service offices: publish, retire, and the public JWKS. */
 
@@ -33,5 +33,5 @@ export const handler = apiHandler(
       body: await getOfficeKeys(officeKeysDependencies(), params.id),
     })),
   ],
-  { principals: principalResolver },
+  apiIdentity,
 );

@@ -5,7 +5,7 @@ import {
 import { getReferral, submitReferral } from '#shared/application/referrals.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { principalOfKind } from '#shared/identity/principal.ts';
-import { principalResolver, referralDependencies } from './composition.ts';
+import { apiIdentity, referralDependencies } from './composition.ts';
 
 /** Referral intake and reading a referral's status. */
 export const handler = apiHandler(
@@ -24,5 +24,5 @@ export const handler = apiHandler(
       body: await getReferral(referralDependencies(), principal!, params.id),
     })),
   ],
-  { principals: principalResolver },
+  apiIdentity,
 );

@@ -3,7 +3,7 @@ import { berlinDateOf } from '#shared/domain/consent/calendar.ts';
 import { routeReferral } from '#shared/domain/routing/index.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { previewInput, RoutingRefused, routingPreviewOf } from '#shared/schemas/routing.ts';
-import { principalResolver, runtimeDirectory } from './composition.ts';
+import { apiIdentity, runtimeDirectory } from './composition.ts';
 
 /**
  * The routing preview: routes the given facts with the deployment's directory and
@@ -20,5 +20,5 @@ export const handler = apiHandler(
       return { status: 200, body: routingPreviewOf(decision, directory, input.referralDate) };
     }),
   ],
-  { principals: principalResolver },
+  apiIdentity,
 );

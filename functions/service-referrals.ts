@@ -5,7 +5,7 @@ import {
 import { acknowledgeReceipt, reportStatus } from '#shared/application/service-side.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { type Principal, principalOfKind } from '#shared/identity/principal.ts';
-import { principalResolver, referralDependencies } from './composition.ts';
+import { apiIdentity, referralDependencies } from './composition.ts';
 
 /** The service office's side of a referral: receipt before decryption, status reports and forwarding. */
 
@@ -22,5 +22,5 @@ export const handler = apiHandler(
       body: await reportStatus(referralDependencies(), office(principal), params.id, body),
     })),
   ],
-  { principals: principalResolver },
+  apiIdentity,
 );

@@ -6,7 +6,7 @@ import { queueUrl } from '#shared/config.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { formatPrincipal } from '#shared/identity/principal.ts';
 import { officeQueue, tableName, tables } from '#shared/resources.ts';
-import { principalResolver, runtimeConfig, runtimeDirectory } from './composition.ts';
+import { apiIdentity, runtimeConfig, runtimeDirectory } from './composition.ts';
 
 /** System operations: health, the OpenAPI document, and the caller's principal. */
 
@@ -57,5 +57,5 @@ export const handler = apiHandler(
       body: { principal: formatPrincipal(principal!), kind: principal!.kind },
     })),
   ],
-  { principals: principalResolver },
+  apiIdentity,
 );

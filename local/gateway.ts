@@ -7,6 +7,7 @@ import { problem, problemResponse } from '#shared/http/problem.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { verifySigV4 } from './sigv4-verify.ts';
 import { TokenBucket } from './throttle.ts';
+import type { TokenVerifier } from './token-verify.ts';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -30,6 +31,11 @@ export interface GatewayOptions {
   readonly stage: string;
   readonly routes: readonly GatewayRoute[];
   readonly credential: (accessKeyId: string) => GatewayCredential | undefined;
+  /**
+   * Verifies a signed-in person's ID token (`Authorization: Bearer …`), as the Cognito
+   * authorizer does in AWS (docs/sign-in.md); absent: only SigV4 is accepted.
+   */
+  readonly bearer?: () => TokenVerifier | undefined;
   /** The API Gateway payload limit. */
   readonly maxBodyBytes?: number;
   /** Stage throttling as deployed; absent: none. */
@@ -154,7 +160,24 @@ export function createGateway(options: GatewayOptions): Server {
       const bodyText = body.toString('utf8');
 
       let identity: { userArn: string; accessKey: string } | undefined;
-      if (hit.r.operation.auth !== 'public') {
+      let claims: Readonly<Record<string, string>> | undefined;
+      const bearer = /^Bearer +(\S+)$/i.exec(headers.authorization ?? '');
+      if (hit.r.operation.auth !== 'public' && bearer) {
+        const verify = options.bearer?.();
+        const verified = verify
+          ? await verify(bearer[1]!)
+          : ({ ok: false, status: 401, code: 'invalid-token', detail: 'Sign-in is not enabled.' } as const);
+        if (!verified.ok) {
+          return send(
+            res,
+            problemResponse(
+              { ...problem(verified.status, verified.code, verified.detail), instance: requestId },
+              { 'www-authenticate': 'Bearer error="invalid_token"' },
+            ),
+          );
+        }
+        claims = verified.claims;
+      } else if (hit.r.operation.auth !== 'public') {
         const verified = await verifySigV4(
           {
             method,
@@ -204,7 +227,8 @@ export function createGateway(options: GatewayOptions): Server {
         requestContext: {
           accountId: options.accountId,
           apiId: 'local',
-          authorizer: null,
+          // Where API Gateway's Cognito user-pool authorizer puts a verified token's claims.
+          authorizer: claims ? { claims } : null,
           protocol: `HTTP/${req.httpVersion}`,
           httpMethod: method,
           path: `/${options.stage}${url.pathname}`,

@@ -17,6 +17,7 @@ Usage: npm start -- [options]
   --in-memory           keep nothing on disk
   --no-throttle         do not enforce the deployed API throttling (for load measurements)
   --directory <file>    the deployment directory (default config/directory.example.json)
+  --oidc-port <port>    port of the local OpenID provider (default 3001)
   --ready-file <file>   write what runs where as JSON once ready (for scripts)
   -h, --help            this text
 `;
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
       host: { type: 'string' },
       'dynamodb-port': { type: 'string' },
       'sqs-port': { type: 'string' },
+      'oidc-port': { type: 'string' },
       'data-dir': { type: 'string' },
       fresh: { type: 'boolean', default: false },
       'in-memory': { type: 'boolean', default: false },
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
     port: port(values.port ?? process.env.REX_PORT, 3000, '--port'),
     dynamodbPort: port(values['dynamodb-port'], 8000, '--dynamodb-port'),
     sqsPort: port(values['sqs-port'], 9324, '--sqs-port'),
+    ...(values['oidc-port'] ? { oidcPort: port(values['oidc-port'], 3001, '--oidc-port') } : {}),
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
     ...(values.directory ? { directoryFile: values.directory } : {}),
     fresh: values.fresh,
@@ -83,6 +86,9 @@ async function main(): Promise<void> {
     ...platform.credentials.credentials.map(
       (c) => `    ${c.principal.padEnd(40)} ${c.accessKeyId}  ${c.secretAccessKey}`,
     ),
+    `  Sign-in         ${platform.identityProvider.issuer}   OpenID provider (code flow + PKCE; MFA off on this machine)`,
+    `    people: ${platform.identityProvider.peopleFile ? rel(platform.identityProvider.peopleFile) : 'in memory'} (demo only; readable by you alone) — sign in at ${platform.apiUrl}/dpo`,
+    ...platform.identityProvider.people.map((p) => `    ${p.unit.padEnd(40)} ${p.email}  ${p.password}`),
   ];
   const example = platform.credentials.credentials[0];
   if (example) {
@@ -106,7 +112,9 @@ async function main(): Promise<void> {
         queues: platform.queues,
         startupMs: platform.startupMs,
         dynamodbPid: platform.dynamodbPid,
+        identityProvider: platform.identityProvider,
       }),
+      { mode: 0o600 },
     );
   }
 

@@ -17,6 +17,12 @@ export interface ReadyInfo {
   readonly queues: { officeId: string; queueUrl: string; deadLetterUrl: string }[];
   readonly startupMs: number;
   readonly dynamodbPid: number;
+  /** The local OpenID provider and its demo people (with passwords: the file is the owner's only). */
+  readonly identityProvider: {
+    readonly issuer: string;
+    readonly clientId: string;
+    readonly people: readonly { email: string; subject: string; password: string; unit: string }[];
+  };
   /** The temporary data folder (credentials, secrets); removed on interrupt. */
   readonly dataDir: string;
 }

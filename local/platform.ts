@@ -14,10 +14,18 @@ import { officeQueues, tableName, tables } from '#shared/resources.ts';
 import { buildWeb } from '#web/build.ts';
 import { type CredentialsFile, ensureCredentials, ensureLocalSecrets } from './credentials.ts';
 import { createGateway, type GatewayRoute, listen, type ProxyHandler } from './gateway.ts';
+import {
+  type DemoPerson,
+  ensureDemoPeople,
+  ID_TOKEN_SECONDS,
+  SESSION_SECONDS,
+  startIdentityProvider,
+} from './identity-provider.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { ensureQueue, ensureTable } from './provision.ts';
 import { scheduledEvent, startScheduler } from './scheduler.ts';
 import { startStreamPoller } from './stream-poller.ts';
+import { type TokenVerifier, tokenVerifier } from './token-verify.ts';
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
 export const LOCAL_STAGE = 'local';
@@ -28,6 +36,8 @@ export interface PlatformOptions {
   readonly port?: number;
   readonly dynamodbPort?: number;
   readonly sqsPort?: number;
+  /** Port of the local OpenID provider; default 3001, or a free one when `port` is 0. */
+  readonly oidcPort?: number;
   /** Where data, credentials and checkpoints are kept. Default `.local`. */
   readonly dataDir?: string;
   /** Keep the emulators' data in memory only (tests). */
@@ -54,6 +64,13 @@ export interface Platform {
   readonly sqsEndpoint: string;
   readonly credentialsFile: string;
   readonly credentials: CredentialsFile;
+  /** The local OpenID provider and the demo people who sign in with it (docs/sign-in.md). */
+  readonly identityProvider: {
+    readonly issuer: string;
+    readonly clientId: string;
+    readonly peopleFile: string | undefined;
+    readonly people: readonly DemoPerson[];
+  };
   readonly tables: readonly string[];
   readonly queues: readonly QueueInfo[];
   readonly consumers: readonly string[];
@@ -209,7 +226,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     });
     const byKey = () => new Map(credentials.credentials.map((c) => [c.accessKeyId, c]));
     let credentialIndex = byKey();
+    let bearer: TokenVerifier | undefined;
     const gateway = createGateway({
+      bearer: () => bearer,
       host,
       port,
       region,
@@ -237,6 +256,28 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       queues: queuesOf,
     });
     credentialIndex = byKey();
+
+    // The OpenID provider, and the gateway verifying its tokens as the Cognito authorizer does.
+    const peopleFile = options.inMemory ? undefined : resolve(dataDir, 'people.json');
+    const people = ensureDemoPeople(peopleFile, directory);
+    const idp = await startIdentityProvider({
+      host,
+      port: options.oidcPort ?? (port === 0 ? 0 : 3001),
+      apiUrl,
+      people,
+    });
+    stops.push(() => idp.stop());
+    bearer = tokenVerifier({
+      issuer: idp.issuer,
+      audience: idp.clientId,
+      maxSessionSeconds: SESSION_SECONDS,
+      signedOutAt: (subject) => idp.signedOutAt(subject),
+    });
+    Object.assign(process.env, {
+      REX_OIDC_ISSUER: idp.issuer,
+      REX_OIDC_CLIENT_ID: idp.clientId,
+      REX_OIDC_TOKEN_SECONDS: String(ID_TOKEN_SECONDS),
+    });
 
     const consumers: string[] = [];
     const jobs: { name: string; everyMs: number; run: () => Promise<void> }[] = [];
@@ -286,6 +327,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       sqsEndpoint: sqsLocal.endpoint,
       credentialsFile,
       credentials,
+      identityProvider: { issuer: idp.issuer, clientId: idp.clientId, peopleFile, people },
       tables: tableNames,
       queues,
       consumers,

@@ -190,3 +190,16 @@ function subjectIdOf(identity: SubjectIdentityInput, secret: Uint8Array): Subjec
   }
   return subjectIdFromIdentity(identity as IdentityFacts, secret);
 }
+
+/** A person's pseudonymous id: `psn_` and 64 hex digits. */
+export const PERSON_ID_PATTERN = /^psn_[0-9a-f]{64}$/;
+
+/**
+ * The pseudonymous id of a signed-in person (docs/sign-in.md): an HMAC of the
+ * identity provider and the person's subject under the deployment secret, so it is
+ * stable per person, differs between deployments, and reveals neither name nor e-mail.
+ */
+export function personIdFromSubject(issuer: string, subject: string, secret: Uint8Array): string {
+  assertSecret(secret);
+  return `psn_${createHmac('sha256', secret).update([VERSION, 'person', issuer, subject].join(SEP), 'utf8').digest('hex')}`;
+}

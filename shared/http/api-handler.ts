@@ -13,7 +13,12 @@ import {
   UnsupportedMediaType,
 } from '#shared/domain/errors.ts';
 import { fieldErrorMap, UNKNOWN_PROPERTY, zodFieldIssues } from '#shared/domain/field-path.ts';
-import { formatPrincipal, type Principal, type PrincipalResolver } from '#shared/identity/principal.ts';
+import {
+  formatPrincipal,
+  type Principal,
+  type PrincipalResolver,
+  type TokenClaims,
+} from '#shared/identity/principal.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import { parseJsonBody } from './json.ts';
 import { DEFAULT_MAX_BODY_BYTES, type OperationSpec } from './operation.ts';
@@ -63,8 +68,10 @@ export function route<
 }
 
 export interface ApiHandlerDependencies {
-  /** Resolves the caller from the IAM identity; built once per cold start. */
+  /** Resolves the caller from the IAM identity or a signed-in person's claims; built once per cold start. */
   readonly principals: () => PrincipalResolver;
+  /** The pseudonymous id of a signed-in person (docs/sign-in.md); absent: people cannot sign in. */
+  readonly personId?: (issuer: string, subject: string) => Promise<string>;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,128}$/;
@@ -75,11 +82,30 @@ function lowerCaseHeaders(headers: APIGatewayProxyEvent['headers']): Record<stri
   return out;
 }
 
-function authorize(operation: OperationSpec, event: APIGatewayProxyEvent, deps: ApiHandlerDependencies) {
+/**
+ * The caller, from the credential only: the IAM identity of a SigV4 request, or the
+ * claims of a signed-in person's ID token that the authorizer verified (API Gateway's
+ * Cognito authorizer; locally the gateway). Both become the same principal, so every
+ * rule after this point is one code path.
+ */
+async function authorize(
+  operation: OperationSpec,
+  event: APIGatewayProxyEvent,
+  deps: ApiHandlerDependencies,
+): Promise<Principal | undefined> {
   if (operation.auth === 'public') return undefined;
+  const claims = (event.requestContext?.authorizer as { claims?: TokenClaims } | null | undefined)?.claims;
   const arn = event.requestContext?.identity?.userArn;
-  if (!arn) throw new Unauthenticated('A signed request is required.');
-  const principal = deps.principals().resolve(arn);
+  let principal: Principal | undefined;
+  if (claims && typeof claims === 'object') {
+    const unit = deps.principals().resolvePerson(claims);
+    if (!unit || !deps.personId || !claims.iss || !claims.sub)
+      throw new Forbidden('The signed-in person is not listed in the directory of this deployment.');
+    principal = { ...unit, personId: await deps.personId(claims.iss, claims.sub) };
+  } else {
+    if (!arn) throw new Unauthenticated('A signed request is required.');
+    principal = deps.principals().resolve(arn);
+  }
   if (!principal)
     throw new Forbidden('The calling identity is not mapped to a principal of this deployment.');
   if (!operation.auth.includes(principal.kind)) {
@@ -175,7 +201,7 @@ export function apiHandler(routes: readonly AnyRoute[], deps: ApiHandlerDependen
     const { operation } = match;
     logger.appendKeys({ operationId: operation.operationId, requestId });
     try {
-      const principal = authorize(operation, event, deps);
+      const principal = await authorize(operation, event, deps);
       if (principal) logger.appendKeys({ principal: formatPrincipal(principal) });
       const headers = lowerCaseHeaders(event.headers);
       const rawBody = parseBody(operation, event, headers);

@@ -13,6 +13,10 @@ export const PROBLEM_TYPES = {
   'invalid-signature': { status: 403, when: 'the SigV4 signature does not hold' },
   'signature-expired': { status: 403, when: 'the signed request is older than 5 minutes' },
   'unknown-credential': { status: 403, when: 'the access key is not known' },
+  'invalid-token': {
+    status: 401,
+    when: 'the sign-in token (Bearer) is missing its signature, expired, foreign or signed out',
+  },
   forbidden: { status: 403, when: 'the principal may not call this operation' },
   'not-found': {
     status: 404,

@@ -7,11 +7,19 @@ import { Forbidden } from '#shared/domain/errors.ts';
  * A principal is written `authority:<id>`, `service:<id>`, `dpo:<scope>` or `operator`,
  * where ids are directory ids.
  */
-export type Principal =
+export type Principal = (
   | { readonly kind: 'authority'; readonly id: string }
   | { readonly kind: 'service'; readonly id: string }
   | { readonly kind: 'dpo'; readonly scope: string }
-  | { readonly kind: 'operator' };
+  | { readonly kind: 'operator' }
+) & {
+  /**
+   * Present when a signed-in person acts (docs/sign-in.md): their pseudonymous id
+   * (`psn_…`, an HMAC of issuer and subject). The principal is their organisation
+   * unit, so every rule applies to a person exactly as to that unit's program.
+   */
+  readonly personId?: string;
+};
 
 export type PrincipalKind = Principal['kind'];
 
@@ -84,16 +92,38 @@ export function iamIdentityKey(arn: string): string | undefined {
   return undefined;
 }
 
+/** A person as the directory lists them: by subject or by e-mail, never by name. */
+export interface DirectoryPerson {
+  readonly subject?: string;
+  readonly email?: string;
+}
+
 /** The directory entries that can be principals (structurally, the directory file). */
 export interface PrincipalDirectory {
-  readonly authorities: readonly { readonly id: string; readonly iamPrincipals?: readonly string[] }[];
-  readonly serviceOffices: readonly { readonly id: string; readonly iamPrincipals?: readonly string[] }[];
+  readonly authorities: readonly {
+    readonly id: string;
+    readonly iamPrincipals?: readonly string[];
+    readonly people?: readonly DirectoryPerson[];
+  }[];
+  readonly serviceOffices: readonly {
+    readonly id: string;
+    readonly iamPrincipals?: readonly string[];
+    readonly people?: readonly DirectoryPerson[];
+  }[];
   readonly dataProtectionOfficers: readonly {
     readonly scope: string;
     readonly iamPrincipals?: readonly string[];
+    readonly people?: readonly DirectoryPerson[];
   }[];
   readonly operatorIamPrincipals?: readonly string[];
 }
+
+/**
+ * The claims of a verified ID token as API Gateway's Cognito user-pool authorizer
+ * passes them to the function (`requestContext.authorizer.claims`, every value a
+ * string) and as the local gateway passes them after the same verification.
+ */
+export type TokenClaims = Readonly<Record<string, string | undefined>>;
 
 /**
  * Maps the IAM identity of a request to a principal. Built once per cold start from
@@ -104,21 +134,28 @@ export class PrincipalResolver {
   readonly #byRoleName = new Map<string, Principal>();
   /** Explicitly mapped IAM identities, by `iamIdentityKey`. */
   readonly #byIdentity = new Map<string, Principal>();
+  /** Signed-in people, by `sub:<subject>` or `email:<lower-cased address>`. */
+  readonly #byPerson = new Map<string, Principal>();
 
   constructor(
     directory: PrincipalDirectory,
     private readonly options: { readonly stage: string; readonly accountId: string },
   ) {
-    const add = (p: Principal, arns: readonly string[] | undefined) => {
+    const add = (p: Principal, arns: readonly string[] | undefined, people?: readonly DirectoryPerson[]) => {
       this.#byRoleName.set(roleNameFor(options.stage, p), p);
       for (const arn of arns ?? []) {
         const key = iamIdentityKey(arn);
         if (key) this.#byIdentity.set(key, p);
       }
+      for (const person of people ?? []) {
+        if (person.subject) this.#byPerson.set(`sub:${person.subject}`, p);
+        if (person.email) this.#byPerson.set(`email:${person.email.toLowerCase()}`, p);
+      }
     };
-    for (const a of directory.authorities) add({ kind: 'authority', id: a.id }, a.iamPrincipals);
-    for (const s of directory.serviceOffices) add({ kind: 'service', id: s.id }, s.iamPrincipals);
-    for (const d of directory.dataProtectionOfficers) add({ kind: 'dpo', scope: d.scope }, d.iamPrincipals);
+    for (const a of directory.authorities) add({ kind: 'authority', id: a.id }, a.iamPrincipals, a.people);
+    for (const s of directory.serviceOffices) add({ kind: 'service', id: s.id }, s.iamPrincipals, s.people);
+    for (const d of directory.dataProtectionOfficers)
+      add({ kind: 'dpo', scope: d.scope }, d.iamPrincipals, d.people);
     add({ kind: 'operator' }, directory.operatorIamPrincipals);
   }
 
@@ -131,6 +168,20 @@ export class PrincipalResolver {
     const assumed = parseAssumedRoleArn(userArn);
     if (!assumed || assumed.account !== this.options.accountId) return undefined;
     return this.#byRoleName.get(assumed.roleName);
+  }
+
+  /**
+   * The organisation unit a signed-in person acts for, from the claims of their
+   * verified ID token: by subject first, else by e-mail when the provider verified it.
+   * Undefined for a person the directory does not list (any more).
+   */
+  resolvePerson(claims: TokenClaims): Principal | undefined {
+    if (claims.token_use !== undefined && claims.token_use !== 'id') return undefined;
+    const bySubject = claims.sub ? this.#byPerson.get(`sub:${claims.sub}`) : undefined;
+    if (bySubject) return bySubject;
+    if (claims.email && claims.email_verified === 'true')
+      return this.#byPerson.get(`email:${claims.email.toLowerCase()}`);
+    return undefined;
   }
 
   /** Every principal with its role name; the local platform issues demo credentials for these. */

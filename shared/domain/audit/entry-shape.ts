@@ -16,6 +16,8 @@ export const ENTRY_PATTERNS = {
   actor: '(?:operator|(?:authority|service|dpo|system):[a-z0-9][a-z0-9-]{0,62})',
   time: '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z',
   hash: '[0-9a-f]{64}',
+  /** A signed-in person's pseudonymous id (docs/sign-in.md). */
+  personId: 'psn_[0-9a-f]{64}',
 } as const;
 
 /** The only legal basis in this format. */
@@ -31,6 +33,7 @@ const PSEUDONYM = whole(ENTRY_PATTERNS.pseudonym);
 const ACTOR = whole(ENTRY_PATTERNS.actor);
 const TIME = whole(ENTRY_PATTERNS.time);
 const HASH = whole(ENTRY_PATTERNS.hash);
+const PERSON_ID = whole(ENTRY_PATTERNS.personId);
 const EVENTS: ReadonlySet<string> = new Set(AUDIT_EVENTS);
 
 const MEMBERS = [
@@ -50,7 +53,9 @@ const MEMBERS = [
   'subjectId',
   'time',
 ] as const;
-const MEMBER_SET: ReadonlySet<string> = new Set(MEMBERS);
+/** Present only in entries a signed-in person caused; absent (not null) otherwise. */
+const OPTIONAL_MEMBERS = ['personId'] as const;
+const MEMBER_SET: ReadonlySet<string> = new Set([...MEMBERS, ...OPTIONAL_MEMBERS]);
 
 /** Whether `time` is a real instant written exactly as Date#toISOString writes it. */
 export function isAuditTime(time: string): boolean {
@@ -127,6 +132,8 @@ export function entryShapeProblem(value: unknown): string | undefined {
   if (!nullable(e.purpose, CODE)) return 'purpose is not a code';
   if (!nullable(e.referralId, RECORD_ID)) return 'referralId is not an id';
   if (!nullable(e.reason, CODE)) return 'reason is not a code';
+  if ('personId' in e && (typeof e.personId !== 'string' || !PERSON_ID.test(e.personId)))
+    return 'personId is not a person id';
   return undefined;
 }
 

@@ -42,6 +42,7 @@ const RECORD_ID = whole(ENTRY_PATTERNS.recordId);
 const CODE = whole(ENTRY_PATTERNS.code);
 const PSEUDONYM = whole(ENTRY_PATTERNS.pseudonym);
 const PRINCIPAL = whole(ENTRY_PATTERNS.actor);
+const PERSON_ID = whole(ENTRY_PATTERNS.personId);
 
 export { HEX_HASH } from './entry-text.ts';
 
@@ -91,6 +92,12 @@ export const AuditEntryDraftSchema = z.strictObject({
   referralId: RecordIdSchema.nullable(),
   /** Why, as a code (e.g. a refusal reason); never text a user typed. */
   reason: CodeSchema.nullable(),
+  /**
+   * Present only when a signed-in person caused the event: their pseudonymous id
+   * (`psn_…`, docs/sign-in.md), never a name or e-mail. Absent, not null, otherwise,
+   * so entries written before it existed keep their canonical form.
+   */
+  personId: z.string().regex(PERSON_ID).optional(),
 });
 export type AuditEntryDraft = z.infer<typeof AuditEntryDraftSchema>;
 
@@ -122,6 +129,8 @@ export interface AuditDraftInput {
   readonly purpose?: string | null;
   readonly referralId?: string | null;
   readonly reason?: string | null;
+  /** The signed-in person who caused the event (their pseudonymous id), if a person did. */
+  readonly personId?: string;
 }
 
 /** An audit draft failed its schema. A programming error, not a client's: it maps to 500. */
@@ -160,6 +169,7 @@ export function auditDraft(input: AuditDraftInput, clock: Clock = systemClock): 
     purpose: input.purpose ?? null,
     referralId: input.referralId ?? null,
     reason: input.reason ?? null,
+    ...(input.personId ? { personId: input.personId } : {}),
   };
   const parsed = AuditEntryDraftSchema.safeParse(candidate);
   if (!parsed.success) throw new InvalidAuditEntry(fieldIssues(parsed.error));

@@ -52,6 +52,7 @@ const CANONICAL_LINE = new RegExp(
     `,"entryId":${str(P.recordId)},"event":"${EVENT}")`,
     `,"hash":"(${P.hash})"`,
     `,"legalBasis":(?:null|\\{"article":"${ARTICLE}","consentId":${str(P.recordId)}\\})`,
+    `(?:,"personId":${str(P.personId)})?`,
     `,"previousHash":"(${P.hash})"`,
     `,"purpose":${strOrNull(P.code)},"reason":${strOrNull(P.code)},"referralId":${strOrNull(P.recordId)}`,
     ',"sequence":([1-9][0-9]{0,15})',

@@ -65,6 +65,37 @@ export const IamPrincipalSchema = z
 const NameSchema = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 const PrincipalsSchema = z.array(IamPrincipalSchema).optional();
 
+/** What a person may do in their organisation unit; each unit kind admits one role. */
+export const PERSON_ROLES = {
+  authority: 'clerk',
+  serviceOffice: 'counsellor',
+  dataProtectionOfficer: 'dpo',
+} as const;
+export type PersonRole = (typeof PERSON_ROLES)[keyof typeof PERSON_ROLES];
+
+/**
+ * A person who signs in (docs/sign-in.md): named by the identity provider's subject
+ * or by a verified e-mail address, never by their name. Exactly one of the two.
+ */
+const personSchema = <R extends PersonRole>(role: R) =>
+  z
+    .strictObject({
+      /** The `sub` claim of the person's ID token (stable across e-mail changes). */
+      subject: z
+        .string()
+        .regex(/^[\x21-\x7e]{1,255}$/, "must be the identity provider's subject")
+        .optional(),
+      /** A verified e-mail address (`email` with `email_verified`), compared without case. */
+      email: z.email('must be an e-mail address').optional(),
+      role: z.literal(role, `must be "${role}" in this kind of entry`),
+    })
+    .refine(
+      (p) => (p.subject === undefined) !== (p.email === undefined),
+      'must name exactly one of subject or email',
+    );
+export type Person = { readonly subject?: string; readonly email?: string; readonly role: PersonRole };
+const peopleSchema = <R extends PersonRole>(role: R) => z.array(personSchema(role)).optional();
+
 // ---------------------------------------------------------------------------
 // Entries
 
@@ -96,6 +127,8 @@ export const AuthoritySchema = z.strictObject({
   /** The municipalities the authority is competent for (informational; routing does not use it). */
   municipalities: z.array(z.string()).optional(),
   iamPrincipals: PrincipalsSchema,
+  /** The clerks who sign in for this authority. */
+  people: peopleSchema(PERSON_ROLES.authority),
 });
 export type Authority = z.infer<typeof AuthoritySchema>;
 
@@ -133,6 +166,8 @@ export const ServiceOfficeSchema = z.strictObject({
   queueName: SlugSchema,
   contact: ContactSchema,
   iamPrincipals: PrincipalsSchema,
+  /** The counsellors who sign in for this office. */
+  people: peopleSchema(PERSON_ROLES.serviceOffice),
 });
 export type ServiceOffice = z.infer<typeof ServiceOfficeSchema>;
 
@@ -141,6 +176,8 @@ export const DataProtectionOfficerSchema = z.strictObject({
   scope: z.string(),
   name: NameSchema,
   iamPrincipals: PrincipalsSchema,
+  /** The data-protection officers (and deputies) who sign in for this scope. */
+  people: peopleSchema(PERSON_ROLES.dataProtectionOfficer),
 });
 export type DataProtectionOfficer = z.infer<typeof DataProtectionOfficerSchema>;
 
@@ -319,6 +356,26 @@ function checkCrossReferences(value: unknown, ctx: Ctx): void {
         const first = principals.claim(arn, [key, i, 'iamPrincipals', j]);
         if (first)
           report([key, i, 'iamPrincipals', j], `principal is already mapped at ${formatPath(first)}`);
+      });
+    });
+  }
+
+  // A person is a member of exactly one organisation unit. Messages point at the
+  // first occurrence instead of quoting the e-mail address or subject.
+  const people = new FirstSeen();
+  for (const key of ['authorities', 'serviceOffices', 'dataProtectionOfficers'] as const) {
+    asArray(root[key]).forEach((entry, i) => {
+      asArray(asRecord(entry)?.people).forEach((person, j) => {
+        const p = asRecord(person);
+        const id =
+          typeof p?.subject === 'string'
+            ? `sub:${p.subject}`
+            : typeof p?.email === 'string'
+              ? `email:${p.email.toLowerCase()}`
+              : undefined;
+        if (!id) return;
+        const first = people.claim(id, [key, i, 'people', j]);
+        if (first) report([key, i, 'people', j], `person is already listed at ${formatPath(first)}`);
       });
     });
   }

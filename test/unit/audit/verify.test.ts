@@ -482,3 +482,20 @@ describe('NDJSON export', () => {
     }
   });
 });
+
+describe('entries caused by a signed-in person', () => {
+  it('carry an optional pseudonymous person id and verify with and without it', async () => {
+    const personId = `psn_${'ab'.repeat(32)}`;
+    const batch = sequenceDrafts(
+      null,
+      drafts(4, 0).map((d, i) => (i % 2 === 0 ? { ...d, personId } : d)),
+    );
+    const checkpoint = await signCheckpoint(checkpointOfHead(ORIGIN, batch.head, TIME), signer);
+    const ndjson = batch.entries.map((e) => JSON.stringify(e)).join('\n');
+    expect(ndjson).toContain(personId);
+    const parsed = parseNdjsonEntries(ndjson.split('\n'));
+    expect((await verifyLog(parsed, { checkpoints: [checkpoint], verifierKey })).ok).toBe(true);
+    const changed = batch.entries.map((e, i) => (i === 0 ? { ...e, personId: `psn_${'cd'.repeat(32)}` } : e));
+    expect((await verifyLog(changed, { checkpoints: [checkpoint], verifierKey })).ok).toBe(false);
+  });
+});

@@ -312,6 +312,7 @@ describe('invalid directories', () => {
       type: 'FMB',
       queueName: 'fmb-diakonie-bretten',
       iamPrincipals: [],
+      people: [],
     });
     directory.routingRules.push({
       id: 'fmb',
@@ -322,6 +323,23 @@ describe('invalid directories', () => {
     });
     const parsed: Directory = parseDirectory(directory);
     expect(serviceTypesOf(parsed).map((t) => t.code)).toEqual(['MBE', 'JMD', 'IM', 'FMB']);
+  });
+
+  it('lists each person in one organisation unit only, by subject or e-mail, with the role of the unit', () => {
+    const directory = example();
+    const email = directory.serviceOffices[0].people[0].email;
+    directory.serviceOffices[1].people.push({ email: email.toUpperCase(), role: 'counsellor' });
+    directory.authorities[0].people.push({ email: 'x@demo.invalid', role: 'dpo' });
+    directory.dataProtectionOfficers[0].people.push({ role: 'dpo' });
+    const issues = issuesOf(directory).map((i) => `${i.path}: ${i.reason}`);
+    expect(issues).toContain(
+      'serviceOffices[1].people[1]: person is already listed at serviceOffices[0].people[0]',
+    );
+    expect(issues.some((i) => i.startsWith('authorities[0].people[1].role'))).toBe(true);
+    expect(issues).toContain(
+      'dataProtectionOfficers[0].people[1]: must name exactly one of subject or email',
+    );
+    expect(JSON.stringify(issues)).not.toContain(email);
   });
 
   it('reports every problem at once, structural and cross-reference alike', () => {
