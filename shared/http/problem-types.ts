@@ -15,8 +15,9 @@ export const PROBLEM_TYPES = {
   'unknown-credential': { status: 403, when: 'the access key is not known' },
   'invalid-token': {
     status: 401,
-    when: 'the sign-in token (Bearer) is missing its signature, expired, foreign or signed out',
+    when: 'the sign-in token (Bearer) is unsigned, tampered, foreign or from before a sign-out',
   },
+  'token-expired': { status: 401, when: 'the sign-in token has expired; sign in again' },
   forbidden: { status: 403, when: 'the principal may not call this operation' },
   'not-found': {
     status: 404,

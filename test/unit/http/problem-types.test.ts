@@ -29,6 +29,8 @@ function codesInSource(): Map<string, number | undefined> {
   for (const m of code.matchAll(/problem\((\d{3}), '([a-z-]+)'/g)) found.set(m[2]!, Number(m[1]));
   for (const m of code.matchAll(/status: (\d{3}), code: '([a-z-]+)'/g)) found.set(m[2]!, Number(m[1]));
   for (const m of gateway.matchAll(/code: '([a-z-]+)',/g)) if (!found.has(m[1]!)) found.set(m[1]!, undefined);
+  // The gateway's token check (local/token-verify.ts) refuses with 401 alone.
+  for (const m of gateway.matchAll(/refuse\('([a-z-]+)'/g)) found.set(m[1]!, 401);
   for (const m of code.matchAll(/refused\(\{\s*reason: '([a-z-]+)'/g)) found.set(m[1]!, undefined);
   for (const m of code.matchAll(/new ReferralRefused\(\{\s*reason: '([a-z-]+)'/g))
     found.set(m[1]!, undefined);
