@@ -15,8 +15,10 @@ export const PROBLEM_TYPES = {
   'unknown-credential': { status: 403, when: 'the access key is not known' },
   'invalid-token': {
     status: 401,
-    when: 'the sign-in token (Bearer) is unsigned, tampered, foreign or from before a sign-out',
+    when: 'the sign-in token (Bearer) is unsigned, tampered, for another exchange or not an ID token',
   },
+  'session-expired': { status: 401, when: 'the sign-in is older than a working day; sign in again' },
+  'session-ended': { status: 401, when: 'the person signed out since this token was issued' },
   'token-expired': { status: 401, when: 'the sign-in token has expired; sign in again' },
   forbidden: { status: 403, when: 'the principal may not call this operation' },
   'not-found': {
