@@ -3,12 +3,12 @@ import type { FunctionPermissions, TableAccess } from '#infra/permissions.ts';
 import { AUDIT_DRAFT_KEY_PREFIX, AUDIT_EXPORT_KEY_PREFIX } from '#shared/adapters/audit-drafts.ts';
 import * as audit from '#shared/api/audit.ts';
 import * as consents from '#shared/api/consents.ts';
-import * as dpoPage from '#shared/api/dpo-page.ts';
 import { operations } from '#shared/api/index.ts';
 import * as keys from '#shared/api/keys.ts';
 import * as referrals from '#shared/api/referrals.ts';
 import * as routing from '#shared/api/routing.ts';
 import * as system from '#shared/api/system.ts';
+import { WEB_PAGES } from '#shared/api/web-pages.ts';
 import type { OperationSpec } from '#shared/http/operation.ts';
 import { type TableDefinition, tables } from '#shared/resources.ts';
 
@@ -124,15 +124,15 @@ const specs = {
       checkpointKey: ['kms:GetPublicKey'],
     },
   },
-  DpoPageFunction: {
+  WebPagesFunction: {
     kind: 'http',
-    entry: 'functions/dpo-page.ts',
-    description: "The data-protection officer's web page: static files from web/dpo (REX_WEB_DIR)",
-    operations: Object.values(dpoPage),
+    entry: 'functions/web-pages.ts',
+    description: "The people's web pages: static files from the build of web/ (REX_WEB_DIR)",
+    operations: Object.values(WEB_PAGES).flatMap((p) => [p.page, p.file]),
     // Serves the static files of its own bundle.
     permissions: {},
     bundledFolder: {
-      source: '.build/web/dpo',
+      source: '.build/web',
       target: 'web',
       envVar: 'REX_WEB_DIR',
       buildCommand: 'node --import tsx web/build.ts',

@@ -52,10 +52,27 @@ export const handler = apiHandler(
           : 'application/json',
       };
     }),
-    route(whoAmI, async ({ principal }) => ({
-      status: 200,
-      body: { principal: formatPrincipal(principal!), kind: principal!.kind },
-    })),
+    route(whoAmI, async ({ principal }) => {
+      const p = principal!;
+      const directory = runtimeDirectory();
+      const name =
+        p.kind === 'authority'
+          ? directory.authorities.find((a) => a.id === p.id)?.name
+          : p.kind === 'service'
+            ? directory.serviceOffices.find((o) => o.id === p.id)?.name
+            : p.kind === 'dpo'
+              ? directory.dataProtectionOfficers.find((d) => d.scope === p.scope)?.name
+              : undefined;
+      return {
+        status: 200,
+        body: {
+          principal: formatPrincipal(p),
+          kind: p.kind,
+          ...(name ? { name } : {}),
+          person: p.personId !== undefined,
+        },
+      };
+    }),
   ],
   apiIdentity,
 );

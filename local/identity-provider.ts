@@ -17,6 +17,8 @@ import { listen } from './gateway.ts';
  */
 
 export const WEB_CLIENT_ID = 'rex-web';
+/** The pages people sign in on (functions/web-pages.ts), each a redirect URI of the client. */
+export const WEB_PAGE_PATHS = ['dpo', 'office', 'authority'] as const;
 /** A working day: the longest a sign-in lasts (session, refresh token). */
 export const SESSION_SECONDS = 8 * 3600;
 /** How long an ID token is good for; the page renews before. */
@@ -90,7 +92,7 @@ export interface IdentityProviderOptions {
   readonly host: string;
   /** 0 picks a free one. */
   readonly port: number;
-  /** Origins of the web pages (the API): their `/dpo` is the redirect URI. */
+  /** The API, which serves the web pages: each page is a redirect URI. */
   readonly apiUrl: string;
   readonly people: readonly DemoPerson[];
 }
@@ -108,7 +110,7 @@ button.secondary{background:#fff;color:#0b4f8a;border:1px solid #0b4f8a;margin-l
 .note{background:#fff4d6;border-left:4px solid #8a6100;padding:.5rem .75rem}.error{color:#a00000;font-weight:600}`;
 
 function page(title: string, body: string): string {
-  return `<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
+  return `<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><link rel="icon" href="data:,"><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
 }
 
 function loginPage(uid: string, error?: string): string {
@@ -156,7 +158,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
       : error;
   });
   const issuer = `http://${options.host}:${port}`;
-  const redirect = `${options.apiUrl}/dpo`;
+  const redirects = WEB_PAGE_PATHS.map((page) => `${options.apiUrl}/${page}`);
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
   const provider = new Provider(issuer, {
@@ -168,8 +170,8 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
         application_type: 'web',
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
-        redirect_uris: [redirect],
-        post_logout_redirect_uris: [redirect],
+        redirect_uris: redirects,
+        post_logout_redirect_uris: redirects,
       },
     ],
     jwks: {
@@ -234,8 +236,8 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
       res.writeHead(status, {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
-        'content-security-policy':
-          "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        // The form's answer redirects on to the page that asked (form-action covers redirects).
+        'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self' ${new URL(options.apiUrl).origin}; frame-ancestors 'none'`,
       });
       res.end(body);
     };

@@ -17,7 +17,6 @@ import { createGateway, type GatewayRoute, listen, type ProxyHandler } from './g
 import {
   type DemoPerson,
   ensureDemoPeople,
-  ID_TOKEN_SECONDS,
   SESSION_SECONDS,
   startIdentityProvider,
 } from './identity-provider.ts';
@@ -273,11 +272,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       maxSessionSeconds: SESSION_SECONDS,
       signedOutAt: (subject) => idp.signedOutAt(subject),
     });
-    Object.assign(process.env, {
-      REX_OIDC_ISSUER: idp.issuer,
-      REX_OIDC_CLIENT_ID: idp.clientId,
-      REX_OIDC_TOKEN_SECONDS: String(ID_TOKEN_SECONDS),
-    });
+    // What the web pages' settings file names as their provider (functions/web-pages.ts).
+    Object.assign(process.env, { REX_SIGN_IN_ISSUER: idp.issuer, REX_SIGN_IN_CLIENT_ID: idp.clientId });
 
     const consumers: string[] = [];
     const jobs: { name: string; everyMs: number; run: () => Promise<void> }[] = [];

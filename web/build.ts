@@ -1,7 +1,8 @@
 /**
  * Builds the web pages: each folder of web/ with an `app.ts` is a page, bundled by
  * esbuild into one minified ES module `app.js` beside copies of the folder's
- * `.html` and `.css` files, under `.build/web/<page>/` (git-ignored). The bundle
+ * `.html` and `.css` files (and those of web/common/, base.css), under
+ * `.build/web/<page>/` (git-ignored). The bundle
  * imports the very modules the server runs (shared/…); under esbuild's `browser`
  * platform the `#audit-crypto` port resolves to WebCrypto (package.json `imports`).
  *
@@ -20,6 +21,8 @@ export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 /** Where the built pages go: one folder per page. */
 export const WEB_BUILD_DIR = join(PROJECT_ROOT, '.build', 'web');
 const SOURCE_DIR = join(PROJECT_ROOT, 'web');
+/** Static files every page gets (the common style sheet), beside its own. */
+const COMMON_DIR = join(SOURCE_DIR, 'common');
 const STATIC_FILE = /\.(?:html|css)$/;
 
 /** The esbuild settings of every page bundle (the unit tests bundle with these too). */
@@ -94,10 +97,13 @@ async function buildPage(page: string, outDir: string): Promise<BuiltPage> {
     files.push(relative(outDir, file.path));
     if (file.path.endsWith('app.js')) script = file.contents;
   }
-  for (const name of (await readdir(source)).sort()) {
-    if (!STATIC_FILE.test(name)) continue;
-    await writeAtomically(join(outDir, name), await readFile(join(source, name)));
-    files.push(name);
+  for (const folder of [COMMON_DIR, source]) {
+    for (const name of (await readdir(folder)).sort()) {
+      if (!STATIC_FILE.test(name)) continue;
+      if (files.includes(name)) throw new Error(`web/${page}/${name} has the name of a common file`);
+      await writeAtomically(join(outDir, name), await readFile(join(folder, name)));
+      files.push(name);
+    }
   }
   // A file the sources no longer produce (a renamed style sheet) must not be served.
   for (const name of await readdir(outDir)) {

@@ -1,11 +1,11 @@
 import type { OperationSpec } from '#shared/http/operation.ts';
 import * as audit from './audit.ts';
 import * as consents from './consents.ts';
-import * as dpoPage from './dpo-page.ts';
 import * as keys from './keys.ts';
 import * as referrals from './referrals.ts';
 import * as routing from './routing.ts';
 import * as system from './system.ts';
+import * as webPages from './web-pages.ts';
 
 /**
  * Every operation of the HTTP API. The OpenAPI document, the local gateway's route
@@ -15,7 +15,7 @@ import * as system from './system.ts';
 export const operations: readonly OperationSpec[] = [
   ...Object.values(system),
   ...Object.values(audit),
-  ...Object.values(dpoPage),
+  ...Object.values(webPages.WEB_PAGES).flatMap((p) => [p.page, p.file]),
   ...Object.values(keys),
   ...Object.values(consents),
   ...Object.values(routing),

@@ -25,6 +25,12 @@ export const WhoAmISchema = z
       .string()
       .meta({ description: 'e.g. `authority:abh-lk-karlsruhe`, `service:mbe-caritas-bruchsal`.' }),
     kind: z.enum(['authority', 'service', 'dpo', 'operator']),
+    name: z.string().optional().meta({
+      description: "The organisation unit's name as the directory gives it (absent for the operator).",
+    }),
+    person: z.boolean().meta({
+      description: 'Whether a signed-in person acts (ID token), not a program (SigV4).',
+    }),
   })
   .meta({ id: 'WhoAmI' });
 export type WhoAmI = z.infer<typeof WhoAmISchema>;

@@ -11,15 +11,14 @@ import { until as waitUntil } from '#test/support/wait.ts';
 
 /**
  * The data-protection officer's page in a real headless Chromium against the local
- * platform: sign in with the DPO credential, filter and page through events, open a
- * referral's trail, produce a person's report, verify the log in the browser (and see
- * it fail when the network returns a changed entry), in English and German, by
- * keyboard. Screenshots go to test-results/.
+ * platform: sign in through the OpenID provider (no key typed), filter and page
+ * through events, open a referral's trail, produce a person's report, verify the log
+ * in the browser (and see it fail when the network returns a changed entry), in
+ * English and German, by keyboard, and sign out. Screenshots go to test-results/.
  */
 
 const AUTHORITY = 'authority:abh-lk-karlsruhe';
 const OFFICE = 'mbe-caritas-bruchsal';
-const DPO_PROFILE = 'dpo-lk-karlsruhe';
 const CONSENTS = 12;
 const SHOTS = 'test-results';
 
@@ -29,6 +28,7 @@ const azrNumber = () => `${randomInt(100_000, 999_999)}${randomInt(100_000, 999_
 
 describe('the DPO page in Chromium', () => {
   let platform: RunningPlatform;
+  const dpoPerson = () => platform.identityProvider.people.find((p) => p.unit === 'dpo:lk-karlsruhe')!;
   let browser: Browser;
   let page: Page;
   const consoleErrors: string[] = [];
@@ -134,8 +134,9 @@ describe('the DPO page in Chromium', () => {
     expect(response?.status()).toBe(200);
     const headers = response!.headers();
     expect(headers['content-type']).toBe('text/html; charset=utf-8');
+    const origin = new URL(platform.identityProvider.issuer).origin;
     expect(headers['content-security-policy']).toBe(
-      "default-src 'self'; connect-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+      `default-src 'self'; connect-src 'self' ${origin}; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
     );
     expect(headers['x-content-type-options']).toBe('nosniff');
     const script = await fetch(`${platform.apiUrl}/dpo/app.js`);
@@ -156,19 +157,26 @@ describe('the DPO page in Chromium', () => {
     await page.screenshot({ path: `${SHOTS}/dpo-sign-in.png`, fullPage: true });
   });
 
-  it('signs in with the DPO credential, kept in memory only', async () => {
-    const credential = platform.credentials.credentials.find((c) => c.profile === DPO_PROFILE)!;
-    await page.getByLabel('Access key id').fill(credential.accessKeyId);
-    await page.getByLabel('Secret access key').fill(credential.secretAccessKey);
+  it('signs in through the OpenID provider: no key or password typed on the page, tokens in memory only', async () => {
+    expect(await page.locator('input[type="password"]').count()).toBe(0);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    // The provider's own sign-in page (another origin), which says MFA is off on this machine.
+    await page.waitForURL((url) => url.origin === new URL(platform.identityProvider.issuer).origin);
+    expect(await page.locator('#mfa-note').textContent()).toContain('MFA');
+    await page.screenshot({ path: `${SHOTS}/dpo-provider-sign-in.png`, fullPage: true });
+    await page.getByLabel('E-Mail-Adresse').fill(dpoPerson().email);
+    await page.getByLabel('Passwort').fill(dpoPerson().password);
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await page.waitForURL(`${platform.apiUrl}/dpo`);
     await expect
       .poll(() => page.locator('#signed-in-as').textContent())
-      .toBe('Signed in as dpo:lk-karlsruhe.');
+      .toBe(`Signed in: ${dpoPerson().email} (Datenschutzbeauftragte des Landratsamts Karlsruhe)`);
+    // The code and state are gone from the address; nothing is kept in storage or cookies of the API.
+    expect(page.url()).toBe(`${platform.apiUrl}/dpo`);
     const stored = await page.evaluate(
       () => localStorage.length + sessionStorage.length + document.cookie.length,
     );
     expect(stored).toBe(0);
-    expect(await page.locator('#secret-access-key').inputValue()).toBe('');
   });
 
   it('offers every event type of the shared list in the filter, referral.closed too', async () => {
@@ -177,7 +185,7 @@ describe('the DPO page in Chromium', () => {
     expect(values).toEqual(['', ...AUDIT_EVENTS]);
     expect(values).toContain('referral.closed');
     expect(await page.locator('#f-event option[value="referral.closed"]').textContent()).toBe(
-      'Referral closed (referral.closed)',
+      'Referral closed',
     );
   });
 
@@ -192,8 +200,11 @@ describe('the DPO page in Chromium', () => {
     await expect.poll(() => page.locator('#events-message').textContent()).toBe('Page 2: 2 events.');
     expect(await rows.count()).toBe(2);
     for (const text of await page.locator('#events-table tbody tr td:nth-child(2)').allTextContents()) {
-      expect(text).toBe('consent.recorded');
+      expect(text).toBe('Consent recorded');
     }
+    // Times in German time, in words of the page's language, not ISO codes.
+    const time = (await page.locator('#events-table tbody tr td:nth-child(1)').first().textContent()) ?? '';
+    expect(time).toMatch(/^\d{1,2} \w+ \d{4}(,| at) \d{2}:\d{2}$/);
   });
 
   it("opens a referral's trail", async () => {
@@ -204,14 +215,15 @@ describe('the DPO page in Chromium', () => {
     const trail = page.locator('#trail-table tbody tr td:nth-child(2)');
     await expect
       .poll(() => trail.allTextContents())
-      .toEqual(expect.arrayContaining(['referral.accepted', 'referral.queued']));
+      .toEqual(expect.arrayContaining(['Referral accepted', 'Referral queued for the service']));
     expect(await page.locator('#trail-intro').textContent()).toContain(referralId);
     await page.screenshot({ path: `${SHOTS}/dpo-trail.png`, fullPage: true });
   });
 
   it("finds a person's subject id and produces their access report", async () => {
     await page.getByLabel('AZR number').fill(person.azrNumber);
-    await page.getByLabel('Date of birth').fill(person.dateOfBirth);
+    // Typed as the page asks: DD.MM.YYYY.
+    await page.getByLabel('Date of birth').fill(person.dateOfBirth.split('-').reverse().join('.'));
     await page.getByRole('button', { name: 'Find subject id' }).click();
     await expect.poll(() => page.locator('#subject-result').textContent()).toBe(personSubjectId);
     await page.getByRole('button', { name: 'Produce access report' }).click();
@@ -250,7 +262,7 @@ describe('the DPO page in Chromium', () => {
     expect(await page.locator('#h-verify').textContent()).toBe('Protokoll prüfen');
     expect(await page.locator('label[for="f-event"]').textContent()).toBe('Ereignisart');
     expect(await page.locator('#f-event option[value="referral.closed"]').textContent()).toBe(
-      'Zuweisung abgeschlossen (referral.closed)',
+      'Zuweisung abgeschlossen',
     );
     expect(await page.locator('#f-event option[value=""]').textContent()).toBe('alle');
     expect(await page.locator('#verdict .headline').textContent()).toMatch(
@@ -292,6 +304,30 @@ describe('the DPO page in Chromium', () => {
     } finally {
       await fresh.close();
     }
+  });
+
+  it('signs out: the provider session ends, and the API refuses the old token', async () => {
+    // The page's token lives in a module's memory; the request it sends shows it.
+    let sent: string | undefined;
+    page.on('request', (r) => {
+      const auth = r.headers().authorization;
+      if (auth?.startsWith('Bearer ')) sent = auth.slice(7);
+    });
+    await page.getByRole('button', { name: 'Show events' }).click();
+    await expect.poll(() => sent).toBeTruthy();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    // The provider asks to confirm (RP-initiated logout), then sends the browser back.
+    await page.waitForURL((url) => url.origin === new URL(platform.identityProvider.issuer).origin);
+    await page.getByRole('button', { name: 'Ja, abmelden' }).click();
+    await page.waitForURL((url) => url.href.startsWith(`${platform.apiUrl}/dpo`));
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await page.locator('#workspace').isHidden()).toBe(true);
+    const reused = await fetch(`${platform.apiUrl}/v1/audit/events?event=consent.recorded`, {
+      headers: { authorization: `Bearer ${sent}` },
+    });
+    expect(reused.status).toBe(401);
+    expect(((await reused.json()) as { type: string }).type).toMatch(/session-ended$/);
+    await page.screenshot({ path: `${SHOTS}/dpo-signed-out.png`, fullPage: true });
   });
 
   it('logged no console errors', () => {

@@ -185,7 +185,7 @@ describe('function roles', () => {
 
   it('lets the routing preview and the DPO page touch nothing but their logs and traces', () => {
     expect([...grantsOf('RoutingPreviewFunction')]).toEqual([]);
-    expect([...grantsOf('DpoPageFunction')]).toEqual([]);
+    expect([...grantsOf('WebPagesFunction')]).toEqual([]);
   });
 
   it('lets only the outbox relay send to office queues, and never to a dead-letter queue', () => {
@@ -282,7 +282,7 @@ describe('function settings', () => {
   });
 
   it('bundles the DPO page files and points the function at them', () => {
-    expect(envOf('DpoPageFunction').REX_WEB_DIR).toBe('/var/task/web');
+    expect(envOf('WebPagesFunction').REX_WEB_DIR).toBe('/var/task/web');
   });
 });
 

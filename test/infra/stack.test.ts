@@ -69,7 +69,6 @@ describe('functions', () => {
       'AuditApiFunctionFF92558C',
       'AuditSequencerFunction1A553FD2',
       'ConsentsFunction3E6D934D',
-      'DpoPageFunctionFF264369',
       'OfficeKeysFunctionA3AC56B1',
       'OutboxRelayFunction22EFFD2B',
       'ReferralDeadlinesFunction7F8BEA61',
@@ -77,6 +76,8 @@ describe('functions', () => {
       'RoutingPreviewFunction196D4072',
       'ServiceReferralsFunction6B4ABF75',
       'SystemFunction2FCDFCE5',
+      // Serves static files only, no trigger to reread: renamed from DpoPageFunction when it took the office and clerk pages.
+      'WebPagesFunction321CCD20',
     ]);
     expect(ids('AWS::Lambda::EventSourceMapping')).toEqual(['OutboxRelayFunctionStream910E8360']);
     expect(ids('AWS::Events::Rule')).toEqual([

@@ -121,7 +121,7 @@ describe('what follows from a definition', () => {
     expect(ownEnvironmentOf(functionDefinition('AuditSequencerFunction'), at)).toEqual({
       REX_CHECKPOINT_KMS_KEY_ID: 'key-1',
     });
-    expect(ownEnvironmentOf(functionDefinition('DpoPageFunction'), at)).toEqual({
+    expect(ownEnvironmentOf(functionDefinition('WebPagesFunction'), at)).toEqual({
       REX_WEB_DIR: '/var/task/web',
     });
     expect(ownEnvironmentOf(functionDefinition('RoutingPreviewFunction'), at)).toEqual({});

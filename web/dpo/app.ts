@@ -1,38 +1,28 @@
 /**
- * The data-protection officer's page: sign in (credential in memory only), browse
- * and filter the audit events, follow a referral's trail, compute a subject id and
- * produce the access report, and verify the whole log in the browser.
+ * The data-protection officer's page: sign in with OpenID Connect (common/shell.ts,
+ * tokens in memory only), browse and filter the audit events, follow a referral's
+ * trail, compute a subject id and produce the access report, and verify the whole log
+ * in the browser.
  */
 import type { AuditEntry } from '#shared/domain/audit/entry.ts';
 import type { VerifyAnchor } from '#shared/domain/audit/verify.ts';
-import {
-  ApiError,
-  AuditApi,
-  apiBase,
-  type EntriesQuery,
-  type EventItem,
-  type EventsPage,
-  type EventsQuery,
-} from './api.ts';
-import { eventOptions, LANGUAGES, type Language, type MessageParams, translate } from './i18n.ts';
+import { ApiError } from '#web/common/api.ts';
+import { $, type Child, el, setMessage } from '#web/common/dom.ts';
+import { berlinDayStart, formatInstant, parseGermanDate } from '#web/common/i18n.ts';
+import { type Shell, startShell } from '#web/common/shell.ts';
+import { AuditApi, type EntriesQuery, type EventItem, type EventsPage, type EventsQuery } from './api.ts';
+import { EVENT_LABELS, eventOptions, type Language, type MessageParams, translate } from './i18n.ts';
 import { verifyTheLog } from './verify-log.ts';
 
 const PAGE_SIZE = 50;
 const ENTRIES_PAGE = 500;
 
-/** An element the page's HTML is known to hold; a missing one is a defect of index.html. */
-function $<T extends HTMLElement = HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`index.html has no #${id}`);
-  return found as T;
-}
 const input = (id: string) => $<HTMLInputElement>(id);
 
 interface PageState {
   lang: Language;
-  /** The only place the credential lives, dropped on sign-out. */
+  /** Dropped on sign-out; the token it sends lives in the session (common/session.ts). */
   api: AuditApi | null;
-  principal: string;
   query: EventsQuery | null;
   cursor: string | null;
   page: number;
@@ -42,9 +32,8 @@ interface PageState {
 }
 
 const state: PageState = {
-  lang: 'en',
+  lang: 'de',
   api: null,
-  principal: '',
   query: null,
   cursor: null,
   page: 0,
@@ -65,51 +54,31 @@ function render(part: string, draw: () => void): void {
   draw();
 }
 
-// ------------------------------------------------------------ language
-
-function applyLanguage(lang: string): void {
-  state.lang = (LANGUAGES as readonly string[]).includes(lang) ? (lang as Language) : 'en';
-  document.documentElement.lang = state.lang;
-  for (const node of document.querySelectorAll<HTMLElement>('[data-i18n]'))
-    node.textContent = t(node.dataset.i18n ?? '');
-  for (const node of document.querySelectorAll<HTMLElement>('[data-i18n-label]'))
-    node.setAttribute('aria-label', t(node.dataset.i18nLabel ?? ''));
-  $('lang-toggle').lang = state.lang === 'en' ? 'de' : 'en';
-  for (const draw of state.renderers.values()) draw();
-}
-
 // ------------------------------------------------------------ helpers
 
-function setMessage(id: string, text: string, isError = false): void {
-  const node = $(id);
-  node.textContent = text;
-  node.classList.toggle('error', isError);
-}
+let shell: Shell;
 
 function errorText(error: unknown): string {
-  if (error instanceof ApiError) {
-    const fields = (error.problem?.errors ?? []).map((e) => `${e.field}: ${e.reason}`).join('; ');
-    return t('error', { message: `${error.status} ${error.message}${fields ? ` (${fields})` : ''}` });
-  }
-  return t('error', { message: error instanceof Error ? error.message : String(error) });
+  return shell.errorText(error, (field) => {
+    const name = field.split('.').pop() ?? field;
+    const label = document.querySelector(`label[for="f-${name}"], label[for="l-${name}"]`);
+    return label?.textContent ?? undefined;
+  });
 }
 
-type Child = Node | string;
-
-function el(
-  tag: string,
-  props: Readonly<Record<string, string | ((event: Event) => void)>> = {},
-  children: readonly Child[] = [],
-): HTMLElement {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (typeof v === 'function') node.addEventListener(k.slice(2), v);
-    else if (k === 'text') node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  node.append(...children);
-  return node;
+/** A date field typed as TT.MM.JJJJ: its ISO date, undefined when empty; throws a message when invalid. */
+function dateField(id: string): string | undefined {
+  const text = input(id).value.trim();
+  if (!text) return undefined;
+  const date = parseGermanDate(text);
+  if (!date)
+    throw new FieldError(
+      t('badDate', { field: document.querySelector(`label[for="${id}"]`)?.textContent ?? id }),
+    );
+  return date;
 }
+
+class FieldError extends Error {}
 
 const code = (value: string | number | null | undefined): Child =>
   value === null || value === undefined ? '' : el('code', { text: String(value) });
@@ -128,8 +97,8 @@ function eventsTable(items: readonly EventItem[], caption: string): HTMLElement 
   ];
   const rows = items.map(({ sequenced, entry }) =>
     el('tr', {}, [
-      el('td', { text: entry.time }),
-      el('td', { text: entry.event }),
+      el('td', { text: formatInstant(state.lang, entry.time) }),
+      el('td', { text: EVENT_LABELS[state.lang][entry.event] }),
       el('td', {}, [code(entry.actor)]),
       el('td', {}, [code(entry.subjectId)]),
       el('td', {}, [code(entry.serviceOfficeId)]),
@@ -163,64 +132,12 @@ function eventsTable(items: readonly EventItem[], caption: string): HTMLElement 
 
 // ------------------------------------------------------------ sign-in
 
-async function loadConfig(): Promise<void> {
-  try {
-    const response = await fetch(new URL('config.json', import.meta.url), { credentials: 'omit' });
-    const config = (await response.json()) as { region?: string };
-    if (!input('region').value) input('region').value = config.region ?? '';
-  } catch {
-    if (!input('region').value) input('region').value = 'eu-central-1';
-  }
-}
-
-async function signIn(event: SubmitEvent): Promise<void> {
-  event.preventDefault();
-  const formElement = event.target as HTMLFormElement;
-  const form = new FormData(formElement);
-  const field = (name: string) => String(form.get(name) ?? '').trim();
-  const token = field('sessionToken');
-  const client = new AuditApi({
-    base: apiBase(location),
-    region: field('region'),
-    credentials: {
-      accessKeyId: field('accessKeyId'),
-      secretAccessKey: field('secretAccessKey'),
-      ...(token ? { sessionToken: token } : {}),
-    },
-  });
-  setMessage('sign-in-message', t('working'));
-  try {
-    const me = await client.whoami();
-    if (me.kind !== 'dpo') {
-      setMessage('sign-in-message', t('notDpo', { principal: me.principal }), true);
-      return;
-    }
-    state.api = client;
-    state.principal = me.principal;
-    // The form's fields are cleared: the credential now lives in the signer only.
-    formElement.reset();
-    await loadConfig();
-    setMessage('sign-in-message', '');
-    $('sign-in').hidden = true;
-    $('workspace').hidden = false;
-    $('sign-out').hidden = false;
-    $('signed-in-as').hidden = false;
-    render('who', () => {
-      $('signed-in-as').textContent = t('signedInAs', { principal: state.principal });
-    });
-    void prefillVerifierKey();
-    $('f-subject').focus();
-  } catch (error) {
-    setMessage('sign-in-message', errorText(error), true);
-  }
-}
-
-function signOut(): void {
-  // Dropping the reference is all: the credential was never written anywhere else.
+function signedOut(): void {
+  // Dropping the reference is all: the token lives in the session, which forgot it.
   state.api = null;
-  state.principal = '';
   if (state.reportUrl) URL.revokeObjectURL(state.reportUrl);
-  location.reload();
+  state.reportUrl = null;
+  for (const id of ['events-table', 'trail-table']) $(id).replaceChildren();
 }
 
 async function prefillVerifierKey(): Promise<void> {
@@ -238,14 +155,21 @@ async function prefillVerifierKey(): Promise<void> {
 function eventsQuery(): EventsQuery {
   const form = new FormData($<HTMLFormElement>('events-form'));
   const value = (name: string) => String(form.get(name) ?? '').trim();
-  const instant = (name: string) => (value(name) ? new Date(value(name)).toISOString() : undefined);
+  const from = dateField('f-from');
+  const to = dateField('f-to');
+  // "To" is a whole day: up to the start of the day after, in German time.
+  const dayAfter = (date: string) => {
+    const d = new Date(`${date}T12:00:00Z`);
+    d.setUTCDate(d.getUTCDate() + 1);
+    return d.toISOString().slice(0, 10);
+  };
   return {
     subjectId: value('subjectId') || undefined,
     serviceOfficeId: value('serviceOfficeId') || undefined,
     authorityId: value('authorityId') || undefined,
     event: (value('event') || undefined) as EventsQuery['event'],
-    from: instant('from'),
-    to: instant('to'),
+    from: from ? berlinDayStart(from) : undefined,
+    to: to ? berlinDayStart(dayAfter(to)) : undefined,
     order: value('order') === 'desc' ? 'desc' : 'asc',
     limit: Number(value('limit')) || PAGE_SIZE,
   };
@@ -276,7 +200,14 @@ async function loadEvents(cursor: string | null): Promise<void> {
 
 function searchEvents(event?: Event): Promise<void> | undefined {
   event?.preventDefault();
-  const query = eventsQuery();
+  let query: EventsQuery;
+  try {
+    query = eventsQuery();
+  } catch (error) {
+    if (!(error instanceof FieldError)) throw error;
+    setMessage('events-message', error.message, true);
+    return undefined;
+  }
   if (!query.subjectId && !query.serviceOfficeId && !query.authorityId && !query.event) {
     setMessage('events-message', t('needFilter'), true);
     return undefined;
@@ -319,15 +250,23 @@ async function lookupSubject(event: SubmitEvent): Promise<void> {
   event.preventDefault();
   const form = new FormData(event.target as HTMLFormElement);
   const value = (name: string) => String(form.get(name) ?? '').trim();
+  let dateOfBirth: string | undefined;
+  try {
+    dateOfBirth = dateField('l-dob');
+  } catch (error) {
+    if (!(error instanceof FieldError)) throw error;
+    setMessage('lookup-message', error.message, true);
+    return;
+  }
   const identity = value('azrNumber')
     ? {
         azrNumber: value('azrNumber'),
-        ...(value('dateOfBirth') ? { dateOfBirth: value('dateOfBirth') } : {}),
+        ...(dateOfBirth ? { dateOfBirth } : {}),
       }
     : {
         familyName: value('familyName'),
         givenNames: value('givenNames'),
-        dateOfBirth: value('dateOfBirth'),
+        dateOfBirth: dateOfBirth ?? '',
         nationality: value('nationality').toUpperCase(),
       };
   setMessage('lookup-message', t('working'));
@@ -488,9 +427,6 @@ function renderEventOptions(): void {
 }
 
 function init(): void {
-  $('sign-in-form').addEventListener('submit', (e) => void signIn(e as SubmitEvent));
-  $('sign-out').addEventListener('click', signOut);
-  $('lang-toggle').addEventListener('click', () => applyLanguage(state.lang === 'en' ? 'de' : 'en'));
   $('events-form').addEventListener('submit', (e) => void searchEvents(e));
   $('next-page').addEventListener('click', () => void loadEvents(state.cursor));
   $('lookup-form').addEventListener('submit', (e) => void lookupSubject(e as SubmitEvent));
@@ -501,8 +437,21 @@ function init(): void {
   $('produce-report').addEventListener('click', () => void produceReport());
   $('verify-button').addEventListener('click', () => void verifyLogNow());
   state.renderers.set('event-options', renderEventOptions);
-  applyLanguage(navigator.language?.toLowerCase().startsWith('de') ? 'de' : 'en');
-  void loadConfig();
+  shell = startShell({
+    page: 'dpo',
+    kinds: ['dpo'],
+    translate: (lang, key, params) => translate(lang, key, params),
+    onLanguage: (lang) => {
+      state.lang = lang;
+      for (const draw of state.renderers.values()) draw();
+    },
+    onSignedIn: ({ api }) => {
+      state.api = new AuditApi(api);
+      void prefillVerifierKey();
+      $('f-subject').focus();
+    },
+    onSignedOut: signedOut,
+  });
 }
 
 init();

@@ -2,25 +2,25 @@
 import type { AuditEvent } from '#shared/domain/audit/entry.ts';
 import { AUDIT_EVENTS } from '#shared/domain/audit/events.ts';
 
-export const LANGUAGES = ['en', 'de'] as const;
-export type Language = (typeof LANGUAGES)[number];
+import { type Language, type MessageParams, translator } from '#web/common/i18n.ts';
+
+export type { Language, MessageParams };
 
 const en = {
   title: 'Transfer log — data-protection officer',
   skip: 'Skip to content',
-  switchLanguage: 'Deutsch',
-  switchLanguageLabel: 'Auf Deutsch umschalten',
   signInHeading: 'Sign in',
   signInIntro:
-    'Enter the access key of your data-protection officer credential. It is kept in this tab’s memory only — never stored in the browser, never sent anywhere: each request is signed here (AWS Signature Version 4) and only the signature travels. Closing or reloading the page forgets it.',
-  accessKeyId: 'Access key id',
-  secretAccessKey: 'Secret access key',
-  sessionToken: 'Session token (temporary credentials only)',
-  region: 'Region',
+    'Sign in with your account as the district’s data-protection officer. You enter your password and second factor at the sign-in service, never on this page; the page keeps the sign-in in this tab’s memory only, for one working day at most.',
   signIn: 'Sign in',
   signOut: 'Sign out',
-  signedInAs: 'Signed in as {principal}.',
-  notDpo: 'This credential belongs to {principal}, not to a data-protection officer.',
+  signedInAs: 'Signed in: {person} ({unit})',
+  someone: 'signed in',
+  wrongPage: 'You are signed in for {name}. This page is for data-protection officers.',
+  settingsUnavailable: 'The page’s settings cannot be loaded. Please reload the page.',
+  signInNotConfigured: 'Sign-in for people is not set up in this deployment.',
+  datePlaceholder: 'DD.MM.YYYY',
+  badDate: '{field}: please enter a date as DD.MM.YYYY.',
   eventsHeading: 'Events',
   eventsIntro: 'At least one of person, service office, authority or event type.',
   subjectId: 'Person (subject id)',
@@ -28,8 +28,8 @@ const en = {
   authorityId: 'Authority',
   event: 'Event type',
   anyEvent: 'any',
-  from: 'From (inclusive)',
-  to: 'To (exclusive)',
+  from: 'From (date, inclusive)',
+  to: 'To (date, inclusive)',
   order: 'Order',
   orderAsc: 'oldest first',
   orderDesc: 'newest first',
@@ -39,7 +39,7 @@ const en = {
   needFilter: 'Enter a person, service office, authority or event type.',
   noEvents: 'No events found.',
   pageInfo: 'Page {page}: {count} events.',
-  colTime: 'Time (UTC)',
+  colTime: 'Time (German time)',
   colEvent: 'Event',
   colActor: 'Actor',
   colSubject: 'Person',
@@ -87,7 +87,6 @@ const en = {
   'kind.checkpoint-mismatch': 'checkpoint mismatch',
   'kind.bad-signature': 'bad signature',
   'kind.malformed': 'malformed entry',
-  error: 'The request failed: {message}',
   working: 'Working…',
 };
 
@@ -96,19 +95,18 @@ export type MessageKey = keyof typeof en;
 const de: Record<MessageKey, string> = {
   title: 'Übermittlungsprotokoll — Datenschutzbeauftragte',
   skip: 'Zum Inhalt springen',
-  switchLanguage: 'English',
-  switchLanguageLabel: 'Switch to English',
   signInHeading: 'Anmelden',
   signInIntro:
-    'Geben Sie den Zugriffsschlüssel Ihrer Zugangsdaten als Datenschutzbeauftragte(r) ein. Er bleibt nur im Arbeitsspeicher dieses Tabs — er wird nie im Browser gespeichert und nie übertragen: Jede Anfrage wird hier signiert (AWS Signature Version 4), nur die Signatur wird gesendet. Schließen oder Neuladen der Seite vergisst ihn.',
-  accessKeyId: 'Zugriffsschlüssel-ID',
-  secretAccessKey: 'Geheimer Zugriffsschlüssel',
-  sessionToken: 'Sitzungstoken (nur bei temporären Zugangsdaten)',
-  region: 'Region',
+    'Melden Sie sich mit Ihrem Konto als Datenschutzbeauftragte oder Datenschutzbeauftragter des Kreises an. Passwort und zweiten Faktor geben Sie beim Anmeldedienst ein, nie auf dieser Seite; die Seite hält die Anmeldung nur im Arbeitsspeicher dieses Tabs, höchstens einen Arbeitstag lang.',
   signIn: 'Anmelden',
   signOut: 'Abmelden',
-  signedInAs: 'Angemeldet als {principal}.',
-  notDpo: 'Diese Zugangsdaten gehören zu {principal}, nicht zu einer oder einem Datenschutzbeauftragten.',
+  signedInAs: 'Angemeldet: {person} ({unit})',
+  someone: 'angemeldet',
+  wrongPage: 'Sie sind für {name} angemeldet. Diese Seite ist für Datenschutzbeauftragte.',
+  settingsUnavailable: 'Die Einstellungen der Seite lassen sich nicht laden. Bitte laden Sie die Seite neu.',
+  signInNotConfigured: 'Die Anmeldung für Personen ist in dieser Installation nicht eingerichtet.',
+  datePlaceholder: 'TT.MM.JJJJ',
+  badDate: '{field}: Bitte geben Sie ein Datum als TT.MM.JJJJ ein.',
   eventsHeading: 'Ereignisse',
   eventsIntro: 'Mindestens eines von Person, Beratungsstelle, Behörde oder Ereignisart.',
   subjectId: 'Person (Pseudonym)',
@@ -116,8 +114,8 @@ const de: Record<MessageKey, string> = {
   authorityId: 'Behörde',
   event: 'Ereignisart',
   anyEvent: 'alle',
-  from: 'Von (einschließlich)',
-  to: 'Bis (ausschließlich)',
+  from: 'Von (Datum, einschließlich)',
+  to: 'Bis (Datum, einschließlich)',
   order: 'Reihenfolge',
   orderAsc: 'älteste zuerst',
   orderDesc: 'neueste zuerst',
@@ -127,7 +125,7 @@ const de: Record<MessageKey, string> = {
   needFilter: 'Geben Sie eine Person, Beratungsstelle, Behörde oder Ereignisart an.',
   noEvents: 'Keine Ereignisse gefunden.',
   pageInfo: 'Seite {page}: {count} Ereignisse.',
-  colTime: 'Zeit (UTC)',
+  colTime: 'Zeit',
   colEvent: 'Ereignis',
   colActor: 'Handelnd',
   colSubject: 'Person',
@@ -175,7 +173,6 @@ const de: Record<MessageKey, string> = {
   'kind.checkpoint-mismatch': 'Prüfpunkt stimmt nicht überein',
   'kind.bad-signature': 'ungültige Signatur',
   'kind.malformed': 'fehlerhafter Eintrag',
-  error: 'Die Anfrage ist fehlgeschlagen: {message}',
   working: 'Bitte warten …',
 };
 
@@ -231,17 +228,10 @@ export const EVENT_LABELS: Readonly<Record<Language, Readonly<Record<AuditEvent,
   },
 };
 
-/** The event filter's choices, in the order of the shared list: value (the code) and label. */
+/** The event filter's choices, in the order of the shared list: value (the code) and label (words only). */
 export function eventOptions(lang: Language): { value: AuditEvent; label: string }[] {
-  return AUDIT_EVENTS.map((value) => ({ value, label: `${EVENT_LABELS[lang][value]} (${value})` }));
+  return AUDIT_EVENTS.map((value) => ({ value, label: EVENT_LABELS[lang][value] }));
 }
-
-export type MessageParams = Readonly<Record<string, string | number>>;
 
 /** The text of `key` in `lang`, with `{name}` placeholders filled. */
-export function translate(lang: Language, key: string, params: MessageParams = {}): string {
-  const text = MESSAGES[lang][key as MessageKey] ?? MESSAGES.en[key as MessageKey] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name: string) =>
-    name in params ? String(params[name]) : `{${name}}`,
-  );
-}
+export const translate = translator(MESSAGES);

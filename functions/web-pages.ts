@@ -1,0 +1,124 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { WEB_PAGES, type WebPage } from '#shared/api/web-pages.ts';
+import { NotFound } from '#shared/domain/errors.ts';
+import { apiHandler, route } from '#shared/http/api-handler.ts';
+import { apiIdentity } from './composition.ts';
+
+/**
+ * Serves the people's web pages from the API: the build of each web/<page>/
+ * (web/build.ts — index.html, base.css, style.css and app.js, one bundle of the
+ * page's app.ts). In AWS the built files are bundled next to the function; locally
+ * they are read from .build/web, which `npm ci` and `npm start` write.
+ * Only the files named here are served, each with its content type and a strict
+ * Content-Security-Policy: scripts and styles from this origin only, no inline code,
+ * no framing; connections to this origin and the sign-in provider only.
+ */
+
+// A Map, not an object literal: a requested name such as `constructor` must not find
+// anything on a prototype.
+const CONTENT_TYPES: ReadonlyMap<string, string> = new Map([
+  ['index.html', 'text/html; charset=utf-8'],
+  ['app.js', 'text/javascript; charset=utf-8'],
+  ['base.css', 'text/css; charset=utf-8'],
+  ['style.css', 'text/css; charset=utf-8'],
+]);
+
+/** Generated, not read: what the page cannot know by itself (region, sign-in provider). */
+const CONFIG_FILE = 'config.json';
+
+/** The people's path prefix of the API, which the pages call with the ID token. */
+const PEOPLE_PREFIX = '';
+
+interface SignInSettings {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly logoutUrl?: string;
+}
+
+/** The deployment's sign-in provider (REX_SIGN_IN_*), or undefined when it has none. */
+function signInSettings(): SignInSettings | undefined {
+  const issuer = process.env.REX_SIGN_IN_ISSUER;
+  const clientId = process.env.REX_SIGN_IN_CLIENT_ID;
+  if (!issuer || !clientId) return undefined;
+  const logoutUrl = process.env.REX_SIGN_IN_LOGOUT_URL;
+  return { issuer, clientId, ...(logoutUrl ? { logoutUrl } : {}) };
+}
+
+/** The security headers of every file; `connect-src` admits the provider's origins. */
+export function securityHeaders(signIn: SignInSettings | undefined): Readonly<Record<string, string>> {
+  const origins = signIn
+    ? [
+        ...new Set(
+          [signIn.issuer, signIn.logoutUrl].filter((u): u is string => !!u).map((u) => new URL(u).origin),
+        ),
+      ]
+    : [];
+  return {
+    'content-security-policy': [
+      "default-src 'self'",
+      `connect-src 'self'${origins.map((o) => ` ${o}`).join('')}`,
+      "script-src 'self'",
+      "style-src 'self'",
+      "img-src 'self' data:",
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+      "form-action 'self'",
+    ].join('; '),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    // Revalidate on every load, so a new deployment's files are never mixed with old ones.
+    'cache-control': 'no-cache',
+  };
+}
+
+/** REX_WEB_DIR, or the build under the working directory (the repository root locally). */
+const webDir = () => resolve(process.env.REX_WEB_DIR ?? '.build/web');
+
+const cache = new Map<string, Promise<string>>();
+
+function fileText(page: WebPage, name: string): Promise<string> {
+  const key = `${page}/${name}`;
+  let text = cache.get(key);
+  if (!text) {
+    text = readFile(resolve(webDir(), page, name), 'utf8');
+    // A failed read (a file missing from the bundle) is not cached: the next request tries again.
+    text.catch(() => cache.delete(key));
+    cache.set(key, text);
+  }
+  return text;
+}
+
+async function serve(page: WebPage, name: string) {
+  const signIn = signInSettings();
+  const headers = securityHeaders(signIn);
+  if (name === CONFIG_FILE) {
+    return {
+      status: 200,
+      body: JSON.stringify({
+        region: process.env.AWS_REGION ?? 'eu-central-1',
+        ...(signIn ? { signIn } : {}),
+        peoplePrefix: PEOPLE_PREFIX,
+      }),
+      contentType: 'application/json',
+      headers,
+    };
+  }
+  const contentType = CONTENT_TYPES.get(name);
+  // index.html only at /<page>: its relative links (<page>/app.js) resolve from there.
+  if (!contentType || name === 'index.html') throw new NotFound('file');
+  return { status: 200, body: await fileText(page, name), contentType, headers };
+}
+
+export const handler = apiHandler(
+  (Object.keys(WEB_PAGES) as WebPage[]).flatMap((page) => [
+    route(WEB_PAGES[page].page, async () => ({
+      status: 200,
+      body: await fileText(page, 'index.html'),
+      contentType: CONTENT_TYPES.get('index.html'),
+      headers: securityHeaders(signInSettings()),
+    })),
+    route(WEB_PAGES[page].file, async ({ params }) => serve(page, params.file)),
+  ]),
+  apiIdentity,
+);
