@@ -519,10 +519,11 @@ export class DynamoReferralRepository implements ReferralRepository {
       q.party.kind === 'authority'
         ? (['authorityFeed', 'authorityId'] as const)
         : (['officeFeed', 'serviceOfficeId'] as const);
-    const names: Record<string, string> = { '#party': keyAttribute, '#changed': 'changedKey' };
+    const names: Record<string, string> = { '#party': keyAttribute };
     const values: Record<string, unknown> = { ':party': q.party.id };
     let condition = '#party = :party';
     if (q.changedSince !== undefined) {
+      names['#changed'] = 'changedKey';
       values[':since'] = q.changedSince;
       condition += ' AND #changed >= :since';
     }
