@@ -148,7 +148,12 @@ function grantStatements(
 }
 
 /** sqs:SendMessage on the queues — never on a dead-letter queue — with the key use an encrypted send needs. */
-function grantSend(grantee: iam.IGrantable, queues: readonly sqs.Queue[], key: kms.IKey, stack: Stack): iam.Grant {
+function grantSend(
+  grantee: iam.IGrantable,
+  queues: readonly sqs.Queue[],
+  key: kms.IKey,
+  stack: Stack,
+): iam.Grant {
   if (queues.length === 0) return iam.Grant.drop(grantee, 'send to no queue');
   return iam.Grant.addToPrincipal({
     grantee,

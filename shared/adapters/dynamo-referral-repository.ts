@@ -358,10 +358,7 @@ export class DynamoReferralRepository implements ReferralRepository {
       values[`:s${i}`] = v;
       assignments.push(`#s${i} = :s${i}`);
     }
-    const removals = [
-      ...remove,
-      ...(change.due ? [] : ['gsi3pk', 'gsi3sk', 'dueKind', 'dueStep', 'dueAt']),
-    ];
+    const removals = [...remove, ...(change.due ? [] : ['gsi3pk', 'gsi3sk', 'dueKind', 'dueStep', 'dueAt'])];
     removals.forEach((k, i) => {
       names[`#r${i}`] = k;
     });

@@ -26,7 +26,7 @@ export const submitReferral = defineOperation({
   responses: {
     202: {
       description:
-        "Accepted: the referral id, the service office with its public contact, and why it was chosen.",
+        'Accepted: the referral id, the service office with its public contact, and why it was chosen.',
       schema: ReferralAccepted,
     },
     ...signedBodyProblems,

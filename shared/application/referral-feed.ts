@@ -40,7 +40,8 @@ export function decodeFeedCursor(cursor: string, party: FeedParty): Record<strin
   if (names.length !== expected.length || !expected.every((n) => typeof k[n] === 'string')) throw badCursor();
   const partyKey = party.kind === 'authority' ? k.authorityId : k.serviceOfficeId;
   const pk = String(k.pk);
-  if (partyKey !== party.id || k.sk !== 'REFERRAL' || !/^REFERRAL#ref_[0-9a-z]{26}$/.test(pk)) throw badCursor();
+  if (partyKey !== party.id || k.sk !== 'REFERRAL' || !/^REFERRAL#ref_[0-9a-z]{26}$/.test(pk))
+    throw badCursor();
   if (!String(k.changedKey).endsWith(`#${pk.slice('REFERRAL#'.length)}`) || String(k.changedKey).length > 80)
     throw badCursor();
   return k;
@@ -70,9 +71,7 @@ export async function listReferrals(
     party,
     ...(query.status ? { statuses: query.status } : {}),
     // Stored times are toISOString's form; the key condition compares strings.
-    ...(query.changedSince !== undefined
-      ? { changedSince: new Date(query.changedSince).toISOString() }
-      : {}),
+    ...(query.changedSince !== undefined ? { changedSince: new Date(query.changedSince).toISOString() } : {}),
     limit: query.limit ?? DEFAULT_FEED_PAGE,
     ...(startKey ? { startKey } : {}),
   });

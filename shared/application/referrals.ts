@@ -30,19 +30,14 @@ import {
 import type { Principal } from '#shared/identity/principal.ts';
 import { formatPrincipal } from '#shared/identity/principal.ts';
 import type {
+  ServiceOfficeSummary as OfficeSummary,
   ReferralAccepted,
   ReferralPayloadV1,
   ReferralPerson,
   ReferralView,
-  ServiceOfficeSummary as OfficeSummary,
   SubmitReferralRequest,
 } from '#shared/schemas/referral.ts';
-import type {
-  FeedPage,
-  FeedReferral,
-  IdempotentRequest,
-  ReferralRepository,
-} from './referral-repository.ts';
+import type { FeedPage, FeedReferral, IdempotentRequest, ReferralRepository } from './referral-repository.ts';
 
 export interface ReferralDependencies {
   readonly referrals: ReferralRepository;

@@ -40,7 +40,8 @@ export function acknowledgeReceipt(
     const referral = await ownReferral(deps, office, referralId);
     if (referral.status === 'revoked' || referral.status === 'expired')
       throw new ReferralGone(referral.status);
-    if (!NOT_RECEIVED.includes(referral.status)) return referralView(deps.directory, referral, deps.deadlines);
+    if (!NOT_RECEIVED.includes(referral.status))
+      return referralView(deps.directory, referral, deps.deadlines);
     const now = deps.clock.now();
     if (await deps.referrals.consentWithdrawn(referral.consentId)) {
       await deps.referrals.apply(transition(referral, 'revoked', actor, now, { deadlines: deps.deadlines }));

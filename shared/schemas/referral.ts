@@ -2,7 +2,11 @@ import * as z from 'zod';
 import { ConsentId } from '#shared/domain/consent/values.ts';
 import { DataCategory } from '#shared/domain/data-categories.ts';
 import { AgsSchema, LanguageCodeSchema, SlugSchema } from '#shared/domain/directory/schema.ts';
-import { AUTHORITY_EVENT_TYPES, type AuthorityEvent, EVENT_ID_PATTERN } from '#shared/domain/referral/events.ts';
+import {
+  AUTHORITY_EVENT_TYPES,
+  type AuthorityEvent,
+  EVENT_ID_PATTERN,
+} from '#shared/domain/referral/events.ts';
 import { REFERRAL_STATUSES } from '#shared/domain/referral/lifecycle.ts';
 import { PERSON_FIELD_CATEGORIES } from '#shared/domain/referral/person.ts';
 import { HousingSchema, ResidenceStatusSchema } from '#shared/domain/routing/person-facts.ts';

@@ -16,13 +16,7 @@ import { operations } from '#shared/api/index.ts';
 import { getOpenApiDocument } from '#shared/api/system.ts';
 import { problemType } from '#shared/http/problem.ts';
 import { type Principal, roleNameFor } from '#shared/identity/principal.ts';
-import {
-  authorityQueues,
-  officeQueues,
-  type QueueDefinition,
-  tableName,
-  tables,
-} from '#shared/resources.ts';
+import { authorityQueues, officeQueues, type QueueDefinition, tableName, tables } from '#shared/resources.ts';
 import {
   asArray,
   type CfnResource,

@@ -115,9 +115,9 @@ export function useReferralPlatform(options: { relay?: boolean } & EmulatorOptio
      * deleted (in a FIFO queue an undeleted message would hold back the rest of its group).
      */
     async drain(officeId: string): Promise<{ envelope: Record<string, unknown> }[]> {
-      return self.drainQueue(queueUrls.get(officeId)!).then((all) =>
-        all.map(({ body }) => ({ envelope: body })),
-      );
+      return self
+        .drainQueue(queueUrls.get(officeId)!)
+        .then((all) => all.map(({ body }) => ({ envelope: body })));
     },
     /** Consumes every event now in an authority's event queue (received and deleted), in queue order. */
     async drainEvents(authorityId: string): Promise<Record<string, unknown>[]> {

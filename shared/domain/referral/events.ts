@@ -92,5 +92,9 @@ export function statusEvent(next: ReferralRecord, entry: HistoryEntry): Authorit
 
 /** The reminder that an unread referral was announced to its office again. */
 export function reminderEvent(next: ReferralRecord, at: Date): AuthorityEvent {
-  return { type: 'referral.unread-reminder', ...base(next, at.toISOString()), reminder: next.reAnnouncements };
+  return {
+    type: 'referral.unread-reminder',
+    ...base(next, at.toISOString()),
+    reminder: next.reAnnouncements,
+  };
 }

@@ -10,13 +10,13 @@ import type { ConsentRecord } from '#shared/domain/consent/record.ts';
 import { type IdempotencyRecord, replay, type StoredAnswer } from '#shared/domain/idempotency.ts';
 import type { OfficeState } from '#shared/domain/referral/admission.ts';
 import type { ReferralChange, ReferralCreation } from '#shared/domain/referral/change.ts';
+import { defaultDeadlines, nextDeadline } from '#shared/domain/referral/deadlines.ts';
 import {
   ConsentWithdrawnRace,
   OpenReferralRace,
   type Refusal,
   StaleReferral,
 } from '#shared/domain/referral/errors.ts';
-import { defaultDeadlines, nextDeadline } from '#shared/domain/referral/deadlines.ts';
 import type { AuthorityEvent } from '#shared/domain/referral/events.ts';
 import { type ReferralRecord, updatedAtOf } from '#shared/domain/referral/referral.ts';
 
