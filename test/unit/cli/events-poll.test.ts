@@ -90,7 +90,12 @@ describe('pollEvents', () => {
     const summary = await pollEvents(
       {
         queue,
-        sink: { write: async (e) => (written.push(e), { location: 'memory' }) },
+        sink: {
+          write: async (e) => {
+            written.push(e);
+            return { location: 'memory' };
+          },
+        },
         seen: { has: () => false, mark: () => {} },
       },
       { authorityId: 'abh-lk-karlsruhe', once: true },
