@@ -16,6 +16,8 @@ export interface CommandContext {
   client(): RexClient;
   /** The office the profile acts for; asks the API when the profile does not say. */
   officeId(): Promise<string>;
+  /** The authority the profile acts for; asks the API when the profile does not say. */
+  authorityId(): Promise<string>;
 }
 
 export interface Command {
@@ -65,6 +67,13 @@ export function commandContext(
         );
       }
       return principal.slice('service:'.length);
+    },
+    async authorityId() {
+      const principal = context.profile().principal ?? (await context.client().whoami()).principal;
+      if (!principal.startsWith('authority:')) {
+        throw new CliError(`The profile stands for ${principal}; this command needs an authority profile.`);
+      }
+      return principal.slice('authority:'.length);
     },
   };
   return context;

@@ -21,7 +21,10 @@ const ProfileEntrySchema = z.looseObject({
   /** Overrides the file's endpoint and region for this entry. */
   endpoint: z.string().optional(),
   region: z.string().optional(),
-  /** The office's queue and dead-letter queue (for `rex dlq`), and a non-AWS SQS endpoint. */
+  /**
+   * The office's queue and dead-letter queue (for `rex dlq`), or the authority's event
+   * queue (for `rex events poll`), and a non-AWS SQS endpoint.
+   */
   queueUrl: z.string().optional(),
   deadLetterUrl: z.string().optional(),
   sqsEndpoint: z.string().optional(),

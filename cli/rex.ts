@@ -1,11 +1,12 @@
 /**
- * `rex`: the command line of referral-exchange for counselling services and
- * data-protection officers. Subcommands, each with `--help`; human output by
+ * `rex`: the command line of referral-exchange for counselling services, authorities
+ * (their events) and data-protection officers. Subcommands, each with `--help`; human output by
  * default, `--json` for machines. Exit codes: 0 ok, 1 failure, 2 usage.
  */
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { auditExportCommand, auditVerifyCommand } from '#cli/commands/audit.ts';
 import { dlqListCommand, dlqRedriveCommand } from '#cli/commands/dlq.ts';
+import { eventsPollCommand } from '#cli/commands/events.ts';
 import { inboxPollCommand } from '#cli/commands/inbox.ts';
 import { keysCommands } from '#cli/commands/keys.ts';
 import { referralCommands } from '#cli/commands/referral.ts';
@@ -18,6 +19,7 @@ export const commands: readonly Command[] = [
   whoamiCommand,
   ...keysCommands,
   inboxPollCommand,
+  eventsPollCommand,
   ...referralCommands,
   auditExportCommand,
   auditVerifyCommand,

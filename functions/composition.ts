@@ -23,7 +23,7 @@ import type { Directory } from '#shared/domain/directory/index.ts';
 import { authorityById, officeById, providerById } from '#shared/domain/directory/lookup.ts';
 import { personIdFromSubject } from '#shared/domain/pseudonym.ts';
 import { PrincipalResolver } from '#shared/identity/principal.ts';
-import { officeQueue } from '#shared/resources.ts';
+import { authorityQueue, officeQueue } from '#shared/resources.ts';
 
 /**
  * The composition root of the deployed functions (and of the local platform, which runs
@@ -62,7 +62,13 @@ export const apiIdentity = {
 const queueNameFor = (officeId: string): string =>
   officeQueue(runtimeConfig().stage, officeById(runtimeDirectory(), officeId)!).name;
 
-const referralRepository = once(() => new DynamoReferralRepository(runtimeConfig(), queueNameFor));
+/** The physical queue name of an authority's event queue. */
+const authorityQueueNameFor = (authorityId: string): string =>
+  authorityQueue(runtimeConfig().stage, { id: authorityId }).name;
+
+const referralRepository = once(
+  () => new DynamoReferralRepository(runtimeConfig(), queueNameFor, authorityQueueNameFor),
+);
 
 // ── referrals ──
 

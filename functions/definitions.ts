@@ -220,10 +220,11 @@ const specs = {
   ReferralsFunction: {
     kind: 'http',
     entry: 'functions/referrals.ts',
-    description: 'Referral intake (consent check, routing, encryption) and referral status',
-    operations: [referrals.submitReferral, referrals.getReferral],
+    description: 'Referral intake (consent check, routing, encryption), referral status and the feed',
+    operations: [referrals.submitReferral, referrals.getReferral, referrals.listReferrals],
     // The referral repository: intakeSnapshot (BatchGetItem), create (Put referral, guard,
-    // outbox, idempotency; Update office counter; ConditionCheck consent), refuse (Put), get.
+    // outbox, idempotency; Update office counter; ConditionCheck consent), refuse (Put), get;
+    // the feed queries its two indexes (never the table itself).
     permissions: {
       tables: {
         Records: {
@@ -234,6 +235,7 @@ const specs = {
             'dynamodb:UpdateItem',
             'dynamodb:ConditionCheckItem',
           ],
+          queryIndexes: ['authorityFeed', 'officeFeed'],
         },
         Audit: auditDraftWriter,
       },
@@ -262,7 +264,8 @@ const specs = {
   OutboxRelayFunction: {
     kind: 'stream',
     entry: 'functions/outbox-relay.ts',
-    description: 'Delivers outbox items to service office queues; revokes referrals of withdrawn consents',
+    description:
+      "Delivers outbox items to service office queues and events to authorities' queues; revokes referrals of withdrawn consents",
     table: 'Records',
     batchSize: 100,
     limits: { timeoutSeconds: 60 },
@@ -277,6 +280,7 @@ const specs = {
         Audit: auditDraftWriter,
       },
       sendToOfficeQueues: true,
+      sendToAuthorityQueues: true,
     },
   },
   ReferralDeadlinesFunction: {

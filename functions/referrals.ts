@@ -1,13 +1,15 @@
 import {
   getReferral as getReferralOperation,
+  listReferrals as listReferralsOperation,
   submitReferral as submitReferralOperation,
 } from '#shared/api/referrals.ts';
+import { listReferrals } from '#shared/application/referral-feed.ts';
 import { getReferral, submitReferral } from '#shared/application/referrals.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { principalOfKind } from '#shared/identity/principal.ts';
 import { apiIdentity, referralDependencies } from './composition.ts';
 
-/** Referral intake and reading a referral's status. */
+/** Referral intake, reading a referral's status, and the feed of the caller's referrals. */
 export const handler = apiHandler(
   [
     route(submitReferralOperation, async ({ principal, body, idempotencyKey }) => ({
@@ -22,6 +24,10 @@ export const handler = apiHandler(
     route(getReferralOperation, async ({ principal, params }) => ({
       status: 200,
       body: await getReferral(referralDependencies(), principal!, params.id),
+    })),
+    route(listReferralsOperation, async ({ principal, query }) => ({
+      status: 200,
+      body: await listReferrals(referralDependencies(), principal!, query),
     })),
   ],
   apiIdentity,

@@ -76,6 +76,8 @@ export interface FunctionPermissions {
   readonly checkpointKey?: readonly CheckpointKeyAction[];
   /** Sends notifications to every service office's queue (never to a dead-letter queue). */
   readonly sendToOfficeQueues?: boolean;
+  /** Sends events to every authority's event queue (never to a dead-letter queue). */
+  readonly sendToAuthorityQueues?: boolean;
   /** Reads the attributes (no messages) of the first office's queue: the health probe. */
   readonly probeOfficeQueue?: boolean;
 }

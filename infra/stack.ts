@@ -8,11 +8,11 @@ import { PlatformFailures } from '#infra/constructs/failures.ts';
 import { Functions } from '#infra/constructs/functions.ts';
 import { Monitoring } from '#infra/constructs/monitoring.ts';
 import { PrincipalRoles } from '#infra/constructs/principals.ts';
-import { OfficeQueues } from '#infra/constructs/queues.ts';
+import { AuthorityQueues, OfficeQueues } from '#infra/constructs/queues.ts';
 import { PseudonymSecret } from '#infra/constructs/secrets.ts';
 import type { Directory } from '#shared/domain/directory/index.ts';
 import { formatPrincipal } from '#shared/identity/principal.ts';
-import { officeQueue } from '#shared/resources.ts';
+import { authorityQueue, officeQueue } from '#shared/resources.ts';
 
 /** The function whose lag and liveness Monitoring watches. */
 const SEQUENCER_ID: FunctionId = 'AuditSequencerFunction';
@@ -41,12 +41,13 @@ export interface ReferralExchangeStackProps extends StackProps {
 
 /**
  * The whole referral exchange in one stack: it only composes the constructs of
- * infra/constructs/ (tables, office queues, functions, API, principal roles,
+ * infra/constructs/ (tables, office and authority queues, functions, API, principal roles,
  * monitoring) and names what an operator needs in its outputs.
  */
 export class ReferralExchangeStack extends Stack {
   readonly data: DataTables;
   readonly queues: OfficeQueues;
+  readonly authorityQueues: AuthorityQueues;
   readonly failures: PlatformFailures;
   readonly pseudonymSecret: PseudonymSecret;
   readonly auditSigning: AuditSigning;
@@ -73,6 +74,13 @@ export class ReferralExchangeStack extends Stack {
       keyRemovalPolicy: removalPolicy,
       key: this.data.key,
     });
+    this.authorityQueues = new AuthorityQueues(this, 'AuthorityQueues', {
+      authorities: props.directory.authorities.map((authority) => ({
+        authorityId: authority.id,
+        definition: authorityQueue(props.stage, authority),
+      })),
+      key: this.data.key,
+    });
 
     this.failures = new PlatformFailures(this, 'PlatformFailures');
     this.pseudonymSecret = new PseudonymSecret(this, 'PseudonymSecret', {
@@ -96,6 +104,7 @@ export class ReferralExchangeStack extends Stack {
       ...(props.functions ? { definitions: props.functions } : {}),
       data: this.data,
       queues: this.queues,
+      authorityQueues: this.authorityQueues,
       failures: this.failures,
       pseudonymSecret: this.pseudonymSecret,
       auditSigning: this.auditSigning,
@@ -108,6 +117,7 @@ export class ReferralExchangeStack extends Stack {
       directory: props.directory,
       methods: this.api.methods,
       queues: this.queues,
+      authorityQueues: this.authorityQueues,
     });
     const sequencer = this.functions.tryFunction(SEQUENCER_ID);
     this.monitoring = new Monitoring(this, 'Monitoring', {
@@ -116,6 +126,7 @@ export class ReferralExchangeStack extends Stack {
         .all()
         .map(({ id: fnId, function: fn }) => ({ id: fnId, function: fn.function })),
       queues: this.queues.all(),
+      authorityQueues: this.authorityQueues.all(),
       failureQueue: this.failures.queue,
       ...(sequencer
         ? {
@@ -136,6 +147,12 @@ export class ReferralExchangeStack extends Stack {
       new CfnOutput(this, `DeadLetterQueueUrl-${officeId}`, {
         description: `Dead-letter queue of service office ${officeId}`,
         value: deadLetterQueue.queueUrl,
+      });
+    }
+    for (const { authorityId, queue } of this.authorityQueues.all()) {
+      new CfnOutput(this, `EventQueueUrl-${authorityId}`, {
+        description: `Event queue of authority ${authorityId}`,
+        value: queue.queueUrl,
       });
     }
     new CfnOutput(this, 'CheckpointKeyId', {

@@ -17,7 +17,10 @@ export const LocalCredentialSchema = z.strictObject({
   secretAccessKey: z.string().min(20),
   /** The IAM identity API Gateway would report for this caller (an assumed role). */
   userArn: z.string(),
-  /** Service offices: their queue, dead-letter queue and the SQS endpoint (for `rex dlq`). */
+  /**
+   * Service offices: their queue, dead-letter queue and the SQS endpoint (for `rex dlq`);
+   * authorities: their event queue (for `rex events poll`).
+   */
   queueUrl: z.string().optional(),
   deadLetterUrl: z.string().optional(),
   sqsEndpoint: z.string().optional(),

@@ -190,7 +190,7 @@ async function story(platform: RunningPlatform, work: string): Promise<void> {
   for (const person of people) {
     const res = await api<{
       referralId: string;
-      serviceOffice: { id: string; type: string };
+      serviceOffice: { id: string; type: string; contact?: { phone?: string; openingHours?: string } };
       routing: { reason: string };
     }>(platform, AUTHORITY, '/v1/referrals', {
       method: 'POST',
@@ -220,6 +220,11 @@ async function story(platform: RunningPlatform, work: string): Promise<void> {
     referrals.set(person, res.body.referralId);
     detail(
       `${person.label}: referral ${res.body.referralId} accepted for ${res.body.serviceOffice.type} ${res.body.serviceOffice.id}.`,
+    );
+    const contact = res.body.serviceOffice.contact;
+    check(contact !== undefined, 'the answer names the office contact');
+    detail(
+      `   The authority tells ${person.label.split(' ')[0]} where to go: ${contact.phone ?? 'no phone'}, ${contact.openingHours ?? 'no opening hours listed'}.`,
     );
   }
 
@@ -278,6 +283,52 @@ async function story(platform: RunningPlatform, work: string): Promise<void> {
     check(seen.body.status === 'contacted', `the authority sees contact for ${person.label}`);
     detail(`${officeId} reports first contact; the authority sees: ${seen.body.status}.`);
   }
+
+  say(
+    'The authority\u2019s system collects its events with rex: contact arrives as an event, nobody polls each referral.',
+  );
+  const eventsFile = join(work, 'authority-events.ndjson');
+  const contactedIds = new Set([amira, dawit].map((p) => referrals.get(p)!));
+  const events = await waitFor(async () => {
+    const poll = rex(platform, [
+      'events',
+      'poll',
+      '--once',
+      '--out',
+      eventsFile,
+      '--state-dir',
+      join(work, 'authority-events-state'),
+      '--profile',
+      AUTHORITY.replace(':', '-'),
+    ]);
+    check(poll.status === 0, `rex events poll: ${poll.stderr}`);
+    if (!existsSync(eventsFile)) return undefined;
+    const all = readFileSync(eventsFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; referralId: string; at: string });
+    const contactEvents = all.filter(
+      (e) => e.type === 'referral.contacted' && contactedIds.has(e.referralId),
+    );
+    return contactEvents.length === contactedIds.size ? all : undefined;
+  }, 'the contact events on the authority\u2019s queue');
+  for (const person of people) {
+    const mine = events.filter((e) => e.referralId === referrals.get(person)).map((e) => e.type);
+    detail(`${person.label}: ${mine.join(' → ')}`);
+  }
+  check(
+    events.filter((e) => e.referralId === referrals.get(olena)).some((e) => e.type === 'referral.revoked'),
+    'the revocation arrived as an event',
+  );
+  const text = readFileSync(eventsFile, 'utf8');
+  for (const person of people) check(!text.includes(person.familyName), 'the events carry no personal data');
+  const feed = await api<{ items: { referralId: string }[] }>(
+    platform,
+    AUTHORITY,
+    '/v1/referrals?status=contacted',
+  );
+  check(feed.status === 200, `the feed answered ${feed.status}`);
+  detail(`The feed of contacted referrals lists ${feed.body.items.length} (ids, status and times only).`);
 
   say('The data-protection officer produces each person\u2019s access report (GDPR Art. 15).');
   for (const person of people) {

@@ -10,7 +10,7 @@ import { startSqsLocal } from '#local/emulators/sqs-local.ts';
 import { loadDirectory } from '#shared/adapters/directory-file.ts';
 import { functionEnvironment } from '#shared/function-environment.ts';
 import { PrincipalResolver } from '#shared/identity/principal.ts';
-import { officeQueues, tableName, tables } from '#shared/resources.ts';
+import { authorityQueues, officeQueues, tableName, tables } from '#shared/resources.ts';
 import { buildWeb } from '#web/build.ts';
 import { type CredentialsFile, ensureCredentials, ensureLocalSecrets } from './credentials.ts';
 import { createGateway, type GatewayRoute, listen, type ProxyHandler } from './gateway.ts';
@@ -57,6 +57,13 @@ export interface QueueInfo {
   readonly deadLetterUrl: string;
 }
 
+/** An authority's event queue (docs/referrals.md, events). */
+export interface EventQueueInfo {
+  readonly authorityId: string;
+  readonly queueUrl: string;
+  readonly deadLetterUrl: string;
+}
+
 export interface Platform {
   readonly apiUrl: string;
   readonly dynamodbEndpoint: string;
@@ -72,6 +79,7 @@ export interface Platform {
   };
   readonly tables: readonly string[];
   readonly queues: readonly QueueInfo[];
+  readonly eventQueues: readonly EventQueueInfo[];
   readonly consumers: readonly string[];
   readonly directoryVersion: string;
   readonly startupMs: number;
@@ -185,6 +193,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       const urls = await ensureQueue(sqs, def, urlFor);
       queues.push({ officeId: directory.serviceOffices[i]!.id, ...urls });
     }
+    const eventQueues: EventQueueInfo[] = [];
+    for (const [i, def] of authorityQueues(LOCAL_STAGE, directory).entries()) {
+      const urls = await ensureQueue(sqs, def, urlFor);
+      eventQueues.push({ authorityId: directory.authorities[i]!.id, ...urls });
+    }
 
     const resolver = new PrincipalResolver(directory, { stage: LOCAL_STAGE, accountId: LOCAL_ACCOUNT_ID });
     const credentialsFile = resolve(dataDir, 'credentials.json');
@@ -209,7 +222,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         : [],
     );
     const queuesOf = (principal: string) => {
-      const queue = queues.find((q) => `service:${q.officeId}` === principal);
+      const queue =
+        queues.find((q) => `service:${q.officeId}` === principal) ??
+        eventQueues.find((q) => `authority:${q.authorityId}` === principal);
       return (
         queue && {
           queueUrl: queue.queueUrl,
@@ -326,6 +341,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       identityProvider: { issuer: idp.issuer, clientId: idp.clientId, peopleFile, people },
       tables: tableNames,
       queues,
+      eventQueues,
       consumers,
       directoryVersion: directory.version,
       startupMs: Math.round(performance.now() - started),

@@ -39,10 +39,35 @@ const S = (name: string): KeyAttribute => ({ name, type: 'S' });
 const N = (name: string): KeyAttribute => ({ name, type: 'N' });
 
 /**
+ * What a feed item shows (docs/referrals.md, the feed): the referral's metadata, history
+ * and next deadline — never the ciphertext, the subject id or anything else. Each index
+ * adds the party key it is not keyed by (its own key attribute is projected anyway).
+ */
+const FEED_ATTRIBUTES = [
+  'referralId',
+  'status',
+  'consentId',
+  'caseReference',
+  'dataCategories',
+  'createdAt',
+  'updatedAt',
+  'history',
+  'dueKind',
+  'dueAt',
+  'forwardedTo',
+  'forwardedToOfficeId',
+  'forwardedFrom',
+  'forwardedFromOfficeId',
+] as const;
+
+/**
  * Records: consents, referrals, outbox items and idempotency records in one table
  * (one TransactWriteItems covers them with the audit entry). Overloaded indexes:
  * gsi1 = by subject (a person's consents and referrals), gsi3 = by deadline (sparse).
- * The stream feeds the outbox relay.
+ * The feed indexes `authorityFeed` and `officeFeed` are keyed by the referral's own
+ * `authorityId` / `serviceOfficeId` and sorted by `changedKey` (`<updatedAt>#<referralId>`),
+ * which only referral items carry: other items with an `authorityId` (the open-referral
+ * guard) stay out of them. The stream feeds the outbox relay.
  *
  * Index projections are chosen by cost (docs/performance.md): a referral item carries
  * its ciphertext (~5 KB), and an index projecting ALL would copy it — and rewrite it on
@@ -81,6 +106,18 @@ export const recordsTable: TableDefinition = {
       },
     },
     { indexName: 'gsi3', partitionKey: S('gsi3pk'), sortKey: S('gsi3sk'), projection: 'KEYS_ONLY' },
+    {
+      indexName: 'authorityFeed',
+      partitionKey: S('authorityId'),
+      sortKey: S('changedKey'),
+      projection: { include: [...FEED_ATTRIBUTES, 'serviceOfficeId'] },
+    },
+    {
+      indexName: 'officeFeed',
+      partitionKey: S('serviceOfficeId'),
+      sortKey: S('changedKey'),
+      projection: { include: [...FEED_ATTRIBUTES, 'authorityId'] },
+    },
   ],
   timeToLiveAttribute: 'expiresAt',
   stream: 'NEW_AND_OLD_IMAGES',
@@ -178,4 +215,39 @@ export function officeQueues(
   directory: { readonly serviceOffices: readonly { readonly id: string; readonly queueName: string }[] },
 ): QueueDefinition[] {
   return directory.serviceOffices.map((o) => officeQueue(stage, o));
+}
+
+/**
+ * Queue attributes of an authority's event queue: the office queue's (FIFO, explicit
+ * deduplication ids — the event id —, the same retention, visibility and redrive).
+ */
+export const authorityQueueDefaults = officeQueueDefaults;
+
+/**
+ * An authority's event queue. The name joins stage and authority id with `_`, which
+ * neither a stage nor a directory slug may contain, so it can never be an office's queue
+ * name (`rex-<stage>-<queueName>`); at most 4 + 16 + 1 + 48 + 9 = 78 characters.
+ */
+export function authorityQueue(stage: string, authority: { readonly id: string }): QueueDefinition {
+  const base = `rex-${stage}_${authority.id}`;
+  return {
+    id: `AuthorityQueue-${authority.id}`,
+    name: `${base}.fifo`,
+    fifo: true,
+    visibilityTimeoutSeconds: authorityQueueDefaults.visibilityTimeoutSeconds,
+    retentionSeconds: authorityQueueDefaults.retentionSeconds,
+    receiveWaitTimeSeconds: authorityQueueDefaults.receiveWaitTimeSeconds,
+    deadLetter: {
+      name: `${base}-dlq.fifo`,
+      maxReceiveCount: authorityQueueDefaults.maxReceiveCount,
+      retentionSeconds: authorityQueueDefaults.deadLetterRetentionSeconds,
+    },
+  };
+}
+
+export function authorityQueues(
+  stage: string,
+  directory: { readonly authorities: readonly { readonly id: string }[] },
+): QueueDefinition[] {
+  return directory.authorities.map((a) => authorityQueue(stage, a));
 }

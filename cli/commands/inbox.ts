@@ -66,7 +66,7 @@ export function describeSummary(s: PollSummary): string {
   return `Inbox: ${s.received} received, ${s.duplicates} duplicate(s), ${s.revoked} revoked, ${s.failed} failed.${s.halted ? ` ${s.halted}.` : ''}`;
 }
 
-function seconds(value: unknown, name: string, max: number): number | undefined {
+export function seconds(value: unknown, name: string, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0 || n > max) {
@@ -79,7 +79,11 @@ function seconds(value: unknown, name: string, max: number): number | undefined 
  * Ctrl-C: finish the current message and the receive under way (up to --wait seconds),
  * then stop. A second Ctrl-C aborts the wait at once; a third is left to the default.
  */
-function interruptSignals(io: CliIo): { stop: AbortSignal; abortWait: AbortSignal; dispose: () => void } {
+export function interruptSignals(io: CliIo): {
+  stop: AbortSignal;
+  abortWait: AbortSignal;
+  dispose: () => void;
+} {
   const stop = new AbortController();
   const abortWait = new AbortController();
   const onSigint = () => {

@@ -20,7 +20,7 @@ import type { AuditSigning } from './audit.ts';
 import type { DataTables } from './data.ts';
 import type { PlatformFailures } from './failures.ts';
 import { BUNDLED_DIRECTORY_FILE, ProjectFunction } from './function.ts';
-import type { OfficeQueues } from './queues.ts';
+import type { AuthorityQueues, OfficeQueues } from './queues.ts';
 import type { PseudonymSecret } from './secrets.ts';
 
 /** Where the deployment package lies inside the Lambda runtime. */
@@ -42,6 +42,8 @@ export interface FunctionsProps {
   readonly definitions?: readonly FunctionDefinition<string>[];
   readonly data: DataTables;
   readonly queues: OfficeQueues;
+  /** The authorities' event queues (the relay sends events to them). */
+  readonly authorityQueues: AuthorityQueues;
   /** Where failed stream batches and scheduled runs go. */
   readonly failures: PlatformFailures;
   readonly pseudonymSecret: PseudonymSecret;
@@ -154,6 +156,8 @@ export class Functions extends Construct {
       if (permissions.checkpointKey.includes('kms:Sign')) props.auditSigning.allowSigning(fn.role);
     }
     if (permissions.sendToOfficeQueues) grant = grant.combine(props.queues.grantSendToAll(grantee));
+    if (permissions.sendToAuthorityQueues)
+      grant = grant.combine(props.authorityQueues.grantSendToAll(grantee));
     if (permissions.probeOfficeQueue && props.probedOfficeId) {
       grant = grant.combine(props.queues.grantReadAttributes(grantee, props.probedOfficeId));
     }

@@ -5,7 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { OfficeQueue } from './queues.ts';
+import type { AuthorityQueue, OfficeQueue } from './queues.ts';
 
 export interface MonitoringProps {
   readonly stage: string;
@@ -13,6 +13,8 @@ export interface MonitoringProps {
   readonly functions: readonly { readonly id: string; readonly function: lambda.IFunction }[];
   /** The office queues to watch. */
   readonly queues: readonly OfficeQueue[];
+  /** The authorities' event queues: an event moved to a dead-letter queue reaches a person. */
+  readonly authorityQueues?: readonly AuthorityQueue[];
   /** Where failed stream batches and scheduled invocations go (PlatformFailures). */
   readonly failureQueue?: sqs.IQueue;
   /**
@@ -68,6 +70,17 @@ export class Monitoring extends Construct {
         alarmDescription: `Service office ${officeId} has not collected a notification for ${maxAge.toHumanString()}.`,
         metric: queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
         threshold: maxAge.toSeconds(),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    for (const { authorityId, deadLetterQueue } of props.authorityQueues ?? []) {
+      alarm(`EventDeadLetter-${authorityId}`, {
+        alarmDescription: `An event for authority ${authorityId} was moved to its dead-letter queue.`,
+        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

@@ -4,7 +4,7 @@ import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js'
 import { Construct } from 'constructs';
 import { formatPrincipal, type Principal, roleNameFor } from '#shared/identity/principal.ts';
 import type { ApiMethod } from './api.ts';
-import type { OfficeQueues } from './queues.ts';
+import type { AuthorityQueues, OfficeQueues } from './queues.ts';
 
 export interface PrincipalRolesProps {
   readonly stage: string;
@@ -18,6 +18,8 @@ export interface PrincipalRolesProps {
   readonly methods: readonly ApiMethod[];
   /** The office queues; a service office's role may consume its own queue and dead-letter queue. */
   readonly queues: OfficeQueues;
+  /** The authorities' event queues; an authority's role may consume its own and nothing else. */
+  readonly authorityQueues: AuthorityQueues;
   /**
    * Who may assume the roles (the organisation's identity set-up: SSO permission
    * sets, an identity provider, workloads in this account).
@@ -43,8 +45,8 @@ function roleId(p: Principal): string {
  * data-protection officer scope) plus the operator, named `roleNameFor(stage, p)` —
  * the name by which the functions map a SigV4 caller back to its principal. A role
  * may invoke only the API methods its principal kind is admitted to; a service
- * office's role may in addition consume its own queue and dead-letter queue and
- * nothing else.
+ * office's role may in addition consume its own queue and dead-letter queue, an
+ * authority's role its own event queue and dead-letter queue, and nothing else.
  */
 export class PrincipalRoles extends Construct {
   readonly #roles: PrincipalRole[] = [];
@@ -73,6 +75,7 @@ export class PrincipalRoles extends Construct {
         this.#acknowledgePathParameters(role, method.methodArn, operation.operationId);
       }
       if (principal.kind === 'service') props.queues.grantConsume(role, principal.id);
+      if (principal.kind === 'authority') props.authorityQueues.grantConsume(role, principal.id);
       this.#roles.push({ principal, role });
     }
   }

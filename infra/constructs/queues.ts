@@ -47,6 +47,128 @@ const CONSUME_ACTIONS = [
   'sqs:GetQueueUrl',
 ];
 
+/** A queue and its dead-letter queue, FIFO as defined, SSE-KMS under `key`. */
+function queuePair(
+  scope: Construct,
+  def: QueueDefinition,
+  key: kms.IKey,
+  deadLetterOf: string,
+): { queue: sqs.Queue; deadLetterQueue: sqs.Queue } {
+  const deadLetterQueue = new sqs.Queue(scope, `${def.id}-DeadLetter`, {
+    queueName: def.deadLetter.name,
+    fifo: def.fifo || undefined,
+    ...(def.fifo ? { contentBasedDeduplication: false } : {}),
+    retentionPeriod: Duration.seconds(def.deadLetter.retentionSeconds),
+    encryption: sqs.QueueEncryption.KMS,
+    encryptionMasterKey: key,
+  });
+  Validations.of(deadLetterQueue).acknowledge({
+    id: 'Serverless-SQSRedrivePolicy',
+    reason: `This is the dead-letter queue of ${deadLetterOf}; it has none of its own.`,
+  });
+  const queue = new sqs.Queue(scope, def.id, {
+    queueName: def.name,
+    fifo: def.fifo || undefined,
+    ...(def.fifo ? { contentBasedDeduplication: false } : {}),
+    visibilityTimeout: Duration.seconds(def.visibilityTimeoutSeconds),
+    retentionPeriod: Duration.seconds(def.retentionSeconds),
+    receiveMessageWaitTime: Duration.seconds(def.receiveWaitTimeSeconds),
+    encryption: sqs.QueueEncryption.KMS,
+    encryptionMasterKey: key,
+    deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: def.deadLetter.maxReceiveCount },
+  });
+  return { queue, deadLetterQueue };
+}
+
+/** One policy for a set of queues: TLS only. */
+function tlsOnlyPolicy(scope: Construct, queues: readonly sqs.Queue[]): sqs.QueuePolicy | undefined {
+  if (queues.length === 0) return undefined;
+  const policy = new sqs.QueuePolicy(scope, 'Policy', { queues: [...queues] });
+  policy.document.addStatements(
+    new iam.PolicyStatement({
+      sid: 'TlsOnly',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['sqs:*'],
+      resources: queues.map((q) => q.queueArn),
+      conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+    }),
+  );
+  return policy;
+}
+
+/**
+ * What the owner of a queue pair needs to consume it: receive, delete and change
+ * visibility on both, send to the queue (a redrive by hand from the dead-letter queue),
+ * and the key's use bound to SQS and to these two queues by the encryption context SQS
+ * sets (`aws:sqs:arn`), so that no owner decrypts another's queue under the shared key.
+ */
+function consumeStatementsOf(
+  pair: { queue: sqs.Queue; deadLetterQueue: sqs.Queue },
+  key: kms.IKey,
+  stack: Stack,
+): iam.PolicyStatement[] {
+  const { queue, deadLetterQueue } = pair;
+  return [
+    new iam.PolicyStatement({
+      actions: CONSUME_ACTIONS,
+      resources: [queue.queueArn, deadLetterQueue.queueArn],
+    }),
+    new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
+    new iam.PolicyStatement({
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [key.keyArn],
+      conditions: {
+        StringEquals: {
+          'kms:ViaService': viaService('sqs', stack),
+          'kms:EncryptionContext:aws:sqs:arn': [queue.queueArn, deadLetterQueue.queueArn],
+        },
+      },
+    }),
+  ];
+}
+
+function grantStatements(
+  grantee: iam.IGrantable,
+  statements: readonly iam.PolicyStatement[],
+  what: string,
+): iam.Grant {
+  let grant = iam.Grant.drop(grantee, what);
+  for (const statement of statements) {
+    grant = grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: statement.actions,
+        resourceArns: statement.resources,
+        ...(statement.conditions ? { conditions: statement.conditions } : {}),
+      }),
+    );
+  }
+  return grant;
+}
+
+/** sqs:SendMessage on the queues — never on a dead-letter queue — with the key use an encrypted send needs. */
+function grantSend(
+  grantee: iam.IGrantable,
+  queues: readonly sqs.Queue[],
+  key: kms.IKey,
+  stack: Stack,
+): iam.Grant {
+  if (queues.length === 0) return iam.Grant.drop(grantee, 'send to no queue');
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['sqs:SendMessage'],
+    resourceArns: queues.map((q) => q.queueArn),
+  }).combine(
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resourceArns: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': viaService('sqs', stack) } },
+    }),
+  );
+}
+
 /**
  * One FIFO queue and one FIFO dead-letter queue per service office, with the
  * attributes of its definition, SSE-KMS under one customer-managed key, and TLS
@@ -70,45 +192,13 @@ export class OfficeQueues extends Construct {
       });
     for (const { officeId, definition: def } of props.offices) {
       if (this.#byOffice.has(officeId)) throw new Error(`Service office ${officeId} is listed twice.`);
-      const deadLetterQueue = new sqs.Queue(this, `${def.id}-DeadLetter`, {
-        queueName: def.deadLetter.name,
-        fifo: def.fifo || undefined,
-        ...(def.fifo ? { contentBasedDeduplication: false } : {}),
-        retentionPeriod: Duration.seconds(def.deadLetter.retentionSeconds),
-        encryption: sqs.QueueEncryption.KMS,
-        encryptionMasterKey: this.key,
-      });
-      Validations.of(deadLetterQueue).acknowledge({
-        id: 'Serverless-SQSRedrivePolicy',
-        reason: 'This is the dead-letter queue of an office queue; it has none of its own.',
-      });
-      const queue = new sqs.Queue(this, def.id, {
-        queueName: def.name,
-        fifo: def.fifo || undefined,
-        ...(def.fifo ? { contentBasedDeduplication: false } : {}),
-        visibilityTimeout: Duration.seconds(def.visibilityTimeoutSeconds),
-        retentionPeriod: Duration.seconds(def.retentionSeconds),
-        receiveMessageWaitTime: Duration.seconds(def.receiveWaitTimeSeconds),
-        encryption: sqs.QueueEncryption.KMS,
-        encryptionMasterKey: this.key,
-        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: def.deadLetter.maxReceiveCount },
-      });
-      this.#byOffice.set(officeId, { officeId, definition: def, queue, deadLetterQueue });
+      const pair = queuePair(this, def, this.key, 'an office queue');
+      this.#byOffice.set(officeId, { officeId, definition: def, ...pair });
     }
-    const all = this.all().flatMap(({ queue, deadLetterQueue }) => [queue, deadLetterQueue]);
-    if (all.length > 0) {
-      this.policy = new sqs.QueuePolicy(this, 'Policy', { queues: all });
-      this.policy.document.addStatements(
-        new iam.PolicyStatement({
-          sid: 'TlsOnly',
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: ['sqs:*'],
-          resources: all.map((q) => q.queueArn),
-          conditions: { Bool: { 'aws:SecureTransport': 'false' } },
-        }),
-      );
-    }
+    this.policy = tlsOnlyPolicy(
+      this,
+      this.all().flatMap(({ queue, deadLetterQueue }) => [queue, deadLetterQueue]),
+    );
   }
 
   /** The queues of a service office. */
@@ -124,48 +214,20 @@ export class OfficeQueues extends Construct {
   }
 
   /**
-   * What a service office's client needs on its own inbox: receive, delete and
-   * change visibility of messages, read attributes, with decryption under the key.
+   * What a service office's client needs on its own inbox: receive, delete and change
+   * visibility of messages, read attributes, with decryption under the key.
    * On the dead-letter queue the same, plus sending to the inbox, so that the office
    * can move a message back after fixing its client (a redrive by hand). The key is
    * shared, so its use is bound to SQS and to this office's two queues by the
    * encryption context SQS sets (`aws:sqs:arn`): no office decrypts another's queue.
    */
   consumeStatements(officeId: string): iam.PolicyStatement[] {
-    const { queue, deadLetterQueue } = this.queueFor(officeId);
-    return [
-      new iam.PolicyStatement({
-        actions: CONSUME_ACTIONS,
-        resources: [queue.queueArn, deadLetterQueue.queueArn],
-      }),
-      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [this.key.keyArn],
-        conditions: {
-          StringEquals: {
-            'kms:ViaService': viaService('sqs', Stack.of(this)),
-            'kms:EncryptionContext:aws:sqs:arn': [queue.queueArn, deadLetterQueue.queueArn],
-          },
-        },
-      }),
-    ];
+    return consumeStatementsOf(this.queueFor(officeId), this.key, Stack.of(this));
   }
 
   /** `consumeStatements` added to a principal's policy. */
   grantConsume(grantee: iam.IGrantable, officeId: string): iam.Grant {
-    let grant = iam.Grant.drop(grantee, `consume the queues of ${officeId}`);
-    for (const statement of this.consumeStatements(officeId)) {
-      grant = grant.combine(
-        iam.Grant.addToPrincipal({
-          grantee,
-          actions: statement.actions,
-          resourceArns: statement.resources,
-          ...(statement.conditions ? { conditions: statement.conditions } : {}),
-        }),
-      );
-    }
-    return grant;
+    return grantStatements(grantee, this.consumeStatements(officeId), `consume the queues of ${officeId}`);
   }
 
   /**
@@ -173,17 +235,11 @@ export class OfficeQueues extends Construct {
    * never on a dead-letter queue — with the key use SQS needs for an encrypted send.
    */
   grantSendToAll(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
+    return grantSend(
       grantee,
-      actions: ['sqs:SendMessage'],
-      resourceArns: this.all().map(({ queue }) => queue.queueArn),
-    }).combine(
-      iam.Grant.addToPrincipal({
-        grantee,
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resourceArns: [this.key.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': viaService('sqs', Stack.of(this)) } },
-      }),
+      this.all().map(({ queue }) => queue),
+      this.key,
+      Stack.of(this),
     );
   }
 
@@ -194,5 +250,83 @@ export class OfficeQueues extends Construct {
       actions: ['sqs:GetQueueAttributes'],
       resourceArns: [this.queueFor(officeId).queue.queueArn],
     });
+  }
+}
+
+/** One authority's event queue and its dead-letter queue. */
+export interface AuthorityQueue {
+  readonly authorityId: string;
+  readonly definition: QueueDefinition;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+}
+
+export interface AuthorityQueuesProps {
+  /**
+   * The queue definition of each authority, keyed by authority id
+   * (from `authorityQueue(stage, authority)` in shared/resources.ts).
+   */
+  readonly authorities: readonly { readonly authorityId: string; readonly definition: QueueDefinition }[];
+  /** The key the queues are encrypted with: the platform key, as for the office queues. */
+  readonly key: kms.IKey;
+}
+
+/**
+ * One FIFO event queue and one FIFO dead-letter queue per authority: the status events of
+ * its referrals (docs/referrals.md). The same attributes, encryption and redrive as the
+ * office queues, and one TLS-only policy for all of them.
+ */
+export class AuthorityQueues extends Construct {
+  readonly key: kms.IKey;
+  readonly policy: sqs.QueuePolicy | undefined;
+  readonly #byAuthority = new Map<string, AuthorityQueue>();
+
+  constructor(scope: Construct, id: string, props: AuthorityQueuesProps) {
+    super(scope, id);
+    this.key = props.key;
+    for (const { authorityId, definition: def } of props.authorities) {
+      if (this.#byAuthority.has(authorityId)) throw new Error(`Authority ${authorityId} is listed twice.`);
+      const pair = queuePair(this, def, this.key, "an authority's event queue");
+      this.#byAuthority.set(authorityId, { authorityId, definition: def, ...pair });
+    }
+    this.policy = tlsOnlyPolicy(
+      this,
+      this.all().flatMap(({ queue, deadLetterQueue }) => [queue, deadLetterQueue]),
+    );
+  }
+
+  /** The queues of an authority. */
+  queueFor(authorityId: string): AuthorityQueue {
+    const entry = this.#byAuthority.get(authorityId);
+    if (!entry) throw new Error(`No event queue for authority ${authorityId}.`);
+    return entry;
+  }
+
+  /** Every authority's queues, in directory order. */
+  all(): AuthorityQueue[] {
+    return [...this.#byAuthority.values()];
+  }
+
+  /** What an authority's client needs on its own event queue and dead-letter queue, nothing else. */
+  consumeStatements(authorityId: string): iam.PolicyStatement[] {
+    return consumeStatementsOf(this.queueFor(authorityId), this.key, Stack.of(this));
+  }
+
+  grantConsume(grantee: iam.IGrantable, authorityId: string): iam.Grant {
+    return grantStatements(
+      grantee,
+      this.consumeStatements(authorityId),
+      `consume the event queues of ${authorityId}`,
+    );
+  }
+
+  /** Send to every authority's event queue (the outbox relay), never to a dead-letter queue. */
+  grantSendToAll(grantee: iam.IGrantable): iam.Grant {
+    return grantSend(
+      grantee,
+      this.all().map(({ queue }) => queue),
+      this.key,
+      Stack.of(this),
+    );
   }
 }

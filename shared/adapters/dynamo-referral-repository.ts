@@ -1,6 +1,8 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, type QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { indexKeys, recordKeys } from '#shared/adapters/records/keys.ts';
 import type {
+  FeedPage,
+  FeedQuery,
   IdempotentRequest,
   IntakeSnapshot,
   ReferralRepository,
@@ -21,7 +23,8 @@ import {
   type Refusal,
   StaleReferral,
 } from '#shared/domain/referral/errors.ts';
-import type { ReferralRecord } from '#shared/domain/referral/referral.ts';
+import type { AuthorityEvent } from '#shared/domain/referral/events.ts';
+import { type ReferralRecord, updatedAtOf } from '#shared/domain/referral/referral.ts';
 import { putAuditDraft } from './audit-drafts.ts';
 import { documentClient } from './aws-clients.ts';
 import { queryAll, queryPages } from './paged-query.ts';
@@ -41,6 +44,8 @@ const STRIP = new Set([
   'gsi3sk',
   'dueKind',
   'dueStep',
+  'dueAt',
+  'changedKey',
   'expiresAt',
 ]);
 
@@ -54,16 +59,21 @@ export function referralFromItem(item: Record<string, unknown>): ReferralRecord 
 
 /** The index and deadline attributes of a referral in a given state. */
 export function referralIndexAttributes(
-  r: Pick<ReferralRecord, 'subjectId' | 'createdAt' | 'referralId' | 'serviceOfficeId' | 'status'>,
+  r: Pick<
+    ReferralRecord,
+    'subjectId' | 'createdAt' | 'referralId' | 'serviceOfficeId' | 'status' | 'updatedAt' | 'history'
+  >,
   due: Deadline | undefined,
 ) {
   return {
     ...indexKeys.subject(r.subjectId, `REFERRAL#${r.createdAt}#${r.referralId}`),
+    ...indexKeys.feed(updatedAtOf(r), r.referralId),
     ...(due
       ? {
           ...indexKeys.due(dueBucket(due.at), `${due.at.toISOString()}#${r.referralId}`),
           dueKind: due.kind,
           dueStep: due.step ?? 0,
+          dueAt: due.at.toISOString(),
         }
       : {}),
   };
@@ -89,6 +99,24 @@ function parsedKeySet(officeId: string, version: unknown, raw: unknown): OfficeK
 }
 
 const send = (command: QueryCommand) => documentClient().send(command);
+
+/** How many queries one feed page may take when a status filter leaves few items. */
+const FEED_READS = 10;
+
+/** A feed index item as the application sees it: the referral's projected metadata and its next deadline. */
+function feedItemOf(item: Record<string, unknown>): FeedPage['items'][number] {
+  const { dueKind, dueAt } = item;
+  const referral = {
+    ...withoutKeys(item),
+    history: Array.isArray(item.history) ? item.history : [],
+  } as unknown as FeedPage['items'][number]['referral'];
+  return {
+    referral,
+    ...(typeof dueKind === 'string' && typeof dueAt === 'string'
+      ? { due: { kind: dueKind as Deadline['kind'], at: dueAt } }
+      : {}),
+  };
+}
 
 function openReferralOf(item: Record<string, unknown>): OpenReferral {
   return {
@@ -126,12 +154,15 @@ function differences(from: ReferralRecord, to: ReferralRecord) {
  * The referral repository on the records table. Each method is one request to DynamoDB,
  * so the intake path is exactly two: `intakeSnapshot` (one BatchGetItem) and `create` /
  * `refuse` (one TransactWriteItems). The office queue an outbox item names comes from
- * `queueNameFor`, so the application never deals with queue names.
+ * `queueNameFor`, an authority's event queue from `authorityQueueNameFor`, so the
+ * application never deals with queue names.
  */
 export class DynamoReferralRepository implements ReferralRepository {
   constructor(
     private readonly tables: StoreTables,
     private readonly queueNameFor: (officeId: string) => string,
+    /** The physical name of an authority's event queue (`authorityQueue` in shared/resources.ts). */
+    private readonly authorityQueueNameFor: (authorityId: string) => string,
   ) {}
 
   private async batchGet(keys: readonly { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
@@ -209,6 +240,27 @@ export class DynamoReferralRepository implements ReferralRepository {
     };
   }
 
+  /**
+   * An event for the authority's queue, written with the change it reports: the relay
+   * sends the stored event as it is (`event-<version>` is unique per change).
+   */
+  private eventPut(event: AuthorityEvent): TransactItem {
+    const version = event.eventId.slice(event.eventId.lastIndexOf('_') + 1);
+    return {
+      Put: {
+        TableName: this.tables.recordsTable,
+        Item: {
+          ...recordKeys.outbox(event.referralId, `event-${version}`),
+          referralId: event.referralId,
+          event: `event-${version}`,
+          queueName: this.authorityQueueNameFor(event.authorityId),
+          message: event,
+          createdAt: event.at,
+        },
+      },
+    };
+  }
+
   private officeCounter(officeId: string, delta: 1 | -1): TransactItem {
     return {
       Update: {
@@ -258,6 +310,7 @@ export class DynamoReferralRepository implements ReferralRepository {
       },
       ...this.deliveryItems(r),
       putAuditDraft(this.tables.auditTable, creation.audit),
+      ...(creation.authorityEvent ? [this.eventPut(creation.authorityEvent)] : []),
     ];
     const { replayed: _replayed, ...stored } = await commitCreating({
       recordsTable: this.tables.recordsTable,
@@ -305,7 +358,7 @@ export class DynamoReferralRepository implements ReferralRepository {
       values[`:s${i}`] = v;
       assignments.push(`#s${i} = :s${i}`);
     }
-    const removals = [...remove, ...(change.due ? [] : ['gsi3pk', 'gsi3sk', 'dueKind', 'dueStep'])];
+    const removals = [...remove, ...(change.due ? [] : ['gsi3pk', 'gsi3sk', 'dueKind', 'dueStep', 'dueAt'])];
     removals.forEach((k, i) => {
       names[`#r${i}`] = k;
     });
@@ -341,6 +394,7 @@ export class DynamoReferralRepository implements ReferralRepository {
       );
     }
     if (change.outbox) items.push(this.outboxPut(r, change.outbox, change.audit.time));
+    if (change.authorityEvent) items.push(this.eventPut(change.authorityEvent));
     items.push(putAuditDraft(this.tables.auditTable, change.audit));
     return items;
   }
@@ -386,9 +440,13 @@ export class DynamoReferralRepository implements ReferralRepository {
       this.officeCounter(old.serviceOfficeId, -1),
       this.referralPut(r, creation.due),
       ...this.deliveryItems(r),
-      putAuditDraft(this.tables.auditTable, creation.audit),
     ];
-    const consentIndex = items.length - 2;
+    // deliveryItems ends with the consent's condition.
+    const consentIndex = items.length - 1;
+    items.push(
+      putAuditDraft(this.tables.auditTable, creation.audit),
+      ...(creation.authorityEvent ? [this.eventPut(creation.authorityEvent)] : []),
+    );
     return commit(items, (failure) => {
       if (failure.index === 0) return new StaleReferral();
       if (failure.index === guardIndex) return new OpenReferralGuardMoved();
@@ -445,6 +503,57 @@ export class DynamoReferralRepository implements ReferralRepository {
       }
     }
     return ids;
+  }
+
+  /**
+   * One page of a party's feed, newest change first, from its feed index. A status filter
+   * is a FilterExpression, applied after DynamoDB's Limit: the query is repeated with what
+   * is still missing (never overshooting, so the last evaluated key is exactly where the
+   * page ends) up to FEED_READS times; a page may then be short and still have a next key.
+   */
+  async feed(q: FeedQuery): Promise<FeedPage> {
+    const [index, keyAttribute] =
+      q.party.kind === 'authority'
+        ? (['authorityFeed', 'authorityId'] as const)
+        : (['officeFeed', 'serviceOfficeId'] as const);
+    const names: Record<string, string> = { '#party': keyAttribute };
+    const values: Record<string, unknown> = { ':party': q.party.id };
+    let condition = '#party = :party';
+    if (q.changedSince !== undefined) {
+      names['#changed'] = 'changedKey';
+      values[':since'] = q.changedSince;
+      condition += ' AND #changed >= :since';
+    }
+    let filter: string | undefined;
+    if (q.statuses && q.statuses.length > 0) {
+      names['#status'] = 'status';
+      const placeholders = q.statuses.map((status, i) => {
+        values[`:s${i}`] = status;
+        return `:s${i}`;
+      });
+      filter = `#status IN (${placeholders.join(', ')})`;
+    }
+    const items: FeedPage['items'][number][] = [];
+    let startKey = q.startKey;
+    for (let reads = 0; reads < FEED_READS && items.length < q.limit; reads++) {
+      const out = await send(
+        new QueryCommand({
+          TableName: this.tables.recordsTable,
+          IndexName: index,
+          KeyConditionExpression: condition,
+          ...(filter ? { FilterExpression: filter } : {}),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: q.limit - items.length,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) items.push(feedItemOf(item));
+      startKey = out.LastEvaluatedKey;
+      if (!startKey) break;
+    }
+    return { items, ...(startKey ? { lastKey: startKey } : {}) };
   }
 
   async removeOutbox(referralId: string, event: string): Promise<void> {

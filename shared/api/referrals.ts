@@ -2,6 +2,8 @@ import { defineOperation } from '#shared/http/operation.ts';
 import { ProblemSchema } from '#shared/schemas/problem.ts';
 import {
   ReferralAccepted,
+  ReferralFeedPage,
+  ReferralFeedQuery,
   ReferralIdParams,
   ReferralView,
   ReportStatusRequest,
@@ -23,7 +25,8 @@ export const submitReferral = defineOperation({
   body: SubmitReferralRequest,
   responses: {
     202: {
-      description: 'Accepted: the referral id, the service office and why it was chosen.',
+      description:
+        'Accepted: the referral id, the service office with its public contact, and why it was chosen.',
       schema: ReferralAccepted,
     },
     ...signedBodyProblems,
@@ -34,6 +37,24 @@ export const submitReferral = defineOperation({
       contentType: 'application/problem+json',
     },
     422: problems[422],
+  },
+});
+
+export const listReferrals = defineOperation({
+  operationId: 'listReferrals',
+  method: 'GET',
+  path: '/v1/referrals',
+  summary: "The caller's referrals, newest change first: the feed",
+  description:
+    "An authority gets the referrals it sent, a service office the referrals addressed to it; nobody else's. Filtered by status (one or several) and by `changedSince`, paged with an opaque cursor. Each item is the referral as `GET /v1/referrals/{id}` answers it: status, history, next deadline and the office's public contact — metadata only, never personal data.",
+  tags: ['referrals'],
+  auth: ['authority', 'service'],
+  query: ReferralFeedQuery,
+  responses: {
+    200: { description: 'A page of referrals.', schema: ReferralFeedPage },
+    400: problems[400],
+    401: problems[401],
+    403: problems[403],
   },
 });
 

@@ -2,15 +2,19 @@ import type { Clock } from '#shared/domain/clock.ts';
 import { transition } from '#shared/domain/referral/change.ts';
 import type { DeadlinePolicy } from '#shared/domain/referral/deadlines.ts';
 import { StaleReferral } from '#shared/domain/referral/errors.ts';
+import type { AuthorityEvent } from '#shared/domain/referral/events.ts';
 import { NOT_RECEIVED } from '#shared/domain/referral/lifecycle.ts';
 import type { ReferralRecord } from '#shared/domain/referral/referral.ts';
 import type { QueueEnvelope } from '#shared/schemas/referral.ts';
 import type { ReferralRepository } from './referral-repository.ts';
 import { retryOnConflict } from './retry.ts';
 
-/** Puts an envelope into a service office's queue. A port, so tests can inject faults. */
+/**
+ * Puts a message into a queue: an envelope into a service office's, an event into an
+ * authority's. A port, so tests can inject faults.
+ */
 export interface Courier {
-  send(queueUrl: string, envelope: QueueEnvelope, deduplicationId: string): Promise<void>;
+  send(queueUrl: string, message: QueueEnvelope | AuthorityEvent, deduplicationId: string): Promise<void>;
 }
 
 export interface DeliveryDependencies {
@@ -26,6 +30,8 @@ export interface OutboxItem {
   readonly referralId: string;
   readonly event: string;
   readonly queueName: string;
+  /** An event for the authority's queue (`event-<version>` items), sent as stored. */
+  readonly message?: AuthorityEvent;
 }
 
 /** A change of the records table that the relay acts on (read from its stream). */
@@ -79,7 +85,8 @@ export async function handleRecordChange(
 }
 
 /**
- * Delivers one outbox item: reads the referral, sends its envelope, and records the
+ * Delivers one outbox item. An authority's event is sent as stored. For an office: reads
+ * the referral, sends its envelope, and records the
  * delivery (accepted → queued, audit entry, outbox item removed) in one transaction.
  * Running it again is harmless: a referral that is already queued (or further) is not
  * sent again for `notify`, a repeated send within five minutes is dropped by SQS's
@@ -90,8 +97,14 @@ export async function deliverOutboxItem(deps: DeliveryDependencies, item: Outbox
   const now = deps.clock.now();
   const queueUrl = deps.queueUrlFor(item.queueName);
   const dedupe = `${item.referralId}:${item.event}`;
-  const referral = await deps.referrals.get(item.referralId);
   const done = () => deps.referrals.removeOutbox(item.referralId, item.event);
+  // An authority's event says what happened when it happened: sent as written, whatever
+  // the referral became since. Deduplicated by its event id (SQS, and the client).
+  if (item.message) {
+    await deps.courier.send(queueUrl, item.message, item.message.eventId);
+    return done();
+  }
+  const referral = await deps.referrals.get(item.referralId);
   if (!referral) return done();
 
   if (item.event === 'revoke') {

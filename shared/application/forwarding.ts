@@ -60,7 +60,8 @@ export async function declineAndForward(
     const referral = await deps.referrals.get(referralId);
     if (!referral || referral.serviceOfficeId !== office.id) throw new NotFound('referral');
     if (referral.status === 'declined') {
-      if (referral.forwardedToOfficeId === request.forwardTo) return referralView(deps.directory, referral);
+      if (referral.forwardedToOfficeId === request.forwardTo)
+        return referralView(deps.directory, referral, deps.deadlines);
       throw new ReferralRefused({
         reason: 'already-declined',
         facts: { currentStatus: referral.status, allowedNext: [] },
@@ -138,7 +139,7 @@ export async function declineAndForward(
       }
       throw error;
     }
-    return referralView(deps.directory, (await deps.referrals.get(referralId))!);
+    return referralView(deps.directory, (await deps.referrals.get(referralId))!, deps.deadlines);
   });
 }
 

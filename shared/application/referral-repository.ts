@@ -3,7 +3,9 @@ import type { ConsentRecord } from '#shared/domain/consent/record.ts';
 import type { IdempotencyRecord, StoredAnswer } from '#shared/domain/idempotency.ts';
 import type { OfficeState } from '#shared/domain/referral/admission.ts';
 import type { ReferralChange, ReferralCreation } from '#shared/domain/referral/change.ts';
+import type { DeadlineKind } from '#shared/domain/referral/deadlines.ts';
 import type { OpenReferral, Refusal } from '#shared/domain/referral/errors.ts';
+import type { ReferralStatus } from '#shared/domain/referral/lifecycle.ts';
 import type { ReferralRecord } from '#shared/domain/referral/referral.ts';
 
 /** What intake reads in one request: the consent, the idempotency record, the subject's open referral, the candidates. */
@@ -21,6 +23,52 @@ export interface IdempotentRequest {
   readonly idempotencyKey: string;
   readonly requestHash: string;
   readonly now: Date;
+}
+
+/** Whose feed: an authority's referrals, or a service office's. */
+export interface FeedParty {
+  readonly kind: 'authority' | 'service';
+  readonly id: string;
+}
+
+export interface FeedQuery {
+  readonly party: FeedParty;
+  /** Only these statuses; absent or empty: all. */
+  readonly statuses?: readonly ReferralStatus[];
+  /** Only referrals changed at or after this instant (ISO 8601 as `toISOString` writes it). */
+  readonly changedSince?: string;
+  readonly limit: number;
+  /** Where the previous page ended (its `lastKey`, checked by the caller). */
+  readonly startKey?: Record<string, unknown>;
+}
+
+/** What the feed index holds of a referral: metadata and history, no ciphertext, no subject. */
+export type FeedReferral = Pick<
+  ReferralRecord,
+  | 'referralId'
+  | 'status'
+  | 'consentId'
+  | 'authorityId'
+  | 'serviceOfficeId'
+  | 'caseReference'
+  | 'dataCategories'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'history'
+  | 'forwardedTo'
+  | 'forwardedToOfficeId'
+  | 'forwardedFrom'
+  | 'forwardedFromOfficeId'
+>;
+
+export interface FeedPage {
+  readonly items: readonly {
+    readonly referral: FeedReferral;
+    /** The next deadline, as stored with the referral. */
+    readonly due?: { readonly kind: DeadlineKind; readonly at: string };
+  }[];
+  /** Where this page ended; absent on the last page. */
+  readonly lastKey?: Record<string, unknown>;
 }
 
 /**
@@ -72,6 +120,8 @@ export interface ReferralRepository {
    * entries. Throws StaleReferral, OpenReferralGuardMoved or ConsentWithdrawnRace.
    */
   forward(decline: ReferralChange, creation: ReferralCreation): Promise<void>;
+  /** One page of a party's referrals, newest change first (the feed indexes). */
+  feed(q: FeedQuery): Promise<FeedPage>;
   /** Removes a consumed outbox item (idempotent). */
   removeOutbox(referralId: string, event: string): Promise<void>;
 }

@@ -11,7 +11,7 @@ import { NotFound } from '#shared/domain/errors.ts';
 import { replay, requestFingerprint, type StoredAnswer } from '#shared/domain/idempotency.ts';
 import { type Admission, admit } from '#shared/domain/referral/admission.ts';
 import { createReferral } from '#shared/domain/referral/change.ts';
-import type { DeadlinePolicy } from '#shared/domain/referral/deadlines.ts';
+import { type DeadlinePolicy, defaultDeadlines, nextDeadline } from '#shared/domain/referral/deadlines.ts';
 import {
   ConsentWithdrawnRace,
   type OpenReferral,
@@ -25,17 +25,19 @@ import {
   purposeFor,
   type ReferralRecord,
   subjectIdOfPerson,
+  updatedAtOf,
 } from '#shared/domain/referral/referral.ts';
 import type { Principal } from '#shared/identity/principal.ts';
 import { formatPrincipal } from '#shared/identity/principal.ts';
 import type {
+  ServiceOfficeSummary as OfficeSummary,
   ReferralAccepted,
   ReferralPayloadV1,
   ReferralPerson,
   ReferralView,
   SubmitReferralRequest,
 } from '#shared/schemas/referral.ts';
-import type { IdempotentRequest, ReferralRepository } from './referral-repository.ts';
+import type { FeedPage, FeedReferral, IdempotentRequest, ReferralRepository } from './referral-repository.ts';
 
 export interface ReferralDependencies {
   readonly referrals: ReferralRepository;
@@ -46,15 +48,27 @@ export interface ReferralDependencies {
   readonly deadlines?: DeadlinePolicy;
 }
 
-export function officeSummary(directory: Directory, officeId: string) {
+/** An office as the answers name it, with its public contact from the directory. */
+export function officeSummary(directory: Directory, officeId: string): OfficeSummary {
   const office = officeById(directory, officeId);
   const provider = office ? providerById(directory, office.providerId) : undefined;
+  const contact = office?.contact;
   return {
     id: officeId,
     name: office?.name ?? officeId,
     type: office?.type ?? 'unknown',
     providerId: office?.providerId ?? 'unknown',
     providerName: provider?.name ?? 'unknown',
+    ...(contact
+      ? {
+          contact: {
+            email: contact.email,
+            ...(contact.phone !== undefined ? { phone: contact.phone } : {}),
+            ...(contact.address !== undefined ? { address: contact.address } : {}),
+            ...(contact.openingHours !== undefined ? { openingHours: contact.openingHours } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -249,7 +263,7 @@ export async function submitReferral(
 
 /** A referral as its sender and its recipient see it; anyone else: 404. */
 export async function getReferral(
-  deps: Pick<ReferralDependencies, 'referrals' | 'directory'>,
+  deps: Pick<ReferralDependencies, 'referrals' | 'directory' | 'deadlines'>,
   principal: Principal,
   referralId: string,
 ): Promise<ReferralView> {
@@ -259,10 +273,25 @@ export async function getReferral(
     ((principal.kind === 'authority' && principal.id === r.authorityId) ||
       (principal.kind === 'service' && principal.id === r.serviceOfficeId));
   if (!r || !visible) throw new NotFound('referral');
-  return referralView(deps.directory, r);
+  return referralView(deps.directory, r, deps.deadlines);
 }
 
-export function referralView(directory: Directory, r: ReferralRecord): ReferralView {
+/** A stored referral as its sender and its recipient see it, with its next deadline. */
+export function referralView(
+  directory: Directory,
+  r: ReferralRecord,
+  deadlines: DeadlinePolicy = defaultDeadlines,
+): ReferralView {
+  const due = nextDeadline({ ...r, hasCiphertext: r.ciphertext !== undefined }, deadlines);
+  return viewOf(directory, r, due && { kind: due.kind, at: due.at.toISOString() });
+}
+
+/** What the feed index holds of a referral, as the same view. */
+export function feedView(directory: Directory, item: FeedPage['items'][number]): ReferralView {
+  return viewOf(directory, item.referral, item.due);
+}
+
+function viewOf(directory: Directory, r: FeedReferral, due: ReferralView['due']): ReferralView {
   return {
     referralId: r.referralId,
     status: r.status,
@@ -272,7 +301,9 @@ export function referralView(directory: Directory, r: ReferralRecord): ReferralV
     serviceOffice: officeSummary(directory, r.serviceOfficeId),
     dataCategories: [...r.dataCategories] as ReferralView['dataCategories'],
     createdAt: r.createdAt,
+    updatedAt: updatedAtOf(r),
     history: r.history.map((h) => ({ ...h })),
+    ...(due ? { due: { ...due } } : {}),
     ...(r.forwardedTo !== undefined && r.forwardedToOfficeId !== undefined
       ? {
           forwardedTo: {

@@ -40,7 +40,8 @@ export function acknowledgeReceipt(
     const referral = await ownReferral(deps, office, referralId);
     if (referral.status === 'revoked' || referral.status === 'expired')
       throw new ReferralGone(referral.status);
-    if (!NOT_RECEIVED.includes(referral.status)) return referralView(deps.directory, referral);
+    if (!NOT_RECEIVED.includes(referral.status))
+      return referralView(deps.directory, referral, deps.deadlines);
     const now = deps.clock.now();
     if (await deps.referrals.consentWithdrawn(referral.consentId)) {
       await deps.referrals.apply(transition(referral, 'revoked', actor, now, { deadlines: deps.deadlines }));
@@ -48,7 +49,7 @@ export function acknowledgeReceipt(
     }
     const change = transition(referral, 'received', actor, now, { deadlines: deps.deadlines });
     await deps.referrals.apply(change);
-    return referralView(deps.directory, change.to);
+    return referralView(deps.directory, change.to, deps.deadlines);
   });
 }
 
@@ -80,12 +81,12 @@ export async function reportStatus(
   const reason = 'reason' in report ? report.reason : undefined;
   return retryOnConflict(async () => {
     const referral = await ownReferral(deps, office, referralId);
-    if (referral.status === report.status) return referralView(deps.directory, referral);
+    if (referral.status === report.status) return referralView(deps.directory, referral, deps.deadlines);
     const change = transition(referral, report.status, actor, deps.clock.now(), {
       reason,
       deadlines: deps.deadlines,
     });
     await deps.referrals.apply(change);
-    return referralView(deps.directory, change.to);
+    return referralView(deps.directory, change.to, deps.deadlines);
   });
 }

@@ -2,6 +2,11 @@ import * as z from 'zod';
 import { ConsentId } from '#shared/domain/consent/values.ts';
 import { DataCategory } from '#shared/domain/data-categories.ts';
 import { AgsSchema, LanguageCodeSchema, SlugSchema } from '#shared/domain/directory/schema.ts';
+import {
+  AUTHORITY_EVENT_TYPES,
+  type AuthorityEvent,
+  EVENT_ID_PATTERN,
+} from '#shared/domain/referral/events.ts';
 import { REFERRAL_STATUSES } from '#shared/domain/referral/lifecycle.ts';
 import { PERSON_FIELD_CATEGORIES } from '#shared/domain/referral/person.ts';
 import { HousingSchema, ResidenceStatusSchema } from '#shared/domain/routing/person-facts.ts';
@@ -124,6 +129,21 @@ export { REFERRAL_STATUSES };
 export const ReferralStatus = z.enum(REFERRAL_STATUSES).meta({ id: 'ReferralStatus' });
 export type ReferralStatus = z.infer<typeof ReferralStatus>;
 
+/** The office's public contact, as the directory holds it (docs/directory.md). */
+export const OfficeContact = z
+  .strictObject({
+    email: z.string(),
+    phone: z.string().optional(),
+    address: z.string().optional(),
+    openingHours: z.string().optional().meta({ description: 'Free text, e.g. "Mo–Do 9–12 Uhr".' }),
+  })
+  .meta({
+    id: 'OfficeContact',
+    description:
+      "The service office's public contact from the directory, to pass on to the person; the office's name is the summary's `name`.",
+  });
+export type OfficeContact = z.infer<typeof OfficeContact>;
+
 export const ServiceOfficeSummary = z
   .strictObject({
     id: z.string(),
@@ -131,8 +151,12 @@ export const ServiceOfficeSummary = z
     type: z.string(),
     providerId: z.string(),
     providerName: z.string(),
+    contact: OfficeContact.optional().meta({
+      description: 'Present whenever the office is in the directory.',
+    }),
   })
   .meta({ id: 'ServiceOfficeSummary' });
+export type ServiceOfficeSummary = z.infer<typeof ServiceOfficeSummary>;
 
 export const ReferralAccepted = z
   .strictObject({
@@ -157,6 +181,16 @@ export const ReferralHistoryEntry = z
   })
   .meta({ id: 'ReferralHistoryEntry' });
 
+export const ReferralDue = z
+  .strictObject({
+    kind: z.enum(['re-announce', 'expire', 'delete-ciphertext']).meta({
+      description:
+        '`re-announce`: announced to the office again if still unread; `expire`: expires if still unread; `delete-ciphertext`: the encrypted data is deleted.',
+    }),
+    at: z.string(),
+  })
+  .meta({ id: 'ReferralDue', description: "The referral's next deadline (docs/referrals.md, deadlines)." });
+
 /** The other end of a forwarding: the referral and the office it is addressed to. */
 export const ReferralLink = z
   .strictObject({ referralId: z.string(), serviceOffice: ServiceOfficeSummary })
@@ -172,7 +206,12 @@ export const ReferralView = z
     serviceOffice: ServiceOfficeSummary,
     dataCategories: z.array(DataCategory),
     createdAt: z.string(),
+    updatedAt: z.string().meta({
+      description:
+        'When anything shown here last changed (status, history, next deadline); the feed is ordered by it.',
+    }),
     history: z.array(ReferralHistoryEntry),
+    due: ReferralDue.optional().meta({ description: 'The next deadline, while there is one.' }),
     forwardedTo: ReferralLink.optional().meta({
       description: 'Declined and forwarded: the new referral, addressed to another office.',
     }),
@@ -185,6 +224,62 @@ export const ReferralView = z
     description: 'A referral as its sender and its recipient see it. No personal data.',
   });
 export type ReferralView = z.infer<typeof ReferralView>;
+
+/** A feed cursor: opaque base64url, as returned in `nextCursor`. */
+export const FeedCursor = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,1024}$/, { error: 'must be a cursor returned by this operation' })
+  .meta({
+    id: 'ReferralFeedCursor',
+    description: 'Opaque (base64url); pass back `nextCursor` unchanged to get the next page.',
+  });
+
+export const MAX_FEED_PAGE = 100;
+const STATUS_LIST = new RegExp(`^(${REFERRAL_STATUSES.join('|')})(,(${REFERRAL_STATUSES.join('|')})){0,7}$`);
+
+export const ReferralFeedQuery = z
+  .strictObject({
+    status: z
+      .string()
+      .regex(STATUS_LIST, {
+        error: `must be one or more of ${REFERRAL_STATUSES.join(', ')}, separated by commas`,
+      })
+      .transform((text) => [...new Set(text.split(','))] as ReferralStatus[])
+      .optional()
+      .meta({
+        description: 'One status or several, separated by commas (`received,contacted`).',
+        example: 'queued,received',
+      }),
+    changedSince: z.iso
+      .datetime({ offset: true, error: 'must be a date-time with offset (RFC 3339)' })
+      .optional()
+      .meta({
+        description:
+          'Only referrals whose `updatedAt` is at or after this instant (inclusive: pass the newest `updatedAt` you have seen, with a little overlap, and deduplicate by `referralId` + `updatedAt`).',
+      }),
+    limit: z
+      .string()
+      .regex(/^[1-9][0-9]{0,2}$/, { error: `must be a whole number from 1 to ${MAX_FEED_PAGE}` })
+      .transform(Number)
+      .pipe(z.number().max(MAX_FEED_PAGE, { error: `must be a whole number from 1 to ${MAX_FEED_PAGE}` }))
+      .optional()
+      .meta({ description: `Page size, 1–${MAX_FEED_PAGE} (default 50).`, example: '50' }),
+    cursor: FeedCursor.optional(),
+  })
+  .meta({ id: 'ReferralFeedQuery' });
+export type ReferralFeedQuery = z.infer<typeof ReferralFeedQuery>;
+
+export const ReferralFeedPage = z
+  .strictObject({
+    items: z.array(ReferralView),
+    nextCursor: FeedCursor.optional().meta({ description: 'Absent on the last page.' }),
+  })
+  .meta({
+    id: 'ReferralFeedPage',
+    description:
+      "The caller's referrals, newest change first. A page may hold fewer items than `limit` and still have a `nextCursor`.",
+  });
+export type ReferralFeedPage = z.infer<typeof ReferralFeedPage>;
 
 export const ReferralIdParams = z.strictObject({
   id: z.string().regex(/^ref_[0-9a-z]{26}$/, { error: 'must be a referral id' }),
@@ -281,3 +376,27 @@ export const ReportStatusRequest = z
       'What the service office reports: first contact made, closed, or declined with a reason code — optionally forwarded to another office (`forwardTo` with the re-submitted `person`).',
   });
 export type ReportStatusRequest = z.infer<typeof ReportStatusRequest>;
+
+/**
+ * An event on an authority's queue (docs/referrals.md): ids, codes and times, never
+ * personal data. The SQS message attribute `type` repeats `type`; deduplicate by `eventId`.
+ */
+export const AuthorityEventMessage = z
+  .strictObject({
+    type: z.enum(AUTHORITY_EVENT_TYPES),
+    schemaVersion: z.literal(1),
+    eventId: z.string().regex(EVENT_ID_PATTERN),
+    referralId: ReferralIdParams.shape.id,
+    authorityId: z.string(),
+    serviceOfficeId: z.string(),
+    status: ReferralStatus,
+    at: z.string(),
+    reason: z.string().optional(),
+    forwardedTo: z.string().optional(),
+    forwardedFrom: z.string().optional(),
+    reminder: z.int().min(1).optional(),
+  })
+  .meta({ id: 'AuthorityEventMessage' });
+export type AuthorityEventMessage = z.infer<typeof AuthorityEventMessage>;
+const _eventsAgree: SameKeys<AuthorityEventMessage, AuthorityEvent> = true;
+void _eventsAgree;

@@ -1,6 +1,7 @@
 /**
- * The typed client of the referral-exchange API for counselling services (and the
- * `rex` CLI). Every method is bound to an operation definition of `shared/api/`:
+ * The typed client of the referral-exchange API for counselling services and
+ * authorities (and the `rex` CLI). The events on an authority's queue are read with
+ * `parseAuthorityEvent` (./events.ts). Every method is bound to an operation definition of `shared/api/`:
  * method and path come from the OperationSpec itself, request types from its zod
  * schemas, so the client cannot drift from the API (test/unit/sdk/ checks it against
  * the OpenAPI document as well).
@@ -21,7 +22,12 @@ import {
   recordAuditExport,
 } from '#shared/api/audit.ts';
 import { getOfficeKeys, publishOfficeKeys, retireOfficeKey } from '#shared/api/keys.ts';
-import { acknowledgeReceipt, getReferral, reportReferralStatus } from '#shared/api/referrals.ts';
+import {
+  acknowledgeReceipt,
+  getReferral,
+  listReferrals,
+  reportReferralStatus,
+} from '#shared/api/referrals.ts';
 import { getHealth, whoAmI } from '#shared/api/system.ts';
 import type { AuditEntry } from '#shared/domain/audit/entry.ts';
 import type { OperationSpec } from '#shared/http/operation.ts';
@@ -33,7 +39,12 @@ import type {
 } from '#shared/schemas/audit.ts';
 import type { OfficeKeys, PublishKeysBodySchema, RetireKeyBodySchema } from '#shared/schemas/keys.ts';
 import type { ProblemBody } from '#shared/schemas/problem.ts';
-import type { ReferralView, ReportStatusRequest } from '#shared/schemas/referral.ts';
+import type {
+  ReferralFeedPage,
+  ReferralStatus,
+  ReferralView,
+  ReportStatusRequest,
+} from '#shared/schemas/referral.ts';
 import type { HealthReport, WhoAmI } from '#shared/schemas/system.ts';
 import { type SigningCredentials, signedFetch } from './signed-fetch.ts';
 
@@ -48,6 +59,7 @@ export const sdkOperations = {
   retireKey: retireOfficeKey,
   getKeys: getOfficeKeys,
   getReferral,
+  listReferrals,
   acknowledgeReceipt,
   reportStatus: reportReferralStatus,
   auditEntries: listAuditEntries,
@@ -216,6 +228,27 @@ export class RexClient {
   }
 
   /**
+   * One page of the caller's referrals, newest change first (an authority: those it sent;
+   * an office: those addressed to it). `changedSince` is inclusive; pass `nextCursor` back
+   * as `cursor` for the next page.
+   */
+  listReferrals(
+    query: {
+      status?: ReferralStatus | readonly ReferralStatus[];
+      changedSince?: string | Date;
+      limit?: number;
+      cursor?: string;
+    } = {},
+  ): Promise<ReferralFeedPage> {
+    const status = typeof query.status === 'string' ? query.status : query.status?.join(',');
+    const changedSince =
+      query.changedSince instanceof Date ? query.changedSince.toISOString() : query.changedSince;
+    return this.call(sdkOperations.listReferrals, {
+      query: stringValues({ status, changedSince, limit: query.limit, cursor: query.cursor }),
+    });
+  }
+
+  /**
    * Acknowledges a notification before decrypting it (idempotent). A revoked or expired
    * referral answers 410 (a RexApiError): discard the message unread.
    */
@@ -258,6 +291,19 @@ export class RexClient {
   recordExport(request: RecordExportRequest, idempotencyKey: string): Promise<ExportRecord> {
     return this.call(sdkOperations.recordExport, { body: request, idempotencyKey });
   }
+}
+
+/** Every referral of the feed, page after page (the filters of `listReferrals`). */
+export async function* referralFeed(
+  client: RexClient,
+  query: Omit<NonNullable<Parameters<RexClient['listReferrals']>[0]>, 'cursor'> = {},
+): AsyncGenerator<ReferralView> {
+  let cursor: string | undefined;
+  do {
+    const page = await client.listReferrals({ ...query, ...(cursor ? { cursor } : {}) });
+    yield* page.items;
+    cursor = page.nextCursor;
+  } while (cursor);
 }
 
 /** Query values as the query string carries them; undefined ones left out. */

@@ -14,6 +14,9 @@ describe('npm run demo', () => {
     expect(res.stdout).toContain('JMD');
     expect(res.stdout).toContain('MBE');
     expect(res.stdout).toMatch(/revoked — dropped unread/);
+    // The loop closes by events: contact arrives on the authority's queue.
+    expect(res.stdout).toMatch(/referral\.queued → referral\.received → referral\.contacted/);
+    expect(res.stdout).toMatch(/Olena \(33\): (referral\.queued → )?referral\.revoked/);
     expect(res.stdout).toMatch(/OK: \d+ entries verified/);
     expect(res.stdout).toContain('Demo complete.');
   });

@@ -124,6 +124,12 @@ function expectedGrants(def: FunctionDefinition): Set<string> {
     out.add(`kms:GenerateDataKey ${resolved(s.stack.queues.key.keyArn)}${via('sqs')}`);
     out.add(`kms:Decrypt ${resolved(s.stack.queues.key.keyArn)}${via('sqs')}`);
   }
+  if (entry.sendToAuthorityQueues) {
+    for (const { queue } of s.stack.authorityQueues.all())
+      out.add(`sqs:SendMessage ${resolved(queue.queueArn)}`);
+    out.add(`kms:GenerateDataKey ${resolved(s.stack.authorityQueues.key.keyArn)}${via('sqs')}`);
+    out.add(`kms:Decrypt ${resolved(s.stack.authorityQueues.key.keyArn)}${via('sqs')}`);
+  }
   if (entry.probeOfficeQueue) {
     const first = s.stack.queues.queueFor(directory.serviceOffices[0]!.id).queue;
     out.add(`sqs:GetQueueAttributes ${resolved(first.queueArn)}`);
@@ -200,6 +206,34 @@ describe('function roles', () => {
       for (const target of sends) expect(deadLetterIds.has(target), id).toBe(false);
       const toOffices = sends.filter((t) => officeQueueIds.has(t));
       expect(toOffices.length, id).toBe(id === 'OutboxRelayFunction' ? officeQueueIds.size : 0);
+    }
+  });
+
+  it("lets only the outbox relay send to authorities' event queues, and never to their dead-letter queues", () => {
+    const eventQueues = new Set(s.stack.authorityQueues.all().map(({ queue }) => resolved(queue.queueArn)));
+    const deadLetters = new Set(
+      s.stack.authorityQueues.all().map(({ deadLetterQueue }) => resolved(deadLetterQueue.queueArn)),
+    );
+    expect(eventQueues.size).toBe(directory.authorities.length);
+    for (const { id } of functionDefinitions) {
+      const sends = [...grantsOf(id)]
+        .filter((g) => g.startsWith('sqs:SendMessage '))
+        .map((g) => g.slice('sqs:SendMessage '.length));
+      for (const target of sends) expect(deadLetters.has(target), id).toBe(false);
+      const toAuthorities = sends.filter((t) => eventQueues.has(t));
+      expect(toAuthorities.length, id).toBe(id === 'OutboxRelayFunction' ? eventQueues.size : 0);
+    }
+  });
+
+  it('lets only the referrals function read the feed indexes, by their names', () => {
+    const records = resolved(s.stack.data.table('Records').tableArn);
+    for (const { id } of functionDefinitions) {
+      const feeds = [...grantsOf(id)].filter((g) => /\/index\/(authorityFeed|officeFeed)$/.test(g));
+      expect(feeds, id).toEqual(
+        id === 'ReferralsFunction'
+          ? [`dynamodb:Query ${records}/index/authorityFeed`, `dynamodb:Query ${records}/index/officeFeed`]
+          : [],
+      );
     }
   });
 

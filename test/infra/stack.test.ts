@@ -16,7 +16,7 @@ import { operations } from '#shared/api/index.ts';
 import { getOpenApiDocument } from '#shared/api/system.ts';
 import { problemType } from '#shared/http/problem.ts';
 import { type Principal, roleNameFor } from '#shared/identity/principal.ts';
-import { officeQueues, type QueueDefinition, tableName, tables } from '#shared/resources.ts';
+import { authorityQueues, officeQueues, type QueueDefinition, tableName, tables } from '#shared/resources.ts';
 import {
   asArray,
   type CfnResource,
@@ -258,24 +258,45 @@ describe('IAM', () => {
       }
     }
   });
+
+  it("lets an authority's role touch only its own event queue and dead-letter queue", () => {
+    const statements = permissionStatements(s.json);
+    for (const def of authorityQueues(STAGE, directory)) {
+      const authority = directory.authorities.find((a) => def.id === `AuthorityQueue-${a.id}`)!;
+      const roleId = roleIdNamed(roleNameFor(STAGE, { kind: 'authority', id: authority.id }));
+      const own = new Set([logicalIdOfQueue(def.name), logicalIdOfQueue(def.deadLetter.name)]);
+      const sqsStatements = statements.filter(
+        (x) => x.roles.includes(roleId) && asArray(x.statement.Action).some((a) => a.startsWith('sqs:')),
+      );
+      const named = new Set(sqsStatements.flatMap((x) => asArray(x.statement.Resource).map(referencedId)));
+      expect([...named].sort(), authority.id).toEqual([...own].sort());
+      const actions = new Set(sqsStatements.flatMap((x) => asArray(x.statement.Action)));
+      for (const a of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']) {
+        expect(actions.has(a), `${authority.id} ${a}`).toBe(true);
+      }
+    }
+  });
 });
 
 describe('queues', () => {
-  const defs = officeQueues(STAGE, directory);
+  const officeDefs = officeQueues(STAGE, directory);
+  const eventDefs = authorityQueues(STAGE, directory);
+  const defs = [...officeDefs, ...eventDefs];
 
   /** The CloudFormation value of an SQS attribute, as CreateQueue spells it. */
   const asAttribute = (v: unknown) => (typeof v === 'boolean' ? String(v) : String(v));
 
-  it('deploys exactly a queue and a dead-letter queue per service office, and the platform failure queue', () => {
+  it('deploys exactly a queue and a dead-letter queue per service office and per authority, and the platform failure queue', () => {
     const queues = resourcesOfType(s.json, 'AWS::SQS::Queue');
     const named = queues.map(([, q]) => props(q).QueueName).filter((n) => n !== undefined);
     expect(named.sort()).toEqual(defs.flatMap((d) => [d.name, d.deadLetter.name]).sort());
-    expect(defs).toHaveLength(directory.serviceOffices.length);
+    expect(officeDefs).toHaveLength(directory.serviceOffices.length);
+    expect(eventDefs).toHaveLength(directory.authorities.length);
     const unnamed = queues.filter(([, q]) => props(q).QueueName === undefined).map(([id]) => id);
     expect(unnamed).toEqual([referencedId(s.stack.resolve(s.stack.failures.queue.queueArn))]);
   });
 
-  it('encrypts every office queue with a customer key, the failure queue with SQS-managed SSE, and gives every queue but the failure queues a DLQ', () => {
+  it('encrypts every office and event queue with a customer key, the failure queue with SQS-managed SSE, and gives every queue but the failure queues a DLQ', () => {
     const deadLetters = new Set(
       resourcesOfType(s.json, 'AWS::SQS::Queue')
         .map(([, q]) => props(q).RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined)
@@ -519,11 +540,11 @@ describe('resources', () => {
         "AWS::ApiGateway::Account": 1,
         "AWS::ApiGateway::Deployment": 1,
         "AWS::ApiGateway::GatewayResponse": 11,
-        "AWS::ApiGateway::Method": 24,
+        "AWS::ApiGateway::Method": 25,
         "AWS::ApiGateway::Resource": 31,
         "AWS::ApiGateway::RestApi": 1,
         "AWS::ApiGateway::Stage": 1,
-        "AWS::CloudWatch::Alarm": 43,
+        "AWS::CloudWatch::Alarm": 46,
         "AWS::CloudWatch::Dashboard": 1,
         "AWS::DynamoDB::Table": 2,
         "AWS::Events::Rule": 2,
@@ -533,10 +554,10 @@ describe('resources', () => {
         "AWS::Lambda::EventInvokeConfig": 2,
         "AWS::Lambda::EventSourceMapping": 1,
         "AWS::Lambda::Function": 11,
-        "AWS::Lambda::Permission": 26,
+        "AWS::Lambda::Permission": 27,
         "AWS::Logs::LogGroup": 12,
-        "AWS::SQS::Queue": 19,
-        "AWS::SQS::QueuePolicy": 2,
+        "AWS::SQS::Queue": 25,
+        "AWS::SQS::QueuePolicy": 3,
         "AWS::SecretsManager::Secret": 1,
       }
     `);
@@ -555,13 +576,19 @@ describe('resources', () => {
     expect(officesPerStack).toBeGreaterThanOrEqual(30);
   });
 
-  it('names the API URL, each office queue and each principal role in its outputs', () => {
+  it('names the API URL, each office queue, each event queue and each principal role in its outputs', () => {
     const outputs = Object.keys(s.json.Outputs ?? {});
     expect(outputs.some((o) => o.startsWith('ApiUrl'))).toBe(true);
     for (const office of directory.serviceOffices) {
       expect(
         outputs.filter((o) => o.startsWith(`QueueUrl${office.id.replace(/-/g, '')}`)),
         office.id,
+      ).toHaveLength(1);
+    }
+    for (const authority of directory.authorities) {
+      expect(
+        outputs.filter((o) => o.startsWith(`EventQueueUrl${authority.id.replace(/-/g, '')}`)),
+        authority.id,
       ).toHaveLength(1);
     }
     expect(outputs.filter((o) => o.startsWith('RoleArn'))).toHaveLength(

@@ -6,7 +6,7 @@ import { getReferral } from '#shared/api/referrals.ts';
 import { runDeadlines } from '#shared/application/deadlines.ts';
 import { deliverOutboxItem } from '#shared/application/delivery.ts';
 import { FixedClock } from '#shared/domain/clock.ts';
-import { officeQueue } from '#shared/resources.ts';
+import { authorityQueue, officeQueue } from '#shared/resources.ts';
 import { apiEvent, invoke } from '#test/support/api-events.ts';
 import { AUTHORITY, until, useReferralPlatform } from '#test/support/referral-fixture.ts';
 
@@ -22,6 +22,7 @@ const view = (id: string) =>
   );
 const queueNameFor = (officeId: string) =>
   officeQueue(p.emu.stage, p.directory.serviceOffices.find((x) => x.id === officeId)!).name;
+const authorityQueueNameFor = (authorityId: string) => authorityQueue(p.emu.stage, { id: authorityId }).name;
 const queuedOf = (id: string) =>
   until(async () => ((await view(id)).body.status === 'queued' ? true : undefined));
 
@@ -101,6 +102,7 @@ describe('deadlines (injected clock)', () => {
     const referrals = new DynamoReferralRepository(
       { recordsTable: p.records(), auditTable: p.audit() },
       queueNameFor,
+      authorityQueueNameFor,
     );
     const clock = new FixedClock(created);
     // The job handles every due referral of the table; the assertions look at this one.
@@ -143,6 +145,7 @@ describe('deadlines (injected clock)', () => {
     const referrals = new DynamoReferralRepository(
       { recordsTable: p.records(), auditTable: p.audit() },
       queueNameFor,
+      authorityQueueNameFor,
     );
     const receivedAt = new Date((await view(id)).body.history.at(-1).at);
     const clock = new FixedClock(new Date(receivedAt.getTime() + 6 * DAY));
@@ -166,6 +169,7 @@ describe('delivery recovers from a crash at every step', () => {
     const referrals = new DynamoReferralRepository(
       { recordsTable: pp.records(), auditTable: pp.audit() },
       queueNameFor,
+      authorityQueueNameFor,
     );
     const deps = {
       referrals,
@@ -193,6 +197,7 @@ describe('delivery recovers from a crash at every step', () => {
     const referrals = new DynamoReferralRepository(
       { recordsTable: p.records(), auditTable: p.audit() },
       queueNameFor,
+      authorityQueueNameFor,
     );
     let failures = 1;
     const flaky = {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functionDefinitions } from '#functions/definitions.ts';
 import { loadDirectory } from '#shared/adapters/directory-file.ts';
 import type { OperationSpec } from '#shared/http/operation.ts';
-import { officeQueues } from '#shared/resources.ts';
+import { authorityQueues, officeQueues } from '#shared/resources.ts';
 import { apiEvent, invoke, type ProxyHandler } from '#test/support/api-events.ts';
 import { useEmulators } from '#test/support/emulators.ts';
 import { recordFigures } from '#test/support/reliability.ts';
@@ -146,6 +146,8 @@ afterAll(() => {
 beforeAll(async () => {
   await emu.createTables();
   for (const def of officeQueues(emu.stage, loadDirectory('config/directory.example.json')))
+    await emu.createQueue(def);
+  for (const def of authorityQueues(emu.stage, loadDirectory('config/directory.example.json')))
     await emu.createQueue(def);
   Object.assign(process.env, emu.env());
   for (const { def } of operations) {

@@ -9,7 +9,7 @@ import { recordConsent } from '#shared/api/consents.ts';
 import { acknowledgeReceipt, reportReferralStatus, submitReferral } from '#shared/api/referrals.ts';
 import { emptyKeySet, publishKeys } from '#shared/domain/crypto/key-set.ts';
 import { generateRecipientKeyPair } from '#shared/domain/crypto/keygen.ts';
-import { officeQueues } from '#shared/resources.ts';
+import { authorityQueues, officeQueues } from '#shared/resources.ts';
 import { apiEvent, invoke, type ProxyHandler } from './api-events.ts';
 import { type EmulatorOptions, useEmulators } from './emulators.ts';
 import { BRUCHSAL, CANARY, consentRequest, referralRequest } from './sample-requests.ts';
@@ -38,6 +38,7 @@ export function useReferralPlatform(options: { relay?: boolean } & EmulatorOptio
   const privateKeys = new Map<string, Record<string, unknown>>();
   const queueUrls = new Map<string, string>();
   const deadLetterUrls = new Map<string, string>();
+  const eventQueueUrls = new Map<string, string>();
   const handlers: { referrals?: ProxyHandler; consents?: ProxyHandler; service?: ProxyHandler } = {};
   let poller: StreamPoller | undefined;
 
@@ -47,6 +48,9 @@ export function useReferralPlatform(options: { relay?: boolean } & EmulatorOptio
       const urls = await emu.createQueue(def);
       queueUrls.set(directory.serviceOffices[i]!.id, urls.queueUrl);
       deadLetterUrls.set(directory.serviceOffices[i]!.id, urls.deadLetterUrl);
+    }
+    for (const [i, def] of authorityQueues(emu.stage, directory).entries()) {
+      eventQueueUrls.set(directory.authorities[i]!.id, (await emu.createQueue(def)).queueUrl);
     }
     Object.assign(process.env, emu.env());
     for (const [i, office] of directory.serviceOffices.entries()) {
@@ -88,6 +92,7 @@ export function useReferralPlatform(options: { relay?: boolean } & EmulatorOptio
     privateKeys,
     queueUrls,
     deadLetterUrls,
+    eventQueueUrls,
     handler: (name: keyof typeof handlers): ProxyHandler => {
       const h = handlers[name];
       if (!h) throw new Error('handlers are loaded in beforeAll');
@@ -110,8 +115,18 @@ export function useReferralPlatform(options: { relay?: boolean } & EmulatorOptio
      * deleted (in a FIFO queue an undeleted message would hold back the rest of its group).
      */
     async drain(officeId: string): Promise<{ envelope: Record<string, unknown> }[]> {
-      const all: { envelope: Record<string, unknown> }[] = [];
-      const QueueUrl = queueUrls.get(officeId);
+      return self
+        .drainQueue(queueUrls.get(officeId)!)
+        .then((all) => all.map(({ body }) => ({ envelope: body })));
+    },
+    /** Consumes every event now in an authority's event queue (received and deleted), in queue order. */
+    async drainEvents(authorityId: string): Promise<Record<string, unknown>[]> {
+      return (await self.drainQueue(eventQueueUrls.get(authorityId)!)).map(({ body }) => body);
+    },
+    async drainQueue(
+      QueueUrl: string,
+    ): Promise<{ body: Record<string, unknown>; attributes: Record<string, string | undefined> }[]> {
+      const all: { body: Record<string, unknown>; attributes: Record<string, string | undefined> }[] = [];
       for (;;) {
         const out = await emu.sqs.send(
           new ReceiveMessageCommand({
@@ -119,11 +134,17 @@ export function useReferralPlatform(options: { relay?: boolean } & EmulatorOptio
             MaxNumberOfMessages: 10,
             WaitTimeSeconds: 0,
             VisibilityTimeout: 60,
+            MessageAttributeNames: ['All'],
           }),
         );
         if (!out.Messages?.length) return all;
         for (const m of out.Messages) {
-          all.push({ envelope: JSON.parse(m.Body ?? '{}') });
+          all.push({
+            body: JSON.parse(m.Body ?? '{}'),
+            attributes: Object.fromEntries(
+              Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]),
+            ),
+          });
           await emu.sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle }));
         }
       }

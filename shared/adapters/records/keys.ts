@@ -23,8 +23,12 @@ export const recordKeys = {
   officeState: (officeId: string): ItemKey => ({ pk: `OFFICE#${officeId}`, sk: 'STATE' }),
 } as const;
 
-/** Index keys (gsi1 = by subject, gsi3 = by deadline). */
+/**
+ * Index keys (gsi1 = by subject, gsi3 = by deadline; the feed indexes are partitioned by
+ * the referral's own `authorityId` / `serviceOfficeId` and sorted by `changedKey`).
+ */
 export const indexKeys = {
   subject: (subjectId: string, sortKey: string) => ({ gsi1pk: `SUBJECT#${subjectId}`, gsi1sk: sortKey }),
   due: (bucket: string, sortKey: string) => ({ gsi3pk: `DUE#${bucket}`, gsi3sk: sortKey }),
+  feed: (updatedAt: string, referralId: string) => ({ changedKey: `${updatedAt}#${referralId}` }),
 } as const;

@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { RecordChange } from '#shared/application/delivery.ts';
+import type { AuthorityEvent } from '#shared/domain/referral/events.ts';
 
 const image = (r: DynamoDBRecord, which: 'NewImage' | 'OldImage') => {
   const raw = r.dynamodb?.[which];
@@ -26,6 +27,10 @@ export function recordChangeOf(record: DynamoDBRecord): { key: string; change: R
           referralId: String(next?.referralId),
           event: String(next?.event),
           queueName: String(next?.queueName),
+          // Written by the referral repository only (eventPut), from the domain's event.
+          ...(typeof next?.message === 'object' && next.message !== null
+            ? { message: next.message as AuthorityEvent }
+            : {}),
         },
       },
     };

@@ -150,6 +150,13 @@ export const ContactSchema = z.strictObject({
     .min(1, 'must not be empty')
     .max(300, 'must be at most 300 characters')
     .optional(),
+  /** When the office can be reached, as people read it, e.g. "Mo–Do 9–12 Uhr, Di 14–17 Uhr". */
+  openingHours: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(300, 'must be at most 300 characters')
+    .optional(),
 });
 export type Contact = z.infer<typeof ContactSchema>;
 

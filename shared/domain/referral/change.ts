@@ -1,6 +1,7 @@
 import type { AuditEntryDraft, AuditEvent } from '#shared/domain/audit/entry.ts';
 import { referralAuditDraft } from './audit.ts';
 import { type Deadline, type DeadlinePolicy, defaultDeadlines, nextDeadline } from './deadlines.ts';
+import { type AuthorityEvent, reminderEvent, statusEvent } from './events.ts';
 import { assertTransition, isOpen, type ReferralStatus } from './lifecycle.ts';
 import type { HistoryEntry, ReferralRecord } from './referral.ts';
 
@@ -23,6 +24,8 @@ export interface ReferralChange {
   readonly releasesOpenReferral: boolean;
   /** A message the outbox relay sends to the office's queue (e.g. `revoke`). */
   readonly outbox?: string;
+  /** The event the outbox relay sends to the authority's queue (events.ts). */
+  readonly authorityEvent?: AuthorityEvent;
   readonly audit: AuditEntryDraft;
 }
 
@@ -30,6 +33,8 @@ export interface ReferralChange {
 export interface ReferralCreation {
   readonly referral: ReferralRecord;
   readonly due: Deadline | undefined;
+  /** A referral made by forwarding is an event for the authority; the intake's is not. */
+  readonly authorityEvent?: AuthorityEvent;
   readonly audit: AuditEntryDraft;
 }
 
@@ -87,7 +92,13 @@ export function transition(
     ...(reason !== undefined ? { reason } : {}),
     ...(options.forwardedTo ? { forwardedTo: options.forwardedTo.referralId } : {}),
   };
-  let next: ReferralRecord = { ...r, status: to, version: r.version + 1, history: [...r.history, history] };
+  let next: ReferralRecord = {
+    ...r,
+    status: to,
+    version: r.version + 1,
+    updatedAt: iso,
+    history: [...r.history, history],
+  };
   if (to === 'received') next = { ...next, receivedAt: iso };
   // A revoked referral's ciphertext goes at once: the consent it rested on is gone.
   if (to === 'revoked') next = withoutCiphertext(next);
@@ -98,6 +109,7 @@ export function transition(
       forwardedToOfficeId: options.forwardedTo.serviceOfficeId,
     };
   }
+  const event = statusEvent(next, history);
   return {
     from: r,
     to: next,
@@ -106,13 +118,17 @@ export function transition(
     releasesOpenReferral: isOpen(r.status) && !isOpen(to),
     // The office's client drops a notification it holds for a referral that ended unread.
     ...(to === 'revoked' || to === 'expired' ? { outbox: 'revoke' } : {}),
+    ...(event ? { authorityEvent: event } : {}),
     audit: referralAuditDraft(EVENT_OF[to], by, r, at, reason),
   };
 }
 
 /** A new referral, accepted: by intake, or by forwarding (`forwarded`). */
 export function createReferral(
-  fields: Omit<ReferralRecord, 'status' | 'history' | 'reAnnouncements' | 'version' | 'createdAt'>,
+  fields: Omit<
+    ReferralRecord,
+    'status' | 'history' | 'reAnnouncements' | 'version' | 'createdAt' | 'updatedAt'
+  >,
   by: string,
   at: Date,
   options: { readonly forwarded?: boolean; readonly deadlines?: DeadlinePolicy | undefined } = {},
@@ -123,13 +139,16 @@ export function createReferral(
     ...fields,
     status: 'accepted',
     createdAt,
+    updatedAt: createdAt,
     history: [{ status: 'accepted', at: createdAt, by, ...(reason ? { reason } : {}) }],
     reAnnouncements: 0,
     version: 1,
   };
+  const event = statusEvent(referral, referral.history[0]!);
   return {
     referral,
     due: dueOf(referral, options.deadlines ?? defaultDeadlines),
+    ...(event ? { authorityEvent: event } : {}),
     audit: referralAuditDraft(
       options.forwarded ? 'referral.forwarded' : 'referral.accepted',
       by,
@@ -156,18 +175,19 @@ export function deadlineChange(
       return transition(r, 'expired', by, at, { deadlines: policy });
     case 're-announce': {
       const reAnnouncements = r.reAnnouncements + 1;
-      const next = { ...r, reAnnouncements, version: r.version + 1 };
+      const next = { ...r, reAnnouncements, version: r.version + 1, updatedAt: at.toISOString() };
       return {
         from: r,
         to: next,
         due: dueOf(next, policy),
         releasesOpenReferral: false,
         outbox: `re-announce-${reAnnouncements}`,
+        authorityEvent: reminderEvent(next, at),
         audit: referralAuditDraft('referral.re-announced', by, r, at, `re-announcement-${reAnnouncements}`),
       };
     }
     case 'delete-ciphertext': {
-      const next = withoutCiphertext({ ...r, version: r.version + 1 });
+      const next = withoutCiphertext({ ...r, version: r.version + 1, updatedAt: at.toISOString() });
       return {
         from: r,
         to: next,

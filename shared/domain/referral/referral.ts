@@ -29,6 +29,11 @@ export interface ReferralRecord {
   readonly dataCategories: readonly string[];
   readonly caseReference: string;
   readonly createdAt: string;
+  /**
+   * When anything the feed shows last changed (status, history, next deadline): the sort
+   * key of the feed indexes. Absent on referrals stored before it existed (`updatedAtOf`).
+   */
+  readonly updatedAt?: string;
   readonly receivedAt?: string;
   readonly history: readonly HistoryEntry[];
   readonly reAnnouncements: number;
@@ -110,4 +115,9 @@ export function subjectIdOfPerson(person: PersonFacts, secret: Uint8Array): Subj
     secret,
     'person',
   );
+}
+
+/** When a referral last changed: `updatedAt`, or for older items the time of its last status. */
+export function updatedAtOf(r: Pick<ReferralRecord, 'updatedAt' | 'history' | 'createdAt'>): string {
+  return r.updatedAt ?? r.history.at(-1)?.at ?? r.createdAt;
 }

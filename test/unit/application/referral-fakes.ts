@@ -1,4 +1,6 @@
 import type {
+  FeedPage,
+  FeedQuery,
   IdempotentRequest,
   IntakeSnapshot,
   ReferralRepository,
@@ -8,13 +10,15 @@ import type { ConsentRecord } from '#shared/domain/consent/record.ts';
 import { type IdempotencyRecord, replay, type StoredAnswer } from '#shared/domain/idempotency.ts';
 import type { OfficeState } from '#shared/domain/referral/admission.ts';
 import type { ReferralChange, ReferralCreation } from '#shared/domain/referral/change.ts';
+import { defaultDeadlines, nextDeadline } from '#shared/domain/referral/deadlines.ts';
 import {
   ConsentWithdrawnRace,
   OpenReferralRace,
   type Refusal,
   StaleReferral,
 } from '#shared/domain/referral/errors.ts';
-import type { ReferralRecord } from '#shared/domain/referral/referral.ts';
+import type { AuthorityEvent } from '#shared/domain/referral/events.ts';
+import { type ReferralRecord, updatedAtOf } from '#shared/domain/referral/referral.ts';
 
 /**
  * The referral repository in memory, with the adapter's conditions (version and status
@@ -30,6 +34,8 @@ export class InMemoryReferrals implements ReferralRepository {
   readonly idempotency = new Map<string, IdempotencyRecord>();
   readonly audit: AuditEntryDraft[] = [];
   readonly outbox: { referralId: string; event: string }[] = [];
+  /** The events written for the authorities' queues, in the order of their changes. */
+  readonly events: AuthorityEvent[] = [];
   /** Called before a change is written: a test moves the referral on meanwhile. */
   beforeWrite: (() => void) | undefined;
 
@@ -79,6 +85,7 @@ export class InMemoryReferrals implements ReferralRepository {
     this.referrals.set(r.referralId, r);
     this.outbox.push({ referralId: r.referralId, event: 'notify' });
     this.counter(r.serviceOfficeId, 1);
+    if (creation.authorityEvent) this.events.push(creation.authorityEvent);
     this.audit.push(creation.audit);
   }
   async create(creation: ReferralCreation, request: IdempotentRequest, answer: StoredAnswer) {
@@ -119,6 +126,7 @@ export class InMemoryReferrals implements ReferralRepository {
       this.counter(stored.serviceOfficeId, -1);
     }
     if (change.outbox) this.outbox.push({ referralId: stored.referralId, event: change.outbox });
+    if (change.authorityEvent) this.events.push(change.authorityEvent);
     this.audit.push(change.audit);
   }
   async apply(change: ReferralChange) {
@@ -129,6 +137,36 @@ export class InMemoryReferrals implements ReferralRepository {
     this.counter(decline.from.serviceOfficeId, -1);
     this.insert(creation);
     this.openBySubject.set(creation.referral.subjectId, creation.referral.referralId);
+  }
+  /** The feed index in memory: the same keys, order, filters and page ends as the adapter's. */
+  async feed(q: FeedQuery): Promise<FeedPage> {
+    const keyOf = (r: ReferralRecord) => `${updatedAtOf(r)}#${r.referralId}`;
+    const after = q.startKey ? String(q.startKey.changedKey) : undefined;
+    const mine = [...this.referrals.values()]
+      .filter((r) => (q.party.kind === 'authority' ? r.authorityId : r.serviceOfficeId) === q.party.id)
+      .filter((r) => q.changedSince === undefined || keyOf(r) >= q.changedSince)
+      .sort((a, b) => (keyOf(a) < keyOf(b) ? 1 : -1))
+      .filter((r) => after === undefined || keyOf(r) < after);
+    const matching = mine.filter((r) => !q.statuses?.length || q.statuses.includes(r.status));
+    const page = matching.slice(0, q.limit);
+    const last = page.at(-1);
+    const more = last !== undefined && mine.indexOf(last) < mine.length - 1;
+    return {
+      items: page.map((r) => {
+        const due = nextDeadline({ ...r, hasCiphertext: r.ciphertext !== undefined }, defaultDeadlines);
+        return { referral: r, ...(due ? { due: { kind: due.kind, at: due.at.toISOString() } } : {}) };
+      }),
+      ...(more
+        ? {
+            lastKey: {
+              pk: `REFERRAL#${last.referralId}`,
+              sk: 'REFERRAL',
+              [q.party.kind === 'authority' ? 'authorityId' : 'serviceOfficeId']: q.party.id,
+              changedKey: keyOf(last),
+            },
+          }
+        : {}),
+    };
   }
   async removeOutbox() {}
 }

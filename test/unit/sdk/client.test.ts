@@ -1,7 +1,16 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { operations } from '#shared/api/index.ts';
 import { buildOpenApiDocument } from '#shared/api/openapi.ts';
-import { expandPath, RexApiError, RexClient, RexConnectionError, sdkOperations } from '#shared/sdk/client.ts';
+import { ReferralFeedQuery } from '#shared/schemas/referral.ts';
+import {
+  expandPath,
+  RexApiError,
+  RexClient,
+  RexConnectionError,
+  referralFeed,
+  sdkOperations,
+} from '#shared/sdk/client.ts';
+import { parseAuthorityEvent } from '#shared/sdk/events.ts';
 
 const credentials = { accessKeyId: 'AKIATESTTESTTEST', secretAccessKey: 'test-secret-test-secret' };
 const client = () =>
@@ -48,6 +57,7 @@ const calls: Record<keyof typeof sdkOperations, (c: RexClient) => Promise<unknow
   verifierKey: (c) => c.verifierKey(),
   recordExport: (c) => c.recordExport({ format: 'ndjson', fromSequence: 1 }, 'export-key-1'),
   getReferral: (c) => c.getReferral('ref_00000000000000000000000000'),
+  listReferrals: (c) => c.listReferrals({ status: ['queued', 'received'], limit: 10 }),
   acknowledgeReceipt: (c) => c.acknowledgeReceipt('ref_00000000000000000000000000'),
   reportStatus: (c) => c.reportStatus('ref_00000000000000000000000000', { status: 'contacted' }),
 };
@@ -143,5 +153,58 @@ describe('errors', () => {
     await expect(anonymous.whoami()).rejects.toThrow(/needs credentials/);
     await anonymous.getKeys('mbe-x');
     expect(sent.map((s) => s.url)).toEqual(['http://api.test/v1/services/mbe-x/keys']);
+  });
+});
+
+describe('the feed and the events', () => {
+  it('sends the feed filters as the query schema reads them', async () => {
+    const sent = stubFetch(() => Response.json({ items: [] }));
+    await client().listReferrals({
+      status: ['received', 'contacted'],
+      changedSince: new Date('2026-03-02T12:00:00.000Z'),
+      limit: 20,
+      cursor: 'abc_-',
+    });
+    const url = new URL(sent[0]!.url);
+    expect(url.pathname).toBe('/prod/v1/referrals');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      status: 'received,contacted',
+      changedSince: '2026-03-02T12:00:00.000Z',
+      limit: '20',
+      cursor: 'abc_-',
+    });
+    expect(ReferralFeedQuery.safeParse(Object.fromEntries(url.searchParams)).success).toBe(true);
+  });
+
+  it('follows the cursor through every page of the feed', async () => {
+    const pages = [
+      { items: [{ referralId: 'ref_a' }], nextCursor: 'c1' },
+      { items: [{ referralId: 'ref_b' }] },
+    ];
+    const sent = stubFetch(() => Response.json(pages.shift()));
+    const ids: string[] = [];
+    for await (const r of referralFeed(client(), { status: 'queued' })) ids.push(r.referralId);
+    expect(ids).toEqual(['ref_a', 'ref_b']);
+    expect(new URL(sent[1]!.url).searchParams.get('cursor')).toBe('c1');
+  });
+
+  it('reads an event message, and refuses what is not an event of version 1', () => {
+    const event = {
+      type: 'referral.contacted',
+      schemaVersion: 1,
+      eventId: `evt_${'0'.repeat(26)}_4`,
+      referralId: `ref_${'0'.repeat(26)}`,
+      authorityId: 'abh-lk-karlsruhe',
+      serviceOfficeId: 'mbe-caritas-bruchsal',
+      status: 'contacted',
+      at: '2026-03-02T12:00:00.000Z',
+    };
+    expect(parseAuthorityEvent(JSON.stringify(event))).toEqual({ ok: true, event });
+    expect(parseAuthorityEvent('{')).toMatchObject({ ok: false });
+    expect(parseAuthorityEvent(JSON.stringify({ ...event, schemaVersion: 2 }))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('schemaVersion'),
+    });
+    expect(parseAuthorityEvent(JSON.stringify({ ...event, familyName: 'x' })).ok).toBe(false);
   });
 });
