@@ -37,6 +37,11 @@ export function formatPrincipal(p: Principal): string {
   }
 }
 
+/** The actor of the events a principal causes: the principal, and the person if one signed in. */
+export function actorOf(p: Principal): { readonly principal: string; readonly personId?: string } {
+  return { principal: formatPrincipal(p), ...(p.personId ? { personId: p.personId } : {}) };
+}
+
 /** Parses `kind:id`; returns undefined for anything that is not a well-formed principal. */
 export function parsePrincipal(text: string): Principal | undefined {
   if (text === 'operator') return { kind: 'operator' };

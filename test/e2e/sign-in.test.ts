@@ -63,6 +63,46 @@ describe('people sign in with OpenID Connect', () => {
     expect(events.status, await events.clone().text()).toBe(200);
   });
 
+  it('logs which person acted: a pseudonymous person id in the entry, none for a program', async () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const key = (kid: string) => ({
+      ...publicKey.export({ format: 'jwk' }),
+      kid,
+      use: 'enc',
+      alg: 'ECDH-ES+A256KW',
+    });
+    const token = (await as(`service:${OFFICE_A}`)).idToken;
+    const byPerson = await call(token, `/v1/services/${OFFICE_A}/keys`, {
+      method: 'PUT',
+      body: JSON.stringify({ keys: [key('person-key-1')] }),
+    });
+    expect(byPerson.status, await byPerson.clone().text()).toBeLessThan(300);
+    const byProgram = await platform.request(`service:${OFFICE_A}`, `/v1/services/${OFFICE_A}/keys`, {
+      method: 'PUT',
+      body: { keys: [key('person-key-1'), key('program-key-2')] },
+    });
+    expect(byProgram.status, await byProgram.clone().text()).toBeLessThan(300);
+    const dpo = (await as('dpo:lk-karlsruhe')).idToken;
+    const entries = await (async () => {
+      for (let i = 0; i < 100; i++) {
+        const res = await call(dpo, `/v1/audit/events?serviceOfficeId=${OFFICE_A}&event=keys.published`);
+        const page = (await res.json()) as { items: { entry: Record<string, unknown> }[] };
+        if (page.items.length >= 2) return page.items.map((i) => i.entry);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('the two key publications were not logged');
+    })();
+    const [first, second] = entries as [Record<string, unknown>, Record<string, unknown>];
+    expect(first.actor).toBe(`service:${OFFICE_A}`);
+    expect(first.personId).toMatch(/^psn_[0-9a-f]{64}$/);
+    expect(second.actor).toBe(`service:${OFFICE_A}`);
+    expect(second).not.toHaveProperty('personId');
+    // Neither the e-mail nor the provider's subject is in the entry.
+    const text = JSON.stringify(first);
+    expect(text).not.toContain(person(`service:${OFFICE_A}`).email);
+    expect(text).not.toContain(person(`service:${OFFICE_A}`).subject);
+  });
+
   it('refuses a clerk calling DPO operations', async () => {
     await expectProblem(
       await call((await as('authority:abh-lk-karlsruhe')).idToken, '/v1/audit/events'),

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CheckpointSigner } from '#shared/domain/audit/checkpoint.ts';
-import { auditDraft } from '#shared/domain/audit/entry.ts';
+import { type Actor, actorFields, auditDraft, principalOf } from '#shared/domain/audit/entry.ts';
 import { type Clock, systemClock } from '#shared/domain/clock.ts';
 import { NotFound } from '#shared/domain/errors.ts';
 import { requestFingerprint } from '#shared/domain/idempotency.ts';
@@ -113,7 +113,7 @@ export class AuditService {
    * The access report of a subject; generating it is itself logged
    * (`report.generated`, before the report is handed out).
    */
-  async accessReport(subjectId: string, actor: string): Promise<AccessReport> {
+  async accessReport(subjectId: string, by: Actor): Promise<AccessReport> {
     const now = this.#clock.now();
     const items: StoredAuditItem[] = [];
     let startKey: Record<string, unknown> | undefined;
@@ -134,13 +134,13 @@ export class AuditService {
       reportId,
       subjectId,
       generatedAt: now.toISOString(),
-      generatedBy: actor,
+      generatedBy: principalOf(by),
       items,
       names: this.#deps.names(),
       signedTreeSize: latest?.treeSize ?? 0,
     });
     await this.#deps.writer.recordDraft(
-      auditDraft({ event: 'report.generated', actor, subjectId, entryId: reportId, time: now }),
+      auditDraft({ event: 'report.generated', ...actorFields(by), subjectId, entryId: reportId, time: now }),
     );
     return report;
   }
@@ -164,10 +164,11 @@ export class AuditService {
   /** Records that an export is made (`export.made` + an export record); idempotent per key. */
   async recordExport(
     request: RecordExportRequest,
-    actor: string,
+    by: Actor,
     idempotencyKey: string,
   ): Promise<{ status: number; body: unknown; replayed: boolean }> {
     const now = this.#clock.now();
+    const actor = principalOf(by);
     const requestHash = requestFingerprint(await this.#deps.secret(), {
       operationId: 'recordAuditExport',
       body: request,
@@ -184,7 +185,7 @@ export class AuditService {
     return this.#deps.writer.recordExport({
       draft: auditDraft({
         event: 'export.made',
-        actor,
+        ...actorFields(by),
         entryId: exportId,
         subjectId: request.subjectId ?? null,
         time: now,
