@@ -102,6 +102,7 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
       sequence: out.Item.sequence,
       hash: out.Item.hash,
       frontier: out.Item.frontier,
+      ...(out.Item.epoch !== undefined ? { epoch: out.Item.epoch, expiresAt: out.Item.epochExpiresAt } : {}),
     });
   }
 
@@ -161,7 +162,15 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
     const headItem = {
       Put: {
         TableName: this.tableName,
-        Item: { ...auditKeys.head(), sequence: next.sequence, hash: next.hash, frontier: next.frontier },
+        Item: {
+          ...auditKeys.head(),
+          sequence: next.sequence,
+          hash: next.hash,
+          frontier: next.frontier,
+          // The retention epoch of the last entry (not a TTL here: `expiresAt` on the head
+          // item would delete it, so it is kept as `epochExpiresAt`).
+          ...(next.epoch !== undefined ? { epoch: next.epoch, epochExpiresAt: next.expiresAt } : {}),
+        },
         ...(previous.sequence === 0
           ? { ConditionExpression: 'attribute_not_exists(pk)' }
           : {
@@ -171,12 +180,21 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
             }),
       },
     };
+    // Every entry of a batch is of the head's retention epoch and expires with it
+    // (docs/audit-format.md §8): the TTL of the draft is replaced by the epoch's.
+    const retention =
+      next.epoch !== undefined && next.expiresAt !== undefined
+        ? {
+            set: ', retentionEpoch = :epoch, expiresAt = :expiresAt',
+            epoch: next.epoch,
+            expiresAt: next.expiresAt,
+          }
+        : undefined;
     const entryItems = entries.map((entry) => ({
       Update: {
         TableName: this.tableName,
         Key: auditKeys.entry(entry.entryId),
-        UpdateExpression:
-          'SET #entry = :entry, #sequence = :sequence, seqBucket = :bucket, indexedAt = :indexedAt REMOVE pendingShard',
+        UpdateExpression: `SET #entry = :entry, #sequence = :sequence, seqBucket = :bucket, indexedAt = :indexedAt${retention?.set ?? ''} REMOVE pendingShard`,
         ConditionExpression: 'attribute_exists(pendingShard)',
         ExpressionAttributeNames: { '#entry': 'entry', '#sequence': 'sequence' },
         ExpressionAttributeValues: {
@@ -184,6 +202,7 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
           ':sequence': entry.sequence,
           ':bucket': sequenceBucket(entry.sequence),
           ':indexedAt': `${entry.time}#${entry.entryId}`,
+          ...(retention ? { ':epoch': retention.epoch, ':expiresAt': retention.expiresAt } : {}),
         },
       },
     }));

@@ -153,12 +153,17 @@ export type MerkleFrontierJson = z.infer<typeof MerkleFrontierJsonSchema>;
 
 /**
  * The chain head the sequencer keeps in one item and rewrites once per batch:
- * the last entry's sequence (= tree size) and hash, and the Merkle compact range.
+ * the last entry's sequence (= tree size) and hash, and the Merkle compact range;
+ * and the retention epoch of the last entry with the expiry its epoch's entries
+ * share (epochs.ts) — absent in an empty log and in heads written before epochs.
  */
 export const ChainHeadSchema = z.strictObject({
   sequence: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   hash: HexHashSchema,
   frontier: MerkleFrontierJsonSchema,
+  epoch: z.number().int().min(0).max(9999).optional(),
+  /** Epoch seconds: the TTL of every entry of `epoch`. */
+  expiresAt: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 export type ChainHead = z.infer<typeof ChainHeadSchema>;
 
@@ -176,15 +181,25 @@ export function compareDrafts(a: AuditEntryDraft, b: AuditEntryDraft): number {
   return 0;
 }
 
+/** The retention epoch of a batch and the expiry its entries share (epochs.ts). */
+export interface BatchRetention {
+  readonly epoch: number;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
 /**
  * Chains a batch of drafts after `head` (null: an empty log). Deterministic: the
  * same head and the same set of drafts, in any order, give the same entries.
  * The caller writes the entries and the new head in one conditional transaction
- * (condition: the stored head still has `head.sequence`).
+ * (condition: the stored head still has `head.sequence`). `retention`, when given,
+ * is the epoch of the whole batch, recorded in the new head; otherwise the head
+ * keeps the epoch it had.
  */
 export function sequenceDrafts(
   head: ChainHead | null,
   drafts: readonly AuditEntryDraft[],
+  retention?: BatchRetention,
 ): { entries: AuditEntry[]; head: ChainHead } {
   const start = head ?? EMPTY_CHAIN_HEAD;
   if (start.frontier.size !== start.sequence)
@@ -206,7 +221,20 @@ export function sequenceDrafts(
     entries.push({ ...unhashed, hash: hex });
     previousHash = hex;
   }
-  return { entries, head: { sequence, hash: previousHash, frontier: frontier.toJSON() } };
+  const epoch: BatchRetention | undefined =
+    retention ??
+    (start.epoch !== undefined && start.expiresAt !== undefined
+      ? { epoch: start.epoch, expiresAt: start.expiresAt }
+      : undefined);
+  return {
+    entries,
+    head: {
+      sequence,
+      hash: previousHash,
+      frontier: frontier.toJSON(),
+      ...(epoch ? { epoch: epoch.epoch, expiresAt: epoch.expiresAt } : {}),
+    },
+  };
 }
 
 /** The Merkle root of a head, in raw bytes. */

@@ -77,6 +77,8 @@ export class MemoryAuditStore implements ports.AuditStore, ports.AuditRecordWrit
       const row = this.rows.get(entry.entryId)!;
       row.entry = structuredClone(entry);
       row.pending = false;
+      // As DynamoAuditStore: the entry takes the expiry of its retention epoch.
+      if (next.expiresAt !== undefined) row.expiresAt = next.expiresAt;
     }
     this.head = structuredClone(next);
     return { ok: true };
