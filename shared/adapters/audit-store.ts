@@ -62,6 +62,7 @@ function toStoredItem(item: Item): StoredAuditItem | undefined {
     entry,
     sequenced: typeof item.sequence === 'number',
     expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt : undefined,
+    ...(Array.isArray(item.merkleNodes) ? { merkleNodes: item.merkleNodes.map(String) } : {}),
   };
 }
 
@@ -79,6 +80,14 @@ function toCheckpoint(item: Item): StoredCheckpoint {
     keyName: String(item.keyName),
     verifierKey: String(item.verifierKey),
     merkleFrontier: item.merkleFrontier as StoredCheckpoint['merkleFrontier'],
+  };
+}
+
+/** The checkpoint query's key condition for tree sizes up to `treeSize`. */
+function atOrBelow(treeSize: number): Partial<QueryCommandInput> {
+  return {
+    KeyConditionExpression: 'pk = :pk AND sk <= :max',
+    ExpressionAttributeValues: { ':pk': CHECKPOINT_PK, ':max': auditKeys.checkpoint(treeSize).sk },
   };
 }
 
@@ -156,6 +165,7 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
     previous: ChainHead,
     entries: readonly AuditEntry[],
     next: ChainHead,
+    merkleNodes?: readonly (readonly string[])[],
   ): Promise<AppendOutcome> {
     if (entries.length === 0) return { ok: true };
     if (entries.length > 99) throw new RangeError('A batch holds at most 99 entries.');
@@ -190,22 +200,28 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
             expiresAt: next.expiresAt,
           }
         : undefined;
-    const entryItems = entries.map((entry) => ({
-      Update: {
-        TableName: this.tableName,
-        Key: auditKeys.entry(entry.entryId),
-        UpdateExpression: `SET #entry = :entry, #sequence = :sequence, seqBucket = :bucket, indexedAt = :indexedAt${retention?.set ?? ''} REMOVE pendingShard`,
-        ConditionExpression: 'attribute_exists(pendingShard)',
-        ExpressionAttributeNames: { '#entry': 'entry', '#sequence': 'sequence' },
-        ExpressionAttributeValues: {
-          ':entry': entry,
-          ':sequence': entry.sequence,
-          ':bucket': sequenceBucket(entry.sequence),
-          ':indexedAt': `${entry.time}#${entry.entryId}`,
-          ...(retention ? { ':epoch': retention.epoch, ':expiresAt': retention.expiresAt } : {}),
+    const entryItems = entries.map((entry, i) => {
+      // The Merkle subtrees this entry completes (half of the entries complete none).
+      const nodes = merkleNodes?.[i] ?? [];
+      const setNodes = nodes.length > 0 ? ', merkleNodes = :nodes' : '';
+      return {
+        Update: {
+          TableName: this.tableName,
+          Key: auditKeys.entry(entry.entryId),
+          UpdateExpression: `SET #entry = :entry, #sequence = :sequence, seqBucket = :bucket, indexedAt = :indexedAt${retention?.set ?? ''}${setNodes} REMOVE pendingShard`,
+          ConditionExpression: 'attribute_exists(pendingShard)',
+          ExpressionAttributeNames: { '#entry': 'entry', '#sequence': 'sequence' },
+          ExpressionAttributeValues: {
+            ':entry': entry,
+            ':sequence': entry.sequence,
+            ':bucket': sequenceBucket(entry.sequence),
+            ':indexedAt': `${entry.time}#${entry.entryId}`,
+            ...(retention ? { ':epoch': retention.epoch, ':expiresAt': retention.expiresAt } : {}),
+            ...(nodes.length > 0 ? { ':nodes': nodes } : {}),
+          },
         },
-      },
-    }));
+      };
+    });
     try {
       await this.client().send(new TransactWriteCommand({ TransactItems: [...entryItems, headItem] }));
       return { ok: true };
@@ -262,9 +278,22 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
     }
   }
 
-  async listCheckpoints(limit: number, startKey?: Item): Promise<Page<StoredCheckpoint>> {
-    const out = await this.checkpointQuery(limit, startKey ? { ExclusiveStartKey: startKey } : {});
+  async listCheckpoints(
+    limit: number,
+    startKey?: Item,
+    maxTreeSize?: number,
+  ): Promise<Page<StoredCheckpoint>> {
+    const out = await this.checkpointQuery(limit, {
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      ...(maxTreeSize !== undefined ? atOrBelow(maxTreeSize) : {}),
+    });
     return { items: (out.Items ?? []).map(toCheckpoint), lastKey: out.LastEvaluatedKey };
+  }
+
+  async checkpointAtOrBelow(treeSize: number): Promise<StoredCheckpoint | undefined> {
+    const out = await this.checkpointQuery(1, { ...atOrBelow(treeSize), ConsistentRead: true });
+    const item = out.Items?.[0];
+    return item ? toCheckpoint(item) : undefined;
   }
 
   // ---------------------------------------------------------------- DPO queries

@@ -96,8 +96,15 @@ export async function sequencePending(
       batch.opensEpoch || head.expiresAt === undefined
         ? auditEpochExpiry(batch.epoch, retention, head.expiresAt)
         : head.expiresAt;
-    const { entries, head: next } = sequenceDrafts(head, batch.drafts, { epoch: batch.epoch, expiresAt });
-    const outcome = await store.appendBatch(head, entries, next);
+    const {
+      entries,
+      head: next,
+      merkleNodes,
+    } = sequenceDrafts(head, batch.drafts, {
+      epoch: batch.epoch,
+      expiresAt,
+    });
+    const outcome = await store.appendBatch(head, entries, next, merkleNodes);
     if (outcome.ok) {
       head = next;
       for (const entry of entries) done.add(entry.entryId);

@@ -103,16 +103,30 @@ export class MerkleFrontier {
     this.#push(leafHash);
   }
 
+  /**
+   * As appendHex, and returns the perfect subtrees this leaf completes, by level: the
+   * hash of the 2^i leaves ending with this one at index i − 1 (levels 1, 2, …, one per
+   * trailing one bit of the old size). The sequencer stores them with the entry, so
+   * that proofs can be assembled without re-reading the log (docs/audit-format.md §12).
+   */
+  appendHexWithNodes(leafHash: string): string[] {
+    if (leafHash.length !== 2 * HASH_BYTES) throw new RangeError('Merkle frontier: bad hash length');
+    const nodes: string[] = [];
+    this.#push(leafHash, nodes);
+    return nodes;
+  }
+
   /** Appends a leaf by its input bytes: leaf hash = SHA-256(0x00 || input). */
   appendLeafInput(input: Uint8Array): void {
     this.#push(hash('sha256', Buffer.concat([LEAF_PREFIX, input]), 'hex'));
   }
 
-  #push(leafHash: string): void {
+  #push(leafHash: string, nodes?: string[]): void {
     let merged = leafHash;
     // Each trailing one bit of the old size is a perfect subtree of the new leaf's size: merge it.
     for (let s = this.#size; (s & 1) === 1; s = Math.floor(s / 2)) {
       merged = this.#node(this.#hashes.pop()!, merged);
+      nodes?.push(merged);
     }
     this.#hashes.push(merged);
     this.#size += 1;
@@ -200,7 +214,12 @@ export function sequenceDrafts(
   head: ChainHead | null,
   drafts: readonly AuditEntryDraft[],
   retention?: BatchRetention,
-): { entries: AuditEntry[]; head: ChainHead } {
+): {
+  entries: AuditEntry[];
+  head: ChainHead;
+  /** Per entry, the perfect subtrees it completes (MerkleFrontier.appendHexWithNodes). */
+  merkleNodes: string[][];
+} {
   const start = head ?? EMPTY_CHAIN_HEAD;
   if (start.frontier.size !== start.sequence)
     throw new RangeError('Chain head: frontier size differs from sequence');
@@ -211,13 +230,14 @@ export function sequenceDrafts(
   }
   const frontier = MerkleFrontier.fromJSON(start.frontier);
   const entries: AuditEntry[] = [];
+  const merkleNodes: string[][] = [];
   let previousHash = start.hash;
   let sequence = start.sequence;
   for (const draft of ordered) {
     sequence += 1;
     const unhashed: UnhashedAuditEntry = { ...draft, sequence, previousHash };
     const hex = entryHash(unhashed);
-    frontier.appendHex(hex);
+    merkleNodes.push(frontier.appendHexWithNodes(hex));
     entries.push({ ...unhashed, hash: hex });
     previousHash = hex;
   }
@@ -228,6 +248,7 @@ export function sequenceDrafts(
       : undefined);
   return {
     entries,
+    merkleNodes,
     head: {
       sequence,
       hash: previousHash,
