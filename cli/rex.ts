@@ -5,6 +5,7 @@
  */
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { auditExportCommand, auditVerifyCommand } from '#cli/commands/audit.ts';
+import { auditConsistencyCommand, auditProveCommand } from '#cli/commands/audit-proofs.ts';
 import { dlqListCommand, dlqRedriveCommand } from '#cli/commands/dlq.ts';
 import { inboxPollCommand } from '#cli/commands/inbox.ts';
 import { keysCommands } from '#cli/commands/keys.ts';
@@ -21,6 +22,8 @@ export const commands: readonly Command[] = [
   ...referralCommands,
   auditExportCommand,
   auditVerifyCommand,
+  auditProveCommand,
+  auditConsistencyCommand,
   dlqListCommand,
   dlqRedriveCommand,
 ];

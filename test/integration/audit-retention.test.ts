@@ -11,8 +11,14 @@ import { lambdaContext } from '#local/lambda-context.ts';
 import { scheduledEvent } from '#local/scheduler.ts';
 import { auditKeys, putAuditDraft } from '#shared/adapters/audit-drafts.ts';
 import { commit } from '#shared/adapters/transactions.ts';
-import { listAuditCheckpoints, listAuditEntries } from '#shared/api/audit.ts';
+import {
+  getAuditConsistencyProof,
+  getAuditInclusionProof,
+  listAuditCheckpoints,
+  listAuditEntries,
+} from '#shared/api/audit.ts';
 import { type AuditEntry, type AuditEntryDraft, auditDraft } from '#shared/domain/audit/entry.ts';
+import { verifyCheckpointConsistency, verifyEntryInclusion } from '#shared/domain/audit/proofs.ts';
 import { verifyLog } from '#shared/domain/audit/verify.ts';
 import type { OperationSpec } from '#shared/http/operation.ts';
 import type { CheckpointView } from '#shared/schemas/audit.ts';
@@ -150,5 +156,52 @@ describe('retention by epoch against DynamoDB Local', () => {
     const afterTtl = await exportLog();
     expect(afterTtl).toEqual(served);
     expect(await verifyRemainder(afterTtl)).toMatchObject({ ok: true, checkpointsMatched: 3 });
+  });
+
+  it('serves inclusion and consistency proofs of what remains, which verify; and refuses what it cannot prove', async () => {
+    const verifierKey = (await checkpoints())[0]!.verifierKey;
+    for (const sequence of [3, 4, 5, 6]) {
+      for (const treeSize of [4, 6].filter((t) => t >= sequence)) {
+        const res = await call(getAuditInclusionProof, {
+          sequence: String(sequence),
+          treeSize: String(treeSize),
+        });
+        expect(res.status).toBe(200);
+        const result = await verifyEntryInclusion({
+          ...res.body,
+          checkpoint: res.body.checkpoint.note,
+          verifierKey,
+        });
+        expect(result, `entry ${sequence} in ${treeSize}`).toMatchObject({ ok: true });
+      }
+    }
+    for (const [from, to] of [
+      [2, 4],
+      [2, 6],
+      [4, 6],
+    ]) {
+      const res = await call(getAuditConsistencyProof, {
+        fromTreeSize: String(from),
+        toTreeSize: String(to),
+      });
+      expect(res.status).toBe(200);
+      const result = await verifyCheckpointConsistency({
+        from: res.body.from.note,
+        to: res.body.to.note,
+        hashes: res.body.hashes,
+        verifierKey,
+      });
+      expect(result, `${from} → ${to}`).toMatchObject({ ok: true });
+    }
+    const gone = await call(getAuditInclusionProof, { sequence: '1' });
+    expect(gone.status).toBe(404);
+    const notSigned = await call(getAuditInclusionProof, { sequence: '3', treeSize: '5' });
+    expect(notSigned.status).toBe(400);
+    expect(notSigned.body.errors).toEqual([
+      { field: 'query.treeSize', reason: 'is not the tree size of a signed checkpoint' },
+    ]);
+    const bad = await call(getAuditConsistencyProof, { fromTreeSize: 'one' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toMatch(/fromTreeSize/);
   });
 });
