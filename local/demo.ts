@@ -328,9 +328,39 @@ async function story(platform: RunningPlatform, work: string): Promise<void> {
     join(exportDir, 'checkpoints.txt'),
     '--key',
     join(exportDir, 'verifier-key.txt'),
+    // The checkpoints the officer has seen are kept with the demo's files.
+    '--remember',
+    join(work, 'known.checkpoints'),
   ]);
   check(verified.status === 0, `rex audit verify: ${verified.stdout}${verified.stderr}`);
   detail(verified.stdout.trim().split('\n')[0] ?? 'OK');
+
+  say('One entry proven on its own, and the log proven to have only grown since the export.');
+  const keyFile = join(exportDir, 'verifier-key.txt');
+  const proven = rex(platform, [
+    'audit',
+    'prove',
+    '--profile',
+    DPO_PROFILE,
+    '--entry',
+    '1',
+    '--key',
+    keyFile,
+  ]);
+  check(proven.status === 0, `rex audit prove: ${proven.stdout}${proven.stderr}`);
+  detail(proven.stdout.trim().split('\n')[0] ?? 'OK');
+  const consistent = rex(platform, [
+    'audit',
+    'consistency',
+    '--profile',
+    DPO_PROFILE,
+    '--key',
+    keyFile,
+    '--remember',
+    join(work, 'known.checkpoints'),
+  ]);
+  check(consistent.status === 0, `rex audit consistency: ${consistent.stdout}${consistent.stderr}`);
+  detail(consistent.stdout.trim().split('\n')[0] ?? 'OK');
   detail(`Files: ${readdirSync(exportDir).join(', ')}.`);
 }
 
