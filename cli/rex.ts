@@ -6,6 +6,7 @@
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { auditExportCommand, auditVerifyCommand } from '#cli/commands/audit.ts';
 import { auditConsistencyCommand, auditProveCommand } from '#cli/commands/audit-proofs.ts';
+import { auditWitnessCommand } from '#cli/commands/audit-witness.ts';
 import { dlqListCommand, dlqRedriveCommand } from '#cli/commands/dlq.ts';
 import { inboxPollCommand } from '#cli/commands/inbox.ts';
 import { keysCommands } from '#cli/commands/keys.ts';
@@ -24,6 +25,7 @@ export const commands: readonly Command[] = [
   auditVerifyCommand,
   auditProveCommand,
   auditConsistencyCommand,
+  auditWitnessCommand,
   dlqListCommand,
   dlqRedriveCommand,
 ];

@@ -20,6 +20,7 @@ import {
 } from '#cli/known-checkpoints.ts';
 import { canonicalize } from '#shared/domain/audit/canonical.ts';
 import { MerkleFrontierJsonSchema } from '#shared/domain/audit/chain.ts';
+import { checkWitnesses, parseCosignerKey } from '#shared/domain/audit/cosignature.ts';
 import type { AuditEntry } from '#shared/domain/audit/entry.ts';
 import { NdjsonVerifier, verifyNdjsonStream } from '#shared/domain/audit/fast-verify.ts';
 import {
@@ -156,6 +157,19 @@ async function verify(ctx: CommandContext): Promise<number> {
   const path = resolve(ctx.io.cwd, entriesFile);
   if (!existsSync(path)) throw new CliError(`Cannot read the entries file ${path}.`);
 
+  // Witnesses (§13): which cosigners to trust, and how many of them one checkpoint needs.
+  const witnessKeys = verifierKeysOrNone(asList(ctx.values.witness), ctx.io.cwd);
+  for (const [i, key] of witnessKeys.entries())
+    if (parseCosignerKey(key) === undefined)
+      throw new UsageError(
+        `Witness key ${i + 1} is not a witness key <name>+<8 hex digits>+<base64 of 0x04 and the key>.`,
+      );
+  const required =
+    ctx.values.witnesses === undefined ? (witnessKeys.length > 0 ? 1 : 0) : Number(ctx.values.witnesses);
+  if (!Number.isSafeInteger(required) || required < 0 || required > witnessKeys.length)
+    throw new UsageError('--witnesses must be a whole number from 0 to the number of --witness keys.');
+  const witnessed = required > 0 ? await checkWitnesses(notes, witnessKeys, required) : undefined;
+
   // The checkpoints seen before: checked against this export too (§12), remembered after.
   const origin = ctx.values.origin !== undefined ? String(ctx.values.origin) : noteOrigin(notes[0]!);
   const known =
@@ -193,7 +207,14 @@ async function verify(ctx: CommandContext): Promise<number> {
   const stream = createReadStream(path, { highWaterMark: READ_CHUNK });
   let result: VerifyResult;
   try {
-    result = await verifyNdjsonStream(stream, options, verifier);
+    result =
+      witnessed && !witnessed.ok
+        ? {
+            ok: false,
+            problem: { kind: 'bad-signature', sequence: witnessed.treeSize, detail: witnessed.detail },
+            entries: 0,
+          }
+        : await verifyNdjsonStream(stream, options, verifier);
   } finally {
     // Stopped early (a problem found, or nothing to read): an open still under way may
     // fail later (the file removed meanwhile); that error concerns nobody any more.
@@ -213,34 +234,48 @@ async function verify(ctx: CommandContext): Promise<number> {
       const total = rememberCheckpoints(known.file, known, added);
       remembered = { file: known.file, checked: knownChecked.length, unchecked: knownUnchecked, total };
     }
-    emit(ctx.io, ctx.json, { ...result, ...(remembered ? { remembered } : {}) }, () => {
-      const out = [
-        `OK: ${result.entries} entries verified` +
-          (result.firstSequence === null
-            ? ''
-            : ` (sequence ${result.firstSequence}–${result.lastSequence})`) +
-          ` in ${seconds} s`,
-        `  checkpoints matched  ${result.checkpointsMatched} of ${new Set([...exportSizes, ...knownOnly]).size}`,
-        `  signed tree size     ${result.signedTreeSize}`,
-        `  head hash            ${result.headHash}`,
-        ...(result.rootHash ? [`  Merkle root          ${result.rootHash}`] : []),
-      ];
-      if (result.lastSequence > result.signedTreeSize) {
-        out.push(
-          `  entries ${result.signedTreeSize + 1}–${result.lastSequence} are chained but not yet signed by a checkpoint`,
-        );
-      }
-      if (remembered) {
-        out.push(
-          `  remembered           ${knownChecked.length} checkpoint(s) seen before agree with this log; ${remembered.total} remembered in ${known!.file}`,
-        );
-        if (knownUnchecked > 0)
+    const witnessedBy =
+      witnessed?.ok === true
+        ? { witnessedTreeSize: witnessed.witnessedTreeSize, witnesses: witnessed.witnesses }
+        : undefined;
+    emit(
+      ctx.io,
+      ctx.json,
+      { ...result, ...(remembered ? { remembered } : {}), ...(witnessedBy ?? {}) },
+      () => {
+        const out = [
+          `OK: ${result.entries} entries verified` +
+            (result.firstSequence === null
+              ? ''
+              : ` (sequence ${result.firstSequence}–${result.lastSequence})`) +
+            ` in ${seconds} s`,
+          `  checkpoints matched  ${result.checkpointsMatched} of ${new Set([...exportSizes, ...knownOnly]).size}`,
+          `  signed tree size     ${result.signedTreeSize}`,
+          `  head hash            ${result.headHash}`,
+          ...(result.rootHash ? [`  Merkle root          ${result.rootHash}`] : []),
+        ];
+        if (result.lastSequence > result.signedTreeSize) {
           out.push(
-            `  ${knownUnchecked} remembered checkpoint(s) lie before this export's start: check them with rex audit consistency`,
+            `  entries ${result.signedTreeSize + 1}–${result.lastSequence} are chained but not yet signed by a checkpoint`,
           );
-      }
-      return out.join('\n');
-    });
+        }
+        if (witnessedBy) {
+          out.push(
+            `  witnessed            up to tree size ${witnessedBy.witnessedTreeSize} by ${witnessedBy.witnesses.join(', ')}`,
+          );
+        }
+        if (remembered) {
+          out.push(
+            `  remembered           ${knownChecked.length} checkpoint(s) seen before agree with this log; ${remembered.total} remembered in ${known!.file}`,
+          );
+          if (knownUnchecked > 0)
+            out.push(
+              `  ${knownUnchecked} remembered checkpoint(s) lie before this export's start: check them with rex audit consistency`,
+            );
+        }
+        return out.join('\n');
+      },
+    );
     return 0;
   }
   const line = result.problem.line ?? verifier.lineOf(result.problem.sequence);
@@ -267,6 +302,11 @@ async function verify(ctx: CommandContext): Promise<number> {
     ].join('\n'),
   );
   return 1;
+}
+
+/** verifierKeys for an optional option: no values, no keys. */
+function verifierKeysOrNone(values: readonly string[], cwd: string): string[] {
+  return values.length === 0 ? [] : verifierKeys(values, cwd);
 }
 
 /** The remembered checkpoints of the log `origin` (known-checkpoints.ts), verified with the trusted keys. */
@@ -303,6 +343,11 @@ root and head at every signed checkpoint (docs/audit-format.md). Needs no profil
                           .local/audit/<profile>/<origin>.checkpoints with --profile or
                           REX_PROFILE, else .local/audit/<origin>.checkpoints)
   --no-remember           neither check against nor add to the remembered checkpoints
+  --witness <key|file>    a trusted witness key (<name>+<id>+<base64>, type 0x04), or a
+                          file of them (repeatable); pass the witnesses' cosigned
+                          checkpoints with --checkpoints
+  --witnesses <n>         how many distinct trusted witnesses must have cosigned one of
+                          the checkpoints (default 1 with --witness)
   --progress-every <n>    progress on stderr every n entries (default ${PROGRESS_EVERY})
   --json                  machine-readable result
 
@@ -320,6 +365,8 @@ kind, sequence and line), 2 wrong usage.`,
     origin: { type: 'string' },
     remember: { type: 'string' },
     'no-remember': { type: 'boolean' },
+    witness: { type: 'string', multiple: true },
+    witnesses: { type: 'string' },
     'progress-every': { type: 'string' },
   },
   needsProfile: false,

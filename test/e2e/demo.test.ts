@@ -15,6 +15,8 @@ describe('npm run demo', () => {
     expect(res.stdout).toContain('MBE');
     expect(res.stdout).toMatch(/revoked — dropped unread/);
     expect(res.stdout).toMatch(/OK: \d+ entries verified/);
+    expect(res.stdout).toMatch(/OK: entry 1 is in the log signed at tree size \d+/);
+    expect(res.stdout).toMatch(/OK: the log at tree size \d+ extends all \d+ older checkpoint/);
     expect(res.stdout).toContain('Demo complete.');
   });
 });

@@ -289,3 +289,93 @@ describe('remembered checkpoints', () => {
     expect(await run(['audit', 'consistency', '--no-remember', ...profile], none)).toBe(2);
   });
 });
+
+describe('rex audit witness', () => {
+  const witness = (...extra: string[]) => ['audit', 'witness', '--state', 'witness', ...profile, ...extra];
+
+  it('cosigns the newest checkpoint when it extends the last one, and verify can require it', async () => {
+    await sequence(10, 0);
+    const none = captureIo(dir);
+    expect(await run(witness(), none)).toBe(2);
+    expect(none.err()).toContain('--name');
+    const first = captureIo(dir);
+    expect(await run(witness('--name', 'lfd.example/witness'), first), first.err()).toBe(0);
+    expect(first.out()).toContain(
+      'COSIGNED: tree size 10 of rex.test/audit (the first checkpoint this witness sees)',
+    );
+    await sequence(15, 10);
+    const second = captureIo(dir);
+    expect(await run(witness(), second), second.err()).toBe(0);
+    expect(second.out()).toContain('COSIGNED: tree size 25 of rex.test/audit, consistent with 10');
+    const cosigned = join('witness', 'rex.test%2Faudit.cosigned');
+    expect(readFileSync(join(dir, cosigned), 'utf8').match(/— lfd\.example\/witness /g)).toHaveLength(2);
+
+    writeExport('log');
+    const args = [
+      ...verify('log', '--no-remember'),
+      '--checkpoints',
+      cosigned,
+      '--witness',
+      'witness/witness-key.txt',
+    ];
+    const ok = captureIo(dir);
+    expect(await run(args, ok), ok.out() + ok.err()).toBe(0);
+    expect(ok.out()).toContain('witnessed            up to tree size 25 by lfd.example/witness');
+    // Without the witness's file no checkpoint is cosigned.
+    const unwitnessed = captureIo(dir);
+    expect(
+      await run([...verify('log', '--no-remember'), '--witness', 'witness/witness-key.txt'], unwitnessed),
+    ).toBe(1);
+    expect(unwitnessed.out()).toContain('FAILED: bad-signature at sequence 25');
+    expect(unwitnessed.out()).toContain('no checkpoint carries 1 witness cosignature(s)');
+    // Two required, one trusted: wrong usage; two trusted, one cosigned: refused.
+    expect(await run([...args, '--witnesses', '2'], captureIo(dir))).toBe(2);
+    const other = captureIo(dir);
+    expect(
+      await run(
+        ['audit', 'witness', '--state', 'witness-b', '--name', 'district-b.example/w', ...profile],
+        other,
+      ),
+    ).toBe(0);
+    const two = captureIo(dir);
+    expect(await run([...args, '--witness', 'witness-b/witness-key.txt', '--witnesses', '2'], two)).toBe(1);
+    expect(two.out()).toContain('no checkpoint carries 2 witness cosignature(s) (at most 1)');
+    const both = captureIo(dir);
+    const withB = [
+      ...args,
+      '--checkpoints',
+      join('witness-b', 'rex.test%2Faudit.cosigned'),
+      '--witness',
+      'witness-b/witness-key.txt',
+    ];
+    expect(await run([...withB, '--witnesses', '2'], both), both.out()).toBe(0);
+    expect(both.out()).toContain('by lfd.example/witness, district-b.example/w');
+  });
+
+  it('refuses to cosign a rewritten history and keeps its last checkpoint', async () => {
+    await sequence(10, 0);
+    expect(await run(witness('--name', 'lfd.example/witness'), captureIo(dir))).toBe(0);
+    const last = readFileSync(join(dir, 'witness', 'rex.test%2Faudit.last'), 'utf8');
+    const forged = drafts(14).map((d, i) => (i === 3 ? { ...d, purpose: 'other-purpose' } : d));
+    store = new MemoryAuditStore();
+    service = new AuditService({
+      store,
+      writer: store,
+      signer: async () => signer,
+      secret: async () => Buffer.alloc(32, 1),
+      names: () => ({ office: () => undefined, authority: () => undefined }),
+      sequenceBucketSize: 10_000,
+      clock,
+    });
+    // The forger signs checkpoints at 10 and 14, so that a proof from 10 can be asked for.
+    for (const d of forged.slice(0, 10)) store.addDraft(d);
+    await runSequencer({ store, signer: async () => signer, origin: ORIGIN, clock }, { hasTime: () => true });
+    for (const d of forged.slice(10)) store.addDraft(d);
+    await runSequencer({ store, signer: async () => signer, origin: ORIGIN, clock }, { hasTime: () => true });
+    expect([...store.checkpointsBySize.keys()].sort((a, b) => a - b)).toEqual([10, 14]);
+    const io = captureIo(dir);
+    expect(await run(witness(), io)).toBe(1);
+    expect(io.out()).toContain('REFUSED: tree size 14 is not cosigned');
+    expect(readFileSync(join(dir, 'witness', 'rex.test%2Faudit.last'), 'utf8')).toBe(last);
+  });
+});
