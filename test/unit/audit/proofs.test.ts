@@ -19,6 +19,7 @@ import {
   verifyEntryInclusion,
   verifyInclusionProof,
 } from '#shared/domain/audit/proofs.ts';
+import { WitnessKey } from '#shared/domain/audit/witness.ts';
 import { bundleOptions, PROJECT_ROOT } from '#web/build.ts';
 import { drafts } from './fixtures.ts';
 
@@ -237,7 +238,7 @@ describe('verifyEntryInclusion and verifyCheckpointConsistency', () => {
     // The last entry of the checkpoint: its proof and the head line.
     const last = { ...input, entry: log.entries[299]!, hashes: inclusion(300, 300) };
     expect(await verifyEntryInclusion(last)).toMatchObject({ ok: true });
-  });
+  }, 60_000);
 
   it('accept an older checkpoint as a prefix of a newer one, and refuse any change or a forked history', async () => {
     const older = await checkpointAt(77);
@@ -277,17 +278,19 @@ describe('verifyEntryInclusion and verifyCheckpointConsistency', () => {
     expect(
       await verifyCheckpointConsistency({ ...input, from: await checkpointAt(77, other) }),
     ).toMatchObject({ reason: 'bad-signature' });
-  });
+  }, 60_000);
 });
 
 describe('the proof verifier in a browser bundle', () => {
   let dir = '';
-  let web: typeof import('#shared/domain/audit/proofs.ts');
+  let web: typeof import('#shared/domain/audit/proofs.ts') &
+    Pick<typeof import('#shared/domain/audit/cosignature.ts'), 'checkWitnesses'>;
   beforeAll(async () => {
     const result = await build({
       ...bundleOptions,
       stdin: {
-        contents: "export * from './shared/domain/audit/proofs.ts';",
+        contents:
+          "export * from './shared/domain/audit/proofs.ts'; export { checkWitnesses } from './shared/domain/audit/cosignature.ts';",
         resolveDir: PROJECT_ROOT,
         loader: 'ts',
         sourcefile: 'proofs-under-test.ts',
@@ -329,5 +332,12 @@ describe('the proof verifier in a browser bundle', () => {
         verifierKey: signer.verifierKey(),
       }),
     ).toMatchObject({ ok: true });
+    const witness = WitnessKey.generate('witness.example/w1');
+    const cosigned = witness.cosign(note, 1_795_000_000);
+    expect(await web.checkWitnesses([note, cosigned], [witness.verifierKey()], 1)).toMatchObject({
+      ok: true,
+      witnessedTreeSize: 300,
+    });
+    expect(await web.checkWitnesses([note], [witness.verifierKey()], 1)).toMatchObject({ ok: false });
   });
 });
