@@ -1,5 +1,7 @@
 import {
   getAccessReport,
+  getAuditConsistencyProof,
+  getAuditInclusionProof,
   getAuditVerifierKey,
   getLatestAuditCheckpoint,
   listAuditCheckpoints,
@@ -42,6 +44,14 @@ export const handler = apiHandler(
       body: await service().checkpoints(query),
     })),
     route(getLatestAuditCheckpoint, async () => ({ status: 200, body: await service().latestCheckpoint() })),
+    route(getAuditInclusionProof, async ({ query }) => ({
+      status: 200,
+      body: await service().inclusionProof(query),
+    })),
+    route(getAuditConsistencyProof, async ({ query }) => ({
+      status: 200,
+      body: await service().consistencyProof(query),
+    })),
     route(getAuditVerifierKey, async () => ({
       status: 200,
       body: await service().verifierKey(),

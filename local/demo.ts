@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -356,7 +356,39 @@ async function story(platform: RunningPlatform, work: string): Promise<void> {
     detail(`${person.label}: received by ${recipients}; consent ${statuses}.`);
   }
 
-  say('The officer exports the log and verifies it offline: no entry altered, removed or reordered.');
+  say(
+    'A witness outside the platform checks the newest checkpoint and cosigns it (here with the officer’s read access).',
+  );
+  const witnessDir = join(work, 'witness');
+  const logKeyFile = join(work, 'log-key.txt');
+  // The log key is public; a witness pins it once, from the deployment's documentation.
+  const keyResponse = await fetch(`${platform.apiUrl}/v1/audit/verifier-key`);
+  check(keyResponse.ok, 'the verifier key');
+  writeFileSync(logKeyFile, `${((await keyResponse.json()) as { verifierKey: string }).verifierKey}\n`);
+  const witness = () =>
+    rex(platform, [
+      'audit',
+      'witness',
+      '--profile',
+      DPO_PROFILE,
+      '--key',
+      logKeyFile,
+      '--state',
+      witnessDir,
+      '--name',
+      'witness.demo.local/w1',
+    ]);
+  const cosigned = await waitFor(async () => {
+    const r = witness();
+    return r.status === 0 ? r : undefined;
+  }, 'the first checkpoint');
+  detail(cosigned.stdout.trim().split('\n')[0] ?? 'COSIGNED');
+  const cosignedFile = cosigned.stdout.match(/cosigned notes (\S+)/)?.[1];
+  check(cosignedFile !== undefined, `rex audit witness: ${cosigned.stdout}`);
+
+  say(
+    'The officer exports the log and verifies it offline: no entry altered, removed or reordered, and witnessed.',
+  );
   const exportDir = join(work, 'export');
   const exported = await waitFor(
     async () => {
@@ -379,9 +411,46 @@ async function story(platform: RunningPlatform, work: string): Promise<void> {
     join(exportDir, 'checkpoints.txt'),
     '--key',
     join(exportDir, 'verifier-key.txt'),
+    // The checkpoints the officer has seen are kept with the demo's files.
+    '--remember',
+    join(work, 'known.checkpoints'),
+    '--checkpoints',
+    cosignedFile!,
+    '--witness',
+    join(witnessDir, 'witness-key.txt'),
   ]);
   check(verified.status === 0, `rex audit verify: ${verified.stdout}${verified.stderr}`);
   detail(verified.stdout.trim().split('\n')[0] ?? 'OK');
+
+  say('One entry proven on its own, and the log proven to have only grown since the export.');
+  const keyFile = join(exportDir, 'verifier-key.txt');
+  const proven = rex(platform, [
+    'audit',
+    'prove',
+    '--profile',
+    DPO_PROFILE,
+    '--entry',
+    '1',
+    '--key',
+    keyFile,
+  ]);
+  check(proven.status === 0, `rex audit prove: ${proven.stdout}${proven.stderr}`);
+  detail(proven.stdout.trim().split('\n')[0] ?? 'OK');
+  const consistent = rex(platform, [
+    'audit',
+    'consistency',
+    '--profile',
+    DPO_PROFILE,
+    '--key',
+    keyFile,
+    '--remember',
+    join(work, 'known.checkpoints'),
+  ]);
+  check(consistent.status === 0, `rex audit consistency: ${consistent.stdout}${consistent.stderr}`);
+  detail(consistent.stdout.trim().split('\n')[0] ?? 'OK');
+  const again = witness();
+  check(again.status === 0, `rex audit witness: ${again.stdout}${again.stderr}`);
+  detail(again.stdout.trim().split('\n')[0] ?? 'COSIGNED');
   detail(`Files: ${readdirSync(exportDir).join(', ')}.`);
 }
 
