@@ -8,7 +8,7 @@ import { startDynamoDbLocal } from '#local/emulators/dynamodb-local.ts';
 import { PlatformError } from '#local/emulators/process-tools.ts';
 import { startSqsLocal } from '#local/emulators/sqs-local.ts';
 import { loadDirectory } from '#shared/adapters/directory-file.ts';
-import { functionEnvironment } from '#shared/function-environment.ts';
+import { functionEnvironment, SIGN_IN_ENVIRONMENT } from '#shared/function-environment.ts';
 import { PrincipalResolver } from '#shared/identity/principal.ts';
 import { officeQueues, tableName, tables } from '#shared/resources.ts';
 import { buildWeb } from '#web/build.ts';
@@ -17,7 +17,6 @@ import { createGateway, type GatewayRoute, listen, type ProxyHandler } from './g
 import {
   type DemoPerson,
   ensureDemoPeople,
-  ID_TOKEN_SECONDS,
   SESSION_SECONDS,
   startIdentityProvider,
 } from './identity-provider.ts';
@@ -274,9 +273,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       signedOutAt: (subject) => idp.signedOutAt(subject),
     });
     Object.assign(process.env, {
-      REX_OIDC_ISSUER: idp.issuer,
-      REX_OIDC_CLIENT_ID: idp.clientId,
-      REX_OIDC_TOKEN_SECONDS: String(ID_TOKEN_SECONDS),
+      [SIGN_IN_ENVIRONMENT.issuer]: idp.issuer,
+      [SIGN_IN_ENVIRONMENT.clientId]: idp.clientId,
     });
 
     const consumers: string[] = [];

@@ -1,4 +1,13 @@
-import type { Authority, Directory, Municipality, Provider, ServiceOffice, ServiceType } from './schema.ts';
+import type {
+  Authority,
+  Directory,
+  IdentityProvider,
+  Municipality,
+  Person,
+  Provider,
+  ServiceOffice,
+  ServiceType,
+} from './schema.ts';
 import { BUILT_IN_SERVICE_TYPES } from './schema.ts';
 
 // Lookups scan the arrays: a district has tens of entries, a national directory
@@ -38,4 +47,32 @@ export function officesCovering(directory: Directory, ags: string, serviceType?:
 /** Code-unit order, independent of locale, so that every machine sorts alike. */
 export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Every identity provider the directory's units name, once each, in directory order. */
+export function identityProvidersOf(directory: Directory): IdentityProvider[] {
+  const byName = new Map<string, IdentityProvider>();
+  for (const unit of [
+    ...directory.authorities,
+    ...directory.serviceOffices,
+    ...directory.dataProtectionOfficers,
+  ])
+    if (unit.identityProvider && !byName.has(unit.identityProvider.name))
+      byName.set(unit.identityProvider.name, unit.identityProvider);
+  return [...byName.values()];
+}
+
+/** A person the directory lists, and the identity provider of their unit (none: the deployment's own). */
+export interface ListedPerson extends Person {
+  readonly identityProvider?: string;
+}
+
+/** Every person the directory lists, in directory order. */
+export function peopleOf(directory: Directory): ListedPerson[] {
+  return [...directory.authorities, ...directory.serviceOffices, ...directory.dataProtectionOfficers].flatMap(
+    (unit) =>
+      (unit.people ?? []).map((person) =>
+        unit.identityProvider ? { ...person, identityProvider: unit.identityProvider.name } : person,
+      ),
+  );
 }
