@@ -48,6 +48,8 @@ export interface FunctionsProps {
   readonly auditSigning: AuditSigning;
   /** The API whose methods the HTTP functions serve. */
   readonly api: Api;
+  /** How people sign in: what the functions with `signInClient` tell browsers. */
+  readonly signIn: { readonly issuer: string; readonly clientId: string };
   /**
    * The service office whose queue the health probe reads (`probeOfficeQueue`).
    * @default none — the probe is granted nothing
@@ -87,6 +89,8 @@ export class Functions extends Construct {
       pseudonymSecretParameter: props.pseudonymSecret.parameterName,
       checkpointKeyId: props.auditSigning.keyId,
       bundleRoot: BUNDLE_ROOT,
+      signInIssuer: props.signIn.issuer,
+      signInClientId: props.signIn.clientId,
     };
 
     for (const def of definitions) {

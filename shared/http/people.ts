@@ -10,6 +10,22 @@ import type { OperationSpec } from './operation.ts';
  */
 export const PEOPLE_PATH_PREFIX = '/people';
 
+/**
+ * The web pages people sign in on, below the API's base URL: each is a redirect and a
+ * post-logout URI of the web client, in AWS (the app client) and on one machine.
+ */
+export const SIGN_IN_PAGES = ['/dpo', '/office', '/authority'] as const;
+
+/**
+ * How long a sign-in and its tokens last, the same in AWS (the app client) and on one
+ * machine (the local provider): a sign-in a working day at most (session, refresh
+ * token), ID and access tokens 15 minutes (the page renews them silently before).
+ */
+export const SIGN_IN_LIFETIMES = {
+  sessionSeconds: 8 * 3600,
+  idTokenSeconds: 15 * 60,
+} as const;
+
 /** The principal kinds of an operation that a signed-in person can act as. */
 export function personKindsOf(operation: OperationSpec): PrincipalKind[] {
   if (operation.auth === 'public') return [];

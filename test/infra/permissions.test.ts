@@ -251,6 +251,8 @@ describe('function settings', () => {
         pseudonymSecretParameter: 'x',
         checkpointKeyId: 'x',
         bundleRoot: 'x',
+        signInIssuer: 'x',
+        signInClientId: 'x',
       });
       const runtime = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_LOGGER_LOG_EVENT'];
       expect(Object.keys(envOf(fnId)).sort()).toEqual(

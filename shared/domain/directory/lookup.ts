@@ -62,17 +62,26 @@ export function identityProvidersOf(directory: Directory): IdentityProvider[] {
   return [...byName.values()];
 }
 
-/** A person the directory lists, and the identity provider of their unit (none: the deployment's own). */
+/** A person the directory lists, the unit they act for and how they sign in. */
 export interface ListedPerson extends Person {
+  /** The principal of their unit: `authority:<id>`, `service:<id>` or `dpo:<scope>`. */
+  readonly unit: string;
+  /** Their unit's own identity provider; absent: an account of the deployment's user pool. */
   readonly identityProvider?: string;
 }
 
 /** Every person the directory lists, in directory order. */
 export function peopleOf(directory: Directory): ListedPerson[] {
-  return [...directory.authorities, ...directory.serviceOffices, ...directory.dataProtectionOfficers].flatMap(
-    (unit) =>
-      (unit.people ?? []).map((person) =>
-        unit.identityProvider ? { ...person, identityProvider: unit.identityProvider.name } : person,
-      ),
+  const units = [
+    ...directory.authorities.map((u) => ({ unit: `authority:${u.id}`, entry: u })),
+    ...directory.serviceOffices.map((u) => ({ unit: `service:${u.id}`, entry: u })),
+    ...directory.dataProtectionOfficers.map((u) => ({ unit: `dpo:${u.scope}`, entry: u })),
+  ];
+  return units.flatMap(({ unit, entry }) =>
+    (entry.people ?? []).map((person) => ({
+      ...person,
+      unit,
+      ...(entry.identityProvider ? { identityProvider: entry.identityProvider.name } : {}),
+    })),
   );
 }
