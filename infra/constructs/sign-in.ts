@@ -3,6 +3,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import type { IdentityProvider } from '#shared/domain/directory/index.ts';
 import { SIGN_IN_LIFETIMES, SIGN_IN_PAGES } from '#shared/http/people.ts';
+import { userPoolName } from '#shared/resources.ts';
 
 /** The SAML attribute that carries the e-mail address unless a provider names another (WS-Federation). */
 export const DEFAULT_SAML_EMAIL_ATTRIBUTE =
@@ -66,7 +67,7 @@ export class SignIn extends Construct {
     }
 
     this.userPool = new cognito.UserPool(this, 'UserPool', {
-      userPoolName: `referral-exchange-${props.stage}`,
+      userPoolName: userPoolName(props.stage),
       // Accounts come from the directory only (the operator's sync), never from a form.
       selfSignUpEnabled: false,
       userInvitation: {
