@@ -42,6 +42,14 @@ export function buildApp(options: BuildAppOptions): { app: App; stack: ReferralE
       `The stage "${options.stage}" is not valid: use lower-case letters, digits and hyphens, at most 16 characters.`,
     );
   }
+  if (
+    options.publicUrl !== undefined &&
+    !/^https:\/\/[a-z0-9.-]+(?::\d+)?(?:\/[\w.~-]+)*\/?$/i.test(options.publicUrl)
+  ) {
+    throw new Error(
+      `The publicUrl "${options.publicUrl}" is not valid: an https:// URL without query or fragment, e.g. https://rex.example.de/api.`,
+    );
+  }
   const directoryFile = resolve(PROJECT_ROOT, options.directoryFile);
   const directory = loadDirectory(directoryFile);
   const app = new App(options.outdir ? { outdir: options.outdir } : {});
