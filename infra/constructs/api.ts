@@ -88,14 +88,16 @@ export const GATEWAY_PROBLEMS: readonly {
     detail: 'The request carries no valid credential for this resource and method.',
   },
   {
-    // An Authorization header that is no SigV4 signature on a programs' method, e.g. a
-    // person's Bearer token on /v1 (API Gateway's own message would quote the header).
-    // A response type of API Gateway that aws-cdk-lib names no constant for.
-    type: apigateway.ResponseType.of('INCOMPLETE_SIGNATURE'),
+    // Every 4xx without a response of its own. With IAM auth that is an Authorization
+    // header that is no SigV4 signature — e.g. a person's Bearer token on /v1 —, which
+    // API Gateway answers with 403 and a message quoting the header (the token). The
+    // stack uses no API keys, usage plans or WAF, whose refusals would land here too:
+    // who adds one adds its own gateway response.
+    type: apigateway.ResponseType.DEFAULT_4XX,
     status: 401,
     code: 'unauthenticated',
     title: 'Unauthorized',
-    detail: `Requests under /v1/ are signed with SigV4; people call ${PEOPLE_PATH_PREFIX}/v1/… with their sign-in token.`,
+    detail: `The request is not signed as its path requires: SigV4 under /v1/, a sign-in token under ${PEOPLE_PATH_PREFIX}/v1/.`,
   },
   {
     // The Cognito authorizer of the people's tree: no token, or one that is not a valid,
