@@ -1,14 +1,15 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PEOPLE_PATH_PREFIX } from '#shared/http/people.ts';
 import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
 import { type SignedIn, signIn } from '#test/support/sign-in.ts';
 
 /**
  * People sign in (docs/sign-in.md): the local OpenID provider of `npm start`, the
- * gateway verifying ID tokens as API Gateway's Cognito authorizer does, and the same
- * principal and 403/404 rules as for programs. Every refusal is problem+json and
- * writes nothing.
+ * gateway verifying ID tokens under `/people/v1/…` as API Gateway's Cognito authorizer
+ * does, and the same principal and 403/404 rules as for programs. Every refusal is
+ * problem+json and writes nothing.
  */
 
 const OFFICE_A = 'mbe-caritas-bruchsal';
@@ -30,8 +31,9 @@ describe('people sign in with OpenID Connect', () => {
     }
     return s;
   };
+  /** An operation of the people's tree: `path` is the operation's (`/v1/…`). */
   const call = (token: string, path: string, init: RequestInit = {}) =>
-    fetch(`${platform.apiUrl}${path}`, {
+    fetch(`${platform.apiUrl}${PEOPLE_PATH_PREFIX}${path}`, {
       ...init,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
     });
@@ -149,7 +151,39 @@ describe('people sign in with OpenID Connect', () => {
     await expectProblem(await call(forged, '/v1/audit/events'), 401, 'invalid-token');
     const hmac = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new Uint8Array(32));
     await expectProblem(await call(hmac, '/v1/audit/events'), 401, 'invalid-token');
-    await expectProblem(await fetch(`${platform.apiUrl}/v1/audit/events`), 401);
+    await expectProblem(await fetch(`${platform.apiUrl}${PEOPLE_PATH_PREFIX}/v1/audit/events`), 401);
+  });
+
+  it('takes a sign-in token only under /people and a SigV4 signature only under /v1', async () => {
+    const token = (await as('dpo:lk-karlsruhe')).idToken;
+    // A valid ID token on the programs' tree.
+    const onV1 = await fetch(`${platform.apiUrl}/v1/whoami`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(await expectProblem(onV1, 401, 'unauthenticated')).not.toContain(token);
+    // A valid SigV4 signature on the people's tree (signed for that very path).
+    const signed = await platform.request('dpo:lk-karlsruhe', `${PEOPLE_PATH_PREFIX}/v1/whoami`);
+    await expectProblem(signed, 401, 'unauthenticated');
+    // The programs' tree still serves the program, the people's tree the person.
+    expect((await platform.request('dpo:lk-karlsruhe', '/v1/whoami')).status).toBe(200);
+    expect((await call(token, '/v1/whoami')).status).toBe(200);
+  });
+
+  it('has no people twin of public or operator-only operations', async () => {
+    const token = (await as('dpo:lk-karlsruhe')).idToken;
+    await expectProblem(await call(token, '/health'), 404, 'not-found');
+    await expectProblem(await call(token, '/openapi.json'), 404, 'not-found');
+  });
+
+  it('hands the handler the resource and path of the people tree, as API Gateway does', async () => {
+    // The handler finds the operation behind the twin and validates its path parameter as for programs.
+    const token = (await as(`service:${OFFICE_A}`)).idToken;
+    const text = await expectProblem(
+      await call(token, '/v1/referrals/not-a-referral-id'),
+      400,
+      'invalid-request',
+    );
+    expect(JSON.parse(text).errors).toEqual([expect.objectContaining({ field: 'path.id' })]);
   });
 
   it('refuses the tokens of a session after sign-out', async () => {
