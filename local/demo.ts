@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { PEOPLE_PATH_PREFIX } from '#shared/http/people.ts';
 import { type RunningPlatform, startPlatformProcess } from './platform-process.ts';
 import { exitUnlessPrerequisites } from './preflight.ts';
+import { signIn } from './sign-in-client.ts';
 
 /**
  * `npm run demo`: the whole story on one machine, told step by step in plain words.
@@ -330,24 +332,36 @@ async function story(platform: RunningPlatform, work: string): Promise<void> {
   check(feed.status === 200, `the feed answered ${feed.status}`);
   detail(`The feed of contacted referrals lists ${feed.body.items.length} (ids, status and times only).`);
 
-  say('The data-protection officer produces each person\u2019s access report (GDPR Art. 15).');
+  say(
+    'The data-protection officer signs in through the sign-in service (OpenID Connect, no AWS key) and produces each person\u2019s access report (GDPR Art. 15).',
+  );
+  const officer = platform.identityProvider.people.find((p) => p.unit === 'dpo:lk-karlsruhe');
+  check(officer !== undefined, 'a demo officer in the directory');
+  const session = await signIn(platform.identityProvider, platform.apiUrl, officer);
+  const asOfficer = async <T>(path: string, init: { method?: string; body?: unknown } = {}) => {
+    // People call the people's twin of each operation (docs/sign-in.md).
+    const res = await fetch(`${platform.apiUrl}${PEOPLE_PATH_PREFIX}${path}`, {
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${session.idToken}`, 'content-type': 'application/json' },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
+  };
+  const me = await asOfficer<{ principal: string; person: boolean }>('/v1/whoami');
+  check(me.status === 200 && me.body.person, `the officer's sign-in (${me.status})`);
+  detail(`Signed in as ${officer.email} for ${me.body.principal}; the page /dpo signs in the same way.`);
   for (const person of people) {
-    const lookup = await api<{ subjectId: string }>(
-      platform,
-      `dpo:lk-karlsruhe`,
-      '/v1/audit/subjects/lookup',
-      {
-        method: 'POST',
-        body: { azrNumber: person.azrNumber, dateOfBirth: person.dateOfBirth },
-      },
-    );
+    const lookup = await asOfficer<{ subjectId: string }>('/v1/audit/subjects/lookup', {
+      method: 'POST',
+      body: { azrNumber: person.azrNumber, dateOfBirth: person.dateOfBirth },
+    });
     check(lookup.status === 200, `subject lookup answered ${lookup.status}`);
     const report = await waitFor(async () => {
-      const r = await api<{ recipients: { serviceOfficeId: string }[]; consents: { status: string }[] }>(
-        platform,
-        'dpo:lk-karlsruhe',
-        `/v1/audit/subjects/${lookup.body.subjectId}/report`,
-      );
+      const r = await asOfficer<{
+        recipients: { serviceOfficeId: string }[];
+        consents: { status: string }[];
+      }>(`/v1/audit/subjects/${lookup.body.subjectId}/report`);
       const expectRecipient = person !== olena;
       return r.status === 200 && r.body.recipients.length > 0 === expectRecipient ? r : undefined;
     }, `the report of ${person.label}`);
@@ -355,6 +369,8 @@ async function story(platform: RunningPlatform, work: string): Promise<void> {
     const statuses = report.body.consents.map((c) => c.status).join(', ');
     detail(`${person.label}: received by ${recipients}; consent ${statuses}.`);
   }
+  await session.signOut();
+  detail('The officer signs out; the sign-in service ends the session.');
 
   say(
     'A witness outside the platform checks the newest checkpoint and cosigns it (here with the officer’s read access).',

@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SignedIn, signIn } from '#local/sign-in-client.ts';
 import { PEOPLE_PATH_PREFIX } from '#shared/http/people.ts';
 import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
-import { type SignedIn, signIn } from '#test/support/sign-in.ts';
 
 /**
  * People sign in (docs/sign-in.md): the local OpenID provider of `npm start`, the
