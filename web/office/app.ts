@@ -391,7 +391,11 @@ function drawInbox(): void {
     );
     setMessage(
       'inbox-message',
-      state.items.length === 0 ? t('noReferrals') : t('inboxCount', { count: state.items.length }),
+      state.items.length === 0
+        ? t('noReferrals')
+        : state.items.length === 1
+          ? t('inboxCountOne')
+          : t('inboxCount', { count: state.items.length }),
     );
     $('next-page').hidden = !state.cursor;
   });
