@@ -1,7 +1,9 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { getDirectory } from '#shared/api/directory.ts';
 import { previewRouting } from '#shared/api/routing.ts';
 import { berlinDateOf } from '#shared/domain/consent/calendar.ts';
+import { DirectorySummary } from '#shared/schemas/directory.ts';
 import { RoutingPreview } from '#shared/schemas/routing.ts';
 import { apiEvent, invoke, type ProxyHandler } from '#test/support/api-events.ts';
 import { useEmulators } from '#test/support/emulators.ts';
@@ -145,5 +147,35 @@ describe('POST /v1/routing/preview', () => {
 
   it('stores nothing', async () => {
     expect(await itemCount()).toBe(0);
+  });
+});
+
+describe('GET /v1/directory', () => {
+  const directoryOf = (principal: string | null) =>
+    invoke(handler, apiEvent(getDirectory, { principal: principal ?? undefined, stage: emu.stage }));
+
+  it("answers the directory's public part to offices, authorities and DPOs: names, places, contacts", async () => {
+    for (const principal of ['service:mbe-caritas-bruchsal', AUTHORITY, 'dpo:lk-karlsruhe']) {
+      const res = await directoryOf(principal);
+      expect(res.status, principal).toBe(200);
+      const summary = DirectorySummary.parse(res.body);
+      expect(summary.municipalities).toContainEqual({ ags: BRUCHSAL, name: 'Bruchsal' });
+      const office = summary.serviceOffices.find((o) => o.id === 'mbe-diakonie-bruchsal')!;
+      expect(office).toMatchObject({
+        type: 'MBE',
+        providerName: 'Diakonisches Werk im Landkreis Karlsruhe',
+        contact: { email: 'mbe-bruchsal@diakonie-lk-karlsruhe.example.org' },
+      });
+      expect(office.municipalities).toContain(BRUCHSAL);
+      expect(summary.serviceTypes.map((t) => t.code)).toEqual(expect.arrayContaining(['MBE', 'JMD', 'IM']));
+    }
+  });
+
+  it('never carries the people, credentials or queues of the directory, and wants a credential', async () => {
+    const text = JSON.stringify((await directoryOf('service:mbe-caritas-bruchsal')).body);
+    for (const secret of ['demo.invalid', 'arn:aws:iam', 'queueName', 'people', 'iamPrincipals']) {
+      expect(text).not.toContain(secret);
+    }
+    expect((await directoryOf(null)).status).toBe(401);
   });
 });
