@@ -14,13 +14,13 @@ const CRLF = '\r\n';
 export const NOTIFICATION_ID_HEADER = 'X-Rex-Notification-Id';
 
 function encodedWord(text: string): string {
-  // ASCII without "=?" needs no encoding; anything else is one B-encoded word per ≤ 45 bytes.
+  // ASCII without "=?" needs no encoding; anything else is one B-encoded word per ≤ 36 bytes (a header line stays under 78 characters).
   if (/^[\x20-\x7e]*$/.test(text) && !text.includes('=?')) return text;
   const bytes = Buffer.from(text, 'utf8');
   const words: string[] = [];
   let start = 0;
   while (start < bytes.length) {
-    let end = Math.min(start + 45, bytes.length);
+    let end = Math.min(start + 36, bytes.length);
     // Never split a UTF-8 sequence: back off continuation bytes.
     while (end < bytes.length && (bytes[end]! & 0xc0) === 0x80) end--;
     words.push(`=?UTF-8?B?${bytes.subarray(start, end).toString('base64')}?=`);
