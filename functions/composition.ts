@@ -1,5 +1,6 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoAuditStore, SEQUENCE_BUCKET_SIZE } from '#shared/adapters/audit-store.ts';
+import { sqsClient } from '#shared/adapters/aws-clients.ts';
 import { KmsCheckpointSigner, localCheckpointSigner } from '#shared/adapters/checkpoint-signers.ts';
 import { DynamoConsentStore } from '#shared/adapters/consent-store.ts';
 import { sqsCourier } from '#shared/adapters/courier.ts';
@@ -7,12 +8,14 @@ import { loadDirectory } from '#shared/adapters/directory-file.ts';
 import { DynamoReferralRepository } from '#shared/adapters/dynamo-referral-repository.ts';
 import { DynamoOfficeKeysRepository } from '#shared/adapters/office-keys-store.ts';
 import { pseudonymSecret } from '#shared/adapters/secrets.ts';
+import { SesNotifier } from '#shared/adapters/ses-notifier.ts';
 import { AuditService } from '#shared/application/audit/dpo-service.ts';
 import type { DirectoryNames } from '#shared/application/audit/ports.ts';
 import { checkpointOrigin, type SequencerDependencies } from '#shared/application/audit/sequencer.ts';
 import { ConsentService } from '#shared/application/consents.ts';
 import type { DeadlineDependencies } from '#shared/application/deadlines.ts';
 import type { DeliveryDependencies } from '#shared/application/delivery.ts';
+import type { NotificationDependencies, Notifier } from '#shared/application/notifier.ts';
 import type { OfficeKeysDependencies } from '#shared/application/office-keys.ts';
 import type { ReferralDependencies } from '#shared/application/referrals.ts';
 import type { ServiceSideDependencies } from '#shared/application/service-side.ts';
@@ -99,6 +102,53 @@ export const deadlineDependencies = once<DeadlineDependencies>(() => ({
   referrals: referralRepository(),
   clock: systemClock,
 }));
+
+// ── office notifications ──
+
+/** The sender of the local platform's mails when the directory names none. */
+const LOCAL_SENDER = 'zuweisungen@localhost';
+
+let notifications: NotificationDependencies | undefined;
+let notifierOverride: Notifier | undefined;
+
+/**
+ * What the office notifier works with. The mails go through Amazon SES when the directory
+ * configures them (`deployment.notifications`) and the function is deployed for it
+ * (`REX_OFFICE_PAGE_URL`, set by CDK); the local platform hands in its mail sink
+ * (`useNotifier`). Otherwise this deployment sends no mail.
+ */
+export function notificationDependencies(): NotificationDependencies {
+  if (notifications) return notifications;
+  const directory = runtimeDirectory();
+  const settings = directory.deployment.notifications;
+  const pageUrl = process.env.REX_OFFICE_PAGE_URL;
+  const ses =
+    settings && pageUrl
+      ? new SesNotifier({
+          region: runtimeConfig().region,
+          // The SDK's default credential chain, as every client of this function resolves it.
+          credentials: () => sqsClient().config.credentials(),
+          ...(process.env.AWS_ENDPOINT_URL_SESV2 ? { endpoint: process.env.AWS_ENDPOINT_URL_SESV2 } : {}),
+        })
+      : undefined;
+  notifications = {
+    referrals: referralRepository(),
+    notifier: notifierOverride ?? ses,
+    settings: {
+      from: settings?.from ?? LOCAL_SENDER,
+      officePageUrl: settings?.officePageUrl ?? pageUrl ?? 'http://localhost:3000/office',
+      timeZone: directory.deployment.timeZone,
+    },
+    contactOf: (officeId) => officeById(directory, officeId)?.contact.email,
+  };
+  return notifications;
+}
+
+/** The local platform's (and the tests') mail sink instead of Amazon SES. */
+export function useNotifier(notifier: Notifier): void {
+  notifierOverride = notifier;
+  notifications = undefined;
+}
 
 // ── consents ──
 

@@ -59,6 +59,12 @@ export interface StreamTrigger {
   /** The table whose stream feeds the function; the stream read is granted with the mapping. */
   readonly table: TableDefinition['id'];
   readonly batchSize: number;
+  /**
+   * Lambda event filter patterns: only matching records invoke the function in AWS (the
+   * local stream poller hands it every record; the handler ignores the others).
+   * @default every record
+   */
+  readonly filterPatterns?: readonly Record<string, unknown>[];
 }
 
 /** Invoked by an EventBridge rate schedule (the local scheduler). */
@@ -299,6 +305,33 @@ const specs = {
       sendToAuthorityQueues: true,
     },
   },
+  OfficeNotificationsFunction: {
+    kind: 'stream',
+    entry: 'functions/office-notifications.ts',
+    description:
+      "Mails the offices' contact addresses that a referral waits, on arrival and on each reminder, without personal data",
+    table: 'Records',
+    batchSize: 25,
+    // Only new mail outbox items (`OUTBOX#<referralId>` / `mail-<version>`) invoke it.
+    filterPatterns: [
+      {
+        eventName: ['INSERT'],
+        dynamodb: { Keys: { pk: { S: [{ prefix: 'OUTBOX#' }] }, sk: { S: [{ prefix: 'mail-' }] } } },
+      },
+    ],
+    limits: { timeoutSeconds: 60 },
+    // deliverNotification: is the outbox item still there (GetItem), the referral's status
+    // (GetItem), send, remove the outbox item (DeleteItem, outbox items only).
+    permissions: {
+      tables: {
+        Records: {
+          actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+          writeKeyPatterns: ['OUTBOX#*'],
+        },
+      },
+      sendNotifications: true,
+    },
+  },
   ReferralDeadlinesFunction: {
     kind: 'schedule',
     entry: 'functions/referral-deadlines.ts',
@@ -373,6 +406,11 @@ export interface DeployedLocations {
   readonly signInClientId: string;
   /** The managed login's `/logout` (Cognito names no end_session_endpoint). */
   readonly signInLogoutUrl: string;
+  /**
+   * The office inbox page the notifications link to; absent when the directory configures
+   * no notifications (then no function sends mail).
+   */
+  readonly officePageUrl?: string;
 }
 
 /**
@@ -386,6 +424,9 @@ export function ownEnvironmentOf(def: FunctionSpec, at: DeployedLocations): Reco
       ? { REX_PSEUDONYM_SECRET_PARAMETER: at.pseudonymSecretParameter }
       : {}),
     ...(def.permissions.checkpointKey?.length ? { REX_CHECKPOINT_KMS_KEY_ID: at.checkpointKeyId } : {}),
+    ...(def.permissions.sendNotifications && at.officePageUrl
+      ? { REX_OFFICE_PAGE_URL: at.officePageUrl }
+      : {}),
     ...(def.bundledFolder
       ? { [def.bundledFolder.envVar]: `${at.bundleRoot}/${def.bundledFolder.target}` }
       : {}),

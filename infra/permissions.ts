@@ -78,6 +78,12 @@ export interface FunctionPermissions {
   readonly sendToOfficeQueues?: boolean;
   /** Sends events to every authority's event queue (never to a dead-letter queue). */
   readonly sendToAuthorityQueues?: boolean;
+  /**
+   * Sends e-mail with Amazon SES: ses:SendEmail on the deployment's identity only, from
+   * its sender only (`deployment.notifications` in the directory; nothing without it). The
+   * function is told the office page's URL by REX_OFFICE_PAGE_URL.
+   */
+  readonly sendNotifications?: boolean;
   /** Reads the attributes (no messages) of the first office's queue: the health probe. */
   readonly probeOfficeQueue?: boolean;
 }

@@ -7,11 +7,12 @@ import { DataTables } from '#infra/constructs/data.ts';
 import { PlatformFailures } from '#infra/constructs/failures.ts';
 import { Functions } from '#infra/constructs/functions.ts';
 import { Monitoring } from '#infra/constructs/monitoring.ts';
+import { MailSending } from '#infra/constructs/notifications.ts';
 import { PrincipalRoles } from '#infra/constructs/principals.ts';
 import { AuthorityQueues, OfficeQueues } from '#infra/constructs/queues.ts';
 import { PseudonymSecret } from '#infra/constructs/secrets.ts';
 import { SignIn } from '#infra/constructs/sign-in.ts';
-import { type Directory, identityProvidersOf } from '#shared/domain/directory/index.ts';
+import { type Directory, identityProvidersOf, sesIdentityOf } from '#shared/domain/directory/index.ts';
 import { formatPrincipal } from '#shared/identity/principal.ts';
 import { authorityQueue, officeQueue } from '#shared/resources.ts';
 
@@ -68,6 +69,8 @@ export class ReferralExchangeStack extends Stack {
   readonly signIn: SignIn;
   readonly principals: PrincipalRoles;
   readonly monitoring: Monitoring;
+  /** Present when the directory configures notifications (`deployment.notifications`). */
+  readonly mailSending: MailSending | undefined;
 
   constructor(scope: Construct, id: string, props: ReferralExchangeStackProps) {
     super(scope, id, props);
@@ -120,6 +123,13 @@ export class ReferralExchangeStack extends Stack {
     });
     // Before the functions route their operations: each gets its people twin.
     this.api.acceptPeople(this.signIn.userPool);
+    const notifications = props.directory.deployment.notifications;
+    this.mailSending = notifications
+      ? new MailSending(this, 'MailSending', {
+          from: notifications.from,
+          sesIdentity: sesIdentityOf(notifications),
+        })
+      : undefined;
     // `Default`: the functions keep the logical ids they had as children of the stack.
     this.functions = new Functions(this, 'Default', {
       stage: props.stage,
@@ -141,6 +151,15 @@ export class ReferralExchangeStack extends Stack {
       },
       ...(props.directory.serviceOffices[0] ? { probedOfficeId: props.directory.serviceOffices[0].id } : {}),
       logRemovalPolicy: removalPolicy,
+      ...(this.mailSending && notifications
+        ? {
+            notifications: {
+              sending: this.mailSending,
+              // The pages are served by the API (`/office`); the stage URL ends in "/".
+              officePageUrl: notifications.officePageUrl ?? `${this.api.url}office`,
+            },
+          }
+        : {}),
     });
     this.principals = new PrincipalRoles(this, 'Principals', {
       stage: props.stage,

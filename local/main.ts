@@ -81,6 +81,7 @@ async function main(): Promise<void> {
     `  DynamoDB Local  ${platform.dynamodbEndpoint}   tables: ${platform.tables.join(', ')}`,
     `  SQS (fauxqs)    ${platform.sqsEndpoint}   ${platform.queues.length} service-office queues and ${platform.eventQueues.length} authority event queues, each with a dead-letter queue`,
     `  Consumers       ${platform.consumers.length > 0 ? platform.consumers.join('; ') : 'none yet'}`,
+    `  Mail            ${rel(platform.mailDir)}/<office>/<notification>.eml   the offices' notifications (instead of Amazon SES; open with any mail program)`,
     `  Directory       version ${platform.directoryVersion}`,
     `  Credentials     ${rel(platform.credentialsFile)} (demo only; readable by you alone)`,
     ...platform.credentials.credentials.map(
@@ -111,6 +112,7 @@ async function main(): Promise<void> {
         tables: platform.tables,
         queues: platform.queues,
         eventQueues: platform.eventQueues,
+        mailDir: platform.mailDir,
         startupMs: platform.startupMs,
         dynamodbPid: platform.dynamodbPid,
         identityProvider: platform.identityProvider,

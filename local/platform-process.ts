@@ -15,6 +15,8 @@ export interface ReadyInfo {
   readonly credentialsFile: string;
   readonly tables: string[];
   readonly queues: { officeId: string; queueUrl: string; deadLetterUrl: string }[];
+  /** The mail sink's folder: `<office id>/<notification id>.eml`. */
+  readonly mailDir: string;
   readonly startupMs: number;
   readonly dynamodbPid: number;
   /** The local OpenID provider and its demo people (with passwords: the file is the owner's only). */

@@ -1,5 +1,6 @@
-import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type FunctionDefinition, functionDefinitions } from '#functions/definitions.ts';
@@ -21,6 +22,7 @@ import {
   startIdentityProvider,
 } from './identity-provider.ts';
 import { lambdaContext } from './lambda-context.ts';
+import { startMailSink } from './mail-sink.ts';
 import { ensureQueue, ensureTable } from './provision.ts';
 import { scheduledEvent, startScheduler } from './scheduler.ts';
 import { startStreamPoller } from './stream-poller.ts';
@@ -80,6 +82,11 @@ export interface Platform {
   readonly tables: readonly string[];
   readonly queues: readonly QueueInfo[];
   readonly eventQueues: readonly EventQueueInfo[];
+  /**
+   * The mail sink: every notification to an office's contact address as an RFC 5322 file,
+   * `<mailDir>/<office id>/<notification id>.eml` (docs/notifications.md).
+   */
+  readonly mailDir: string;
   readonly consumers: readonly string[];
   readonly directoryVersion: string;
   readonly startupMs: number;
@@ -108,7 +115,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const directory = loadDirectory(directoryFile);
 
   if (options.fresh) {
-    for (const sub of ['dynamodb', 'sqs', 'checkpoints'])
+    for (const sub of ['dynamodb', 'sqs', 'checkpoints', 'mail'])
       rmSync(resolve(dataDir, sub), { recursive: true, force: true });
   }
   const stops: (() => Promise<void>)[] = [];
@@ -293,6 +300,14 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       [SIGN_IN_ENVIRONMENT.clientId]: idp.clientId,
     });
 
+    // The offices' mails go to files instead of Amazon SES, through the same port; they link
+    // to this gateway's office page.
+    const mailDir = options.inMemory ? mkdtempSync(join(tmpdir(), 'rex-mail-')) : resolve(dataDir, 'mail');
+    if (options.inMemory) stops.push(async () => rmSync(mailDir, { recursive: true, force: true }));
+    const mailSink = startMailSink(mailDir);
+    Object.assign(process.env, { REX_OFFICE_PAGE_URL: `${apiUrl}/office` });
+    (await import('#functions/composition.ts')).useNotifier(mailSink.notifier);
+
     const consumers: string[] = [];
     const jobs: { name: string; everyMs: number; run: () => Promise<void> }[] = [];
     for (const def of functionDefinitions) {
@@ -345,6 +360,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       tables: tableNames,
       queues,
       eventQueues,
+      mailDir,
       consumers,
       directoryVersion: directory.version,
       startupMs: Math.round(performance.now() - started),

@@ -20,6 +20,7 @@ import type { AuditSigning } from './audit.ts';
 import type { DataTables } from './data.ts';
 import type { PlatformFailures } from './failures.ts';
 import { BUNDLED_DIRECTORY_FILE, ProjectFunction } from './function.ts';
+import type { MailSending } from './notifications.ts';
 import type { AuthorityQueues, OfficeQueues } from './queues.ts';
 import type { PseudonymSecret } from './secrets.ts';
 
@@ -59,6 +60,11 @@ export interface FunctionsProps {
   readonly probedOfficeId?: string;
   /** @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * The offices' notifications by e-mail (`sendNotifications`), and the page they link to.
+   * @default none — no function may send mail, and none does
+   */
+  readonly notifications?: { readonly sending: MailSending; readonly officePageUrl: string };
 }
 
 /**
@@ -94,6 +100,7 @@ export class Functions extends Construct {
       signInIssuer: props.signIn.issuer,
       signInClientId: props.signIn.clientId,
       signInLogoutUrl: props.signIn.logoutUrl,
+      ...(props.notifications ? { officePageUrl: props.notifications.officePageUrl } : {}),
     };
 
     for (const def of definitions) {
@@ -163,6 +170,8 @@ export class Functions extends Construct {
     if (permissions.sendToOfficeQueues) grant = grant.combine(props.queues.grantSendToAll(grantee));
     if (permissions.sendToAuthorityQueues)
       grant = grant.combine(props.authorityQueues.grantSendToAll(grantee));
+    if (permissions.sendNotifications && props.notifications)
+      grant = grant.combine(props.notifications.sending.grantSend(grantee));
     if (permissions.probeOfficeQueue && props.probedOfficeId) {
       grant = grant.combine(props.queues.grantReadAttributes(grantee, props.probedOfficeId));
     }
@@ -186,6 +195,9 @@ export class Functions extends Construct {
           bisectBatchOnError: true,
           retryAttempts: 5,
           onFailure: props.failures.destination(),
+          ...(def.filterPatterns
+            ? { filters: def.filterPatterns.map((pattern) => lambda.FilterCriteria.filter(pattern)) }
+            : {}),
         });
         Validations.of(fn.role).acknowledge({
           id: 'AwsSolutions-IAM5[Resource::*]',

@@ -24,11 +24,17 @@ import {
   StaleReferral,
 } from '#shared/domain/referral/errors.ts';
 import type { AuthorityEvent } from '#shared/domain/referral/events.ts';
+import type { OfficeNotification } from '#shared/domain/referral/notification.ts';
 import { type ReferralRecord, updatedAtOf } from '#shared/domain/referral/referral.ts';
 import { putAuditDraft } from './audit-drafts.ts';
 import { documentClient } from './aws-clients.ts';
 import { queryAll, queryPages } from './paged-query.ts';
 import { commit, commitCreating, type TransactItem } from './transactions.ts';
+
+/** The outbox item key of a notification: one per change (the referral's version). */
+export function notificationEvent(n: Pick<OfficeNotification, 'notificationId'>): string {
+  return `mail-${n.notificationId.slice(n.notificationId.lastIndexOf('_') + 1)}`;
+}
 
 export interface StoreTables {
   readonly recordsTable: string;
@@ -261,6 +267,27 @@ export class DynamoReferralRepository implements ReferralRepository {
     };
   }
 
+  /**
+   * A mail to the office's contact address, written with the change that calls for it
+   * (`mail-<version>`, unique per change); the office notifier sends it. The item holds
+   * ids and times only: the address is read from the directory when the mail is sent.
+   */
+  private notificationPut(n: OfficeNotification): TransactItem {
+    const event = notificationEvent(n);
+    return {
+      Put: {
+        TableName: this.tables.recordsTable,
+        Item: {
+          ...recordKeys.outbox(n.referralId, event),
+          referralId: n.referralId,
+          event,
+          notification: n,
+          createdAt: n.at,
+        },
+      },
+    };
+  }
+
   private officeCounter(officeId: string, delta: 1 | -1): TransactItem {
     return {
       Update: {
@@ -395,6 +422,7 @@ export class DynamoReferralRepository implements ReferralRepository {
     }
     if (change.outbox) items.push(this.outboxPut(r, change.outbox, change.audit.time));
     if (change.authorityEvent) items.push(this.eventPut(change.authorityEvent));
+    if (change.officeNotification) items.push(this.notificationPut(change.officeNotification));
     items.push(putAuditDraft(this.tables.auditTable, change.audit));
     return items;
   }
@@ -554,6 +582,18 @@ export class DynamoReferralRepository implements ReferralRepository {
       if (!startKey) break;
     }
     return { items, ...(startKey ? { lastKey: startKey } : {}) };
+  }
+
+  async outboxPending(referralId: string, event: string): Promise<boolean> {
+    const out = await documentClient().send(
+      new GetCommand({
+        TableName: this.tables.recordsTable,
+        Key: recordKeys.outbox(referralId, event),
+        ConsistentRead: true,
+        ProjectionExpression: 'pk',
+      }),
+    );
+    return out.Item !== undefined;
   }
 
   async removeOutbox(referralId: string, event: string): Promise<void> {

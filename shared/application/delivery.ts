@@ -6,6 +6,7 @@ import type { AuthorityEvent } from '#shared/domain/referral/events.ts';
 import { NOT_RECEIVED } from '#shared/domain/referral/lifecycle.ts';
 import type { ReferralRecord } from '#shared/domain/referral/referral.ts';
 import type { QueueEnvelope } from '#shared/schemas/referral.ts';
+import type { NotificationItem } from './notifier.ts';
 import type { ReferralRepository } from './referral-repository.ts';
 import { retryOnConflict } from './retry.ts';
 
@@ -37,6 +38,8 @@ export interface OutboxItem {
 /** A change of the records table that the relay acts on (read from its stream). */
 export type RecordChange =
   | { readonly kind: 'outbox'; readonly item: OutboxItem }
+  /** A mail to an office's contact address: the office notifier's, not the relay's (notifier.ts). */
+  | { readonly kind: 'notification'; readonly item: NotificationItem }
   | {
       readonly kind: 'consent';
       readonly consentId: string;
@@ -69,6 +72,7 @@ export async function handleRecordChange(
   deps: DeliveryDependencies,
   change: RecordChange,
 ): Promise<{ delivered?: OutboxItem; revoked?: number }> {
+  if (change.kind === 'notification') return {};
   if (change.kind === 'outbox') {
     await deliverOutboxItem(deps, change.item);
     return { delivered: change.item };

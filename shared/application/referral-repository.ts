@@ -124,4 +124,6 @@ export interface ReferralRepository {
   feed(q: FeedQuery): Promise<FeedPage>;
   /** Removes a consumed outbox item (idempotent). */
   removeOutbox(referralId: string, event: string): Promise<void>;
+  /** Whether an outbox item is still there, i.e. not consumed yet (a strongly consistent read). */
+  outboxPending(referralId: string, event: string): Promise<boolean>;
 }

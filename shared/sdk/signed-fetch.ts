@@ -17,7 +17,8 @@ export interface SignedRequestInit {
 
 /**
  * Signs a request with AWS Signature Version 4 for API Gateway (`execute-api`), the
- * way every client of this API authenticates, in AWS and on the local platform.
+ * way every client of this API authenticates, in AWS and on the local platform — or
+ * for another AWS service by its signing name (`ses` for the notifier's mails).
  * Returns the headers to send.
  */
 export async function signRequest(
@@ -25,6 +26,7 @@ export async function signRequest(
   init: SignedRequestInit,
   credentials: SigningCredentials,
   region: string,
+  service = 'execute-api',
 ): Promise<Record<string, string>> {
   const target = new URL(url);
   const query: Record<string, string | string[]> = {};
@@ -32,7 +34,7 @@ export async function signRequest(
     const prev = query[k];
     query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
-  const signer = new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 });
+  const signer = new SignatureV4({ service, region, credentials, sha256: Sha256 });
   const signed = await signer.sign(
     {
       method: init.method ?? 'GET',
@@ -55,8 +57,9 @@ export async function signedFetch(
   init: SignedRequestInit,
   credentials: SigningCredentials,
   region: string,
+  service = 'execute-api',
 ): Promise<Response> {
-  const headers = await signRequest(url, init, credentials, region);
+  const headers = await signRequest(url, init, credentials, region, service);
   const { host: _host, ...sendable } = headers;
   return fetch(url, {
     method: init.method ?? 'GET',

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -198,6 +200,11 @@ describe('the local platform (npm start)', () => {
   it('prints what runs where, and Ctrl-C stops everything it started', async () => {
     expect(platform.output()).toContain(platform.apiUrl);
     expect(platform.output()).toContain(platform.dynamodbEndpoint);
+    // Where the offices' mails go: with --in-memory a temporary folder, gone at stop.
+    expect(platform.output()).toContain(
+      `\n  Mail            ${relative(process.cwd(), platform.mailDir)}/<office>/<notification>.eml `,
+    );
+    expect(existsSync(platform.mailDir)).toBe(true);
     expect(isAlive(platform.dynamodbPid)).toBe(true);
     const started = Date.now();
     const code = await platform.interrupt();
@@ -206,5 +213,6 @@ describe('the local platform (npm start)', () => {
     expect(isAlive(platform.pid)).toBe(false);
     expect(isAlive(platform.dynamodbPid)).toBe(false);
     await expect(fetch(`${platform.apiUrl}/health`)).rejects.toThrow();
+    expect(existsSync(platform.mailDir)).toBe(false);
   });
 });

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readMails } from '#local/mail-sink.ts';
 import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
 import { REX, type RexRun, runRex } from '#test/support/rex-cli.ts';
 import { consentRequest } from '#test/support/sample-requests.ts';
@@ -132,6 +133,15 @@ describe('a counselling service works its inbox with rex', () => {
     const sent = person();
     const { referralId } = await refer(sent);
     await untilStatus(referralId, 'queued');
+    // Nobody has to watch the inbox: the office's contact address got a mail, in the
+    // platform's mail folder (docs/notifications.md).
+    const mail = await until(
+      async () => readMails(platform.mailDir, OFFICE).find((m) => m.text.includes(referralId)),
+      'the mail to the office',
+    );
+    expect(mail.headers.subject).toBe('Eine neue Zuweisung wartet / A new referral is waiting');
+    expect(mail.text).toContain(`${platform.apiUrl}/office`);
+    expect(mail.raw).not.toContain(sent.familyName);
 
     const out = join(work, 'in-1');
     const polled = await rex(['inbox', 'poll', '--once', '--out', out, '--profile', PROFILE]);

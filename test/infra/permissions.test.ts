@@ -130,6 +130,11 @@ function expectedGrants(def: FunctionDefinition): Set<string> {
     out.add(`kms:GenerateDataKey ${resolved(s.stack.authorityQueues.key.keyArn)}${via('sqs')}`);
     out.add(`kms:Decrypt ${resolved(s.stack.authorityQueues.key.keyArn)}${via('sqs')}`);
   }
+  if (entry.sendNotifications && s.stack.mailSending) {
+    out.add(
+      `ses:SendEmail ${resolved(s.stack.mailSending.identityArn)}${cond({ StringEquals: { 'ses:FromAddress': s.stack.mailSending.from } })}`,
+    );
+  }
   if (entry.probeOfficeQueue) {
     const first = s.stack.queues.queueFor(directory.serviceOffices[0]!.id).queue;
     out.add(`sqs:GetQueueAttributes ${resolved(first.queueArn)}`);
@@ -288,6 +293,8 @@ describe('function settings', () => {
         signInIssuer: 'x',
         signInClientId: 'x',
         signInLogoutUrl: 'x',
+        // The example directory configures notifications.
+        officePageUrl: 'x',
       });
       const runtime = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_LOGGER_LOG_EVENT'];
       expect(Object.keys(envOf(fnId)).sort()).toEqual(
@@ -320,6 +327,79 @@ describe('function settings', () => {
 
   it('bundles the DPO page files and points the function at them', () => {
     expect(envOf('WebPagesFunction').REX_WEB_DIR).toBe('/var/task/web');
+  });
+});
+
+describe('notifications by e-mail', () => {
+  const NOTIFIER = 'OfficeNotificationsFunction';
+
+  it('let only the office notifier send, ses:SendEmail on the directory identity alone, from its sender alone', () => {
+    const settings = directory.deployment.notifications!;
+    for (const { id } of functionDefinitions) {
+      const ses = [...grantsOf(id)].filter((g) => g.startsWith('ses:'));
+      expect(ses, id).toEqual(
+        id === NOTIFIER
+          ? [
+              `ses:SendEmail …:identity/lk-karlsruhe.example.org ${JSON.stringify({ StringEquals: { 'ses:FromAddress': settings.from } })}`,
+            ]
+          : [],
+      );
+    }
+    const arn = s.stack.resolve(s.stack.mailSending!.identityArn) as { 'Fn::Join': [string, unknown[]] };
+    expect(JSON.stringify(arn)).toContain(':ses:eu-central-1:');
+    expect(JSON.stringify(arn)).not.toContain('*');
+  });
+
+  it('let the notifier touch only outbox items when it writes, and never the audit log', () => {
+    const records = resolved(s.stack.data.table('Records').tableArn);
+    const grants = [...grantsOf(NOTIFIER)].filter((g) => g.startsWith('dynamodb:'));
+    expect(grants.filter((g) => !g.startsWith('dynamodb:GetItem ') && !/Stream|ListStreams/.test(g))).toEqual(
+      [`dynamodb:DeleteItem ${records}${leadingKeys(['OUTBOX#*'])}`],
+    );
+    const audit = resolved(s.stack.data.table('Audit').tableArn);
+    expect([...grantsOf(NOTIFIER)].filter((g) => g.includes(audit))).toEqual([]);
+  });
+
+  it("tell the notifier where the office page is: the API's /office", () => {
+    const url = envOf(NOTIFIER).REX_OFFICE_PAGE_URL as { 'Fn::Join': [string, unknown[]] };
+    const parts = url['Fn::Join'][1];
+    expect(referencedId(parts[1])).toBe(referencedId(s.stack.resolve(s.stack.api.restApi.restApiId)));
+    expect(String(parts.at(-1))).toMatch(/\/office$/);
+    for (const { id } of functionDefinitions.filter((d) => d.id !== NOTIFIER))
+      expect(envOf(id).REX_OFFICE_PAGE_URL, id).toBeUndefined();
+    expect(
+      ownEnvironmentOf(functionDefinition(NOTIFIER), {
+        pseudonymSecretParameter: 'x',
+        checkpointKeyId: 'x',
+        bundleRoot: 'x',
+        signInIssuer: 'x',
+        signInClientId: 'x',
+        signInLogoutUrl: 'x',
+      }),
+    ).toEqual({});
+  });
+
+  it('invoke the notifier only for new mail outbox items of the records stream', () => {
+    const mappings = resourcesOfType(s.json, 'AWS::Lambda::EventSourceMapping').filter(([id]) =>
+      id.startsWith(NOTIFIER),
+    );
+    expect(mappings).toHaveLength(1);
+    const p = props(mappings[0]![1]);
+    expect(referencedId(p.EventSourceArn)).toBe(
+      referencedId(s.stack.resolve(s.stack.data.table('Records').tableStreamArn)),
+    );
+    const filters = (p.FilterCriteria as { Filters: { Pattern: string }[] }).Filters;
+    expect(filters.map((f) => JSON.parse(f.Pattern))).toEqual([
+      {
+        eventName: ['INSERT'],
+        dynamodb: { Keys: { pk: { S: [{ prefix: 'OUTBOX#' }] }, sk: { S: [{ prefix: 'mail-' }] } } },
+      },
+    ]);
+    expect(p.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    const relay = resourcesOfType(s.json, 'AWS::Lambda::EventSourceMapping').find(([id]) =>
+      id.startsWith('OutboxRelayFunction'),
+    );
+    expect(props(relay![1]).FilterCriteria).toBeUndefined();
   });
 });
 

@@ -71,6 +71,7 @@ describe('functions', () => {
       'AuditSequencerFunction1A553FD2',
       'ConsentsFunction3E6D934D',
       'OfficeKeysFunctionA3AC56B1',
+      'OfficeNotificationsFunction3EA5E9B6',
       'OutboxRelayFunction22EFFD2B',
       'ReferralDeadlinesFunction7F8BEA61',
       'ReferralsFunction34957D43',
@@ -80,7 +81,10 @@ describe('functions', () => {
       // Serves static files only, no trigger to reread: renamed from DpoPageFunction when it took the office and clerk pages.
       'WebPagesFunction321CCD20',
     ]);
-    expect(ids('AWS::Lambda::EventSourceMapping')).toEqual(['OutboxRelayFunctionStream910E8360']);
+    expect(ids('AWS::Lambda::EventSourceMapping')).toEqual([
+      'OfficeNotificationsFunctionStreamFE8EACA6',
+      'OutboxRelayFunctionStream910E8360',
+    ]);
     expect(ids('AWS::Events::Rule')).toEqual([
       'AuditSequencerFunctionSchedule15733C3D',
       'ReferralDeadlinesFunctionScheduleDED59B3A',
@@ -612,7 +616,7 @@ describe('resources', () => {
         "AWS::ApiGateway::Resource": 70,
         "AWS::ApiGateway::RestApi": 1,
         "AWS::ApiGateway::Stage": 1,
-        "AWS::CloudWatch::Alarm": 46,
+        "AWS::CloudWatch::Alarm": 48,
         "AWS::CloudWatch::Dashboard": 1,
         "AWS::Cognito::ManagedLoginBranding": 1,
         "AWS::Cognito::UserPool": 1,
@@ -620,14 +624,14 @@ describe('resources', () => {
         "AWS::Cognito::UserPoolDomain": 1,
         "AWS::DynamoDB::Table": 2,
         "AWS::Events::Rule": 2,
-        "AWS::IAM::Policy": 25,
-        "AWS::IAM::Role": 26,
+        "AWS::IAM::Policy": 26,
+        "AWS::IAM::Role": 27,
         "AWS::KMS::Key": 2,
         "AWS::Lambda::EventInvokeConfig": 2,
-        "AWS::Lambda::EventSourceMapping": 1,
-        "AWS::Lambda::Function": 11,
+        "AWS::Lambda::EventSourceMapping": 2,
+        "AWS::Lambda::Function": 12,
         "AWS::Lambda::Permission": 56,
-        "AWS::Logs::LogGroup": 12,
+        "AWS::Logs::LogGroup": 13,
         "AWS::SQS::Queue": 25,
         "AWS::SQS::QueuePolicy": 3,
         "AWS::SecretsManager::Secret": 1,

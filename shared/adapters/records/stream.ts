@@ -3,6 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { RecordChange } from '#shared/application/delivery.ts';
 import type { AuthorityEvent } from '#shared/domain/referral/events.ts';
+import type { OfficeNotification } from '#shared/domain/referral/notification.ts';
 
 const image = (r: DynamoDBRecord, which: 'NewImage' | 'OldImage') => {
   const raw = r.dynamodb?.[which];
@@ -19,6 +20,20 @@ export function recordChangeOf(record: DynamoDBRecord): { key: string; change: R
   const next = image(record, 'NewImage');
   const pk = typeof next?.pk === 'string' ? next.pk : '';
   if (record.eventName === 'INSERT' && pk.startsWith('OUTBOX#')) {
+    // Written by the referral repository only (notificationPut), from the domain's notification.
+    if (typeof next?.notification === 'object' && next.notification !== null) {
+      return {
+        key: pk,
+        change: {
+          kind: 'notification',
+          item: {
+            referralId: String(next.referralId),
+            event: String(next.event),
+            notification: next.notification as OfficeNotification,
+          },
+        },
+      };
+    }
     return {
       key: pk,
       change: {

@@ -156,8 +156,38 @@ export const DeploymentSchema = z.strictObject({
   timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin"'),
   /** Years after the year of an event that its audit entry is kept (1 = end of the following year). */
   auditRetentionYears: z.int().min(1).max(30).optional(),
+  /** The e-mails to the offices' contact addresses (docs/notifications.md); absent: none in AWS. */
+  notifications: z
+    .strictObject({
+      /** The sender, an address of the sending identity, e.g. "zuweisungen@lk-karlsruhe.example.org". */
+      from: z.email('must be an e-mail address'),
+      /**
+       * The verified Amazon SES identity the mails are sent with: a domain or an address.
+       * @default the domain of `from`
+       */
+      sesIdentity: z
+        .string()
+        .regex(
+          /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$|^[^@\s]+@[^@\s]+$/,
+          'must be a domain (e.g. "lk-karlsruhe.example.org") or an e-mail address',
+        )
+        .optional(),
+      /**
+       * The office inbox page the mails link to, when it is not the API's own `/office`
+       * (e.g. behind a custom domain).
+       * @default <API URL>/office
+       */
+      officePageUrl: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
+    })
+    .optional(),
 });
 export type Deployment = z.infer<typeof DeploymentSchema>;
+export type NotificationSettings = NonNullable<Deployment['notifications']>;
+
+/** The SES identity a deployment's notifications are sent with: as configured, else the sender's domain. */
+export function sesIdentityOf(settings: NotificationSettings): string {
+  return settings.sesIdentity ?? settings.from.slice(settings.from.lastIndexOf('@') + 1).toLowerCase();
+}
 
 export const MunicipalitySchema = z.strictObject({
   ags: AgsSchema,

@@ -8,6 +8,7 @@ import { referralAuditDraft } from './audit.ts';
 import { type Deadline, type DeadlinePolicy, defaultDeadlines, nextDeadline } from './deadlines.ts';
 import { type AuthorityEvent, reminderEvent, statusEvent } from './events.ts';
 import { assertTransition, isOpen, type ReferralStatus } from './lifecycle.ts';
+import { arrivalNotification, type OfficeNotification, reminderNotification } from './notification.ts';
 import type { HistoryEntry, ReferralRecord } from './referral.ts';
 
 /**
@@ -31,6 +32,8 @@ export interface ReferralChange {
   readonly outbox?: string;
   /** The event the outbox relay sends to the authority's queue (events.ts). */
   readonly authorityEvent?: AuthorityEvent;
+  /** The e-mail to the office's contact address (notification.ts): on arrival and on each reminder. */
+  readonly officeNotification?: OfficeNotification;
   readonly audit: AuditEntryDraft;
 }
 
@@ -124,6 +127,8 @@ export function transition(
     // The office's client drops a notification it holds for a referral that ended unread.
     ...(to === 'revoked' || to === 'expired' ? { outbox: 'revoke' } : {}),
     ...(event ? { authorityEvent: event } : {}),
+    // In the office's queue now: its contact address hears that a referral waits.
+    ...(to === 'queued' ? { officeNotification: arrivalNotification(next, iso) } : {}),
     audit: referralAuditDraft(EVENT_OF[to], by, r, at, reason),
   };
 }
@@ -188,6 +193,7 @@ export function deadlineChange(
         releasesOpenReferral: false,
         outbox: `re-announce-${reAnnouncements}`,
         authorityEvent: reminderEvent(next, at),
+        officeNotification: reminderNotification(next, at, policy),
         audit: referralAuditDraft('referral.re-announced', by, r, at, `re-announcement-${reAnnouncements}`),
       };
     }

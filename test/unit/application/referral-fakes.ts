@@ -18,6 +18,7 @@ import {
   StaleReferral,
 } from '#shared/domain/referral/errors.ts';
 import type { AuthorityEvent } from '#shared/domain/referral/events.ts';
+import type { OfficeNotification } from '#shared/domain/referral/notification.ts';
 import { type ReferralRecord, updatedAtOf } from '#shared/domain/referral/referral.ts';
 
 /**
@@ -36,6 +37,8 @@ export class InMemoryReferrals implements ReferralRepository {
   readonly outbox: { referralId: string; event: string }[] = [];
   /** The events written for the authorities' queues, in the order of their changes. */
   readonly events: AuthorityEvent[] = [];
+  /** The mails to offices' contact addresses, in the order of their changes. */
+  readonly notifications: OfficeNotification[] = [];
   /** Called before a change is written: a test moves the referral on meanwhile. */
   beforeWrite: (() => void) | undefined;
 
@@ -127,6 +130,7 @@ export class InMemoryReferrals implements ReferralRepository {
     }
     if (change.outbox) this.outbox.push({ referralId: stored.referralId, event: change.outbox });
     if (change.authorityEvent) this.events.push(change.authorityEvent);
+    if (change.officeNotification) this.notifications.push(change.officeNotification);
     this.audit.push(change.audit);
   }
   async apply(change: ReferralChange) {
@@ -169,4 +173,7 @@ export class InMemoryReferrals implements ReferralRepository {
     };
   }
   async removeOutbox() {}
+  async outboxPending() {
+    return true;
+  }
 }

@@ -43,6 +43,7 @@ describe('the example directory', () => {
       id: 'lk-karlsruhe',
       name: 'Landkreis Karlsruhe',
       timeZone: 'Europe/Berlin',
+      notifications: { from: 'zuweisungen@lk-karlsruhe.example.org' },
     });
     expect(directory.municipalities.every((m) => m.ags.startsWith('08215'))).toBe(true);
     expect(directory.dataProtectionOfficers).toHaveLength(1);
@@ -274,6 +275,30 @@ describe('invalid directories', () => {
       },
       path: 'deployment.timeZone',
       reason: /IANA time zone/,
+    },
+    {
+      name: 'a notification sender that is no address',
+      mutate: (d) => {
+        d.deployment.notifications = { from: 'zuweisungen' };
+      },
+      path: 'deployment.notifications.from',
+      reason: /e-mail address/,
+    },
+    {
+      name: 'an SES identity that is neither a domain nor an address',
+      mutate: (d) => {
+        d.deployment.notifications = { from: 'a@example.org', sesIdentity: 'arn:aws:ses:x' };
+      },
+      path: 'deployment.notifications.sesIdentity',
+      reason: /domain .* or an e-mail address/,
+    },
+    {
+      name: 'an office page that is not https',
+      mutate: (d) => {
+        d.deployment.notifications = { from: 'a@example.org', officePageUrl: 'http://example.org/office' };
+      },
+      path: 'deployment.notifications.officePageUrl',
+      reason: /https URL/,
     },
     {
       name: 'wrong schema version',
