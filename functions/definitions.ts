@@ -212,7 +212,8 @@ const specs = {
   RoutingPreviewFunction: {
     kind: 'http',
     entry: 'functions/routing-preview.ts',
-    description: 'Which service office would lead for given facts; stores nothing',
+    description:
+      'Which service office would lead for given facts, and the routing facts of the directory; stores nothing',
     operations: Object.values(routing),
     // Routes the given facts with the bundled directory; stores and reads nothing.
     permissions: {},

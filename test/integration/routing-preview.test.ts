@@ -1,8 +1,8 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { previewRouting } from '#shared/api/routing.ts';
+import { getRoutingDirectory, previewRouting } from '#shared/api/routing.ts';
 import { berlinDateOf } from '#shared/domain/consent/calendar.ts';
-import { RoutingPreview } from '#shared/schemas/routing.ts';
+import { RoutingDirectory, RoutingPreview } from '#shared/schemas/routing.ts';
 import { apiEvent, invoke, type ProxyHandler } from '#test/support/api-events.ts';
 import { useEmulators } from '#test/support/emulators.ts';
 
@@ -145,5 +145,39 @@ describe('POST /v1/routing/preview', () => {
 
   it('stores nothing', async () => {
     expect(await itemCount()).toBe(0);
+  });
+});
+
+describe('GET /v1/routing/directory', () => {
+  const get = (principal: string | null) =>
+    invoke(handler, apiEvent(getRoutingDirectory, { principal: principal ?? undefined, stage: emu.stage }));
+
+  it('names municipalities, providers, offices and rules by name, and nothing private', async () => {
+    for (const principal of [AUTHORITY, 'service:mbe-caritas-bruchsal']) {
+      const res = await get(principal);
+      expect(res.status).toBe(200);
+      const body = RoutingDirectory.parse(res.body);
+      expect(body.municipalities).toContainEqual({ ags: BRUCHSAL, name: 'Bruchsal' });
+      expect(body.serviceTypes.map((t) => t.code)).toEqual(['MBE', 'JMD', 'IM']);
+      expect(body.providers).toContainEqual({
+        id: 'ib-mittelbaden',
+        name: 'Internationaler Bund (IB) Mittelbaden',
+      });
+      expect(body.serviceOffices.find((o) => o.id === 'jmd-ib-bruchsal')).toMatchObject({
+        type: 'JMD',
+        providerId: 'ib-mittelbaden',
+        municipalities: expect.arrayContaining([BRUCHSAL]),
+      });
+      expect(body.routingRules.map((r) => r.id)).toEqual(
+        expect.arrayContaining(['im-anschlussunterbringung', 'jmd-12-26', 'mbe-27-plus']),
+      );
+      // Credentials, sign-ins and queues stay in the directory.
+      expect(JSON.stringify(res.body)).not.toMatch(/arn:aws|iamPrincipals|people|queueName|@demo\.invalid/);
+    }
+  });
+
+  it('is for authorities and service offices', async () => {
+    for (const principal of ['dpo:lk-karlsruhe', 'operator']) expect((await get(principal)).status).toBe(403);
+    expect((await get(null)).status).toBe(401);
   });
 });
