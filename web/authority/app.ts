@@ -499,7 +499,7 @@ async function refer(event: Event): Promise<void> {
     state.accepted = { answer, at: new Date().toISOString() };
     dropPerson();
     render('handout', drawHandout);
-    $('handout').hidden = false;
+    showHandout(true);
     $('h-handout').focus();
     void loadFeed(null);
   } catch (error) {
@@ -542,10 +542,17 @@ function drawHandout(): void {
   );
 }
 
+/** While the clerk hands over the address, the person's forms step aside (and stay off the print). */
+function showHandout(shown: boolean): void {
+  $('handout').hidden = !shown;
+  $('consent').hidden = shown;
+  $('refer').hidden = shown;
+}
+
 function nextPerson(): void {
   state.accepted = null;
   state.renderers.delete('handout');
-  $('handout').hidden = true;
+  showHandout(false);
   dropPerson();
   $('h-consent').focus();
 }
@@ -569,6 +576,8 @@ function dropPerson(): void {
   setMessage('consent-message', '');
   setMessage('refer-message', '');
   input('c-signedOn').value = formatDate('de', new Date().toISOString().slice(0, 10));
+  delete $('c-formLanguage').dataset.touched;
+  $<HTMLSelectElement>('c-formLanguage').value = 'de';
   prepareReferralForm();
 }
 
@@ -657,7 +666,7 @@ function feedTable(items: readonly FeedItem[]): HTMLElement {
             text: t('withdrawConsent'),
             'aria-label': t('withdrawFor', { caseReference: item.caseReference }),
             'data-consent': item.consentId,
-            onclick: () => openWithdrawal(item.consentId),
+            onclick: () => openWithdrawal(item.consentId, item.caseReference),
           }),
         ]
       : [];
@@ -705,11 +714,13 @@ function feedTable(items: readonly FeedItem[]): HTMLElement {
 
 let withdrawOpener: HTMLElement | null = null;
 
-function openWithdrawal(consentId: string): void {
+function openWithdrawal(consentId: string, caseReference?: string): void {
   state.withdrawing = consentId;
   withdrawOpener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
   render('withdraw-which', () => {
-    $('withdraw-which').textContent = t('withdrawWhich', { consentId });
+    $('withdraw-which').textContent = caseReference
+      ? t('withdrawWhichCase', { consentId, caseReference })
+      : t('withdrawWhich', { consentId });
   });
   $<HTMLSelectElement>('w-reason').value = 'subject-request';
   $<HTMLDialogElement>('withdraw-dialog').showModal();
@@ -762,7 +773,7 @@ function signedOut(): void {
   state.api = null;
   state.accepted = null;
   dropPerson();
-  $('handout').hidden = true;
+  showHandout(false);
   $('feed-table').replaceChildren();
   state.renderers.delete('feed');
   state.renderers.delete('handout');
@@ -770,6 +781,13 @@ function signedOut(): void {
 
 function init(): void {
   $('consent-form').addEventListener('submit', (e) => void recordConsent(e));
+  // A field the clerk corrects is no longer marked (nor its group).
+  for (const id of ['consent-form', 'referral-form'])
+    $(id).addEventListener('input', (e) => {
+      const target = e.target as HTMLElement;
+      target.removeAttribute('aria-invalid');
+      target.closest('fieldset[aria-invalid]')?.removeAttribute('aria-invalid');
+    });
   for (const id of ['c-dateOfBirth', 'c-signedOn']) input(id).addEventListener('input', updateGuardianHint);
   input('c-scan').addEventListener('change', () => void readScan());
   $('c-formLanguage').addEventListener('change', () => {
