@@ -236,6 +236,10 @@ describe('the clerk desk in Chromium', () => {
       expect(body).not.toContain(SCAN.toString('base64').slice(0, 24));
     }
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('h-consent-result');
+    // Nothing typed about the person is kept in the browser's storage.
+    expect(
+      await page.evaluate(() => localStorage.length + sessionStorage.length + document.cookie.length),
+    ).toBe(0);
   });
 
   it('shows only the fields the consent covers, filled from the consent', async () => {
@@ -479,8 +483,24 @@ describe('the clerk desk in Chromium', () => {
     await axe('list, paged');
   });
 
-  it('has visible focus on every control reached by Tab', async () => {
+  it('withdraws a consent right after recording it: no referral under it', async () => {
     await page.getByRole('button', { name: 'Nächste Person' }).click();
+    await fillConsent({ azr: azrNumber(), dob: '01.09.1975' });
+    await page.getByRole('button', { name: 'Einwilligung erfassen' }).click();
+    await page.locator('#consent-result').waitFor();
+    await page.locator('#withdraw-current').click();
+    await page.getByLabel('Grund').selectOption({ label: 'Irrtümlich erfasst' });
+    await page.getByRole('button', { name: 'Ja, widerrufen' }).click();
+    await expect.poll(() => page.locator('#consent-summary').textContent()).toContain('widerrufen');
+    expect(await page.locator('#refer-intro').textContent()).toBe(
+      'Die Einwilligung ist widerrufen: Unter ihr ist keine Zuweisung mehr möglich.',
+    );
+    expect(await page.locator('#referral-form').isHidden()).toBe(true);
+    await axe('consent withdrawn');
+  });
+
+  it('has visible focus on every control reached by Tab', async () => {
+    await page.getByRole('button', { name: 'Neue Einwilligung erfassen' }).click();
     await page.locator('#c-azrNumber').focus();
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('c-azrNumber');
     for (let i = 0; i < 12; i++) {

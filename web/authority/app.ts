@@ -742,8 +742,11 @@ async function closeWithdrawal(): Promise<void> {
     if (state.consent?.id === consentId) {
       state.consent = consent;
       drawConsentSummary();
-      prepareReferralForm();
       $<HTMLFormElement>('referral-form').hidden = true;
+      $('preview-result').hidden = true;
+      render('refer-intro', () => {
+        $('refer-intro').textContent = t('referWithdrawn');
+      });
     }
     setMessage(where, t('withdrawn'));
     // Revocation follows on the stream within seconds; the list catches up.

@@ -83,6 +83,7 @@ const en = {
   referIntro: 'The form shows only the data the consent covers: {categories}.',
   referMissing:
     'This consent does not cover {categories}, which a referral needs. Record a new consent that covers them.',
+  referWithdrawn: 'The consent is withdrawn: no referral can be made under it.',
   caseReference: 'File number',
   sex: 'Sex',
   language1: 'Language (preferred)',
@@ -248,6 +249,7 @@ const de: Record<MessageKey, string> = {
   referIntro: 'Das Formular zeigt nur die Daten, die die Einwilligung umfasst: {categories}.',
   referMissing:
     'Diese Einwilligung umfasst nicht {categories}, was eine Zuweisung braucht. Erfassen Sie eine neue Einwilligung, die dies umfasst.',
+  referWithdrawn: 'Die Einwilligung ist widerrufen: Unter ihr ist keine Zuweisung mehr möglich.',
   caseReference: 'Aktenzeichen',
   sex: 'Geschlecht',
   language1: 'Sprache (bevorzugt)',
