@@ -287,7 +287,7 @@ describe('the clerk desk in Chromium', () => {
     await page.getByRole('button', { name: 'Zuweisen' }).click();
     await expect
       .poll(() => page.locator('#refer-message').textContent())
-      .toContain('Postleitzahl: bitte prüfen');
+      .toBe('Die Angaben sind unvollständig oder nicht im richtigen Format. (Postleitzahl: bitte prüfen)');
     expect(await page.locator('#refer-message').textContent()).not.toMatch(
       /postalCode|invalid-request|person\./,
     );
