@@ -1,5 +1,7 @@
 import {
   getAccessReport,
+  getAuditConsistencyProof,
+  getAuditInclusionProof,
   getAuditVerifierKey,
   getLatestAuditCheckpoint,
   listAuditCheckpoints,
@@ -10,7 +12,7 @@ import {
 } from '#shared/api/audit.ts';
 import { renderAccessReportHtml } from '#shared/http/access-report-html.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
-import { formatPrincipal } from '#shared/identity/principal.ts';
+import { actorOf } from '#shared/identity/principal.ts';
 import { apiIdentity, auditDependencies } from './composition.ts';
 
 /** The data-protection officer's operations on the audit log (docs/dpo-guide.md). */
@@ -32,7 +34,7 @@ export const handler = apiHandler(
       body: await service().lookupSubject(body),
     })),
     route(getAccessReport, async ({ params, query, principal, headers }) => {
-      const report = await service().accessReport(params.subjectId, formatPrincipal(principal!));
+      const report = await service().accessReport(params.subjectId, actorOf(principal!));
       return wantsHtml(query.format, headers.accept)
         ? { status: 200, body: renderAccessReportHtml(report), contentType: 'text/html; charset=utf-8' }
         : { status: 200, body: report };
@@ -42,13 +44,21 @@ export const handler = apiHandler(
       body: await service().checkpoints(query),
     })),
     route(getLatestAuditCheckpoint, async () => ({ status: 200, body: await service().latestCheckpoint() })),
+    route(getAuditInclusionProof, async ({ query }) => ({
+      status: 200,
+      body: await service().inclusionProof(query),
+    })),
+    route(getAuditConsistencyProof, async ({ query }) => ({
+      status: 200,
+      body: await service().consistencyProof(query),
+    })),
     route(getAuditVerifierKey, async () => ({
       status: 200,
       body: await service().verifierKey(),
       headers: { 'cache-control': 'public, max-age=300' },
     })),
     route(recordAuditExport, async ({ body, principal, idempotencyKey }) => {
-      const result = await service().recordExport(body, formatPrincipal(principal!), idempotencyKey!);
+      const result = await service().recordExport(body, actorOf(principal!), idempotencyKey!);
       return { status: result.status, body: result.body };
     }),
   ],

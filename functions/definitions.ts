@@ -9,6 +9,7 @@ import * as referrals from '#shared/api/referrals.ts';
 import * as routing from '#shared/api/routing.ts';
 import * as system from '#shared/api/system.ts';
 import { WEB_PAGES } from '#shared/api/web-pages.ts';
+import { SIGN_IN_ENVIRONMENT } from '#shared/function-environment.ts';
 import type { OperationSpec } from '#shared/http/operation.ts';
 import { type TableDefinition, tables } from '#shared/resources.ts';
 
@@ -38,6 +39,11 @@ interface CommonDefinition {
     /** Run in the project root before the copy; produces the folder (e.g. the web build). */
     readonly buildCommand?: string;
   };
+  /**
+   * The function tells browsers how people sign in: the OpenID provider's issuer and
+   * the web client id (`SIGN_IN_ENVIRONMENT`), e.g. a page's `config.json`.
+   */
+  readonly signInClient?: boolean;
 }
 
 /** Invoked by API Gateway (the local gateway) for its operations. */
@@ -129,8 +135,9 @@ const specs = {
     entry: 'functions/web-pages.ts',
     description: "The people's web pages: static files from the build of web/ (REX_WEB_DIR)",
     operations: Object.values(WEB_PAGES).flatMap((p) => [p.page, p.file]),
-    // Serves the static files of its own bundle.
+    // Serves the static files of its own bundle, and in config.json how people sign in.
     permissions: {},
+    signInClient: true,
     bundledFolder: {
       source: '.build/web',
       target: 'web',
@@ -169,6 +176,8 @@ const specs = {
     entry: 'functions/system.ts',
     description: 'Health, the OpenAPI document and the caller identity',
     operations: Object.values(system),
+    // The OpenAPI document names the OpenID provider of the people's tree.
+    signInClient: true,
     // GET /health: DescribeTable on both tables and GetQueueAttributes on one queue.
     permissions: {
       tables: {
@@ -352,6 +361,12 @@ export interface DeployedLocations {
   readonly checkpointKeyId: string;
   /** Where the deployment package lies at run time (`/var/task`). */
   readonly bundleRoot: string;
+  /** The issuer of the user pool people sign in with. */
+  readonly signInIssuer: string;
+  /** The id of the web pages' app client. */
+  readonly signInClientId: string;
+  /** The managed login's `/logout` (Cognito names no end_session_endpoint). */
+  readonly signInLogoutUrl: string;
 }
 
 /**
@@ -367,6 +382,13 @@ export function ownEnvironmentOf(def: FunctionSpec, at: DeployedLocations): Reco
     ...(def.permissions.checkpointKey?.length ? { REX_CHECKPOINT_KMS_KEY_ID: at.checkpointKeyId } : {}),
     ...(def.bundledFolder
       ? { [def.bundledFolder.envVar]: `${at.bundleRoot}/${def.bundledFolder.target}` }
+      : {}),
+    ...(def.signInClient
+      ? {
+          [SIGN_IN_ENVIRONMENT.issuer]: at.signInIssuer,
+          [SIGN_IN_ENVIRONMENT.clientId]: at.signInClientId,
+          [SIGN_IN_ENVIRONMENT.logoutUrl]: at.signInLogoutUrl,
+        }
       : {}),
   };
 }

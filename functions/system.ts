@@ -3,6 +3,7 @@ import { operations } from '#shared/api/index.ts';
 import { buildOpenApiDocument } from '#shared/api/openapi.ts';
 import { getHealth, getOpenApiDocument, whoAmI } from '#shared/api/system.ts';
 import { queueUrl } from '#shared/config.ts';
+import { SIGN_IN_ENVIRONMENT } from '#shared/function-environment.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { formatPrincipal } from '#shared/identity/principal.ts';
 import { officeQueue, tableName, tables } from '#shared/resources.ts';
@@ -40,8 +41,12 @@ export const handler = apiHandler(
       };
     }),
     route(getOpenApiDocument, async (req) => {
+      const signInIssuer = process.env[SIGN_IN_ENVIRONMENT.issuer];
       openApiDocument ??= JSON.stringify(
-        buildOpenApiDocument(operations, { version: process.env.REX_VERSION ?? '0.1.0' }),
+        buildOpenApiDocument(operations, {
+          version: process.env.REX_VERSION ?? '0.1.0',
+          ...(signInIssuer ? { signInIssuer } : {}),
+        }),
       );
       return {
         status: 200,

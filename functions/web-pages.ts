@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { WEB_PAGES, type WebPage } from '#shared/api/web-pages.ts';
 import { NotFound } from '#shared/domain/errors.ts';
+import { SIGN_IN_ENVIRONMENT } from '#shared/function-environment.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
+import { PEOPLE_PATH_PREFIX } from '#shared/http/people.ts';
 import { apiIdentity } from './composition.ts';
 
 /**
@@ -27,21 +29,18 @@ const CONTENT_TYPES: ReadonlyMap<string, string> = new Map([
 /** Generated, not read: what the page cannot know by itself (region, sign-in provider). */
 const CONFIG_FILE = 'config.json';
 
-/** The people's path prefix of the API, which the pages call with the ID token. */
-const PEOPLE_PREFIX = '';
-
 interface SignInSettings {
   readonly issuer: string;
   readonly clientId: string;
   readonly logoutUrl?: string;
 }
 
-/** The deployment's sign-in provider (REX_SIGN_IN_*), or undefined when it has none. */
+/** The deployment's sign-in provider (SIGN_IN_ENVIRONMENT), or undefined when it has none. */
 function signInSettings(): SignInSettings | undefined {
-  const issuer = process.env.REX_SIGN_IN_ISSUER;
-  const clientId = process.env.REX_SIGN_IN_CLIENT_ID;
+  const issuer = process.env[SIGN_IN_ENVIRONMENT.issuer];
+  const clientId = process.env[SIGN_IN_ENVIRONMENT.clientId];
   if (!issuer || !clientId) return undefined;
-  const logoutUrl = process.env.REX_SIGN_IN_LOGOUT_URL;
+  const logoutUrl = process.env[SIGN_IN_ENVIRONMENT.logoutUrl];
   return { issuer, clientId, ...(logoutUrl ? { logoutUrl } : {}) };
 }
 
@@ -98,7 +97,8 @@ async function serve(page: WebPage, name: string) {
       body: JSON.stringify({
         region: process.env.AWS_REGION ?? 'eu-central-1',
         ...(signIn ? { signIn } : {}),
-        peoplePrefix: PEOPLE_PREFIX,
+        // The pages call the people's twin of each operation, with the ID token.
+        peoplePrefix: PEOPLE_PATH_PREFIX,
       }),
       contentType: 'application/json',
       headers,

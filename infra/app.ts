@@ -24,6 +24,10 @@ export interface BuildAppOptions {
   readonly account?: string;
   /** @default process.env.CDK_DEFAULT_REGION, else eu-central-1 */
   readonly region?: string;
+  /** @default the API's stage URL — see ReferralExchangeStackProps.publicUrl */
+  readonly publicUrl?: string;
+  /** @default `rex-<deployment id>-<stage>` — see ReferralExchangeStackProps.signInDomainPrefix */
+  readonly signInDomainPrefix?: string;
 }
 
 /**
@@ -36,6 +40,14 @@ export function buildApp(options: BuildAppOptions): { app: App; stack: ReferralE
   if (!STAGE.test(options.stage)) {
     throw new Error(
       `The stage "${options.stage}" is not valid: use lower-case letters, digits and hyphens, at most 16 characters.`,
+    );
+  }
+  if (
+    options.publicUrl !== undefined &&
+    !/^https:\/\/[a-z0-9.-]+(?::\d+)?(?:\/[\w.~-]+)*\/?$/i.test(options.publicUrl)
+  ) {
+    throw new Error(
+      `The publicUrl "${options.publicUrl}" is not valid: an https:// URL without query or fragment, e.g. https://rex.example.de/api.`,
     );
   }
   const directoryFile = resolve(PROJECT_ROOT, options.directoryFile);
@@ -53,6 +65,8 @@ export function buildApp(options: BuildAppOptions): { app: App; stack: ReferralE
     directoryFile,
     projectRoot: PROJECT_ROOT,
     ephemeral: options.ephemeral ?? false,
+    ...(options.publicUrl ? { publicUrl: options.publicUrl.replace(/\/+$/, '') } : {}),
+    ...(options.signInDomainPrefix ? { signInDomainPrefix: options.signInDomainPrefix } : {}),
     tags: { application: 'referral-exchange', stage: options.stage, deployment: directory.deployment.id },
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
@@ -75,8 +89,17 @@ function main(): void {
   // The region is a data-residency decision: cdk.json fixes it rather than whatever
   // region the operator's shell happens to be configured for.
   const region = contextString(probe, 'region');
+  const publicUrl = contextString(probe, 'publicUrl');
+  const signInDomainPrefix = contextString(probe, 'signInDomainPrefix');
   try {
-    const { app } = buildApp({ stage, directoryFile, ephemeral, ...(region ? { region } : {}) });
+    const { app } = buildApp({
+      stage,
+      directoryFile,
+      ephemeral,
+      ...(region ? { region } : {}),
+      ...(publicUrl ? { publicUrl } : {}),
+      ...(signInDomainPrefix ? { signInDomainPrefix } : {}),
+    });
     app.synth();
   } catch (error) {
     if (error instanceof DirectoryInvalidError) {

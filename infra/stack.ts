@@ -10,7 +10,8 @@ import { Monitoring } from '#infra/constructs/monitoring.ts';
 import { PrincipalRoles } from '#infra/constructs/principals.ts';
 import { AuthorityQueues, OfficeQueues } from '#infra/constructs/queues.ts';
 import { PseudonymSecret } from '#infra/constructs/secrets.ts';
-import type { Directory } from '#shared/domain/directory/index.ts';
+import { SignIn } from '#infra/constructs/sign-in.ts';
+import { type Directory, identityProvidersOf } from '#shared/domain/directory/index.ts';
 import { formatPrincipal } from '#shared/identity/principal.ts';
 import { authorityQueue, officeQueue } from '#shared/resources.ts';
 
@@ -33,6 +34,17 @@ export interface ReferralExchangeStackProps extends StackProps {
    */
   readonly ephemeral?: boolean;
   /**
+   * The base URL people reach the API's pages at, when a custom domain fronts the API
+   * (e.g. `https://rex.example.de/api`): the sign-in client's redirect URLs.
+   * @default the API's own stage URL
+   */
+  readonly publicUrl?: string;
+  /**
+   * Prefix of the managed login domain (unique in the region across AWS).
+   * @default `rex-<deployment id>-<stage>`
+   */
+  readonly signInDomainPrefix?: string;
+  /**
    * The deployed functions, each with its trigger, limits and permissions.
    * @default functionDefinitions from functions/definitions.ts
    */
@@ -41,8 +53,8 @@ export interface ReferralExchangeStackProps extends StackProps {
 
 /**
  * The whole referral exchange in one stack: it only composes the constructs of
- * infra/constructs/ (tables, office and authority queues, functions, API, principal roles,
- * monitoring) and names what an operator needs in its outputs.
+ * infra/constructs/ (tables, office and authority queues, functions, API, sign-in for
+ * people, principal roles, monitoring) and names what an operator needs in its outputs.
  */
 export class ReferralExchangeStack extends Stack {
   readonly data: DataTables;
@@ -53,6 +65,7 @@ export class ReferralExchangeStack extends Stack {
   readonly auditSigning: AuditSigning;
   readonly functions: Functions;
   readonly api: Api;
+  readonly signIn: SignIn;
   readonly principals: PrincipalRoles;
   readonly monitoring: Monitoring;
 
@@ -95,6 +108,18 @@ export class ReferralExchangeStack extends Stack {
       logRemovalPolicy: removalPolicy,
       logKey: this.data.key,
     });
+    this.signIn = new SignIn(this, 'SignIn', {
+      stage: props.stage,
+      pagesUrl: props.publicUrl ?? this.api.baseUrl,
+      domainPrefix:
+        props.signInDomainPrefix ?? SignIn.defaultDomainPrefix(props.directory.deployment.id, props.stage),
+      deploymentName: props.directory.deployment.name,
+      identityProviders: identityProvidersOf(props.directory),
+      removalPolicy,
+      deletionProtection: !props.ephemeral,
+    });
+    // Before the functions route their operations: each gets its people twin.
+    this.api.acceptPeople(this.signIn.userPool);
     // `Default`: the functions keep the logical ids they had as children of the stack.
     this.functions = new Functions(this, 'Default', {
       stage: props.stage,
@@ -109,6 +134,11 @@ export class ReferralExchangeStack extends Stack {
       pseudonymSecret: this.pseudonymSecret,
       auditSigning: this.auditSigning,
       api: this.api,
+      signIn: {
+        issuer: this.signIn.issuer,
+        clientId: this.signIn.client.userPoolClientId,
+        logoutUrl: `${this.signIn.domainUrl}/logout`,
+      },
       ...(props.directory.serviceOffices[0] ? { probedOfficeId: props.directory.serviceOffices[0].id } : {}),
       logRemovalPolicy: removalPolicy,
     });
@@ -139,6 +169,22 @@ export class ReferralExchangeStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the HTTP API', value: this.api.url });
+    new CfnOutput(this, 'SignInIssuer', {
+      description: 'Issuer of the ID tokens people sign in with (the user pool)',
+      value: this.signIn.issuer,
+    });
+    new CfnOutput(this, 'SignInClientId', {
+      description: "The web pages' app client",
+      value: this.signIn.client.userPoolClientId,
+    });
+    new CfnOutput(this, 'SignInDomain', {
+      description: 'Managed login of the user pool',
+      value: this.signIn.domainUrl,
+    });
+    new CfnOutput(this, 'UserPoolId', {
+      description: 'The user pool; npm run people -- sync creates its accounts from the directory',
+      value: this.signIn.userPool.userPoolId,
+    });
     for (const { officeId, queue, deadLetterQueue } of this.queues.all()) {
       new CfnOutput(this, `QueueUrl-${officeId}`, {
         description: `Queue of service office ${officeId}`,

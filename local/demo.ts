@@ -1,12 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { PEOPLE_PATH_PREFIX } from '#shared/http/people.ts';
 import { type RunningPlatform, startPlatformProcess } from './platform-process.ts';
 import { exitUnlessPrerequisites } from './preflight.ts';
+import { signIn } from './sign-in-client.ts';
 
 /**
  * `npm run demo`: the whole story on one machine, told step by step in plain words.
@@ -330,24 +332,36 @@ async function story(platform: RunningPlatform, work: string): Promise<void> {
   check(feed.status === 200, `the feed answered ${feed.status}`);
   detail(`The feed of contacted referrals lists ${feed.body.items.length} (ids, status and times only).`);
 
-  say('The data-protection officer produces each person\u2019s access report (GDPR Art. 15).');
+  say(
+    'The data-protection officer signs in through the sign-in service (OpenID Connect, no AWS key) and produces each person\u2019s access report (GDPR Art. 15).',
+  );
+  const officer = platform.identityProvider.people.find((p) => p.unit === 'dpo:lk-karlsruhe');
+  check(officer !== undefined, 'a demo officer in the directory');
+  const session = await signIn(platform.identityProvider, platform.apiUrl, officer);
+  const asOfficer = async <T>(path: string, init: { method?: string; body?: unknown } = {}) => {
+    // People call the people's twin of each operation (docs/sign-in.md).
+    const res = await fetch(`${platform.apiUrl}${PEOPLE_PATH_PREFIX}${path}`, {
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${session.idToken}`, 'content-type': 'application/json' },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
+  };
+  const me = await asOfficer<{ principal: string; person: boolean }>('/v1/whoami');
+  check(me.status === 200 && me.body.person, `the officer's sign-in (${me.status})`);
+  detail(`Signed in as ${officer.email} for ${me.body.principal}; the page /dpo signs in the same way.`);
   for (const person of people) {
-    const lookup = await api<{ subjectId: string }>(
-      platform,
-      `dpo:lk-karlsruhe`,
-      '/v1/audit/subjects/lookup',
-      {
-        method: 'POST',
-        body: { azrNumber: person.azrNumber, dateOfBirth: person.dateOfBirth },
-      },
-    );
+    const lookup = await asOfficer<{ subjectId: string }>('/v1/audit/subjects/lookup', {
+      method: 'POST',
+      body: { azrNumber: person.azrNumber, dateOfBirth: person.dateOfBirth },
+    });
     check(lookup.status === 200, `subject lookup answered ${lookup.status}`);
     const report = await waitFor(async () => {
-      const r = await api<{ recipients: { serviceOfficeId: string }[]; consents: { status: string }[] }>(
-        platform,
-        'dpo:lk-karlsruhe',
-        `/v1/audit/subjects/${lookup.body.subjectId}/report`,
-      );
+      const r = await asOfficer<{
+        recipients: { serviceOfficeId: string }[];
+        consents: { status: string }[];
+      }>(`/v1/audit/subjects/${lookup.body.subjectId}/report`);
       const expectRecipient = person !== olena;
       return r.status === 200 && r.body.recipients.length > 0 === expectRecipient ? r : undefined;
     }, `the report of ${person.label}`);
@@ -355,8 +369,42 @@ async function story(platform: RunningPlatform, work: string): Promise<void> {
     const statuses = report.body.consents.map((c) => c.status).join(', ');
     detail(`${person.label}: received by ${recipients}; consent ${statuses}.`);
   }
+  await session.signOut();
+  detail('The officer signs out; the sign-in service ends the session.');
 
-  say('The officer exports the log and verifies it offline: no entry altered, removed or reordered.');
+  say(
+    'A witness outside the platform checks the newest checkpoint and cosigns it (here with the officer’s read access).',
+  );
+  const witnessDir = join(work, 'witness');
+  const logKeyFile = join(work, 'log-key.txt');
+  // The log key is public; a witness pins it once, from the deployment's documentation.
+  const keyResponse = await fetch(`${platform.apiUrl}/v1/audit/verifier-key`);
+  check(keyResponse.ok, 'the verifier key');
+  writeFileSync(logKeyFile, `${((await keyResponse.json()) as { verifierKey: string }).verifierKey}\n`);
+  const witness = () =>
+    rex(platform, [
+      'audit',
+      'witness',
+      '--profile',
+      DPO_PROFILE,
+      '--key',
+      logKeyFile,
+      '--state',
+      witnessDir,
+      '--name',
+      'witness.demo.local/w1',
+    ]);
+  const cosigned = await waitFor(async () => {
+    const r = witness();
+    return r.status === 0 ? r : undefined;
+  }, 'the first checkpoint');
+  detail(cosigned.stdout.trim().split('\n')[0] ?? 'COSIGNED');
+  const cosignedFile = cosigned.stdout.match(/cosigned notes (\S+)/)?.[1];
+  check(cosignedFile !== undefined, `rex audit witness: ${cosigned.stdout}`);
+
+  say(
+    'The officer exports the log and verifies it offline: no entry altered, removed or reordered, and witnessed.',
+  );
   const exportDir = join(work, 'export');
   const exported = await waitFor(
     async () => {
@@ -379,9 +427,46 @@ async function story(platform: RunningPlatform, work: string): Promise<void> {
     join(exportDir, 'checkpoints.txt'),
     '--key',
     join(exportDir, 'verifier-key.txt'),
+    // The checkpoints the officer has seen are kept with the demo's files.
+    '--remember',
+    join(work, 'known.checkpoints'),
+    '--checkpoints',
+    cosignedFile!,
+    '--witness',
+    join(witnessDir, 'witness-key.txt'),
   ]);
   check(verified.status === 0, `rex audit verify: ${verified.stdout}${verified.stderr}`);
   detail(verified.stdout.trim().split('\n')[0] ?? 'OK');
+
+  say('One entry proven on its own, and the log proven to have only grown since the export.');
+  const keyFile = join(exportDir, 'verifier-key.txt');
+  const proven = rex(platform, [
+    'audit',
+    'prove',
+    '--profile',
+    DPO_PROFILE,
+    '--entry',
+    '1',
+    '--key',
+    keyFile,
+  ]);
+  check(proven.status === 0, `rex audit prove: ${proven.stdout}${proven.stderr}`);
+  detail(proven.stdout.trim().split('\n')[0] ?? 'OK');
+  const consistent = rex(platform, [
+    'audit',
+    'consistency',
+    '--profile',
+    DPO_PROFILE,
+    '--key',
+    keyFile,
+    '--remember',
+    join(work, 'known.checkpoints'),
+  ]);
+  check(consistent.status === 0, `rex audit consistency: ${consistent.stdout}${consistent.stderr}`);
+  detail(consistent.stdout.trim().split('\n')[0] ?? 'OK');
+  const again = witness();
+  check(again.status === 0, `rex audit witness: ${again.stdout}${again.stderr}`);
+  detail(again.stdout.trim().split('\n')[0] ?? 'COSIGNED');
   detail(`Files: ${readdirSync(exportDir).join(', ')}.`);
 }
 

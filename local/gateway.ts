@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { PlatformError } from '#local/emulators/process-tools.ts';
 import type { OperationSpec } from '#shared/http/operation.ts';
+import { hasPeopleTwin, PEOPLE_PATH_PREFIX, peoplePath } from '#shared/http/people.ts';
 import { problem, problemResponse } from '#shared/http/problem.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { verifySigV4 } from './sigv4-verify.ts';
@@ -44,13 +45,18 @@ export interface GatewayOptions {
 }
 
 interface CompiledRoute extends GatewayRoute {
+  /** The API Gateway resource path: the operation's, or its twin's in the people's tree. */
+  readonly resource: string;
+  /** Served to signed-in people (Bearer ID token) rather than to programs (SigV4). */
+  readonly people: boolean;
   readonly pattern: RegExp;
   readonly names: readonly string[];
 }
 
-function compile(route: GatewayRoute): CompiledRoute {
+function compile(route: GatewayRoute, people: boolean): CompiledRoute {
   const names: string[] = [];
-  const source = route.operation.path
+  const resource = people ? peoplePath(route.operation) : route.operation.path;
+  const source = resource
     .split('/')
     .map((segment) => {
       const m = /^\{([A-Za-z0-9_]+)\}$/.exec(segment);
@@ -59,7 +65,7 @@ function compile(route: GatewayRoute): CompiledRoute {
       return '([^/]+)';
     })
     .join('/');
-  return { ...route, pattern: new RegExp(`^${source}$`), names };
+  return { ...route, resource, people, pattern: new RegExp(`^${source}$`), names };
 }
 
 const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
@@ -91,13 +97,18 @@ function send(res: ServerResponse, result: APIGatewayProxyResult): void {
 }
 
 /**
- * The local stand-in for API Gateway (REST API, Lambda proxy integration, IAM auth):
- * matches the route, verifies the SigV4 signature against the local credentials,
- * builds the same event API Gateway sends — with the caller's IAM identity where API
- * Gateway puts it — and invokes the same handler module that is deployed.
+ * The local stand-in for API Gateway (REST API, Lambda proxy integration): matches the
+ * route, verifies the credential the route's tree takes — a SigV4 signature against the
+ * local credentials under `/v1/…` (IAM auth), a signed-in person's ID token under
+ * `/people/v1/…` (the Cognito user-pool authorizer) — builds the same event API Gateway
+ * sends, with the caller's IAM identity or the token's claims where API Gateway puts
+ * them, and invokes the same handler module that is deployed.
  */
 export function createGateway(options: GatewayOptions): Server {
-  const routes = options.routes.map(compile);
+  const routes = [
+    ...options.routes.map((r) => compile(r, false)),
+    ...options.routes.filter((r) => hasPeopleTwin(r.operation)).map((r) => compile(r, true)),
+  ];
   const now = options.now ?? (() => new Date());
   const bucket = options.throttle
     ? new TokenBucket(options.throttle.ratePerSecond, options.throttle.burst)
@@ -162,7 +173,19 @@ export function createGateway(options: GatewayOptions): Server {
       let identity: { userArn: string; accessKey: string } | undefined;
       let claims: Readonly<Record<string, string>> | undefined;
       const bearer = /^Bearer +(\S+)$/i.exec(headers.authorization ?? '');
-      if (hit.r.operation.auth !== 'public' && bearer) {
+      const wrongKind = (detail: string) =>
+        send(
+          res,
+          problemResponse(
+            { ...problem(401, 'unauthenticated', detail), instance: requestId },
+            hit.r.people ? { 'www-authenticate': 'Bearer' } : {},
+          ),
+        );
+      if (hit.r.operation.auth === 'public') {
+        // No credential is checked, as on a method without authorisation.
+      } else if (hit.r.people) {
+        // The Cognito authorizer reads the Authorization header as the ID token, nothing else.
+        if (!bearer) return wrongKind(`A sign-in token is required under ${PEOPLE_PATH_PREFIX}/.`);
         const verify = options.bearer?.();
         const verified = verify
           ? await verify(bearer[1]!)
@@ -177,7 +200,11 @@ export function createGateway(options: GatewayOptions): Server {
           );
         }
         claims = verified.claims;
-      } else if (hit.r.operation.auth !== 'public') {
+      } else if (bearer) {
+        return wrongKind(
+          `Requests under /v1/ are signed with SigV4; people call ${PEOPLE_PATH_PREFIX}/v1/… with their sign-in token.`,
+        );
+      } else {
         const verified = await verifySigV4(
           {
             method,
@@ -213,7 +240,7 @@ export function createGateway(options: GatewayOptions): Server {
         multiQuery[k] = [...(multiQuery[k] ?? []), v];
       }
       const event: APIGatewayProxyEvent = {
-        resource: hit.r.operation.path,
+        resource: hit.r.resource,
         path: url.pathname,
         httpMethod: method,
         headers,
@@ -236,7 +263,7 @@ export function createGateway(options: GatewayOptions): Server {
           requestId,
           requestTimeEpoch: Date.now(),
           resourceId: 'local',
-          resourcePath: hit.r.operation.path,
+          resourcePath: hit.r.resource,
           identity: {
             accessKey: identity?.accessKey ?? null,
             accountId: identity ? options.accountId : null,

@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { dirname } from 'node:path';
 import Provider from 'oidc-provider';
 import * as z from 'zod';
-import type { Directory } from '#shared/domain/directory/index.ts';
+import { type Directory, peopleOf } from '#shared/domain/directory/index.ts';
+import { SIGN_IN_LIFETIMES, SIGN_IN_PAGES } from '#shared/http/people.ts';
 import { listen } from './gateway.ts';
 
 /**
@@ -17,12 +18,10 @@ import { listen } from './gateway.ts';
  */
 
 export const WEB_CLIENT_ID = 'rex-web';
-/** The pages people sign in on (functions/web-pages.ts), each a redirect URI of the client. */
-export const WEB_PAGE_PATHS = ['dpo', 'office', 'authority'] as const;
 /** A working day: the longest a sign-in lasts (session, refresh token). */
-export const SESSION_SECONDS = 8 * 3600;
+export const SESSION_SECONDS = SIGN_IN_LIFETIMES.sessionSeconds;
 /** How long an ID token is good for; the page renews before. */
-export const ID_TOKEN_SECONDS = 15 * 60;
+export const ID_TOKEN_SECONDS = SIGN_IN_LIFETIMES.idTokenSeconds;
 
 export const DemoPersonSchema = z.strictObject({
   /** The sign-in name: the e-mail address the directory lists. */
@@ -38,14 +37,10 @@ const PeopleFileSchema = z.strictObject({ people: z.array(DemoPersonSchema) });
 
 /** Everyone the directory lists by e-mail, with the unit they sign in for. */
 export function directoryPeople(directory: Directory): { email: string; unit: string }[] {
-  const out: { email: string; unit: string }[] = [];
-  for (const a of directory.authorities)
-    for (const p of a.people ?? []) if (p.email) out.push({ email: p.email, unit: `authority:${a.id}` });
-  for (const s of directory.serviceOffices)
-    for (const p of s.people ?? []) if (p.email) out.push({ email: p.email, unit: `service:${s.id}` });
-  for (const d of directory.dataProtectionOfficers)
-    for (const p of d.people ?? []) if (p.email) out.push({ email: p.email, unit: `dpo:${d.scope}` });
-  return out;
+  // People of a unit with its own identity provider sign in there, not with an account here.
+  return peopleOf(directory).flatMap((p) =>
+    p.email && !p.identityProvider ? [{ email: p.email, unit: p.unit }] : [],
+  );
 }
 
 /**
@@ -92,7 +87,7 @@ export interface IdentityProviderOptions {
   readonly host: string;
   /** 0 picks a free one. */
   readonly port: number;
-  /** The API, which serves the web pages: each page is a redirect URI. */
+  /** Origin of the web pages (the API): its pages (`SIGN_IN_PAGES`) are the redirect URIs. */
   readonly apiUrl: string;
   readonly people: readonly DemoPerson[];
 }
@@ -158,7 +153,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
       : error;
   });
   const issuer = `http://${options.host}:${port}`;
-  const redirects = WEB_PAGE_PATHS.map((page) => `${options.apiUrl}/${page}`);
+  const redirects = SIGN_IN_PAGES.map((page) => `${options.apiUrl}${page}`);
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
   const provider = new Provider(issuer, {

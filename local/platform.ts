@@ -8,7 +8,7 @@ import { startDynamoDbLocal } from '#local/emulators/dynamodb-local.ts';
 import { PlatformError } from '#local/emulators/process-tools.ts';
 import { startSqsLocal } from '#local/emulators/sqs-local.ts';
 import { loadDirectory } from '#shared/adapters/directory-file.ts';
-import { functionEnvironment } from '#shared/function-environment.ts';
+import { functionEnvironment, SIGN_IN_ENVIRONMENT } from '#shared/function-environment.ts';
 import { PrincipalResolver } from '#shared/identity/principal.ts';
 import { authorityQueues, officeQueues, tableName, tables } from '#shared/resources.ts';
 import { buildWeb } from '#web/build.ts';
@@ -288,7 +288,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       signedOutAt: (subject) => idp.signedOutAt(subject),
     });
     // What the web pages' settings file names as their provider (functions/web-pages.ts).
-    Object.assign(process.env, { REX_SIGN_IN_ISSUER: idp.issuer, REX_SIGN_IN_CLIENT_ID: idp.clientId });
+    Object.assign(process.env, {
+      [SIGN_IN_ENVIRONMENT.issuer]: idp.issuer,
+      [SIGN_IN_ENVIRONMENT.clientId]: idp.clientId,
+    });
 
     const consumers: string[] = [];
     const jobs: { name: string; everyMs: number; run: () => Promise<void> }[] = [];

@@ -28,3 +28,15 @@ export function functionEnvironment(values: {
     POWERTOOLS_METRICS_NAMESPACE: 'ReferralExchange',
   };
 }
+
+/**
+ * What a web page function tells the browser about sign-in (docs/sign-in.md): the
+ * OpenID provider's issuer (the Cognito user pool in AWS, the local provider on one
+ * machine) and the web client's id. The page reads them from its `config.json`.
+ */
+export const SIGN_IN_ENVIRONMENT = {
+  issuer: 'REX_SIGN_IN_ISSUER',
+  clientId: 'REX_SIGN_IN_CLIENT_ID',
+  /** Where a page ends the provider's session when discovery names no end_session_endpoint (Cognito). */
+  logoutUrl: 'REX_SIGN_IN_LOGOUT_URL',
+} as const;

@@ -152,6 +152,11 @@ export const auditTable: TableDefinition = {
 
 export const tables: readonly TableDefinition[] = [recordsTable, auditTable];
 
+/** The Cognito user pool people sign in with (infra/constructs/sign-in.ts), found by this name. */
+export function userPoolName(stage: string): string {
+  return `referral-exchange-${stage}`;
+}
+
 export function tableName(stage: string, def: TableDefinition): string {
   return `rex-${stage}-${def.suffix}`;
 }

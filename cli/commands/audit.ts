@@ -10,11 +10,25 @@ import {
 import { join, resolve } from 'node:path';
 import type { Command, CommandContext } from '#cli/command.ts';
 import { CliError, emit, UsageError } from '#cli/io.ts';
+import {
+  type KnownCheckpoint,
+  type KnownCheckpoints,
+  knownCheckpointsFile,
+  noteOrigin,
+  readKnownCheckpoints,
+  rememberCheckpoints,
+} from '#cli/known-checkpoints.ts';
 import { canonicalize } from '#shared/domain/audit/canonical.ts';
 import { MerkleFrontierJsonSchema } from '#shared/domain/audit/chain.ts';
+import { checkWitnesses, parseCosignerKey } from '#shared/domain/audit/cosignature.ts';
 import type { AuditEntry } from '#shared/domain/audit/entry.ts';
 import { NdjsonVerifier, verifyNdjsonStream } from '#shared/domain/audit/fast-verify.ts';
-import { parseVerifierKey } from '#shared/domain/audit/signed-note.ts';
+import {
+  parseCheckpointText,
+  parseSignedNote,
+  parseVerifierKey,
+  verifyCheckpoint,
+} from '#shared/domain/audit/signed-note.ts';
 import type { VerifyAnchor, VerifyResult } from '#shared/domain/audit/verify.ts';
 import type { CheckpointView } from '#shared/schemas/audit.ts';
 import { RexApiError } from '#shared/sdk/client.ts';
@@ -142,11 +156,40 @@ async function verify(ctx: CommandContext): Promise<number> {
 
   const path = resolve(ctx.io.cwd, entriesFile);
   if (!existsSync(path)) throw new CliError(`Cannot read the entries file ${path}.`);
+
+  // Witnesses (§13): which cosigners to trust, and how many of them one checkpoint needs.
+  const witnessKeys = verifierKeysOrNone(asList(ctx.values.witness), ctx.io.cwd);
+  for (const [i, key] of witnessKeys.entries())
+    if (parseCosignerKey(key) === undefined)
+      throw new UsageError(
+        `Witness key ${i + 1} is not a witness key <name>+<8 hex digits>+<base64 of 0x04 and the key>.`,
+      );
+  const required =
+    ctx.values.witnesses === undefined ? (witnessKeys.length > 0 ? 1 : 0) : Number(ctx.values.witnesses);
+  if (!Number.isSafeInteger(required) || required < 0 || required > witnessKeys.length)
+    throw new UsageError('--witnesses must be a whole number from 0 to the number of --witness keys.');
+  const witnessed = required > 0 ? await checkWitnesses(notes, witnessKeys, required) : undefined;
+
+  // The checkpoints seen before: checked against this export too (§12), remembered after.
+  const origin = ctx.values.origin !== undefined ? String(ctx.values.origin) : noteOrigin(notes[0]!);
+  const known =
+    ctx.values['no-remember'] === true || origin === undefined
+      ? undefined
+      : knownCheckpointsOf(ctx, origin, keys);
+  const exportSizes = new Set(notes.map(treeSizeOf));
+  const startSize = anchor?.sequence ?? 0;
+  const knownChecked = (known?.trusted ?? []).filter(
+    (k) => k.checkpoint.treeSize >= startSize || exportSizes.has(k.checkpoint.treeSize),
+  );
+  const knownUnchecked = (known?.trusted.length ?? 0) - knownChecked.length;
+  const knownOnly = new Set(
+    knownChecked.map((k) => k.checkpoint.treeSize).filter((size) => !exportSizes.has(size)),
+  );
   const tty = ctx.io.stderr.isTTY === true;
   const started = Date.now();
   let lastProgress = 0;
   const options = {
-    checkpoints: notes,
+    checkpoints: [...notes, ...knownChecked.map((k) => k.note)],
     verifierKey: keys,
     ...(ctx.values.origin !== undefined ? { origin: String(ctx.values.origin) } : {}),
     ...(anchor ? { anchor } : {}),
@@ -164,7 +207,14 @@ async function verify(ctx: CommandContext): Promise<number> {
   const stream = createReadStream(path, { highWaterMark: READ_CHUNK });
   let result: VerifyResult;
   try {
-    result = await verifyNdjsonStream(stream, options, verifier);
+    result =
+      witnessed && !witnessed.ok
+        ? {
+            ok: false,
+            problem: { kind: 'bad-signature', sequence: witnessed.treeSize, detail: witnessed.detail },
+            entries: 0,
+          }
+        : await verifyNdjsonStream(stream, options, verifier);
   } finally {
     // Stopped early (a problem found, or nothing to read): an open still under way may
     // fail later (the file removed meanwhile); that error concerns nobody any more.
@@ -174,37 +224,102 @@ async function verify(ctx: CommandContext): Promise<number> {
   if (tty) ctx.io.stderr.write('\r\u001b[K');
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (result.ok) {
-    emit(ctx.io, ctx.json, result, () => {
-      const out = [
-        `OK: ${result.entries} entries verified` +
-          (result.firstSequence === null
-            ? ''
-            : ` (sequence ${result.firstSequence}–${result.lastSequence})`) +
-          ` in ${seconds} s`,
-        `  checkpoints matched  ${result.checkpointsMatched} of ${notes.length}`,
-        `  signed tree size     ${result.signedTreeSize}`,
-        `  head hash            ${result.headHash}`,
-        ...(result.rootHash ? [`  Merkle root          ${result.rootHash}`] : []),
-      ];
-      if (result.lastSequence > result.signedTreeSize) {
-        out.push(
-          `  entries ${result.signedTreeSize + 1}–${result.lastSequence} are chained but not yet signed by a checkpoint`,
-        );
+    let remembered: Record<string, unknown> | undefined;
+    if (known) {
+      const added: KnownCheckpoint[] = [];
+      for (const note of notes) {
+        const verified = verifyCheckpoint(note, keys);
+        if (verified.ok) added.push({ note, checkpoint: verified.checkpoint });
       }
-      return out.join('\n');
-    });
+      const total = rememberCheckpoints(known.file, known, added);
+      remembered = { file: known.file, checked: knownChecked.length, unchecked: knownUnchecked, total };
+    }
+    const witnessedBy =
+      witnessed?.ok === true
+        ? { witnessedTreeSize: witnessed.witnessedTreeSize, witnesses: witnessed.witnesses }
+        : undefined;
+    emit(
+      ctx.io,
+      ctx.json,
+      { ...result, ...(remembered ? { remembered } : {}), ...(witnessedBy ?? {}) },
+      () => {
+        const out = [
+          `OK: ${result.entries} entries verified` +
+            (result.firstSequence === null
+              ? ''
+              : ` (sequence ${result.firstSequence}–${result.lastSequence})`) +
+            ` in ${seconds} s`,
+          `  checkpoints matched  ${result.checkpointsMatched} of ${new Set([...exportSizes, ...knownOnly]).size}`,
+          `  signed tree size     ${result.signedTreeSize}`,
+          `  head hash            ${result.headHash}`,
+          ...(result.rootHash ? [`  Merkle root          ${result.rootHash}`] : []),
+        ];
+        if (result.lastSequence > result.signedTreeSize) {
+          out.push(
+            `  entries ${result.signedTreeSize + 1}–${result.lastSequence} are chained but not yet signed by a checkpoint`,
+          );
+        }
+        if (witnessedBy) {
+          out.push(
+            `  witnessed            up to tree size ${witnessedBy.witnessedTreeSize} by ${witnessedBy.witnesses.join(', ')}`,
+          );
+        }
+        if (remembered) {
+          out.push(
+            `  remembered           ${knownChecked.length} checkpoint(s) seen before agree with this log; ${remembered.total} remembered in ${known!.file}`,
+          );
+          if (knownUnchecked > 0)
+            out.push(
+              `  ${knownUnchecked} remembered checkpoint(s) lie before this export's start: check them with rex audit consistency`,
+            );
+        }
+        return out.join('\n');
+      },
+    );
     return 0;
   }
   const line = result.problem.line ?? verifier.lineOf(result.problem.sequence);
-  const problem = { ...result.problem, ...(line !== undefined ? { line } : {}) };
+  const fromMemory =
+    knownOnly.has(result.problem.sequence) &&
+    ['checkpoint-mismatch', 'truncated', 'bad-signature'].includes(result.problem.kind);
+  const problem = {
+    ...result.problem,
+    ...(line !== undefined ? { line } : {}),
+    ...(fromMemory ? { rememberedCheckpoint: true } : {}),
+  };
   emit(ctx.io, ctx.json, { ok: false, problem, entries: result.entries }, () =>
     [
       `FAILED: ${problem.kind} at sequence ${problem.sequence}${line !== undefined ? ` (line ${line})` : ''}`,
       `  ${problem.detail}`,
+      ...(fromMemory
+        ? [
+            `  the checkpoint at ${problem.sequence} was remembered from an earlier verification (${known!.file}):`,
+            '  this log disagrees with what the platform signed before — a rewritten or shortened history,',
+            '  or an export older than that checkpoint (verify old exports with --no-remember)',
+          ]
+        : []),
       `  ${result.entries} entries read`,
     ].join('\n'),
   );
   return 1;
+}
+
+/** verifierKeys for an optional option: no values, no keys. */
+function verifierKeysOrNone(values: readonly string[], cwd: string): string[] {
+  return values.length === 0 ? [] : verifierKeys(values, cwd);
+}
+
+/** The remembered checkpoints of the log `origin` (known-checkpoints.ts), verified with the trusted keys. */
+function knownCheckpointsOf(ctx: CommandContext, origin: string, keys: readonly string[]): KnownCheckpoints {
+  const profile = (ctx.values.profile as string | undefined) ?? ctx.io.env.REX_PROFILE;
+  const file = knownCheckpointsFile(ctx.values.remember as string | undefined, profile, origin, ctx.io.cwd);
+  return readKnownCheckpoints(file, origin, keys);
+}
+
+/** The tree size a note claims, read without checking it (-1 when it is no checkpoint). */
+function treeSizeOf(note: string): number {
+  const signed = parseSignedNote(note);
+  return (signed && parseCheckpointText(signed.text)?.treeSize) ?? -1;
 }
 
 export const auditVerifyCommand: Command = {
@@ -224,8 +339,21 @@ root and head at every signed checkpoint (docs/audit-format.md). Needs no profil
                           one key per line (repeatable, e.g. across a key rotation)
   --anchor <file>         the anchor JSON, if not in the checkpoints file
   --origin <origin>       the log origin to expect (default: the checkpoints' own)
+  --remember <file>       where the checkpoints seen before are kept (default
+                          .local/audit/<profile>/<origin>.checkpoints with --profile or
+                          REX_PROFILE, else .local/audit/<origin>.checkpoints)
+  --no-remember           neither check against nor add to the remembered checkpoints
+  --witness <key|file>    a trusted witness key (<name>+<id>+<base64>, type 0x04), or a
+                          file of them (repeatable); pass the witnesses' cosigned
+                          checkpoints with --checkpoints
+  --witnesses <n>         how many distinct trusted witnesses must have cosigned one of
+                          the checkpoints (default 1 with --witness)
   --progress-every <n>    progress on stderr every n entries (default ${PROGRESS_EVERY})
   --json                  machine-readable result
+
+Every checkpoint seen in an earlier verification is checked too: the log must agree
+with it (same head and root at its size), so a history re-signed since is caught.
+After a verification that holds, the export's checkpoints are remembered.
 
 Exit status: 0 verified, 1 a problem was found (the first one is printed with its
 kind, sequence and line), 2 wrong usage.`,
@@ -235,6 +363,10 @@ kind, sequence and line), 2 wrong usage.`,
     key: { type: 'string', multiple: true },
     anchor: { type: 'string' },
     origin: { type: 'string' },
+    remember: { type: 'string' },
+    'no-remember': { type: 'boolean' },
+    witness: { type: 'string', multiple: true },
+    witnesses: { type: 'string' },
     'progress-every': { type: 'string' },
   },
   needsProfile: false,
@@ -366,13 +498,21 @@ async function exportLog(ctx: CommandContext): Promise<number> {
     await new Promise<void>((done) => out.end(done));
   }
 
-  // After retention the log starts later: the checkpoint at the last deleted entry is the anchor.
-  const notes = [latest.note];
-  let anchor: CheckpointView | undefined;
-  if (first && first.sequence > 1) {
-    anchor = await checkpointAt(ctx, first.sequence - 1);
-    if (anchor) notes.push(anchor.note);
-  }
+  // Every checkpoint of the range, so that a verifier can remember them all (§12). After
+  // retention the log starts later: the checkpoint at the last deleted entry is the anchor,
+  // and with nothing left at all the newest checkpoint anchors the empty remainder.
+  const lowest = first ? first.sequence - 1 : latest.treeSize;
+  const inRange = await checkpointsBetween(ctx, lowest, latest.treeSize);
+  const anchor =
+    first === undefined
+      ? latest.treeSize > 0
+        ? latest
+        : undefined
+      : first.sequence > 1
+        ? inRange.find((cp) => cp.treeSize === first!.sequence - 1)
+        : undefined;
+  const notes = inRange.map((cp) => cp.note);
+  if (notes.length === 0) notes.push(latest.note);
   const anchorJson = anchor
     ? `---\n${JSON.stringify({ sequence: anchor.treeSize, hash: anchor.headHash, merkleFrontier: anchor.merkleFrontier })}\n`
     : '';
@@ -397,7 +537,7 @@ async function exportLog(ctx: CommandContext): Promise<number> {
   emit(ctx.io, ctx.json, result, () =>
     [
       `Exported ${written} entries to ${file}`,
-      `  checkpoints   ${join(dir, 'checkpoints.txt')} (tree size ${latest.treeSize}${anchor ? `, anchor at ${anchor.treeSize}` : ''})`,
+      `  checkpoints   ${join(dir, 'checkpoints.txt')} (${notes.length}, up to tree size ${latest.treeSize}${anchor ? `, anchor at ${anchor.treeSize}` : ''})`,
       `  verifier key  ${join(dir, 'verifier-key.txt')}`,
       result.verifiable
         ? `Verify: rex audit verify --entries ${file} --checkpoints ${join(dir, 'checkpoints.txt')} --key ${join(dir, 'verifier-key.txt')}`
@@ -409,17 +549,26 @@ async function exportLog(ctx: CommandContext): Promise<number> {
   return 0;
 }
 
-async function checkpointAt(ctx: CommandContext, treeSize: number): Promise<CheckpointView | undefined> {
+/** The signed checkpoints of tree sizes from `lowest` to `highest`, ascending. */
+async function checkpointsBetween(
+  ctx: CommandContext,
+  lowest: number,
+  highest: number,
+): Promise<CheckpointView[]> {
+  const found: CheckpointView[] = [];
   let cursor: string | undefined;
   do {
-    const page = await ctx.client().auditCheckpoints({ limit: 100, ...(cursor ? { cursor } : {}) });
-    const hit = page.items.find((cp) => cp.treeSize === treeSize);
-    if (hit) return hit;
+    const page = await ctx.client().auditCheckpoints({
+      limit: 500,
+      maxTreeSize: highest,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const cp of page.items) if (cp.treeSize >= lowest) found.push(cp);
     const oldest = page.items[page.items.length - 1];
-    if (oldest && oldest.treeSize < treeSize) return undefined;
+    if (!oldest || oldest.treeSize <= lowest) break;
     cursor = page.nextCursor;
   } while (cursor);
-  return undefined;
+  return found.sort((a, b) => a.treeSize - b.treeSize);
 }
 
 export const auditExportCommand: Command = {
@@ -432,8 +581,9 @@ chain order and writes into <dir>:
 
   entries.ndjson | entries.csv   one entry per line in sequence order (CSV: RFC 4180,
                                  data categories joined by ";")
-  checkpoints.txt                the newest signed checkpoint (and, when old entries
-                                 were deleted by retention, the anchor)
+  checkpoints.txt                every signed checkpoint of the exported range, and,
+                                 when old entries were deleted by retention, the
+                                 anchor (the checkpoint right before the first entry)
   verifier-key.txt               the key that signed it: compare it with the key your
                                  deployment publishes before you trust a verification
 

@@ -1,11 +1,13 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { apiThrottle } from '#infra/limits.ts';
 import type { OperationSpec } from '#shared/http/operation.ts';
+import { hasPeopleTwin, PEOPLE_PATH_PREFIX, peoplePath } from '#shared/http/people.ts';
 import { PROBLEM_CONTENT_TYPE, problemType } from '#shared/http/problem.ts';
 
 /** One HTTP-triggered function and the operations it serves. */
@@ -85,12 +87,32 @@ export const GATEWAY_PROBLEMS: readonly {
     title: 'Unauthorized',
     detail: 'The request carries no valid credential for this resource and method.',
   },
+  {
+    // Every 4xx without a response of its own. With IAM auth that is an Authorization
+    // header that is no SigV4 signature — e.g. a person's Bearer token on /v1 —, which
+    // API Gateway answers with 403 and a message quoting the header (the token). The
+    // stack uses no API keys, usage plans or WAF, whose refusals would land here too:
+    // who adds one adds its own gateway response.
+    type: apigateway.ResponseType.DEFAULT_4XX,
+    status: 401,
+    code: 'unauthenticated',
+    title: 'Unauthorized',
+    detail: `The request is not signed as its path requires: SigV4 under /v1/, a sign-in token under ${PEOPLE_PATH_PREFIX}/v1/.`,
+  },
+  {
+    // The Cognito authorizer of the people's tree: no token, or one that is not a valid,
+    // unexpired ID token of this user pool and client (a SigV4 signature included).
+    type: apigateway.ResponseType.UNAUTHORIZED,
+    status: 401,
+    code: 'invalid-token',
+    title: 'Unauthorized',
+    detail: `Under ${PEOPLE_PATH_PREFIX}/ a valid, unexpired sign-in token is required: sign in again.`,
+  },
   ...(
     [
       apigateway.ResponseType.ACCESS_DENIED,
       apigateway.ResponseType.INVALID_SIGNATURE,
       apigateway.ResponseType.EXPIRED_TOKEN,
-      apigateway.ResponseType.UNAUTHORIZED,
     ] as const
   ).map((type) => ({
     type,
@@ -159,16 +181,26 @@ function problemTemplate(p: (typeof GATEWAY_PROBLEMS)[number]): string {
  * to the function that serves it. IAM (SigV4) authorisation on every operation that
  * is not public; which principal may call what is decided by the principal roles'
  * execute-api permissions (PrincipalRoles) and again by the handler.
+ *
+ * With `acceptPeople`, the operations people use (shared/http/people.ts) get a twin
+ * under `/people` over the same function, authorised by a Cognito user-pool authorizer
+ * (the person's ID token); the handler maps the person to their unit's principal.
  */
 export class Api extends Construct {
   readonly restApi: apigateway.RestApi;
   readonly accessLogs: logs.LogGroup;
-  /** Every method, in the order the routes were added. */
+  /** Every method of the programs' tree (IAM or public), in the order the routes were added. */
   readonly methods: ApiMethod[] = [];
+  /** Every method of the people's tree (Cognito authorizer), in the order the routes were added. */
+  readonly peopleMethods: ApiMethod[] = [];
+  /** The people's authorizer, once `acceptPeople` was called. */
+  #peopleAuthorizer: apigateway.CognitoUserPoolsAuthorizer | undefined;
+  readonly #stageName: string;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
     const removalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+    this.#stageName = props.stageName ?? 'api';
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy,
@@ -182,7 +214,7 @@ export class Api extends Construct {
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: removalPolicy,
       deployOptions: {
-        stageName: props.stageName ?? 'api',
+        stageName: this.#stageName,
         tracingEnabled: true,
         metricsEnabled: true,
         // Execution logs at ERROR level only, and never request or response data.
@@ -211,7 +243,7 @@ export class Api extends Construct {
       {
         id: 'AwsSolutions-APIG3',
         reason:
-          'Every non-public method requires SigV4 (IAM) and is throttled; a WAF web ACL is left to the operator.',
+          "Every non-public method requires SigV4 (IAM) or, in the people's tree, a Cognito ID token, and is throttled; a WAF web ACL is left to the operator.",
       },
     );
 
@@ -231,8 +263,26 @@ export class Api extends Construct {
   }
 
   /**
+   * Accepts signed-in people of the user pool on the people's tree. Call it before the
+   * first route: every route added afterwards gets its people twins.
+   */
+  acceptPeople(userPool: cognito.IUserPool): apigateway.CognitoUserPoolsAuthorizer {
+    if (this.methods.length > 0) throw new Error('acceptPeople must be called before the first route.');
+    this.#peopleAuthorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'PeopleAuthorizer', {
+      cognitoUserPools: [userPool],
+      authorizerName: 'people',
+      identitySource: apigateway.IdentitySource.header('Authorization'),
+      // Every request is verified, so an expired token is refused to the second; the
+      // check is a signature verification against the pool's cached keys.
+      resultsCacheTtl: Duration.seconds(0),
+    });
+    return this.#peopleAuthorizer;
+  }
+
+  /**
    * One method per operation of the route, proxied to its function: IAM (SigV4) unless
-   * the operation is public by contract.
+   * the operation is public by contract; and once people are accepted, for each
+   * operation people use, its twin under `/people` with the Cognito authorizer.
    */
   route(route: ApiRoute): ApiMethod[] {
     const integration = new apigateway.LambdaIntegration(route.handler, { allowTestInvoke: false });
@@ -258,13 +308,38 @@ export class Api extends Construct {
       } else {
         Validations.of(method).acknowledge({
           id: 'AwsSolutions-COG4',
-          reason: 'Callers are machine clients that sign with IAM (SigV4), not Cognito users.',
+          reason: `Callers are machine clients that sign with IAM (SigV4); people use the twin under ${PEOPLE_PATH_PREFIX} with the Cognito authorizer.`,
         });
       }
       added.push({ operation, method });
     }
     this.methods.push(...added);
+
+    const authorizer = this.#peopleAuthorizer;
+    if (authorizer) {
+      for (const operation of route.operations.filter(hasPeopleTwin)) {
+        const method = this.restApi.root
+          .resourceForPath(peoplePath(operation))
+          .addMethod(operation.method, integration, {
+            operationName: `${operation.operationId}AsPerson`,
+            authorizationType: apigateway.AuthorizationType.COGNITO,
+            authorizer,
+            // No OAuth scopes: API Gateway then takes the ID token, whose audience is the client.
+          });
+        this.peopleMethods.push({ operation, method });
+      }
+    }
     return added;
+  }
+
+  /**
+   * The stage URL built from the API's id, region and stage name, without a trailing
+   * slash. Unlike `url` it does not depend on the deployment, so resources the
+   * functions depend on (the sign-in client's callback URLs) can name it without a cycle.
+   */
+  get baseUrl(): string {
+    const stack = Stack.of(this);
+    return `https://${this.restApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${this.#stageName}`;
   }
 
   /** The API's base URL (the stage URL). */

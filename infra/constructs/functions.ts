@@ -50,6 +50,8 @@ export interface FunctionsProps {
   readonly auditSigning: AuditSigning;
   /** The API whose methods the HTTP functions serve. */
   readonly api: Api;
+  /** How people sign in: what the functions with `signInClient` tell browsers. */
+  readonly signIn: { readonly issuer: string; readonly clientId: string; readonly logoutUrl: string };
   /**
    * The service office whose queue the health probe reads (`probeOfficeQueue`).
    * @default none — the probe is granted nothing
@@ -89,6 +91,9 @@ export class Functions extends Construct {
       pseudonymSecretParameter: props.pseudonymSecret.parameterName,
       checkpointKeyId: props.auditSigning.keyId,
       bundleRoot: BUNDLE_ROOT,
+      signInIssuer: props.signIn.issuer,
+      signInClientId: props.signIn.clientId,
+      signInLogoutUrl: props.signIn.logoutUrl,
     };
 
     for (const def of definitions) {

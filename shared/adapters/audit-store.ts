@@ -62,6 +62,7 @@ function toStoredItem(item: Item): StoredAuditItem | undefined {
     entry,
     sequenced: typeof item.sequence === 'number',
     expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt : undefined,
+    ...(Array.isArray(item.merkleNodes) ? { merkleNodes: item.merkleNodes.map(String) } : {}),
   };
 }
 
@@ -79,6 +80,14 @@ function toCheckpoint(item: Item): StoredCheckpoint {
     keyName: String(item.keyName),
     verifierKey: String(item.verifierKey),
     merkleFrontier: item.merkleFrontier as StoredCheckpoint['merkleFrontier'],
+  };
+}
+
+/** The checkpoint query's key condition for tree sizes up to `treeSize`. */
+function atOrBelow(treeSize: number): Partial<QueryCommandInput> {
+  return {
+    KeyConditionExpression: 'pk = :pk AND sk <= :max',
+    ExpressionAttributeValues: { ':pk': CHECKPOINT_PK, ':max': auditKeys.checkpoint(treeSize).sk },
   };
 }
 
@@ -102,6 +111,7 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
       sequence: out.Item.sequence,
       hash: out.Item.hash,
       frontier: out.Item.frontier,
+      ...(out.Item.epoch !== undefined ? { epoch: out.Item.epoch, expiresAt: out.Item.epochExpiresAt } : {}),
     });
   }
 
@@ -155,13 +165,22 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
     previous: ChainHead,
     entries: readonly AuditEntry[],
     next: ChainHead,
+    merkleNodes?: readonly (readonly string[])[],
   ): Promise<AppendOutcome> {
     if (entries.length === 0) return { ok: true };
     if (entries.length > 99) throw new RangeError('A batch holds at most 99 entries.');
     const headItem = {
       Put: {
         TableName: this.tableName,
-        Item: { ...auditKeys.head(), sequence: next.sequence, hash: next.hash, frontier: next.frontier },
+        Item: {
+          ...auditKeys.head(),
+          sequence: next.sequence,
+          hash: next.hash,
+          frontier: next.frontier,
+          // The retention epoch of the last entry (not a TTL here: `expiresAt` on the head
+          // item would delete it, so it is kept as `epochExpiresAt`).
+          ...(next.epoch !== undefined ? { epoch: next.epoch, epochExpiresAt: next.expiresAt } : {}),
+        },
         ...(previous.sequence === 0
           ? { ConditionExpression: 'attribute_not_exists(pk)' }
           : {
@@ -171,22 +190,38 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
             }),
       },
     };
-    const entryItems = entries.map((entry) => ({
-      Update: {
-        TableName: this.tableName,
-        Key: auditKeys.entry(entry.entryId),
-        UpdateExpression:
-          'SET #entry = :entry, #sequence = :sequence, seqBucket = :bucket, indexedAt = :indexedAt REMOVE pendingShard',
-        ConditionExpression: 'attribute_exists(pendingShard)',
-        ExpressionAttributeNames: { '#entry': 'entry', '#sequence': 'sequence' },
-        ExpressionAttributeValues: {
-          ':entry': entry,
-          ':sequence': entry.sequence,
-          ':bucket': sequenceBucket(entry.sequence),
-          ':indexedAt': `${entry.time}#${entry.entryId}`,
+    // Every entry of a batch is of the head's retention epoch and expires with it
+    // (docs/audit-format.md §8): the TTL of the draft is replaced by the epoch's.
+    const retention =
+      next.epoch !== undefined && next.expiresAt !== undefined
+        ? {
+            set: ', retentionEpoch = :epoch, expiresAt = :expiresAt',
+            epoch: next.epoch,
+            expiresAt: next.expiresAt,
+          }
+        : undefined;
+    const entryItems = entries.map((entry, i) => {
+      // The Merkle subtrees this entry completes (half of the entries complete none).
+      const nodes = merkleNodes?.[i] ?? [];
+      const setNodes = nodes.length > 0 ? ', merkleNodes = :nodes' : '';
+      return {
+        Update: {
+          TableName: this.tableName,
+          Key: auditKeys.entry(entry.entryId),
+          UpdateExpression: `SET #entry = :entry, #sequence = :sequence, seqBucket = :bucket, indexedAt = :indexedAt${retention?.set ?? ''}${setNodes} REMOVE pendingShard`,
+          ConditionExpression: 'attribute_exists(pendingShard)',
+          ExpressionAttributeNames: { '#entry': 'entry', '#sequence': 'sequence' },
+          ExpressionAttributeValues: {
+            ':entry': entry,
+            ':sequence': entry.sequence,
+            ':bucket': sequenceBucket(entry.sequence),
+            ':indexedAt': `${entry.time}#${entry.entryId}`,
+            ...(retention ? { ':epoch': retention.epoch, ':expiresAt': retention.expiresAt } : {}),
+            ...(nodes.length > 0 ? { ':nodes': nodes } : {}),
+          },
         },
-      },
-    }));
+      };
+    });
     try {
       await this.client().send(new TransactWriteCommand({ TransactItems: [...entryItems, headItem] }));
       return { ok: true };
@@ -243,9 +278,22 @@ export class DynamoAuditStore implements AuditStore, AuditRecordWriter {
     }
   }
 
-  async listCheckpoints(limit: number, startKey?: Item): Promise<Page<StoredCheckpoint>> {
-    const out = await this.checkpointQuery(limit, startKey ? { ExclusiveStartKey: startKey } : {});
+  async listCheckpoints(
+    limit: number,
+    startKey?: Item,
+    maxTreeSize?: number,
+  ): Promise<Page<StoredCheckpoint>> {
+    const out = await this.checkpointQuery(limit, {
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      ...(maxTreeSize !== undefined ? atOrBelow(maxTreeSize) : {}),
+    });
     return { items: (out.Items ?? []).map(toCheckpoint), lastKey: out.LastEvaluatedKey };
+  }
+
+  async checkpointAtOrBelow(treeSize: number): Promise<StoredCheckpoint | undefined> {
+    const out = await this.checkpointQuery(1, { ...atOrBelow(treeSize), ConsistentRead: true });
+    const item = out.Items?.[0];
+    return item ? toCheckpoint(item) : undefined;
   }
 
   // ---------------------------------------------------------------- DPO queries

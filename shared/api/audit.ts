@@ -10,7 +10,11 @@ import {
   CheckpointsPage,
   CheckpointsQuery,
   CheckpointView,
+  ConsistencyProof,
+  ConsistencyProofQuery,
   ExportRecord,
+  InclusionProof,
+  InclusionProofQuery,
   RecordExportRequest,
   SubjectIdentity,
   SubjectIdParams,
@@ -30,7 +34,7 @@ export const queryAuditEvents = defineOperation({
   path: '/v1/audit/events',
   summary: 'Audit entries of a subject, service office, authority or event, by time',
   description:
-    'Served from an index (never a scan). Includes drafts not yet sequenced (`sequenced: false`). Entries past their retention are left out.',
+    'Served from an index (never a scan). Chained entries only: an event is listed once the sequencer has put it into the chain. Entries past their retention are left out.',
   tags: ['audit'],
   auth: DPO,
   query: AuditEventsQuery,
@@ -142,5 +146,41 @@ export const recordAuditExport = defineOperation({
     201: { description: 'The export is recorded.', schema: ExportRecord },
     ...signedBodyProblems,
     422: problems[422],
+  },
+});
+
+export const getAuditInclusionProof = defineOperation({
+  operationId: 'getAuditInclusionProof',
+  method: 'GET',
+  path: '/v1/audit/proofs/inclusion',
+  summary: 'RFC 9162 inclusion proof of an entry against a signed checkpoint',
+  description:
+    'The entry, the signed checkpoint (the newest, or the one of `treeSize`) and the audit path from the entry hash to its root: verifiable without the rest of the log. 400 when `treeSize` is not the size of a signed checkpoint; 404 when the entry is past its retention.',
+  tags: ['audit'],
+  auth: DPO,
+  query: InclusionProofQuery,
+  responses: {
+    200: { description: 'The proof.', schema: InclusionProof },
+    ...signedGetProblems,
+    404: problems[404],
+    503: problems[503],
+  },
+});
+
+export const getAuditConsistencyProof = defineOperation({
+  operationId: 'getAuditConsistencyProof',
+  method: 'GET',
+  path: '/v1/audit/proofs/consistency',
+  summary: 'RFC 9162 consistency proof between two signed checkpoints',
+  description:
+    'Proves that the log of the checkpoint of `fromTreeSize` (e.g. one kept from an earlier verification) is a prefix of the checkpoint of `toTreeSize` (default the newest): the log only grew. 400 when a size is not that of a signed checkpoint.',
+  tags: ['audit'],
+  auth: DPO,
+  query: ConsistencyProofQuery,
+  responses: {
+    200: { description: 'The proof with both checkpoints.', schema: ConsistencyProof },
+    ...signedGetProblems,
+    404: problems[404],
+    503: problems[503],
   },
 });

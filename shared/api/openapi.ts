@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
 import type { OperationSpec, ResponseSpec } from '#shared/http/operation.ts';
+import { hasPeopleTwin, PEOPLE_PATH_PREFIX, peoplePath, personKindsOf } from '#shared/http/people.ts';
 import { problems } from './responses.ts';
 
 /**
@@ -19,58 +20,86 @@ function answersOfEvery(signed: boolean): Record<number, ResponseSpec> {
   return every;
 }
 
-/** Builds the OpenAPI 3.1 document from the operations' zod schemas. */
-export function buildOpenApiDocument(
-  operations: readonly OperationSpec[],
-  info: { version: string; serverUrl?: string },
-): ReturnType<typeof createDocument> {
-  const paths: ZodOpenApiPathsObject = {};
-  for (const op of operations) {
-    const signed = op.auth !== 'public';
-    const responses: Record<string, unknown> = {};
-    // What the declared answers do not name but every operation can answer.
-    for (const [status, spec] of Object.entries({ ...answersOfEvery(signed), ...op.responses })) {
-      responses[status] = {
-        description: spec.description,
-        ...(spec.schema
-          ? {
-              content: {
-                [spec.contentType ?? 'application/json']: { schema: spec.schema },
-                ...spec.alternatives,
-              },
-            }
-          : {}),
-      };
-    }
-    const pathItem = (paths[op.path] ?? {}) as Record<string, unknown>;
-    paths[op.path] = pathItem;
-    pathItem[op.method.toLowerCase()] = {
-      operationId: op.operationId,
-      summary: op.summary,
-      ...(op.description ? { description: op.description } : {}),
-      tags: [...op.tags],
-      security: signed ? [{ sigv4: [] }] : [],
-      ...(signed ? { 'x-principal-kinds': [...(op.auth as readonly string[])] } : {}),
-      requestParams: {
-        ...(op.params ? { path: op.params } : {}),
-        ...(op.query ? { query: op.query } : {}),
-        ...(op.idempotencyKey
-          ? {
-              header: z.object({
-                'Idempotency-Key': z.string().min(8).max(128).meta({
-                  description:
-                    'Chosen by the client, unique per intended creation; a retry with the same key and body returns the first response.',
-                }),
-              }),
-            }
-          : {}),
-      },
-      ...(op.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: op.body } } } }
+/** The operation id of an operation's twin in the people's tree (OpenAPI ids are unique). */
+export const peopleOperationId = (op: OperationSpec): string => `${op.operationId}AsPerson`;
+
+/** One operation as an OpenAPI operation object, for programs (SigV4) or for people (sign-in token). */
+function operationObject(op: OperationSpec, tree: 'programs' | 'people'): Record<string, unknown> {
+  const signed = op.auth !== 'public';
+  const responses: Record<string, unknown> = {};
+  // What the declared answers do not name but every operation can answer.
+  for (const [status, spec] of Object.entries({ ...answersOfEvery(signed), ...op.responses })) {
+    responses[status] = {
+      description: spec.description,
+      ...(spec.schema
+        ? {
+            content: {
+              [spec.contentType ?? 'application/json']: { schema: spec.schema },
+              ...spec.alternatives,
+            },
+          }
         : {}),
-      responses,
     };
   }
+  const people = tree === 'people';
+  return {
+    operationId: people ? peopleOperationId(op) : op.operationId,
+    summary: op.summary,
+    ...(people
+      ? {
+          description: `${op.description ? `${op.description}\n\n` : ''}The twin of \`${op.operationId}\` for signed-in people: the same operation and rules, authorised by the person's ID token instead of a SigV4 signature.`,
+        }
+      : op.description
+        ? { description: op.description }
+        : {}),
+    tags: [...op.tags],
+    security: !signed ? [] : people ? [{ signIn: [] }] : [{ sigv4: [] }],
+    ...(signed
+      ? { 'x-principal-kinds': people ? personKindsOf(op) : [...(op.auth as readonly string[])] }
+      : {}),
+    requestParams: {
+      ...(op.params ? { path: op.params } : {}),
+      ...(op.query ? { query: op.query } : {}),
+      ...(op.idempotencyKey
+        ? {
+            header: z.object({
+              'Idempotency-Key': z.string().min(8).max(128).meta({
+                description:
+                  'Chosen by the client, unique per intended creation; a retry with the same key and body returns the first response.',
+              }),
+            }),
+          }
+        : {}),
+    },
+    ...(op.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: op.body } } } }
+      : {}),
+    responses,
+  };
+}
+
+/**
+ * Builds the OpenAPI 3.1 document from the operations' zod schemas: every operation
+ * under its own path for programs, and the operations people use a second time under
+ * `/people` (shared/http/people.ts), authorised by a sign-in token.
+ */
+export function buildOpenApiDocument(
+  operations: readonly OperationSpec[],
+  info: {
+    version: string;
+    serverUrl?: string;
+    /** The OpenID provider people sign in with; absent: the sign-in scheme is a plain Bearer JWT. */
+    signInIssuer?: string;
+  },
+): ReturnType<typeof createDocument> {
+  const paths: ZodOpenApiPathsObject = {};
+  const add = (path: string, op: OperationSpec, tree: 'programs' | 'people') => {
+    const pathItem = (paths[path] ?? {}) as Record<string, unknown>;
+    paths[path] = pathItem;
+    pathItem[op.method.toLowerCase()] = operationObject(op, tree);
+  };
+  for (const op of operations) add(op.path, op, 'programs');
+  for (const op of operations) if (hasPeopleTwin(op)) add(peoplePath(op), op, 'people');
   return createDocument({
     openapi: '3.1.0',
     info: {
@@ -78,7 +107,8 @@ export function buildOpenApiDocument(
       version: info.version,
       description:
         'Consent-based referrals from immigration authorities to migration counselling services. ' +
-        'Every operation except the public ones is signed with AWS Signature Version 4 (service `execute-api`). ' +
+        'Programs sign every operation except the public ones with AWS Signature Version 4 (service `execute-api`). ' +
+        `People signed in with OpenID Connect call the operations they may use under \`${PEOPLE_PATH_PREFIX}\` (e.g. \`${PEOPLE_PATH_PREFIX}/v1/whoami\`) with their ID token as \`Authorization: Bearer\`. ` +
         'Errors are RFC 9457 problem+json.',
     },
     ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
@@ -91,6 +121,18 @@ export function buildOpenApiDocument(
           description: 'AWS Signature Version 4 (x-amazon-apigateway-authtype: awsSigv4).',
           'x-amazon-apigateway-authtype': 'awsSigv4',
         },
+        signIn: info.signInIssuer
+          ? {
+              type: 'openIdConnect',
+              openIdConnectUrl: `${info.signInIssuer}/.well-known/openid-configuration`,
+              description: `The ID token of a person signed in at this deployment's OpenID provider, as \`Authorization: Bearer <ID token>\`; only under \`${PEOPLE_PATH_PREFIX}\`.`,
+            }
+          : {
+              type: 'http',
+              scheme: 'bearer',
+              bearerFormat: 'JWT',
+              description: `The ID token of a person signed in at this deployment's OpenID provider; only under \`${PEOPLE_PATH_PREFIX}\`.`,
+            },
       },
     },
     paths,

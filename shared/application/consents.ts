@@ -8,7 +8,7 @@
  * its idempotency record. The identity facts of the request body are used once, to
  * compute the subject id, and are neither stored nor logged nor returned.
  */
-import { type AuditEntryDraft, auditDraft } from '#shared/domain/audit/entry.ts';
+import { type AuditEntryDraft, actorFields, auditDraft } from '#shared/domain/audit/entry.ts';
 import { type Clock, systemClock } from '#shared/domain/clock.ts';
 import {
   type ConsentRecord,
@@ -21,7 +21,7 @@ import { DependencyUnavailable, Forbidden, NotFound } from '#shared/domain/error
 import { requestFingerprint } from '#shared/domain/idempotency.ts';
 import { timeOrderedId } from '#shared/domain/ids.ts';
 import { subjectIdFor } from '#shared/domain/pseudonym.ts';
-import { formatPrincipal, type Principal, parsePrincipal } from '#shared/identity/principal.ts';
+import { actorOf, formatPrincipal, type Principal, parsePrincipal } from '#shared/identity/principal.ts';
 import type { ConsentView, RecordConsentRequest, WithdrawConsentRequest } from '#shared/schemas/consent.ts';
 import { consentView } from './consent-view.ts';
 
@@ -138,7 +138,7 @@ export class ConsentService {
     const draft = auditDraft(
       {
         event: 'consent.recorded',
-        actor: recordedBy,
+        ...actorFields(actorOf(input.principal)),
         time: now,
         subjectId: consent.subjectId,
         authorityId: recordingAuthority(consent),
@@ -209,7 +209,7 @@ export class ConsentService {
       const draft = auditDraft(
         {
           event: 'consent.withdrawn',
-          actor: by,
+          ...actorFields(actorOf(principal)),
           time: now,
           subjectId: current.subjectId,
           authorityId: recordingAuthority(current),

@@ -1,3 +1,4 @@
+import type { Actor } from '#shared/domain/audit/entry.ts';
 import type { Clock } from '#shared/domain/clock.ts';
 import type { RecipientKeyCache } from '#shared/domain/crypto/recipient-key-cache.ts';
 import type { Directory } from '#shared/domain/directory/index.ts';
@@ -13,7 +14,7 @@ import {
   type ReferralRecord,
   subjectIdOfPerson,
 } from '#shared/domain/referral/referral.ts';
-import { formatPrincipal, type Principal } from '#shared/identity/principal.ts';
+import { actorOf, type Principal } from '#shared/identity/principal.ts';
 import type { DeclineRequest, ReferralPerson, ReferralView } from '#shared/schemas/referral.ts';
 import type { ReferralRepository } from './referral-repository.ts';
 import { encryptPayload, referralView, refusalAudit } from './referrals.ts';
@@ -51,7 +52,7 @@ export async function declineAndForward(
   referralId: string,
   request: ForwardRequest,
 ): Promise<ReferralView> {
-  const actor = formatPrincipal(office);
+  const actor = actorOf(office);
   const secret = await deps.secret();
   const subjectId = subjectIdOfPerson(request.person, secret);
   const dataCategories = categoriesOf(request.person, request.note);
@@ -146,7 +147,7 @@ export async function declineAndForward(
 /** Records the refusal in the audit log (ids and codes only) and throws it to the caller. */
 async function refuse(
   deps: ForwardingDependencies,
-  actor: string,
+  actor: Actor,
   referral: ReferralRecord,
   dataCategories: readonly string[],
   refusal: Refusal,

@@ -6,7 +6,7 @@
  * reads the office state, applies one rule, and writes the new key set with its
  * audit draft in one transaction, retrying when another writer came first.
  */
-import { type AuditEntryDraft, auditDraft } from '#shared/domain/audit/entry.ts';
+import { type AuditEntryDraft, actorFields, auditDraft } from '#shared/domain/audit/entry.ts';
 import { type Clock, systemClock } from '#shared/domain/clock.ts';
 import {
   activeKeys,
@@ -17,7 +17,7 @@ import {
   retire,
 } from '#shared/domain/crypto/key-set.ts';
 import { Conflict, NotFound } from '#shared/domain/errors.ts';
-import { formatPrincipal, type Principal } from '#shared/identity/principal.ts';
+import { actorOf, type Principal } from '#shared/identity/principal.ts';
 import type { OfficeKeys, PublishKeysBody, RetireKeyBody } from '#shared/schemas/keys.ts';
 import { retryOnConflict } from './retry.ts';
 
@@ -131,7 +131,7 @@ export function publishOfficeKeys(
     (now) =>
       auditDraft({
         event: 'keys.published',
-        actor: formatPrincipal(input.principal),
+        ...actorFields(actorOf(input.principal)),
         serviceOfficeId: input.officeId,
         time: now,
       }),
@@ -161,7 +161,7 @@ export function retireOfficeKey(
     (now) =>
       auditDraft({
         event: 'keys.retired',
-        actor: formatPrincipal(input.principal),
+        ...actorFields(actorOf(input.principal)),
         serviceOfficeId: input.officeId,
         time: now,
       }),

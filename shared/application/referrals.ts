@@ -1,4 +1,4 @@
-import { auditDraft } from '#shared/domain/audit/entry.ts';
+import { type Actor, actorFields, auditDraft } from '#shared/domain/audit/entry.ts';
 import type { Clock } from '#shared/domain/clock.ts';
 import { encryptReferral, REFERRAL_CONTENT_TYPE } from '#shared/domain/crypto/jwe.ts';
 import {
@@ -27,8 +27,7 @@ import {
   subjectIdOfPerson,
   updatedAtOf,
 } from '#shared/domain/referral/referral.ts';
-import type { Principal } from '#shared/identity/principal.ts';
-import { formatPrincipal } from '#shared/identity/principal.ts';
+import { actorOf, type Principal } from '#shared/identity/principal.ts';
 import type {
   ServiceOfficeSummary as OfficeSummary,
   ReferralAccepted,
@@ -120,7 +119,7 @@ export function encryptPayload(
 export function refusalAudit(
   refusal: Refusal,
   facts: {
-    readonly actor: string;
+    readonly actor: Actor;
     readonly subjectId: string;
     readonly authorityId: string;
     readonly dataCategories: readonly string[];
@@ -131,7 +130,7 @@ export function refusalAudit(
 ) {
   return auditDraft({
     event: 'referral.refused',
-    actor: facts.actor,
+    ...actorFields(facts.actor),
     time: facts.at,
     subjectId: facts.subjectId,
     authorityId: facts.authorityId,
@@ -158,7 +157,8 @@ export async function submitReferral(
 ): Promise<ReferralAccepted> {
   const now = deps.clock.now();
   const secret = await deps.secret();
-  const actor = formatPrincipal(principal);
+  const by = actorOf(principal);
+  const actor = by.principal;
   const idempotent: IdempotentRequest = {
     principal: actor,
     idempotencyKey,
@@ -180,7 +180,7 @@ export async function submitReferral(
 
   const refuse = async (refusal: Refusal): Promise<ReferralAccepted> => {
     const audit = refusalAudit(refusal, {
-      actor,
+      actor: by,
       subjectId,
       authorityId: principal.id,
       dataCategories,
@@ -235,7 +235,7 @@ export async function submitReferral(
       }),
       kid: admission.key.kid,
     },
-    actor,
+    by,
     now,
     { deadlines: deps.deadlines },
   );

@@ -1,7 +1,7 @@
 import { Gone, InvalidRequest, NotFound } from '#shared/domain/errors.ts';
 import { transition } from '#shared/domain/referral/change.ts';
 import { NOT_RECEIVED, type ReferralStatus } from '#shared/domain/referral/lifecycle.ts';
-import { formatPrincipal, type Principal } from '#shared/identity/principal.ts';
+import { actorOf, type Principal } from '#shared/identity/principal.ts';
 import type { ReferralView, ReportStatusRequest } from '#shared/schemas/referral.ts';
 import { declineAndForward, type ForwardingDependencies } from './forwarding.ts';
 import { referralView } from './referrals.ts';
@@ -35,7 +35,7 @@ export function acknowledgeReceipt(
   office: Office,
   referralId: string,
 ): Promise<ReferralView> {
-  const actor = formatPrincipal(office);
+  const actor = actorOf(office);
   return retryOnConflict(async () => {
     const referral = await ownReferral(deps, office, referralId);
     if (referral.status === 'revoked' || referral.status === 'expired')
@@ -77,7 +77,7 @@ export async function reportStatus(
       person: report.person,
     });
   }
-  const actor = formatPrincipal(office);
+  const actor = actorOf(office);
   const reason = 'reason' in report ? report.reason : undefined;
   return retryOnConflict(async () => {
     const referral = await ownReferral(deps, office, referralId);

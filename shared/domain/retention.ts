@@ -37,6 +37,21 @@ export function auditExpiry(time: Date, policy: RetentionPolicy = retentionFromE
   return endOfYearAfter(time, policy.auditYearsAfter);
 }
 
+/**
+ * The expiry of the entries of a retention epoch (docs/audit-format.md §8): the end of
+ * the year `auditYearsAfter` years after the epoch's year, and never before the expiry
+ * of the epoch before it (`previous`), so that a shorter retention configured later
+ * cannot delete a later epoch before an earlier one.
+ */
+export function auditEpochExpiry(
+  epoch: number,
+  policy: RetentionPolicy = retentionFromEnvironment(),
+  previous?: number,
+): number {
+  const own = endOfYearAfter(new Date(Date.UTC(epoch, 0, 1)), policy.auditYearsAfter);
+  return previous === undefined ? own : Math.max(previous, own);
+}
+
 export function idempotencyExpiry(time: Date, policy: RetentionPolicy = defaultRetention): number {
   return Math.floor(time.getTime() / 1000) + policy.idempotencyHours * 3600;
 }

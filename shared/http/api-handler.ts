@@ -22,6 +22,7 @@ import {
 import { logger, metrics } from '#shared/observability.ts';
 import { parseJsonBody } from './json.ts';
 import { DEFAULT_MAX_BODY_BYTES, type OperationSpec } from './operation.ts';
+import { hasPeopleTwin, PEOPLE_PATH_PREFIX, splitResource } from './people.ts';
 import { problem, problemFromError, problemResponse } from './problem.ts';
 
 export interface ApiRequest<Body = unknown, Params = unknown, Query = unknown> {
@@ -83,21 +84,31 @@ function lowerCaseHeaders(headers: APIGatewayProxyEvent['headers']): Record<stri
 }
 
 /**
- * The caller, from the credential only: the IAM identity of a SigV4 request, or the
- * claims of a signed-in person's ID token that the authorizer verified (API Gateway's
- * Cognito authorizer; locally the gateway). Both become the same principal, so every
- * rule after this point is one code path.
+ * The caller, from the credential only: the IAM identity of a SigV4 request under
+ * `/v1/…`, or under `/people/v1/…` the claims of a signed-in person's ID token that the
+ * authorizer verified (API Gateway's Cognito authorizer; locally the gateway). Each tree
+ * takes its own kind of credential only. Both become the same principal, so every rule
+ * after this point is one code path.
  */
 async function authorize(
   operation: OperationSpec,
   event: APIGatewayProxyEvent,
   deps: ApiHandlerDependencies,
+  people: boolean,
 ): Promise<Principal | undefined> {
   if (operation.auth === 'public') return undefined;
-  const claims = (event.requestContext?.authorizer as { claims?: TokenClaims } | null | undefined)?.claims;
+  const found = (event.requestContext?.authorizer as { claims?: TokenClaims } | null | undefined)?.claims;
+  const claims = found && typeof found === 'object' ? found : undefined;
   const arn = event.requestContext?.identity?.userArn;
   let principal: Principal | undefined;
-  if (claims && typeof claims === 'object') {
+  if (people !== (claims !== undefined)) {
+    throw new Unauthenticated(
+      people
+        ? `A sign-in token is required under ${PEOPLE_PATH_PREFIX}/.`
+        : `Requests under /v1/ are signed with SigV4; people call ${PEOPLE_PATH_PREFIX}/v1/… with their sign-in token.`,
+    );
+  }
+  if (claims) {
     const unit = deps.principals().resolvePerson(claims);
     if (!unit || !deps.personId || !claims.iss || !claims.sub)
       throw new Forbidden('The signed-in person is not listed in the directory of this deployment.');
@@ -194,14 +205,15 @@ export function apiHandler(routes: readonly AnyRoute[], deps: ApiHandlerDependen
 
   const dispatch = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
-    const match = byKey.get(`${event.httpMethod} ${event.resource}`);
-    if (!match) {
+    const { people, path } = splitResource(event.resource ?? '');
+    const match = byKey.get(`${event.httpMethod} ${path}`);
+    if (!match || (people && !hasPeopleTwin(match.operation))) {
       return problemResponse({ ...problem(404, 'not-found', 'No such operation.'), instance: requestId });
     }
     const { operation } = match;
     logger.appendKeys({ operationId: operation.operationId, requestId });
     try {
-      const principal = await authorize(operation, event, deps);
+      const principal = await authorize(operation, event, deps, people);
       if (principal) logger.appendKeys({ principal: formatPrincipal(principal) });
       const headers = lowerCaseHeaders(event.headers);
       const rawBody = parseBody(operation, event, headers);

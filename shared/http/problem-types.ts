@@ -9,13 +9,16 @@ export const PROBLEM_TYPES = {
     status: 400,
     when: 'malformed body, path, query or header; `errors` names each field',
   },
-  unauthenticated: { status: 401, when: 'no credential' },
+  unauthenticated: {
+    status: 401,
+    when: 'no credential, or not the kind the path takes (SigV4 under `/v1`, a sign-in token under `/people`)',
+  },
   'invalid-signature': { status: 403, when: 'the SigV4 signature does not hold' },
   'signature-expired': { status: 403, when: 'the signed request is older than 5 minutes' },
   'unknown-credential': { status: 403, when: 'the access key is not known' },
   'invalid-token': {
     status: 401,
-    when: 'the sign-in token (Bearer) is unsigned, tampered, for another exchange or not an ID token',
+    when: 'the sign-in token (Bearer) is unsigned, tampered, for another exchange or not an ID token (in AWS also: expired)',
   },
   'session-expired': { status: 401, when: 'the sign-in is older than a working day; sign in again' },
   'session-ended': { status: 401, when: 'the person signed out since this token was issued' },

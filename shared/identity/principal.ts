@@ -23,6 +23,14 @@ export type Principal = (
 
 export type PrincipalKind = Principal['kind'];
 
+/**
+ * The principal kinds a signed-in person can act as: the organisation units whose
+ * directory entries list people (an authority's clerks, an office's counsellors, a
+ * DPO scope's officers). The operator is never a person. The people's API tree
+ * (`shared/http/people.ts`) offers exactly the operations these kinds may call.
+ */
+export const PERSON_KINDS: readonly PrincipalKind[] = ['authority', 'service', 'dpo'];
+
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export function formatPrincipal(p: Principal): string {
@@ -35,6 +43,11 @@ export function formatPrincipal(p: Principal): string {
     case 'operator':
       return 'operator';
   }
+}
+
+/** The actor of the events a principal causes: the principal, and the person if one signed in. */
+export function actorOf(p: Principal): { readonly principal: string; readonly personId?: string } {
+  return { principal: formatPrincipal(p), ...(p.personId ? { personId: p.personId } : {}) };
 }
 
 /** Parses `kind:id`; returns undefined for anything that is not a well-formed principal. */
@@ -98,23 +111,19 @@ export interface DirectoryPerson {
   readonly email?: string;
 }
 
+/** What a principal entry of the directory says about who acts for it. */
+interface PrincipalEntry {
+  readonly iamPrincipals?: readonly string[];
+  readonly people?: readonly DirectoryPerson[];
+  /** The unit's own identity provider, federated into the deployment's user pool (docs/sign-in.md). */
+  readonly identityProvider?: { readonly name: string };
+}
+
 /** The directory entries that can be principals (structurally, the directory file). */
 export interface PrincipalDirectory {
-  readonly authorities: readonly {
-    readonly id: string;
-    readonly iamPrincipals?: readonly string[];
-    readonly people?: readonly DirectoryPerson[];
-  }[];
-  readonly serviceOffices: readonly {
-    readonly id: string;
-    readonly iamPrincipals?: readonly string[];
-    readonly people?: readonly DirectoryPerson[];
-  }[];
-  readonly dataProtectionOfficers: readonly {
-    readonly scope: string;
-    readonly iamPrincipals?: readonly string[];
-    readonly people?: readonly DirectoryPerson[];
-  }[];
+  readonly authorities: readonly (PrincipalEntry & { readonly id: string })[];
+  readonly serviceOffices: readonly (PrincipalEntry & { readonly id: string })[];
+  readonly dataProtectionOfficers: readonly (PrincipalEntry & { readonly scope: string })[];
   readonly operatorIamPrincipals?: readonly string[];
 }
 
@@ -126,6 +135,26 @@ export interface PrincipalDirectory {
 export type TokenClaims = Readonly<Record<string, string | undefined>>;
 
 /**
+ * The identity provider a Cognito user signed in through, from the `identities` claim
+ * of a federated user's ID token: the provider's name and the person's subject there.
+ * Undefined when the claim is absent (a user of the pool itself, or the local
+ * provider); `null` when it is present but unreadable, which must refuse the sign-in.
+ * API Gateway hands nested claims on as text — JSON or `{key=value, …}` — so both forms
+ * are read.
+ */
+export function federatedIdentity(
+  claims: TokenClaims,
+): { readonly provider: string; readonly subject: string } | undefined | null {
+  const text = claims.identities;
+  if (text === undefined) return undefined;
+  const field = (name: string) =>
+    new RegExp(`\\b${name}["']?\\s*[:=]\\s*["']?([^"',}\\]\\s]+)`).exec(text)?.[1];
+  const provider = field('providerName');
+  const subject = field('userId');
+  return provider && subject ? { provider, subject } : null;
+}
+
+/**
  * Maps the IAM identity of a request to a principal. Built once per cold start from
  * the directory: the roles the stack creates (by deterministic name, in this account)
  * and any IAM principals the operator mapped explicitly in the directory file.
@@ -134,29 +163,35 @@ export class PrincipalResolver {
   readonly #byRoleName = new Map<string, Principal>();
   /** Explicitly mapped IAM identities, by `iamIdentityKey`. */
   readonly #byIdentity = new Map<string, Principal>();
-  /** Signed-in people, by `sub:<subject>` or `email:<lower-cased address>`. */
+  /**
+   * Signed-in people, by `sub:<subject>` or `email:<lower-cased address>`, each key
+   * prefixed with the identity provider of the person's unit (`<name>/`, empty for the
+   * deployment's own user pool): a person of a federated unit resolves only when they
+   * signed in through that unit's provider, and a provider resolves only its unit's people.
+   */
   readonly #byPerson = new Map<string, Principal>();
 
   constructor(
     directory: PrincipalDirectory,
     private readonly options: { readonly stage: string; readonly accountId: string },
   ) {
-    const add = (p: Principal, arns: readonly string[] | undefined, people?: readonly DirectoryPerson[]) => {
+    const add = (p: Principal, entry: PrincipalEntry) => {
       this.#byRoleName.set(roleNameFor(options.stage, p), p);
-      for (const arn of arns ?? []) {
+      for (const arn of entry.iamPrincipals ?? []) {
         const key = iamIdentityKey(arn);
         if (key) this.#byIdentity.set(key, p);
       }
-      for (const person of people ?? []) {
-        if (person.subject) this.#byPerson.set(`sub:${person.subject}`, p);
-        if (person.email) this.#byPerson.set(`email:${person.email.toLowerCase()}`, p);
+      if (!PERSON_KINDS.includes(p.kind)) return;
+      const via = entry.identityProvider ? `${entry.identityProvider.name}/` : '';
+      for (const person of entry.people ?? []) {
+        if (person.subject) this.#byPerson.set(`${via}sub:${person.subject}`, p);
+        if (person.email) this.#byPerson.set(`${via}email:${person.email.toLowerCase()}`, p);
       }
     };
-    for (const a of directory.authorities) add({ kind: 'authority', id: a.id }, a.iamPrincipals, a.people);
-    for (const s of directory.serviceOffices) add({ kind: 'service', id: s.id }, s.iamPrincipals, s.people);
-    for (const d of directory.dataProtectionOfficers)
-      add({ kind: 'dpo', scope: d.scope }, d.iamPrincipals, d.people);
-    add({ kind: 'operator' }, directory.operatorIamPrincipals);
+    for (const a of directory.authorities) add({ kind: 'authority', id: a.id }, a);
+    for (const s of directory.serviceOffices) add({ kind: 'service', id: s.id }, s);
+    for (const d of directory.dataProtectionOfficers) add({ kind: 'dpo', scope: d.scope }, d);
+    add({ kind: 'operator' }, { iamPrincipals: directory.operatorIamPrincipals ?? [] });
   }
 
   /** The principal for an API Gateway `requestContext.identity.userArn`, if mapped. */
@@ -174,9 +209,24 @@ export class PrincipalResolver {
    * The organisation unit a signed-in person acts for, from the claims of their
    * verified ID token: by subject first, else by e-mail when the provider verified it.
    * Undefined for a person the directory does not list (any more).
+   *
+   * A person who signed in through their unit's own identity provider (federated into
+   * the user pool) is found among that unit's people only: by their subject at that
+   * provider, else by the e-mail it asserts — the organisation vouches for its own
+   * staff's addresses (Entra ID, for one, sends no `email_verified`), and it can vouch
+   * for nobody else's, since no other unit's people are looked up for its sign-ins.
    */
   resolvePerson(claims: TokenClaims): Principal | undefined {
     if (claims.token_use !== undefined && claims.token_use !== 'id') return undefined;
+    const federated = federatedIdentity(claims);
+    if (federated === null) return undefined;
+    if (federated) {
+      const via = `${federated.provider}/`;
+      return (
+        this.#byPerson.get(`${via}sub:${federated.subject}`) ??
+        (claims.email ? this.#byPerson.get(`${via}email:${claims.email.toLowerCase()}`) : undefined)
+      );
+    }
     const bySubject = claims.sub ? this.#byPerson.get(`sub:${claims.sub}`) : undefined;
     if (bySubject) return bySubject;
     if (claims.email && claims.email_verified === 'true')

@@ -204,7 +204,14 @@ export const CheckpointView = z
 export type CheckpointView = z.infer<typeof CheckpointView>;
 
 export const CheckpointsQuery = z
-  .strictObject({ limit: PageLimit.optional(), cursor: Cursor.optional() })
+  .strictObject({
+    limit: PageLimit.optional(),
+    cursor: Cursor.optional(),
+    maxTreeSize: SequenceNumber.optional().meta({
+      description:
+        'Only checkpoints of tree size up to this one (e.g. the anchor at the first retained sequence − 1).',
+    }),
+  })
   .meta({ id: 'AuditCheckpointsQuery' });
 
 export const CheckpointsPage = z
@@ -254,3 +261,70 @@ export const ExportRecord = z
   })
   .meta({ id: 'AuditExportRecord' });
 export type ExportRecord = z.infer<typeof ExportRecord>;
+
+/** The hashes of an RFC 9162 proof, lower-case hex (at most 65). */
+const ProofHashes = z.array(HexHashSchema).max(65);
+
+export const InclusionProofQuery = z
+  .strictObject({
+    sequence: SequenceNumber.meta({ description: 'The entry to prove.' }),
+    treeSize: SequenceNumber.optional().meta({
+      description: 'The tree size of a signed checkpoint to prove it against; default the newest checkpoint.',
+    }),
+  })
+  .superRefine((q, ctx) => {
+    if (q.treeSize !== undefined && q.sequence > q.treeSize) {
+      ctx.addIssue({ code: 'custom', path: ['sequence'], message: 'must not be above treeSize' });
+    }
+  })
+  .meta({ id: 'AuditInclusionProofQuery' });
+export type InclusionProofQuery = z.infer<typeof InclusionProofQuery>;
+
+export const InclusionProof = z
+  .strictObject({
+    sequence: z.number().int().min(1),
+    treeSize: z.number().int().min(1),
+    leafIndex: z.number().int().min(0).meta({ description: 'sequence − 1: the RFC 9162 leaf index.' }),
+    entry: AuditEntryView,
+    hashes: ProofHashes.meta({
+      description:
+        'The RFC 9162 inclusion proof (audit path), nearest the leaf first. The leaf hash is `entry.hash`.',
+    }),
+    checkpoint: CheckpointView,
+  })
+  .meta({
+    id: 'AuditInclusionProof',
+    description:
+      'Proves that the entry is in the log the signed checkpoint names (docs/audit-format.md §12).',
+  });
+export type InclusionProof = z.infer<typeof InclusionProof>;
+
+export const ConsistencyProofQuery = z
+  .strictObject({
+    fromTreeSize: SequenceNumber.meta({ description: 'The tree size of the older signed checkpoint.' }),
+    toTreeSize: SequenceNumber.optional().meta({
+      description: 'The tree size of the newer signed checkpoint; default the newest checkpoint.',
+    }),
+  })
+  .superRefine((q, ctx) => {
+    if (q.toTreeSize !== undefined && q.fromTreeSize > q.toTreeSize) {
+      ctx.addIssue({ code: 'custom', path: ['fromTreeSize'], message: 'must not be above toTreeSize' });
+    }
+  })
+  .meta({ id: 'AuditConsistencyProofQuery' });
+export type ConsistencyProofQuery = z.infer<typeof ConsistencyProofQuery>;
+
+export const ConsistencyProof = z
+  .strictObject({
+    fromTreeSize: z.number().int().min(1),
+    toTreeSize: z.number().int().min(1),
+    hashes: ProofHashes.meta({ description: 'The RFC 9162 consistency proof; empty for equal sizes.' }),
+    from: CheckpointView,
+    to: CheckpointView,
+  })
+  .meta({
+    id: 'AuditConsistencyProof',
+    description:
+      'Proves that the log of the older checkpoint is a prefix of the newer one (docs/audit-format.md §12).',
+  });
+export type ConsistencyProof = z.infer<typeof ConsistencyProof>;

@@ -15,6 +15,8 @@
  */
 import type * as z from 'zod';
 import {
+  getAuditConsistencyProof,
+  getAuditInclusionProof,
   getAuditVerifierKey,
   getLatestAuditCheckpoint,
   listAuditCheckpoints,
@@ -33,7 +35,9 @@ import type { AuditEntry } from '#shared/domain/audit/entry.ts';
 import type { OperationSpec } from '#shared/http/operation.ts';
 import type {
   CheckpointView,
+  ConsistencyProof,
   ExportRecord,
+  InclusionProof,
   RecordExportRequest,
   VerifierKeyView,
 } from '#shared/schemas/audit.ts';
@@ -67,6 +71,8 @@ export const sdkOperations = {
   latestCheckpoint: getLatestAuditCheckpoint,
   verifierKey: getAuditVerifierKey,
   recordExport: recordAuditExport,
+  inclusionProof: getAuditInclusionProof,
+  consistencyProof: getAuditConsistencyProof,
 } as const satisfies Record<string, OperationSpec>;
 
 export type SdkMethod = keyof typeof sdkOperations;
@@ -272,7 +278,7 @@ export class RexClient {
 
   /** A page of signed checkpoints, newest first (DPO). */
   auditCheckpoints(
-    query: { limit?: number; cursor?: string } = {},
+    query: { limit?: number; cursor?: string; maxTreeSize?: number } = {},
   ): Promise<{ items: CheckpointView[]; nextCursor?: string }> {
     return this.call(sdkOperations.auditCheckpoints, { query: stringValues(query) });
   }
@@ -285,6 +291,16 @@ export class RexClient {
   /** The public key that signs checkpoints (public). */
   verifierKey(): Promise<z.output<typeof VerifierKeyView>> {
     return this.call(sdkOperations.verifierKey);
+  }
+
+  /** The RFC 9162 inclusion proof of an entry against a signed checkpoint, the newest by default (DPO). */
+  inclusionProof(query: { sequence: number; treeSize?: number }): Promise<InclusionProof> {
+    return this.call(sdkOperations.inclusionProof, { query: stringValues(query) });
+  }
+
+  /** The RFC 9162 consistency proof between two signed checkpoints, to the newest by default (DPO). */
+  consistencyProof(query: { fromTreeSize: number; toTreeSize?: number }): Promise<ConsistencyProof> {
+    return this.call(sdkOperations.consistencyProof, { query: stringValues(query) });
   }
 
   /** Records that an export is made (`export.made`), before downloading (DPO). */

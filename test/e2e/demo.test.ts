@@ -18,6 +18,10 @@ describe('npm run demo', () => {
     expect(res.stdout).toMatch(/referral\.queued → referral\.received → referral\.contacted/);
     expect(res.stdout).toMatch(/Olena \(33\): (referral\.queued → )?referral\.revoked/);
     expect(res.stdout).toMatch(/OK: \d+ entries verified/);
+    expect(res.stdout).toMatch(/OK: entry 1 is in the log signed at tree size \d+/);
+    expect(res.stdout).toMatch(/OK: the log at tree size \d+ extends all \d+ older checkpoint/);
+    expect(res.stdout).toMatch(/COSIGNED: tree size \d+ of \S+ \(the first checkpoint this witness sees\)/);
+    expect(res.stdout).toMatch(/COSIGNED: tree size \d+ of \S+, consistent with \d+/);
     expect(res.stdout).toContain('Demo complete.');
   });
 });

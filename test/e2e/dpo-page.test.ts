@@ -322,7 +322,7 @@ describe('the DPO page in Chromium', () => {
     await page.waitForURL((url) => url.href.startsWith(`${platform.apiUrl}/dpo`));
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await page.locator('#workspace').isHidden()).toBe(true);
-    const reused = await fetch(`${platform.apiUrl}/v1/audit/events?event=consent.recorded`, {
+    const reused = await fetch(`${platform.apiUrl}/people/v1/audit/events?event=consent.recorded`, {
       headers: { authorization: `Bearer ${sent}` },
     });
     expect(reused.status).toBe(401);

@@ -50,6 +50,15 @@ describe('the local platform (npm start)', () => {
       ]),
     );
     expect(doc.paths['/v1/whoami'].get.security).toEqual([{ sigv4: [] }]);
+    // The people's twin, with the local OpenID provider as the sign-in scheme.
+    expect(doc.paths['/people/v1/whoami'].get.security).toEqual([{ signIn: [] }]);
+    expect(doc.paths['/people/health']).toBeUndefined();
+    expect(doc.components.securitySchemes.signIn).toEqual(
+      expect.objectContaining({
+        type: 'openIdConnect',
+        openIdConnectUrl: `${platform.identityProvider.issuer}/.well-known/openid-configuration`,
+      }),
+    );
     expect(doc.components.schemas.Problem).toBeDefined();
   });
 
@@ -66,7 +75,7 @@ describe('the local platform (npm start)', () => {
     for (const principal of principals) {
       const res = await platform.request(principal, '/v1/whoami');
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ principal, kind: principal.split(':')[0] });
+      expect(await res.json()).toMatchObject({ principal, kind: principal.split(':')[0], person: false });
     }
   });
 

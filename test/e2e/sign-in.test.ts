@@ -1,14 +1,15 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SignedIn, signIn } from '#local/sign-in-client.ts';
+import { PEOPLE_PATH_PREFIX } from '#shared/http/people.ts';
 import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
-import { type SignedIn, signIn } from '#test/support/sign-in.ts';
 
 /**
  * People sign in (docs/sign-in.md): the local OpenID provider of `npm start`, the
- * gateway verifying ID tokens as API Gateway's Cognito authorizer does, and the same
- * principal and 403/404 rules as for programs. Every refusal is problem+json and
- * writes nothing.
+ * gateway verifying ID tokens under `/people/v1/…` as API Gateway's Cognito authorizer
+ * does, and the same principal and 403/404 rules as for programs. Every refusal is
+ * problem+json and writes nothing.
  */
 
 const OFFICE_A = 'mbe-caritas-bruchsal';
@@ -30,8 +31,9 @@ describe('people sign in with OpenID Connect', () => {
     }
     return s;
   };
+  /** An operation of the people's tree: `path` is the operation's (`/v1/…`). */
   const call = (token: string, path: string, init: RequestInit = {}) =>
-    fetch(`${platform.apiUrl}${path}`, {
+    fetch(`${platform.apiUrl}${PEOPLE_PATH_PREFIX}${path}`, {
       ...init,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
     });
@@ -61,6 +63,46 @@ describe('people sign in with OpenID Connect', () => {
       '/v1/audit/events?authorityId=abh-lk-karlsruhe',
     );
     expect(events.status, await events.clone().text()).toBe(200);
+  });
+
+  it('logs which person acted: a pseudonymous person id in the entry, none for a program', async () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const key = (kid: string) => ({
+      ...publicKey.export({ format: 'jwk' }),
+      kid,
+      use: 'enc',
+      alg: 'ECDH-ES+A256KW',
+    });
+    const token = (await as(`service:${OFFICE_A}`)).idToken;
+    const byPerson = await call(token, `/v1/services/${OFFICE_A}/keys`, {
+      method: 'PUT',
+      body: JSON.stringify({ keys: [key('person-key-1')] }),
+    });
+    expect(byPerson.status, await byPerson.clone().text()).toBeLessThan(300);
+    const byProgram = await platform.request(`service:${OFFICE_A}`, `/v1/services/${OFFICE_A}/keys`, {
+      method: 'PUT',
+      body: { keys: [key('person-key-1'), key('program-key-2')] },
+    });
+    expect(byProgram.status, await byProgram.clone().text()).toBeLessThan(300);
+    const dpo = (await as('dpo:lk-karlsruhe')).idToken;
+    const entries = await (async () => {
+      for (let i = 0; i < 100; i++) {
+        const res = await call(dpo, `/v1/audit/events?serviceOfficeId=${OFFICE_A}&event=keys.published`);
+        const page = (await res.json()) as { items: { entry: Record<string, unknown> }[] };
+        if (page.items.length >= 2) return page.items.map((i) => i.entry);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('the two key publications were not logged');
+    })();
+    const [first, second] = entries as [Record<string, unknown>, Record<string, unknown>];
+    expect(first.actor).toBe(`service:${OFFICE_A}`);
+    expect(first.personId).toMatch(/^psn_[0-9a-f]{64}$/);
+    expect(second.actor).toBe(`service:${OFFICE_A}`);
+    expect(second).not.toHaveProperty('personId');
+    // Neither the e-mail nor the provider's subject is in the entry.
+    const text = JSON.stringify(first);
+    expect(text).not.toContain(person(`service:${OFFICE_A}`).email);
+    expect(text).not.toContain(person(`service:${OFFICE_A}`).subject);
   });
 
   it('refuses a clerk calling DPO operations', async () => {
@@ -109,7 +151,39 @@ describe('people sign in with OpenID Connect', () => {
     await expectProblem(await call(forged, '/v1/audit/events'), 401, 'invalid-token');
     const hmac = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new Uint8Array(32));
     await expectProblem(await call(hmac, '/v1/audit/events'), 401, 'invalid-token');
-    await expectProblem(await fetch(`${platform.apiUrl}/v1/audit/events`), 401);
+    await expectProblem(await fetch(`${platform.apiUrl}${PEOPLE_PATH_PREFIX}/v1/audit/events`), 401);
+  });
+
+  it('takes a sign-in token only under /people and a SigV4 signature only under /v1', async () => {
+    const token = (await as('dpo:lk-karlsruhe')).idToken;
+    // A valid ID token on the programs' tree.
+    const onV1 = await fetch(`${platform.apiUrl}/v1/whoami`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(await expectProblem(onV1, 401, 'unauthenticated')).not.toContain(token);
+    // A valid SigV4 signature on the people's tree (signed for that very path).
+    const signed = await platform.request('dpo:lk-karlsruhe', `${PEOPLE_PATH_PREFIX}/v1/whoami`);
+    await expectProblem(signed, 401, 'unauthenticated');
+    // The programs' tree still serves the program, the people's tree the person.
+    expect((await platform.request('dpo:lk-karlsruhe', '/v1/whoami')).status).toBe(200);
+    expect((await call(token, '/v1/whoami')).status).toBe(200);
+  });
+
+  it('has no people twin of public or operator-only operations', async () => {
+    const token = (await as('dpo:lk-karlsruhe')).idToken;
+    await expectProblem(await call(token, '/health'), 404, 'not-found');
+    await expectProblem(await call(token, '/openapi.json'), 404, 'not-found');
+  });
+
+  it('hands the handler the resource and path of the people tree, as API Gateway does', async () => {
+    // The handler finds the operation behind the twin and validates its path parameter as for programs.
+    const token = (await as(`service:${OFFICE_A}`)).idToken;
+    const text = await expectProblem(
+      await call(token, '/v1/referrals/not-a-referral-id'),
+      400,
+      'invalid-request',
+    );
+    expect(JSON.parse(text).errors).toEqual([expect.objectContaining({ field: 'path.id' })]);
   });
 
   it('refuses the tokens of a session after sign-out', async () => {

@@ -285,6 +285,9 @@ describe('function settings', () => {
         pseudonymSecretParameter: 'x',
         checkpointKeyId: 'x',
         bundleRoot: 'x',
+        signInIssuer: 'x',
+        signInClientId: 'x',
+        signInLogoutUrl: 'x',
       });
       const runtime = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_LOGGER_LOG_EVENT'];
       expect(Object.keys(envOf(fnId)).sort()).toEqual(

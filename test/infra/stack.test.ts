@@ -14,6 +14,7 @@ import { bundleSizes, formatBundleSizes } from '#infra/synth.ts';
 import { createTableInput, deadLetterAttributes, queueAttributes } from '#local/provision.ts';
 import { operations } from '#shared/api/index.ts';
 import { getOpenApiDocument } from '#shared/api/system.ts';
+import { hasPeopleTwin, PEOPLE_PATH_PREFIX, peoplePath } from '#shared/http/people.ts';
 import { problemType } from '#shared/http/problem.ts';
 import { type Principal, roleNameFor } from '#shared/identity/principal.ts';
 import { authorityQueues, officeQueues, type QueueDefinition, tableName, tables } from '#shared/resources.ts';
@@ -131,6 +132,33 @@ describe('functions', () => {
       );
       expect(readFileSync(join(s.outdir, bundle, 'index.mjs'), 'utf8')).toContain('createRequire');
     }
+  });
+
+  it('tells the functions that serve pages or the OpenAPI document how people sign in, and no other', () => {
+    const [[poolId]] = resourcesOfType(s.json, 'AWS::Cognito::UserPool') as [[string, CfnResource]];
+    const [[clientId, client]] = resourcesOfType(s.json, 'AWS::Cognito::UserPoolClient') as [
+      [string, CfnResource],
+    ];
+    for (const def of functionDefinitions) {
+      const fn = resourcesOfType(s.json, 'AWS::Lambda::Function').find(([id]) => id.startsWith(def.id))![1];
+      const env = (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
+      if (def.signInClient) {
+        expect(JSON.stringify(env.REX_SIGN_IN_ISSUER), def.id).toContain(`"${poolId}","ProviderURL"`);
+        expect(JSON.stringify(env.REX_SIGN_IN_ISSUER), def.id).toContain('https://');
+        expect(referencedId(env.REX_SIGN_IN_CLIENT_ID), def.id).toBe(clientId);
+      } else {
+        expect(env.REX_SIGN_IN_ISSUER, def.id).toBeUndefined();
+        expect(env.REX_SIGN_IN_CLIENT_ID, def.id).toBeUndefined();
+      }
+    }
+    expect(functionDefinitions.filter((d) => d.signInClient).map((d) => d.id)).toContain('WebPagesFunction');
+    // The redirect URLs are the pages below the API's stage URL, built from the API's id
+    // (not its deployment, which depends on the functions: no cycle).
+    const [[restApiId]] = resourcesOfType(s.json, 'AWS::ApiGateway::RestApi') as [[string, CfnResource]];
+    const callbacks = JSON.stringify(props(client).CallbackURLs);
+    expect(callbacks).toContain(`{"Ref":"${restApiId}"}`);
+    for (const page of ['/api/dpo', '/api/office', '/api/authority']) expect(callbacks).toContain(page);
+    expect(callbacks).not.toMatch(/Deployment|Stage/);
   });
 
   it('bundles a handler that runs as an ES module on its own', async () => {
@@ -425,24 +453,29 @@ describe('API', () => {
     return paths;
   }
 
-  function methods(): { key: string; authorization: string }[] {
+  function methods(): { key: string; authorization: string; authorizer: string | undefined }[] {
     const paths = resourcePaths();
     return resourcesOfType(s.json, 'AWS::ApiGateway::Method').map(([, m]) => {
       const p = props(m);
       const resource = p.ResourceId as { Ref?: string };
       const path = resource.Ref ? paths.get(resource.Ref)! : '/';
-      return { key: `${p.HttpMethod as string} ${path}`, authorization: p.AuthorizationType as string };
+      return {
+        key: `${p.HttpMethod as string} ${path}`,
+        authorization: p.AuthorizationType as string,
+        authorizer: referencedId(p.AuthorizerId),
+      };
     });
   }
 
-  it('serves every operation, with IAM on every operation that is not public', () => {
-    const deployed = methods();
+  it('serves every operation under its path, with IAM on every one that is not public', () => {
+    const deployed = methods().filter((m) => !m.key.includes(` ${PEOPLE_PATH_PREFIX}/`));
     expect(deployed.map((m) => m.key).sort()).toEqual(
       operations.map((op) => `${op.method} ${op.path}`).sort(),
     );
     for (const op of operations) {
       const m = deployed.find((x) => x.key === `${op.method} ${op.path}`)!;
       expect(m.authorization, op.operationId).toBe(op.auth === 'public' ? 'NONE' : 'AWS_IAM');
+      expect(m.authorizer, op.operationId).toBeUndefined();
     }
     const open = deployed.filter((m) => m.authorization === 'NONE').map((m) => m.key);
     expect(open.sort()).toEqual(
@@ -453,19 +486,53 @@ describe('API', () => {
     );
   });
 
+  it('serves each operation people use once more under /people, with the Cognito authorizer of the user pool', () => {
+    const [[authorizerId, authorizer]] = resourcesOfType(s.json, 'AWS::ApiGateway::Authorizer') as [
+      [string, CfnResource],
+    ];
+    const a = props(authorizer);
+    expect(a.Type).toBe('COGNITO_USER_POOLS');
+    expect(a.IdentitySource).toBe('method.request.header.Authorization');
+    expect(a.AuthorizerResultTtlInSeconds).toBe(0);
+    const [[poolId]] = resourcesOfType(s.json, 'AWS::Cognito::UserPool') as [[string, CfnResource]];
+    expect((a.ProviderARNs as unknown[]).map(referencedId)).toEqual([poolId]);
+
+    const people = methods().filter((m) => m.key.includes(` ${PEOPLE_PATH_PREFIX}/`));
+    const twins = operations.filter(hasPeopleTwin);
+    expect(twins.length).toBeGreaterThan(0);
+    expect(people.map((m) => m.key).sort()).toEqual(
+      twins.map((op) => `${op.method} ${peoplePath(op)}`).sort(),
+    );
+    for (const m of people) {
+      expect(m.authorization, m.key).toBe('COGNITO_USER_POOLS');
+      expect(m.authorizer, m.key).toBe(authorizerId);
+    }
+    // No OAuth scopes: API Gateway takes the ID token, not the access token.
+    for (const [, m] of resourcesOfType(s.json, 'AWS::ApiGateway::Method'))
+      expect(props(m).AuthorizationScopes).toBeUndefined();
+  });
+
   it("answers API Gateway's own errors as problem+json with the status of each case", () => {
     const expected: Record<string, number> = {
       MISSING_AUTHENTICATION_TOKEN: 401,
+      DEFAULT_4XX: 401,
+      UNAUTHORIZED: 401,
       ACCESS_DENIED: 403,
       INVALID_SIGNATURE: 403,
       EXPIRED_TOKEN: 403,
-      UNAUTHORIZED: 403,
       THROTTLED: 429,
       REQUEST_TOO_LARGE: 413,
       DEFAULT_5XX: 502,
     };
     const responses = resourcesOfType(s.json, 'AWS::ApiGateway::GatewayResponse').map(([, r]) => props(r));
     expect(responses).toHaveLength(GATEWAY_PROBLEMS.length);
+    // The response types API Gateway knows (GetGatewayResponse, API reference): any other fails the deployment.
+    const known = new Set(
+      'DEFAULT_4XX DEFAULT_5XX RESOURCE_NOT_FOUND UNAUTHORIZED INVALID_API_KEY ACCESS_DENIED AUTHORIZER_FAILURE AUTHORIZER_CONFIGURATION_ERROR INVALID_SIGNATURE EXPIRED_TOKEN MISSING_AUTHENTICATION_TOKEN INTEGRATION_FAILURE INTEGRATION_TIMEOUT API_CONFIGURATION_ERROR UNSUPPORTED_MEDIA_TYPE BAD_REQUEST_PARAMETERS BAD_REQUEST_BODY REQUEST_TOO_LARGE THROTTLED QUOTA_EXCEEDED WAF_FILTERED'.split(
+        ' ',
+      ),
+    );
+    for (const r of responses) expect(known, String(r.ResponseType)).toContain(r.ResponseType);
     for (const [type, status] of Object.entries(expected)) {
       const r = responses.find((x) => x.ResponseType === type);
       expect(r, type).toBeDefined();
@@ -538,14 +605,19 @@ describe('resources', () => {
     expect(sorted).toMatchInlineSnapshot(`
       {
         "AWS::ApiGateway::Account": 1,
+        "AWS::ApiGateway::Authorizer": 1,
         "AWS::ApiGateway::Deployment": 1,
-        "AWS::ApiGateway::GatewayResponse": 11,
-        "AWS::ApiGateway::Method": 28,
-        "AWS::ApiGateway::Resource": 34,
+        "AWS::ApiGateway::GatewayResponse": 12,
+        "AWS::ApiGateway::Method": 52,
+        "AWS::ApiGateway::Resource": 68,
         "AWS::ApiGateway::RestApi": 1,
         "AWS::ApiGateway::Stage": 1,
         "AWS::CloudWatch::Alarm": 46,
         "AWS::CloudWatch::Dashboard": 1,
+        "AWS::Cognito::ManagedLoginBranding": 1,
+        "AWS::Cognito::UserPool": 1,
+        "AWS::Cognito::UserPoolClient": 1,
+        "AWS::Cognito::UserPoolDomain": 1,
         "AWS::DynamoDB::Table": 2,
         "AWS::Events::Rule": 2,
         "AWS::IAM::Policy": 25,
@@ -554,7 +626,7 @@ describe('resources', () => {
         "AWS::Lambda::EventInvokeConfig": 2,
         "AWS::Lambda::EventSourceMapping": 1,
         "AWS::Lambda::Function": 11,
-        "AWS::Lambda::Permission": 30,
+        "AWS::Lambda::Permission": 54,
         "AWS::Logs::LogGroup": 12,
         "AWS::SQS::Queue": 25,
         "AWS::SQS::QueuePolicy": 3,
@@ -576,9 +648,11 @@ describe('resources', () => {
     expect(officesPerStack).toBeGreaterThanOrEqual(30);
   });
 
-  it('names the API URL, each office queue, each event queue and each principal role in its outputs', () => {
+  it('names the API URL, the sign-in, each office queue, each event queue and each principal role in its outputs', () => {
     const outputs = Object.keys(s.json.Outputs ?? {});
     expect(outputs.some((o) => o.startsWith('ApiUrl'))).toBe(true);
+    for (const name of ['SignInIssuer', 'SignInClientId', 'SignInDomain', 'UserPoolId'])
+      expect(outputs, name).toContain(name);
     for (const office of directory.serviceOffices) {
       expect(
         outputs.filter((o) => o.startsWith(`QueueUrl${office.id.replace(/-/g, '')}`)),

@@ -12,6 +12,8 @@ import { commit } from '#shared/adapters/transactions.ts';
 import * as auditOperations from '#shared/api/audit.ts';
 import {
   getAccessReport,
+  getAuditConsistencyProof,
+  getAuditInclusionProof,
   getAuditVerifierKey,
   getLatestAuditCheckpoint,
   listAuditEntries,
@@ -147,7 +149,13 @@ describe('role checks', () => {
   const operations = Object.values(auditOperations) as OperationSpec[];
   // The DPO's own calls concern another subject, so that the later tests see a fixed history.
   const params = { subjectId: otherSubject };
-  const query = (op: OperationSpec) => (op === queryAuditEvents ? { subjectId: otherSubject } : undefined);
+  // Sequence 1 is the entry of 2020 (past its retention); its epoch is sealed by the checkpoint at 1.
+  const queries = new Map<OperationSpec, Record<string, string>>([
+    [queryAuditEvents, { subjectId: otherSubject }],
+    [getAuditInclusionProof, { sequence: '2' }],
+    [getAuditConsistencyProof, { fromTreeSize: '1' }],
+  ]);
+  const query = (op: OperationSpec) => queries.get(op);
   const body = (op: OperationSpec) =>
     op === lookupAuditSubject
       ? { azrNumber: '123456789012', dateOfBirth: '1990-01-01' }

@@ -7,6 +7,7 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListQueuesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SignedIn, signIn } from '#local/sign-in-client.ts';
 import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
 
 /**
@@ -32,6 +33,8 @@ const REX = 'bin/rex.mjs';
 
 let platform: RunningPlatform;
 const transcripts: string[] = [];
+/** The people who signed in during the hunt: their tokens must not leak either. */
+const sessions: SignedIn[] = [];
 const local = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 function forms(value: string): string[] {
@@ -213,6 +216,39 @@ describe('the leak hunt', () => {
     });
     await call(DPO, `/v1/audit/subjects/${byAzr.body.subjectId}/report`);
 
+    // People sign in and act: the officer reads the report, the counsellor reports closing,
+    // a tampered token is refused; then the officer signs out and the old token is refused.
+    const personOf = (unit: string) => platform.identityProvider.people.find((p) => p.unit === unit)!;
+    const officer = await signIn(platform.identityProvider, platform.apiUrl, personOf(DPO));
+    const counsellor = await signIn(
+      platform.identityProvider,
+      platform.apiUrl,
+      personOf(`service:${officeId}`),
+    );
+    sessions.push(officer, counsellor);
+    const bearer = async (token: string, path: string, init: { method?: string; body?: unknown } = {}) => {
+      const res = await fetch(`${platform.apiUrl}/people${path}`, {
+        method: init.method ?? 'GET',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      });
+      const text = await res.text();
+      transcripts.push(text);
+      return res.status;
+    };
+    expect(await bearer(officer.idToken, `/v1/audit/subjects/${byAzr.body.subjectId}/report`)).toBe(200);
+    expect(
+      await bearer(counsellor.idToken, `/v1/referrals/${referral.body.referralId}/status`, {
+        method: 'POST',
+        body: { status: 'closed' },
+      }),
+    ).toBe(200);
+    expect(
+      await bearer(`${officer.idToken.slice(0, -4)}AAAA`, '/v1/audit/events?event=consent.recorded'),
+    ).toBe(401);
+    await officer.signOut();
+    expect(await bearer(officer.idToken, '/v1/audit/events?event=consent.recorded')).toBe(401);
+
     // Let the sequencer chain what was written.
     await new Promise((r) => setTimeout(r, 3_000));
 
@@ -271,6 +307,36 @@ describe('the leak hunt', () => {
     expect(platform.output().length).toBeGreaterThan(1000);
     const leaks = Object.fromEntries(Object.entries(places).map(([place, text]) => [place, hits(text)]));
     expect(leaks).toEqual({
+      'table items': [],
+      'queue and DLQ envelopes': [],
+      'platform log (DEBUG)': [],
+      'API responses and error bodies, CLI output': [],
+    });
+
+    // Sign-in secrets and staff data: no token, password, staff e-mail or provider subject
+    // anywhere — the log after the start banner, which prints the demo people on purpose.
+    const secrets: Record<string, string> = {};
+    for (const p of platform.identityProvider.people) {
+      secrets[`password of ${p.unit}`] = p.password;
+      secrets[`e-mail of ${p.unit}`] = p.email;
+      secrets[`subject of ${p.unit}`] = p.subject;
+    }
+    sessions.forEach((s, i) => {
+      secrets[`ID token ${i}`] = s.idToken;
+      if (s.refreshToken) secrets[`refresh token ${i}`] = s.refreshToken;
+    });
+    const afterBanner = platform.output().split('Press Ctrl-C to stop.')[1] ?? '';
+    expect(afterBanner.length).toBeGreaterThan(1000);
+    const staffPlaces = { ...places, 'platform log (DEBUG)': afterBanner };
+    const staffLeaks = Object.fromEntries(
+      Object.entries(staffPlaces).map(([place, text]) => [
+        place,
+        Object.entries(secrets)
+          .filter(([, value]) => forms(value).some((f) => text.includes(f)))
+          .map(([name]) => name),
+      ]),
+    );
+    expect(staffLeaks).toEqual({
       'table items': [],
       'queue and DLQ envelopes': [],
       'platform log (DEBUG)': [],

@@ -12,7 +12,14 @@ import {
 } from '#functions/definitions.ts';
 import { operations } from '#shared/api/index.ts';
 
-const at = { pseudonymSecretParameter: '/param', checkpointKeyId: 'key-1', bundleRoot: '/var/task' };
+const at = {
+  pseudonymSecretParameter: '/param',
+  checkpointKeyId: 'key-1',
+  bundleRoot: '/var/task',
+  signInIssuer: 'https://cognito-idp.eu-central-1.amazonaws.com/pool',
+  signInClientId: 'client-1',
+  signInLogoutUrl: 'https://login.example/logout',
+};
 
 /** The definitions with one of them replaced. */
 function withChanged(id: string, change: Partial<FunctionDefinition<string>>): FunctionDefinition<string>[] {
@@ -113,7 +120,7 @@ describe('what follows from a definition', () => {
     expect(bare).toEqual({ Records: { actions: [], stream: true } });
   });
 
-  it('environment: where the secret, the signing key and a bundled folder are, for those that use them', () => {
+  it('environment: where the secret, the signing key, a bundled folder and the sign-in are, for those that use them', () => {
     expect(ownEnvironmentOf(functionDefinition('AuditApiFunction'), at)).toEqual({
       REX_PSEUDONYM_SECRET_PARAMETER: '/param',
       REX_CHECKPOINT_KMS_KEY_ID: 'key-1',
@@ -123,6 +130,9 @@ describe('what follows from a definition', () => {
     });
     expect(ownEnvironmentOf(functionDefinition('WebPagesFunction'), at)).toEqual({
       REX_WEB_DIR: '/var/task/web',
+      REX_SIGN_IN_ISSUER: 'https://cognito-idp.eu-central-1.amazonaws.com/pool',
+      REX_SIGN_IN_CLIENT_ID: 'client-1',
+      REX_SIGN_IN_LOGOUT_URL: 'https://login.example/logout',
     });
     expect(ownEnvironmentOf(functionDefinition('RoutingPreviewFunction'), at)).toEqual({});
   });

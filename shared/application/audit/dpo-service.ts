@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CheckpointSigner } from '#shared/domain/audit/checkpoint.ts';
-import { auditDraft } from '#shared/domain/audit/entry.ts';
+import { type Actor, actorFields, auditDraft, principalOf } from '#shared/domain/audit/entry.ts';
 import { type Clock, systemClock } from '#shared/domain/clock.ts';
-import { NotFound } from '#shared/domain/errors.ts';
+import { InvalidRequest, NotFound } from '#shared/domain/errors.ts';
 import { requestFingerprint } from '#shared/domain/idempotency.ts';
 import { type SubjectIdentityInput, subjectIdFor } from '#shared/domain/pseudonym.ts';
 import { isExpired } from '#shared/domain/retention.ts';
@@ -16,7 +16,11 @@ import type {
   AuditEntriesQuery,
   AuditEventItem,
   AuditEventsQuery,
+  ConsistencyProof,
+  ConsistencyProofQuery,
   ExportRecord,
+  InclusionProof,
+  InclusionProofQuery,
   RecordExportRequest,
 } from '#shared/schemas/audit.ts';
 import { DEFAULT_PAGE } from '#shared/schemas/audit.ts';
@@ -31,6 +35,7 @@ import {
   type StoredAuditItem,
   type StoredCheckpoint,
 } from './ports.ts';
+import { ProofAssembler } from './proofs.ts';
 import { type VerifierKeyDocument, verifierKeyDocument } from './verifier-key.ts';
 
 /** Entries read for one report at most; a subject has a handful in practice. */
@@ -113,7 +118,7 @@ export class AuditService {
    * The access report of a subject; generating it is itself logged
    * (`report.generated`, before the report is handed out).
    */
-  async accessReport(subjectId: string, actor: string): Promise<AccessReport> {
+  async accessReport(subjectId: string, by: Actor): Promise<AccessReport> {
     const now = this.#clock.now();
     const items: StoredAuditItem[] = [];
     let startKey: Record<string, unknown> | undefined;
@@ -134,21 +139,86 @@ export class AuditService {
       reportId,
       subjectId,
       generatedAt: now.toISOString(),
-      generatedBy: actor,
+      generatedBy: principalOf(by),
       items,
       names: this.#deps.names(),
       signedTreeSize: latest?.treeSize ?? 0,
     });
     await this.#deps.writer.recordDraft(
-      auditDraft({ event: 'report.generated', actor, subjectId, entryId: reportId, time: now }),
+      auditDraft({ event: 'report.generated', ...actorFields(by), subjectId, entryId: reportId, time: now }),
     );
     return report;
   }
 
-  async checkpoints(query: { limit?: number | undefined; cursor?: string | undefined }) {
+  async checkpoints(query: {
+    limit?: number | undefined;
+    cursor?: string | undefined;
+    maxTreeSize?: number | undefined;
+  }) {
     const startKey = query.cursor ? decodeCheckpointCursor(query.cursor) : undefined;
-    const page = await this.#deps.store.listCheckpoints(query.limit ?? DEFAULT_PAGE, startKey);
+    const page = await this.#deps.store.listCheckpoints(
+      query.limit ?? DEFAULT_PAGE,
+      startKey,
+      query.maxTreeSize,
+    );
     return { items: page.items, ...(page.lastKey ? { nextCursor: encodeCursor(page.lastKey) } : {}) };
+  }
+
+  /** The signed checkpoint of exactly `treeSize`, or the newest; a 400 naming `field` when there is none of that size. */
+  async #checkpointOfSize(treeSize: number | undefined, field: string): Promise<StoredCheckpoint> {
+    if (treeSize === undefined) return this.latestCheckpoint();
+    const cp = await this.#deps.store.checkpointAtOrBelow(treeSize);
+    if (cp?.treeSize !== treeSize)
+      throw new InvalidRequest([{ field, reason: 'is not the tree size of a signed checkpoint' }]);
+    return cp;
+  }
+
+  /**
+   * The RFC 9162 inclusion proof of an entry against a signed checkpoint (the newest by
+   * default), with the entry and the checkpoint: what a DPO needs to check one entry
+   * without the rest of the log (docs/audit-format.md §12).
+   */
+  async inclusionProof(query: InclusionProofQuery): Promise<InclusionProof> {
+    const checkpoint = await this.#checkpointOfSize(query.treeSize, 'query.treeSize');
+    if (query.sequence > checkpoint.treeSize)
+      throw new InvalidRequest([
+        { field: 'query.sequence', reason: 'is beyond the newest signed checkpoint' },
+      ]);
+    const proofs = new ProofAssembler(this.#deps.store, this.#deps.sequenceBucketSize);
+    const item = await proofs.item(query.sequence);
+    if (!item || !this.#live(this.#clock.now())(item)) throw new NotFound('audit entry');
+    const hashes = await proofs.inclusion(query.sequence, checkpoint.treeSize);
+    return {
+      sequence: query.sequence,
+      treeSize: checkpoint.treeSize,
+      leafIndex: query.sequence - 1,
+      entry: item.entry as InclusionProof['entry'],
+      hashes,
+      checkpoint,
+    };
+  }
+
+  /**
+   * The RFC 9162 consistency proof between two signed checkpoints (the newer one the
+   * newest by default): that the log of the older is a prefix of the newer's.
+   */
+  async consistencyProof(query: ConsistencyProofQuery): Promise<ConsistencyProof> {
+    const [from, to] = await Promise.all([
+      this.#checkpointOfSize(query.fromTreeSize, 'query.fromTreeSize'),
+      this.#checkpointOfSize(query.toTreeSize, 'query.toTreeSize'),
+    ]);
+    if (from.treeSize > to.treeSize)
+      throw new InvalidRequest([
+        { field: 'query.fromTreeSize', reason: 'is above the newest signed checkpoint' },
+      ]);
+    const hashes =
+      from.treeSize === to.treeSize
+        ? []
+        : await new ProofAssembler(this.#deps.store, this.#deps.sequenceBucketSize).consistency(
+            from.treeSize,
+            to.treeSize,
+          );
+    return { fromTreeSize: from.treeSize, toTreeSize: to.treeSize, hashes, from, to };
   }
 
   async latestCheckpoint(): Promise<StoredCheckpoint> {
@@ -164,10 +234,11 @@ export class AuditService {
   /** Records that an export is made (`export.made` + an export record); idempotent per key. */
   async recordExport(
     request: RecordExportRequest,
-    actor: string,
+    by: Actor,
     idempotencyKey: string,
   ): Promise<{ status: number; body: unknown; replayed: boolean }> {
     const now = this.#clock.now();
+    const actor = principalOf(by);
     const requestHash = requestFingerprint(await this.#deps.secret(), {
       operationId: 'recordAuditExport',
       body: request,
@@ -184,7 +255,7 @@ export class AuditService {
     return this.#deps.writer.recordExport({
       draft: auditDraft({
         event: 'export.made',
-        actor,
+        ...actorFields(by),
         entryId: exportId,
         subjectId: request.subjectId ?? null,
         time: now,

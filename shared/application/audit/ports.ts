@@ -19,6 +19,12 @@ export interface StoredAuditItem {
   readonly sequenced: boolean;
   /** The TTL attribute (epoch seconds). */
   readonly expiresAt: number | undefined;
+  /**
+   * For a sequenced entry: the Merkle perfect subtrees it completes, hex, by level
+   * (index i: the 2^(i+1) leaves ending with it); absent for entries sequenced before
+   * the platform kept them.
+   */
+  readonly merkleNodes?: readonly string[] | undefined;
 }
 
 export type StoredCheckpoint = CheckpointView;
@@ -43,15 +49,27 @@ export interface ChainStore {
    * Writes the entries and the new head in one transaction, conditioned on the head
    * still being `previous` and every draft still pending.
    */
-  appendBatch(previous: ChainHead, entries: readonly AuditEntry[], next: ChainHead): Promise<AppendOutcome>;
+  appendBatch(
+    previous: ChainHead,
+    entries: readonly AuditEntry[],
+    next: ChainHead,
+    /** Per entry, the Merkle perfect subtrees it completes (sequenceDrafts), stored with it. */
+    merkleNodes?: readonly (readonly string[])[],
+  ): Promise<AppendOutcome>;
 }
 
 export interface CheckpointStore {
   latestCheckpoint(): Promise<StoredCheckpoint | undefined>;
   /** False when a checkpoint of that tree size exists already (it is kept). */
   putCheckpoint(checkpoint: StoredCheckpoint): Promise<boolean>;
-  /** Newest first. */
-  listCheckpoints(limit: number, startKey?: Record<string, unknown>): Promise<Page<StoredCheckpoint>>;
+  /** Newest first; only those of tree size ≤ `maxTreeSize` when given. */
+  listCheckpoints(
+    limit: number,
+    startKey?: Record<string, unknown>,
+    maxTreeSize?: number,
+  ): Promise<Page<StoredCheckpoint>>;
+  /** The checkpoint of the largest tree size ≤ `treeSize`. */
+  checkpointAtOrBelow(treeSize: number): Promise<StoredCheckpoint | undefined>;
 }
 
 export type AuditIndexName = 'bySubject' | 'byOffice' | 'byAuthority' | 'byEvent';

@@ -1,16 +1,28 @@
 /**
  * The sequencer: chains pending drafts into the log and signs a checkpoint when the
- * head moved (docs/audit-format.md §9). The chaining rules are pure
- * (shared/domain/audit/chain.ts); this module runs them over the storage ports.
+ * head moved (docs/audit-format.md §9), and one at the end of every retention epoch
+ * (§8). The chaining rules are pure (shared/domain/audit/chain.ts, epochs.ts); this
+ * module runs them over the storage ports.
  */
-import { type ChainHead, type MerkleFrontierJson, sequenceDrafts } from '#shared/domain/audit/chain.ts';
+import {
+  type ChainHead,
+  compareDrafts,
+  type MerkleFrontierJson,
+  sequenceDrafts,
+} from '#shared/domain/audit/chain.ts';
 import {
   type CheckpointSigner,
   checkpointOfHead,
   signCheckpoint,
   verifierKeyOf,
 } from '#shared/domain/audit/checkpoint.ts';
+import { nextEpochBatch } from '#shared/domain/audit/epochs.ts';
 import { type Clock, systemClock } from '#shared/domain/clock.ts';
+import {
+  auditEpochExpiry,
+  type RetentionPolicy,
+  retentionFromEnvironment,
+} from '#shared/domain/retention.ts';
 import type { ChainStore, CheckpointStore, StoredCheckpoint } from './ports.ts';
 
 /** The largest batch: TransactWriteItems takes 100 items, one of which is the head. */
@@ -23,6 +35,14 @@ export interface SequencerOptions {
   readonly hasTime: () => boolean;
   /** Failed batch writes tolerated in one run before it gives up (default 5). */
   readonly maxConflicts?: number;
+  /**
+   * Signs and stores a checkpoint of exactly this head: the last entry of a retention
+   * epoch, before the first batch of the next one. Without it, a run stops before it
+   * would open a new epoch (runSequencer always gives it).
+   */
+  readonly sealEpoch?: (head: ChainHead) => Promise<void>;
+  /** Retention of the entries (default: from the environment, retentionFromEnvironment). */
+  readonly retention?: RetentionPolicy;
 }
 
 export interface SequencingResult {
@@ -40,6 +60,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * crash or a second instance can never fork the chain; a failed batch is redone from
  * the stored head. Index rows that turn out to be sequenced or expired already (the
  * pending index is eventually consistent) are skipped for the rest of the run.
+ *
+ * A batch holds the drafts of one retention epoch (epochs.ts); before the first batch
+ * of a later epoch the head is sealed by a checkpoint, so that retention, which
+ * deletes whole epochs, always leaves a log that starts right after a signed
+ * checkpoint. The drafts of a later epoch wait for the next batch.
  */
 export async function sequencePending(
   store: ChainStore,
@@ -48,6 +73,7 @@ export async function sequencePending(
   const batchSize = Math.min(MAX_BATCH, Math.max(1, options.batchSize ?? MAX_BATCH));
   const maxConflicts = options.maxConflicts ?? 5;
   let head = await store.readHead();
+  let retention: RetentionPolicy | undefined = options.retention;
   const done = new Set<string>();
   let sequenced = 0;
   let batches = 0;
@@ -59,8 +85,26 @@ export async function sequencePending(
     const pending = new Set(drafts.map((d) => d.entryId));
     for (const id of ids) if (!pending.has(id)) done.add(id);
     if (drafts.length === 0) continue;
-    const { entries, head: next } = sequenceDrafts(head, drafts);
-    const outcome = await store.appendBatch(head, entries, next);
+    const batch = nextEpochBatch(head.epoch, [...drafts].sort(compareDrafts));
+    if (batch.opensEpoch && head.sequence > 0) {
+      // The head is the last entry of its epoch: sign a checkpoint of it first.
+      if (!options.sealEpoch) break;
+      await options.sealEpoch(head);
+    }
+    retention ??= retentionFromEnvironment();
+    const expiresAt =
+      batch.opensEpoch || head.expiresAt === undefined
+        ? auditEpochExpiry(batch.epoch, retention, head.expiresAt)
+        : head.expiresAt;
+    const {
+      entries,
+      head: next,
+      merkleNodes,
+    } = sequenceDrafts(head, batch.drafts, {
+      epoch: batch.epoch,
+      expiresAt,
+    });
+    const outcome = await store.appendBatch(head, entries, next, merkleNodes);
     if (outcome.ok) {
       head = next;
       for (const entry of entries) done.add(entry.entryId);
@@ -83,10 +127,27 @@ export function checkpointOrigin(deploymentId: string, stage: string): string {
 }
 
 /**
- * Signs and stores a checkpoint of `head` when it moved past the latest checkpoint.
- * The checkpoint item carries the Merkle compact range, so that any checkpoint can
- * serve as the anchor of a verification after retention (docs/audit-format.md §8).
+ * The signed checkpoint of `head` as stored. The item carries the Merkle compact
+ * range, so that any checkpoint can serve as the anchor of a verification after
+ * retention (docs/audit-format.md §8).
  */
+async function signedCheckpointOf(
+  head: ChainHead,
+  signer: CheckpointSigner,
+  origin: string,
+  clock: Clock,
+): Promise<StoredCheckpoint> {
+  const checkpoint = checkpointOfHead(origin, head, clock.now());
+  return {
+    ...checkpoint,
+    note: await signCheckpoint(checkpoint, signer),
+    keyName: signer.keyName,
+    verifierKey: await verifierKeyOf(signer),
+    merkleFrontier: head.frontier as MerkleFrontierJson,
+  };
+}
+
+/** Signs and stores a checkpoint of `head` when it moved past the latest checkpoint. */
 export async function checkpointIfMoved(
   store: CheckpointStore,
   head: ChainHead,
@@ -97,15 +158,26 @@ export async function checkpointIfMoved(
   if (head.sequence === 0) return undefined;
   const latest = await store.latestCheckpoint();
   if (latest && latest.treeSize >= head.sequence) return undefined;
-  const checkpoint = checkpointOfHead(origin, head, clock.now());
-  const stored: StoredCheckpoint = {
-    ...checkpoint,
-    note: await signCheckpoint(checkpoint, signer),
-    keyName: signer.keyName,
-    verifierKey: await verifierKeyOf(signer),
-    merkleFrontier: head.frontier as MerkleFrontierJson,
-  };
+  const stored = await signedCheckpointOf(head, signer, origin, clock);
   return (await store.putCheckpoint(stored)) ? stored : undefined;
+}
+
+/**
+ * Makes sure a signed checkpoint of exactly `head` exists: the seal of a retention
+ * epoch that ends at the head. A checkpoint of that size stored meanwhile (by a
+ * second instance) is as good as this one: the chain never forks.
+ */
+export async function sealEpoch(
+  store: CheckpointStore,
+  head: ChainHead,
+  signer: CheckpointSigner,
+  origin: string,
+  clock: Clock = systemClock,
+): Promise<void> {
+  if (head.sequence === 0) return;
+  const latest = await store.latestCheckpoint();
+  if (latest?.treeSize === head.sequence) return;
+  await store.putCheckpoint(await signedCheckpointOf(head, signer, origin, clock));
 }
 
 /** What one sequencer run works with. */
@@ -116,6 +188,8 @@ export interface SequencerDependencies {
   /** The log's name in its checkpoints (`checkpointOrigin`). */
   readonly origin: string;
   readonly clock?: Clock;
+  /** Retention of the entries (default: from the environment). */
+  readonly retention?: RetentionPolicy;
 }
 
 export interface SequencerRun extends SequencingResult {
@@ -127,7 +201,12 @@ export async function runSequencer(
   deps: SequencerDependencies,
   options: SequencerOptions,
 ): Promise<SequencerRun> {
-  const result = await sequencePending(deps.store, options);
+  const result = await sequencePending(deps.store, {
+    ...options,
+    ...(deps.retention ? { retention: deps.retention } : {}),
+    sealEpoch: async (head) =>
+      sealEpoch(deps.store, head, await deps.signer(), deps.origin, deps.clock ?? systemClock),
+  });
   const checkpoint = await checkpointIfMoved(
     deps.store,
     result.head,

@@ -103,16 +103,30 @@ export class MerkleFrontier {
     this.#push(leafHash);
   }
 
+  /**
+   * As appendHex, and returns the perfect subtrees this leaf completes, by level: the
+   * hash of the 2^i leaves ending with this one at index i − 1 (levels 1, 2, …, one per
+   * trailing one bit of the old size). The sequencer stores them with the entry, so
+   * that proofs can be assembled without re-reading the log (docs/audit-format.md §12).
+   */
+  appendHexWithNodes(leafHash: string): string[] {
+    if (leafHash.length !== 2 * HASH_BYTES) throw new RangeError('Merkle frontier: bad hash length');
+    const nodes: string[] = [];
+    this.#push(leafHash, nodes);
+    return nodes;
+  }
+
   /** Appends a leaf by its input bytes: leaf hash = SHA-256(0x00 || input). */
   appendLeafInput(input: Uint8Array): void {
     this.#push(hash('sha256', Buffer.concat([LEAF_PREFIX, input]), 'hex'));
   }
 
-  #push(leafHash: string): void {
+  #push(leafHash: string, nodes?: string[]): void {
     let merged = leafHash;
     // Each trailing one bit of the old size is a perfect subtree of the new leaf's size: merge it.
     for (let s = this.#size; (s & 1) === 1; s = Math.floor(s / 2)) {
       merged = this.#node(this.#hashes.pop()!, merged);
+      nodes?.push(merged);
     }
     this.#hashes.push(merged);
     this.#size += 1;
@@ -153,12 +167,17 @@ export type MerkleFrontierJson = z.infer<typeof MerkleFrontierJsonSchema>;
 
 /**
  * The chain head the sequencer keeps in one item and rewrites once per batch:
- * the last entry's sequence (= tree size) and hash, and the Merkle compact range.
+ * the last entry's sequence (= tree size) and hash, and the Merkle compact range;
+ * and the retention epoch of the last entry with the expiry its epoch's entries
+ * share (epochs.ts) — absent in an empty log and in heads written before epochs.
  */
 export const ChainHeadSchema = z.strictObject({
   sequence: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   hash: HexHashSchema,
   frontier: MerkleFrontierJsonSchema,
+  epoch: z.number().int().min(0).max(9999).optional(),
+  /** Epoch seconds: the TTL of every entry of `epoch`. */
+  expiresAt: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 export type ChainHead = z.infer<typeof ChainHeadSchema>;
 
@@ -176,16 +195,31 @@ export function compareDrafts(a: AuditEntryDraft, b: AuditEntryDraft): number {
   return 0;
 }
 
+/** The retention epoch of a batch and the expiry its entries share (epochs.ts). */
+export interface BatchRetention {
+  readonly epoch: number;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
 /**
  * Chains a batch of drafts after `head` (null: an empty log). Deterministic: the
  * same head and the same set of drafts, in any order, give the same entries.
  * The caller writes the entries and the new head in one conditional transaction
- * (condition: the stored head still has `head.sequence`).
+ * (condition: the stored head still has `head.sequence`). `retention`, when given,
+ * is the epoch of the whole batch, recorded in the new head; otherwise the head
+ * keeps the epoch it had.
  */
 export function sequenceDrafts(
   head: ChainHead | null,
   drafts: readonly AuditEntryDraft[],
-): { entries: AuditEntry[]; head: ChainHead } {
+  retention?: BatchRetention,
+): {
+  entries: AuditEntry[];
+  head: ChainHead;
+  /** Per entry, the perfect subtrees it completes (MerkleFrontier.appendHexWithNodes). */
+  merkleNodes: string[][];
+} {
   const start = head ?? EMPTY_CHAIN_HEAD;
   if (start.frontier.size !== start.sequence)
     throw new RangeError('Chain head: frontier size differs from sequence');
@@ -196,17 +230,32 @@ export function sequenceDrafts(
   }
   const frontier = MerkleFrontier.fromJSON(start.frontier);
   const entries: AuditEntry[] = [];
+  const merkleNodes: string[][] = [];
   let previousHash = start.hash;
   let sequence = start.sequence;
   for (const draft of ordered) {
     sequence += 1;
     const unhashed: UnhashedAuditEntry = { ...draft, sequence, previousHash };
     const hex = entryHash(unhashed);
-    frontier.appendHex(hex);
+    merkleNodes.push(frontier.appendHexWithNodes(hex));
     entries.push({ ...unhashed, hash: hex });
     previousHash = hex;
   }
-  return { entries, head: { sequence, hash: previousHash, frontier: frontier.toJSON() } };
+  const epoch: BatchRetention | undefined =
+    retention ??
+    (start.epoch !== undefined && start.expiresAt !== undefined
+      ? { epoch: start.epoch, expiresAt: start.expiresAt }
+      : undefined);
+  return {
+    entries,
+    merkleNodes,
+    head: {
+      sequence,
+      hash: previousHash,
+      frontier: frontier.toJSON(),
+      ...(epoch ? { epoch: epoch.epoch, expiresAt: epoch.expiresAt } : {}),
+    },
+  };
 }
 
 /** The Merkle root of a head, in raw bytes. */

@@ -133,6 +133,21 @@ export interface AuditDraftInput {
   readonly personId?: string;
 }
 
+/**
+ * Who caused an event: the principal as written (`service:<id>`), or the principal
+ * and the signed-in person who acted for it (docs/sign-in.md, `personId`).
+ */
+export type Actor = string | { readonly principal: string; readonly personId?: string | undefined };
+
+/** The members an actor gives an audit draft: `actor`, and `personId` when a person acted. */
+export function actorFields(by: Actor): { actor: string; personId?: string } {
+  if (typeof by === 'string') return { actor: by };
+  return { actor: by.principal, ...(by.personId ? { personId: by.personId } : {}) };
+}
+
+/** The principal an actor stands for, as written in histories and records. */
+export const principalOf = (by: Actor): string => (typeof by === 'string' ? by : by.principal);
+
 /** An audit draft failed its schema. A programming error, not a client's: it maps to 500. */
 export class InvalidAuditEntry extends Error {
   constructor(readonly issues: readonly FieldIssue[]) {

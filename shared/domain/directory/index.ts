@@ -2,9 +2,12 @@ export { ISO_639_1_CODES } from './languages.ts';
 export {
   authorityById,
   compareIds,
+  identityProvidersOf,
+  type ListedPerson,
   municipalityByAgs,
   officeById,
   officesCovering,
+  peopleOf,
   providerById,
   serviceTypesOf,
 } from './lookup.ts';

@@ -1,4 +1,13 @@
-import type { Authority, Directory, Municipality, Provider, ServiceOffice, ServiceType } from './schema.ts';
+import type {
+  Authority,
+  Directory,
+  IdentityProvider,
+  Municipality,
+  Person,
+  Provider,
+  ServiceOffice,
+  ServiceType,
+} from './schema.ts';
 import { BUILT_IN_SERVICE_TYPES } from './schema.ts';
 
 // Lookups scan the arrays: a district has tens of entries, a national directory
@@ -38,4 +47,41 @@ export function officesCovering(directory: Directory, ags: string, serviceType?:
 /** Code-unit order, independent of locale, so that every machine sorts alike. */
 export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Every identity provider the directory's units name, once each, in directory order. */
+export function identityProvidersOf(directory: Directory): IdentityProvider[] {
+  const byName = new Map<string, IdentityProvider>();
+  for (const unit of [
+    ...directory.authorities,
+    ...directory.serviceOffices,
+    ...directory.dataProtectionOfficers,
+  ])
+    if (unit.identityProvider && !byName.has(unit.identityProvider.name))
+      byName.set(unit.identityProvider.name, unit.identityProvider);
+  return [...byName.values()];
+}
+
+/** A person the directory lists, the unit they act for and how they sign in. */
+export interface ListedPerson extends Person {
+  /** The principal of their unit: `authority:<id>`, `service:<id>` or `dpo:<scope>`. */
+  readonly unit: string;
+  /** Their unit's own identity provider; absent: an account of the deployment's user pool. */
+  readonly identityProvider?: string;
+}
+
+/** Every person the directory lists, in directory order. */
+export function peopleOf(directory: Directory): ListedPerson[] {
+  const units = [
+    ...directory.authorities.map((u) => ({ unit: `authority:${u.id}`, entry: u })),
+    ...directory.serviceOffices.map((u) => ({ unit: `service:${u.id}`, entry: u })),
+    ...directory.dataProtectionOfficers.map((u) => ({ unit: `dpo:${u.scope}`, entry: u })),
+  ];
+  return units.flatMap(({ unit, entry }) =>
+    (entry.people ?? []).map((person) => ({
+      ...person,
+      unit,
+      ...(entry.identityProvider ? { identityProvider: entry.identityProvider.name } : {}),
+    })),
+  );
 }

@@ -96,6 +96,56 @@ const personSchema = <R extends PersonRole>(role: R) =>
 export type Person = { readonly subject?: string; readonly email?: string; readonly role: PersonRole };
 const peopleSchema = <R extends PersonRole>(role: R) => z.array(personSchema(role)).optional();
 
+/**
+ * An organisation unit's own identity provider (an authority's ADFS, a welfare
+ * organisation's Entra ID), federated into the deployment's user pool
+ * (docs/sign-in.md). The unit's people then sign in there, not with an account of the
+ * pool. The name is the provider's name in the user pool; units that share one
+ * provider (two offices of one organisation) give the same definition.
+ */
+const IdentityProviderNameSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9-]{1,31}$/,
+    'must be 2 to 32 letters, digits and "-", starting with a letter or digit',
+  )
+  .refine((name) => name.toLowerCase() !== 'cognito', 'is reserved by Amazon Cognito');
+const HttpsUrlSchema = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
+
+export const OidcIdentityProviderSchema = z.strictObject({
+  type: z.literal('oidc'),
+  name: IdentityProviderNameSchema,
+  /** The provider's issuer; its OpenID discovery document lies below it. */
+  issuer: HttpsUrlSchema,
+  /** The client id the organisation registered for this exchange. */
+  clientId: z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be the client id (visible ASCII)'),
+  /**
+   * Name of the Secrets Manager secret that holds the client secret (its whole
+   * SecretString). The secret itself never belongs in this file.
+   */
+  clientSecretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name'),
+  /** @default ["openid", "email"] */
+  scopes: z
+    .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, 'must be an OAuth scope'))
+    .min(1)
+    .optional(),
+});
+
+export const SamlIdentityProviderSchema = z.strictObject({
+  type: z.literal('saml'),
+  name: IdentityProviderNameSchema,
+  /** Where the provider publishes its SAML metadata. */
+  metadataUrl: HttpsUrlSchema,
+  /** The SAML attribute with the person's e-mail. @default the WS-Federation e-mail claim URI */
+  emailAttribute: z.string().min(1).max(256).optional(),
+});
+
+export const IdentityProviderSchema = z.discriminatedUnion('type', [
+  OidcIdentityProviderSchema,
+  SamlIdentityProviderSchema,
+]);
+export type IdentityProvider = z.infer<typeof IdentityProviderSchema>;
+
 // ---------------------------------------------------------------------------
 // Entries
 
@@ -129,6 +179,8 @@ export const AuthoritySchema = z.strictObject({
   iamPrincipals: PrincipalsSchema,
   /** The clerks who sign in for this authority. */
   people: peopleSchema(PERSON_ROLES.authority),
+  /** The unit's own identity provider, through which its clerks sign in. */
+  identityProvider: IdentityProviderSchema.optional(),
 });
 export type Authority = z.infer<typeof AuthoritySchema>;
 
@@ -175,6 +227,8 @@ export const ServiceOfficeSchema = z.strictObject({
   iamPrincipals: PrincipalsSchema,
   /** The counsellors who sign in for this office. */
   people: peopleSchema(PERSON_ROLES.serviceOffice),
+  /** The unit's own identity provider, through which its counsellors sign in. */
+  identityProvider: IdentityProviderSchema.optional(),
 });
 export type ServiceOffice = z.infer<typeof ServiceOfficeSchema>;
 
@@ -185,6 +239,8 @@ export const DataProtectionOfficerSchema = z.strictObject({
   iamPrincipals: PrincipalsSchema,
   /** The data-protection officers (and deputies) who sign in for this scope. */
   people: peopleSchema(PERSON_ROLES.dataProtectionOfficer),
+  /** The unit's own identity provider, through which its officers sign in. */
+  identityProvider: IdentityProviderSchema.optional(),
 });
 export type DataProtectionOfficer = z.infer<typeof DataProtectionOfficerSchema>;
 
@@ -384,6 +440,24 @@ function checkCrossReferences(value: unknown, ctx: Ctx): void {
         const first = people.claim(id, [key, i, 'people', j]);
         if (first) report([key, i, 'people', j], `person is already listed at ${formatPath(first)}`);
       });
+    });
+  }
+
+  // Units that share an identity provider define it identically: it is one provider of the pool.
+  const providers = new Map<string, { path: Path; text: string }>();
+  for (const key of ['authorities', 'serviceOffices', 'dataProtectionOfficers'] as const) {
+    asArray(root[key]).forEach((entry, i) => {
+      const idp = asRecord(asRecord(entry)?.identityProvider);
+      if (!idp || typeof idp.name !== 'string') return;
+      const path: Path = [key, i, 'identityProvider'];
+      const text = JSON.stringify(Object.entries(idp).sort(([a], [b]) => a.localeCompare(b)));
+      const first = providers.get(idp.name);
+      if (!first) providers.set(idp.name, { path, text });
+      else if (first.text !== text)
+        report(
+          [...path, 'name'],
+          `identity provider "${idp.name}" is defined differently at ${formatPath(first.path)}`,
+        );
     });
   }
 

@@ -1,4 +1,10 @@
-import { type AuditEntryDraft, type AuditEvent, auditDraft } from '#shared/domain/audit/entry.ts';
+import {
+  type Actor,
+  type AuditEntryDraft,
+  type AuditEvent,
+  actorFields,
+  auditDraft,
+} from '#shared/domain/audit/entry.ts';
 
 /** What every audit entry about a referral states, taken from the referral itself. */
 export interface ReferralFacts {
@@ -14,14 +20,14 @@ export interface ReferralFacts {
 /** The audit entry draft of an event in a referral's life (no personal data: ids and codes). */
 export function referralAuditDraft(
   event: AuditEvent,
-  actor: string,
+  by: Actor,
   r: ReferralFacts,
   at: Date,
   reason?: string,
 ): AuditEntryDraft {
   return auditDraft({
     event,
-    actor,
+    ...actorFields(by),
     time: at,
     subjectId: r.subjectId,
     authorityId: r.authorityId,

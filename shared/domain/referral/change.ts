@@ -1,4 +1,9 @@
-import type { AuditEntryDraft, AuditEvent } from '#shared/domain/audit/entry.ts';
+import {
+  type Actor,
+  type AuditEntryDraft,
+  type AuditEvent,
+  principalOf,
+} from '#shared/domain/audit/entry.ts';
 import { referralAuditDraft } from './audit.ts';
 import { type Deadline, type DeadlinePolicy, defaultDeadlines, nextDeadline } from './deadlines.ts';
 import { type AuthorityEvent, reminderEvent, statusEvent } from './events.ts';
@@ -78,7 +83,7 @@ export interface TransitionOptions {
 export function transition(
   r: ReferralRecord,
   to: ReferralStatus,
-  by: string,
+  by: Actor,
   at: Date,
   options: TransitionOptions = {},
 ): ReferralChange {
@@ -88,7 +93,7 @@ export function transition(
   const history: HistoryEntry = {
     status: to,
     at: iso,
-    by,
+    by: principalOf(by),
     ...(reason !== undefined ? { reason } : {}),
     ...(options.forwardedTo ? { forwardedTo: options.forwardedTo.referralId } : {}),
   };
@@ -129,7 +134,7 @@ export function createReferral(
     ReferralRecord,
     'status' | 'history' | 'reAnnouncements' | 'version' | 'createdAt' | 'updatedAt'
   >,
-  by: string,
+  by: Actor,
   at: Date,
   options: { readonly forwarded?: boolean; readonly deadlines?: DeadlinePolicy | undefined } = {},
 ): ReferralCreation {
@@ -140,7 +145,7 @@ export function createReferral(
     status: 'accepted',
     createdAt,
     updatedAt: createdAt,
-    history: [{ status: 'accepted', at: createdAt, by, ...(reason ? { reason } : {}) }],
+    history: [{ status: 'accepted', at: createdAt, by: principalOf(by), ...(reason ? { reason } : {}) }],
     reAnnouncements: 0,
     version: 1,
   };
@@ -166,7 +171,7 @@ export function createReferral(
 export function deadlineChange(
   r: ReferralRecord,
   due: Deadline,
-  by: string,
+  by: Actor,
   at: Date,
   policy: DeadlinePolicy = defaultDeadlines,
 ): ReferralChange {

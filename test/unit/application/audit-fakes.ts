@@ -6,6 +6,7 @@ interface Row {
   entry: AuditEntry | AuditEntryDraft;
   pending: boolean;
   expiresAt: number | undefined;
+  merkleNodes?: readonly string[];
 }
 
 const timeKey = (e: AuditEntryDraft) => `${e.time}#${e.entryId}`;
@@ -65,6 +66,7 @@ export class MemoryAuditStore implements ports.AuditStore, ports.AuditRecordWrit
     previous: ChainHead,
     entries: readonly AuditEntry[],
     next: ChainHead,
+    merkleNodes?: readonly (readonly string[])[],
   ): Promise<ports.AppendOutcome> {
     this.appendCalls++;
     this.beforeAppend?.();
@@ -73,10 +75,13 @@ export class MemoryAuditStore implements ports.AuditStore, ports.AuditRecordWrit
     if (this.head.sequence !== previous.sequence) return { ok: false, reason: 'head-moved' };
     const gone = entries.filter((e) => !this.rows.get(e.entryId)?.pending).map((e) => e.entryId);
     if (gone.length > 0) return { ok: false, reason: 'drafts-gone', entryIds: gone };
-    for (const entry of entries) {
+    for (const [i, entry] of entries.entries()) {
       const row = this.rows.get(entry.entryId)!;
+      if (merkleNodes?.[i]?.length) row.merkleNodes = [...merkleNodes[i]!];
       row.entry = structuredClone(entry);
       row.pending = false;
+      // As DynamoAuditStore: the entry takes the expiry of its retention epoch.
+      if (next.expiresAt !== undefined) row.expiresAt = next.expiresAt;
     }
     this.head = structuredClone(next);
     return { ok: true };
@@ -93,11 +98,19 @@ export class MemoryAuditStore implements ports.AuditStore, ports.AuditRecordWrit
     return true;
   }
 
+  async checkpointAtOrBelow(treeSize: number): Promise<ports.StoredCheckpoint | undefined> {
+    const sizes = [...this.checkpointsBySize.keys()].filter((s) => s <= treeSize).sort((a, b) => b - a);
+    return sizes[0] === undefined ? undefined : this.checkpointsBySize.get(sizes[0]);
+  }
+
   async listCheckpoints(
     limit: number,
     startKey?: Record<string, unknown>,
+    maxTreeSize?: number,
   ): Promise<ports.Page<ports.StoredCheckpoint>> {
-    const all = [...this.checkpointsBySize.values()].sort((a, b) => b.treeSize - a.treeSize);
+    const all = [...this.checkpointsBySize.values()]
+      .filter((c) => maxTreeSize === undefined || c.treeSize <= maxTreeSize)
+      .sort((a, b) => b.treeSize - a.treeSize);
     const after = startKey ? Number(startKey.sk) : Number.POSITIVE_INFINITY;
     const rest = all.filter((c) => c.treeSize < after);
     const items = rest.slice(0, limit);
@@ -160,11 +173,15 @@ export class MemoryAuditStore implements ports.AuditStore, ports.AuditRecordWrit
       .filter(({ s }) => !this.hiddenFromSequenceIndex.has(s))
       .sort((a, b) => a.s - b.s);
     return {
-      items: rows
-        .slice(0, limit)
-        .map(
-          ({ r }) => ({ entry: r.entry, sequenced: true, expiresAt: r.expiresAt }) as ports.StoredAuditItem,
-        ),
+      items: rows.slice(0, limit).map(
+        ({ r }) =>
+          ({
+            entry: r.entry,
+            sequenced: true,
+            expiresAt: r.expiresAt,
+            ...(r.merkleNodes ? { merkleNodes: r.merkleNodes } : {}),
+          }) as ports.StoredAuditItem,
+      ),
       more: rows.length > limit,
     };
   }

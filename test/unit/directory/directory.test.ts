@@ -9,9 +9,11 @@ import {
   DirectoryInvalidError,
   type DirectoryIssue,
   formatPath,
+  identityProvidersOf,
   officeById,
   officesCovering,
   parseDirectory,
+  peopleOf,
   providerById,
   serviceTypesOf,
 } from '#shared/domain/directory/index.ts';
@@ -340,6 +342,45 @@ describe('invalid directories', () => {
       'dataProtectionOfficers[0].people[1]: must name exactly one of subject or email',
     );
     expect(JSON.stringify(issues)).not.toContain(email);
+  });
+
+  it("names a unit's own identity provider, OIDC or SAML, the OIDC client secret by Secrets Manager name only", () => {
+    const directory = example();
+    const entra = {
+      type: 'oidc',
+      name: 'caritas-entra',
+      issuer: 'https://login.microsoftonline.com/tenant/v2.0',
+      clientId: '00000000-0000-0000-0000-000000000001',
+      clientSecretName: 'rex/prod/caritas-entra',
+    };
+    directory.serviceOffices[0].identityProvider = entra;
+    directory.serviceOffices[1].identityProvider = structuredClone(entra); // one organisation, two offices
+    directory.authorities[0].identityProvider = {
+      type: 'saml',
+      name: 'abh-adfs',
+      metadataUrl: 'https://adfs.example/FederationMetadata/2007-06/FederationMetadata.xml',
+    };
+    const parsed = parseDirectory(directory);
+    expect(identityProvidersOf(parsed).map((p) => p.name)).toEqual(['abh-adfs', 'caritas-entra']);
+    expect(peopleOf(parsed).filter((p) => p.identityProvider === 'caritas-entra')).toHaveLength(
+      parsed.serviceOffices[0]!.people!.length + parsed.serviceOffices[1]!.people!.length,
+    );
+
+    directory.serviceOffices[1].identityProvider.clientId = 'another';
+    directory.serviceOffices[2].identityProvider = { ...entra, name: 'x', clientSecret: 'sekret' };
+    directory.serviceOffices[3].identityProvider = {
+      ...entra,
+      name: 'Cognito',
+      issuer: 'http://idp.example',
+    };
+    const issues = issuesOf(directory).map((i) => `${i.path}: ${i.reason}`);
+    expect(issues).toContain(
+      'serviceOffices[1].identityProvider.name: identity provider "caritas-entra" is defined differently at serviceOffices[0].identityProvider',
+    );
+    expect(issues.some((i) => i.startsWith('serviceOffices[2].identityProvider'))).toBe(true);
+    expect(issues).toContain('serviceOffices[3].identityProvider.name: is reserved by Amazon Cognito');
+    expect(issues).toContain('serviceOffices[3].identityProvider.issuer: must be an https:// URL');
+    expect(JSON.stringify(issues)).not.toContain('sekret');
   });
 
   it('reports every problem at once, structural and cross-reference alike', () => {

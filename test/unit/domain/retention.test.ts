@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  auditEpochExpiry,
   auditExpiry,
   endOfYearAfter,
   isExpired,
@@ -35,5 +36,24 @@ describe('retention', () => {
     expect(isExpired(at, new Date('2026-12-31T23:59:59Z'))).toBe(false);
     expect(isExpired(at, new Date('2027-01-01T00:00:00Z'))).toBe(true);
     expect(isExpired(undefined, new Date())).toBe(false);
+  });
+});
+
+describe('the expiry of a retention epoch', () => {
+  const oneYear = retentionFromEnvironment({});
+  const iso = (s: number) => new Date(s * 1000).toISOString();
+
+  it('is the end of the year after the epoch, like an entry of that year', () => {
+    expect(iso(auditEpochExpiry(2026, oneYear))).toBe('2027-12-31T23:59:59.000Z');
+    expect(auditEpochExpiry(2026, oneYear)).toBe(auditExpiry(new Date('2026-07-01T00:00:00Z'), oneYear));
+  });
+
+  it('never comes before the expiry of the epoch before it, whatever retention is configured later', () => {
+    const threeYears = retentionFromEnvironment({ REX_AUDIT_RETENTION_YEARS: '3' });
+    const earlier = auditEpochExpiry(2026, threeYears);
+    expect(iso(auditEpochExpiry(2027, oneYear, earlier))).toBe('2029-12-31T23:59:59.000Z');
+    expect(iso(auditEpochExpiry(2027, threeYears, auditEpochExpiry(2026, oneYear)))).toBe(
+      '2030-12-31T23:59:59.000Z',
+    );
   });
 });

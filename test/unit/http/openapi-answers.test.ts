@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { operations } from '#shared/api/index.ts';
-import { buildOpenApiDocument } from '#shared/api/openapi.ts';
+import { buildOpenApiDocument, peopleOperationId } from '#shared/api/openapi.ts';
+import { hasPeopleTwin, peoplePath } from '#shared/http/people.ts';
 
 /** The OpenAPI document names every status and media type an operation can answer. */
 
@@ -28,5 +29,38 @@ describe('OpenAPI answers', () => {
     const report = operations.find((o) => o.operationId === 'getAccessReport')!;
     const content = entry(report.path, report.method.toLowerCase()).responses['200']?.content ?? {};
     expect(Object.keys(content).sort()).toEqual(['application/json', 'text/html']);
+  });
+
+  it("describes the people's tree: each operation people use under /people, with the sign-in scheme", () => {
+    const twins = operations.filter(hasPeopleTwin);
+    expect(twins.length).toBeGreaterThan(0);
+    for (const op of operations) {
+      const twin = (doc.paths![peoplePath(op)] as Record<string, Record<string, unknown>> | undefined)?.[
+        op.method.toLowerCase()
+      ];
+      if (!hasPeopleTwin(op)) {
+        expect(twin, op.operationId).toBeUndefined();
+        continue;
+      }
+      expect(twin, op.operationId).toMatchObject({
+        operationId: peopleOperationId(op),
+        security: [{ signIn: [] }],
+      });
+      expect(twin!['x-principal-kinds']).not.toContain('operator');
+      expect(entry(op.path, op.method.toLowerCase())).toMatchObject({ security: [{ sigv4: [] }] });
+    }
+    const ids = Object.values(doc.paths!).flatMap((item) =>
+      Object.values(item as Record<string, { operationId: string }>).map((o) => o.operationId),
+    );
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.components?.securitySchemes?.signIn).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const withIssuer = buildOpenApiDocument(operations, {
+      version: 't',
+      signInIssuer: 'https://idp.example',
+    });
+    expect(withIssuer.components?.securitySchemes?.signIn).toMatchObject({
+      type: 'openIdConnect',
+      openIdConnectUrl: 'https://idp.example/.well-known/openid-configuration',
+    });
   });
 });

@@ -37,6 +37,58 @@ describe('a signed-in person as a principal', () => {
     });
   });
 
+  it('resolves a federated sign-in only among the people of the units that name its provider', () => {
+    const d = structuredClone(directory);
+    const office = d.serviceOffices[0]!;
+    office.identityProvider = {
+      type: 'oidc',
+      name: 'caritas-entra',
+      issuer: 'https://login.example/tenant/v2.0',
+      clientId: 'rex',
+      clientSecretName: 'rex/caritas-entra',
+    };
+    office.people = [
+      { subject: 'entra-oid-1', role: 'counsellor' },
+      { email: 'b@caritas.example', role: 'counsellor' },
+    ];
+    const r = new PrincipalResolver(d, { stage: 'local', accountId: '000000000000' });
+    const identities = (provider: string, userId: string) =>
+      `[{"userId":"${userId}","providerName":"${provider}","providerType":"OIDC","issuer":null,"primary":"true"}]`;
+    const unit = { kind: 'service', id: office.id };
+    // By the subject at the provider, in JSON and in API Gateway's `{key=value}` form.
+    expect(
+      r.resolvePerson({ sub: 'cognito-sub', identities: identities('caritas-entra', 'entra-oid-1') }),
+    ).toEqual(unit);
+    expect(
+      r.resolvePerson({
+        sub: 'c',
+        identities: '{userId=entra-oid-1, providerName=caritas-entra, primary=true}',
+      }),
+    ).toEqual(unit);
+    // By the e-mail the organisation's provider asserts (Entra ID sends no email_verified).
+    expect(
+      r.resolvePerson({ sub: 'c', email: 'B@caritas.example', identities: identities('caritas-entra', 'x') }),
+    ).toEqual(unit);
+    // Another provider, or the pool itself, cannot stand in for the unit's people.
+    expect(r.resolvePerson({ sub: 'c', identities: identities('other-idp', 'entra-oid-1') })).toBeUndefined();
+    expect(r.resolvePerson({ sub: 'entra-oid-1' })).toBeUndefined();
+    expect(r.resolvePerson({ sub: 'c', email: 'b@caritas.example', email_verified: 'true' })).toBeUndefined();
+    // The unit's provider cannot vouch for people of other units.
+    const dpoEmail = d.dataProtectionOfficers[0]!.people![0]!.email!;
+    expect(
+      r.resolvePerson({
+        sub: 'c',
+        email: dpoEmail,
+        email_verified: 'true',
+        identities: identities('caritas-entra', 'y'),
+      }),
+    ).toBeUndefined();
+    // An unreadable identities claim refuses.
+    expect(
+      r.resolvePerson({ sub: 'c', email: dpoEmail, email_verified: 'true', identities: 'garbage' }),
+    ).toBeUndefined();
+  });
+
   it('has a pseudonymous person id: stable, per issuer and secret, no e-mail in it', () => {
     const secret = new Uint8Array(32).fill(7);
     const id = personIdFromSubject('https://idp.example', 'abc', secret);

@@ -3,7 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 /**
  * Signs a person in at the local OpenID provider over plain HTTP, as a browser would:
  * authorization code flow with PKCE, the provider's own sign-in form, the token
- * endpoint. For end-to-end tests that need a person's tokens without a browser.
+ * endpoint. For the demo and the end-to-end tests, which need a person's tokens
+ * without a browser; the pages sign in with oauth4webapi (web/common/session.ts).
  */
 
 export interface SignedIn {
