@@ -3,6 +3,7 @@ import type { FunctionPermissions, TableAccess } from '#infra/permissions.ts';
 import { AUDIT_DRAFT_KEY_PREFIX, AUDIT_EXPORT_KEY_PREFIX } from '#shared/adapters/audit-drafts.ts';
 import * as audit from '#shared/api/audit.ts';
 import * as consents from '#shared/api/consents.ts';
+import * as directory from '#shared/api/directory.ts';
 import { operations } from '#shared/api/index.ts';
 import * as keys from '#shared/api/keys.ts';
 import * as referrals from '#shared/api/referrals.ts';
@@ -222,9 +223,9 @@ const specs = {
     kind: 'http',
     entry: 'functions/routing-preview.ts',
     description:
-      'Which service office would lead for given facts, and the routing facts of the directory; stores nothing',
-    operations: Object.values(routing),
-    // Routes the given facts with the bundled directory; stores and reads nothing.
+      "Which service office would lead for given facts, and the directory's public part; stores nothing",
+    operations: [...Object.values(routing), ...Object.values(directory)],
+    // Routes the given facts with the bundled directory, or answers its public part; stores and reads nothing.
     permissions: {},
   },
   ReferralsFunction: {
@@ -255,8 +256,13 @@ const specs = {
   ServiceReferralsFunction: {
     kind: 'http',
     entry: 'functions/service-referrals.ts',
-    description: "A service office's receipt before decryption and its status reports",
-    operations: [referrals.acknowledgeReceipt, referrals.reportReferralStatus],
+    description:
+      "A service office's receipt before decryption, the ciphertext after it and its status reports",
+    operations: [
+      referrals.acknowledgeReceipt,
+      referrals.getReferralCiphertext,
+      referrals.reportReferralStatus,
+    ],
     // service-side: get (GetItem), the consent's withdrawnAt (GetItem), apply a change
     // (Update referral and counter, Delete the open guard, Put a revocation outbox item);
     // forwarding also Puts the new referral and its outbox item, ConditionChecks the consent

@@ -1,13 +1,14 @@
 import {
+  getReferralCiphertext as ciphertextOperation,
   acknowledgeReceipt as receiptOperation,
   reportReferralStatus as statusOperation,
 } from '#shared/api/referrals.ts';
-import { acknowledgeReceipt, reportStatus } from '#shared/application/service-side.ts';
+import { acknowledgeReceipt, referralCiphertext, reportStatus } from '#shared/application/service-side.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { type Principal, principalOfKind } from '#shared/identity/principal.ts';
 import { apiIdentity, referralDependencies } from './composition.ts';
 
-/** The service office's side of a referral: receipt before decryption, status reports and forwarding. */
+/** The service office's side of a referral: receipt before decryption, the ciphertext after it, status reports and forwarding. */
 
 const office = (p: Principal | undefined) => principalOfKind(p, 'service');
 
@@ -16,6 +17,10 @@ export const handler = apiHandler(
     route(receiptOperation, async ({ principal, params }) => ({
       status: 200,
       body: await acknowledgeReceipt(referralDependencies(), office(principal), params.id),
+    })),
+    route(ciphertextOperation, async ({ principal, params }) => ({
+      status: 200,
+      body: await referralCiphertext(referralDependencies(), office(principal), params.id),
     })),
     route(statusOperation, async ({ principal, params, body }) => ({
       status: 200,

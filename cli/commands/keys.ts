@@ -1,8 +1,21 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command, CommandContext } from '#cli/command.ts';
 import { CliError, emit, table, UsageError } from '#cli/io.ts';
-import { keyDirectory, type LocalKey, listLocalKeys, writeKeyPair } from '#cli/key-store.ts';
-import { type RecipientKeyAlgorithm, RecipientKeyAlgorithmSchema } from '#shared/domain/crypto/jwks.ts';
-import { generateRecipientKeyPair } from '#shared/domain/crypto/keygen.ts';
+import { keyDirectory, keyFiles, type LocalKey, listLocalKeys, writeKeyPair } from '#cli/key-store.ts';
+import {
+  type RecipientKeyAlgorithm,
+  RecipientKeyAlgorithmSchema,
+  validatePublicRecipientJwk,
+} from '#shared/domain/crypto/jwks.ts';
+import {
+  backupPasswordProblem,
+  createKeyBackup,
+  KeyBackupError,
+  openKeyBackup,
+} from '#shared/domain/crypto/key-backup.ts';
+import { generateRecipientKeyPair, type PrivateRecipientJwk } from '#shared/domain/crypto/keygen.ts';
+import { InvalidRequest } from '#shared/domain/errors.ts';
 import type { OfficeKeys } from '#shared/schemas/keys.ts';
 
 const KEY_DIR_HELP = `  --key-dir <dir>      where the private keys live (default .local/keys/<profile>/)`;
@@ -210,10 +223,150 @@ ${PROFILE_HELP}`,
   },
 };
 
+const PASSWORD_ENV = 'REX_KEY_BACKUP_PASSWORD';
+const PASSWORD_HELP = `  --password-file <f>  a file whose first line is the backup's password
+                       (default: the environment variable ${PASSWORD_ENV})`;
+
+/** The backup password: first line of --password-file, else REX_KEY_BACKUP_PASSWORD. Never printed. */
+function backupPassword(ctx: CommandContext): string {
+  const file = ctx.values['password-file'] as string | undefined;
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(ctx.io.cwd, file), 'utf8');
+    } catch {
+      throw new CliError(`Cannot read the password file ${file}.`);
+    }
+    const line = text.split(/\r?\n/)[0] ?? '';
+    if (!line) throw new CliError(`The password file ${file} is empty.`);
+    return line;
+  }
+  const fromEnv = ctx.io.env[PASSWORD_ENV];
+  if (!fromEnv) {
+    throw new UsageError(`Give the backup's password with --password-file <file> or ${PASSWORD_ENV}.`);
+  }
+  return fromEnv;
+}
+
+export const keysExportCommand: Command = {
+  name: 'keys export',
+  summary: 'Write a password-protected backup file of a private key (the web page reads it)',
+  help: `Usage: rex keys export <kid> --out <file> [--password-file <file>] [--profile <name>] [--key-dir <dir>]
+
+Writes the private key <kid> of the key directory into a backup file protected by a
+password (the private JWK in a JWE, PBES2-HS512+A256KW / A256GCM; docs/jwe-format.md
+§9). The office's web page imports this file, and rex keys import reads it back. The
+file is written with mode 0600 and never overwritten. Nothing is sent anywhere.
+
+  --out <file>         the backup file to write
+${PASSWORD_HELP}
+${KEY_DIR_HELP}
+${PROFILE_HELP}`,
+  options: { out: { type: 'string' }, 'password-file': { type: 'string' }, 'key-dir': { type: 'string' } },
+  positionals: { names: ['kid'], required: 1 },
+  needsProfile: true,
+  async run(ctx) {
+    const kid = ctx.positionals[0]!;
+    const out = ctx.values.out as string | undefined;
+    if (!out) throw new UsageError('--out <file> is required: where the backup file goes.');
+    const password = backupPassword(ctx);
+    const problem = backupPasswordProblem(password);
+    if (problem) throw new CliError(`The backup password ${problem}.`);
+    const dir = keyDir(ctx);
+    const { privateKeyFile } = keyFiles(dir, kid);
+    if (!existsSync(privateKeyFile)) throw new CliError(`No private key ${kid} in ${dir}.`);
+    const privateJwk = JSON.parse(readFileSync(privateKeyFile, 'utf8')) as PrivateRecipientJwk;
+    const text = await createKeyBackup({
+      officeId: await ctx.officeId(),
+      privateJwk,
+      password,
+      createdAt: new Date(),
+    });
+    const path = resolve(ctx.io.cwd, out);
+    try {
+      writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
+    } catch {
+      throw new CliError(`Cannot write ${path} (it may exist already; a backup is never overwritten).`);
+    }
+    emit(ctx.io, ctx.json, { kid, file: path }, () => `Backup of ${kid} written to ${path} (0600).`);
+    return 0;
+  },
+};
+
+export const keysImportCommand: Command = {
+  name: 'keys import',
+  summary:
+    'Put the private key of a backup file (from the web page or rex keys export) into the key directory',
+  help: `Usage: rex keys import <file> [--password-file <file>] [--profile <name>] [--key-dir <dir>]
+
+Opens a password-protected key backup — written by the office's web page or by rex
+keys export — and writes its key pair into the key directory, as rex keys generate
+would (<kid>.private.jwk.json, mode 0600). Refuses a backup of another office than
+the profile's, a wrong password, and a kid the directory already holds. Nothing is
+sent anywhere; publish or retire keys as usual afterwards.
+
+${PASSWORD_HELP}
+${KEY_DIR_HELP}
+${PROFILE_HELP}`,
+  options: { 'password-file': { type: 'string' }, 'key-dir': { type: 'string' } },
+  positionals: { names: ['file'], required: 1 },
+  needsProfile: false,
+  async run(ctx) {
+    const file = resolve(ctx.io.cwd, ctx.positionals[0]!);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new CliError(`Cannot read the backup file ${file}.`);
+    }
+    let opened: Awaited<ReturnType<typeof openKeyBackup>>;
+    try {
+      opened = await openKeyBackup(text, backupPassword(ctx));
+    } catch (error) {
+      if (error instanceof KeyBackupError)
+        throw new CliError(`${file}: ${error.message}`, { reason: error.reason });
+      throw error;
+    }
+    const named = (ctx.values.profile as string | undefined) ?? ctx.io.env.REX_PROFILE;
+    if (named !== undefined) {
+      const officeId = await ctx.officeId();
+      if (officeId !== opened.officeId) {
+        throw new CliError(`${file} is a key of ${opened.officeId}, not of ${officeId}.`);
+      }
+    }
+    let publicJwk: ReturnType<typeof validatePublicRecipientJwk>['jwk'];
+    try {
+      publicJwk = validatePublicRecipientJwk(opened.publicJwk).jwk;
+    } catch (error) {
+      if (error instanceof InvalidRequest) {
+        throw new CliError(
+          `${file} holds a key that cannot be published (${error.issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}).`,
+        );
+      }
+      throw error;
+    }
+    const files = writeKeyPair(keyDir(ctx), {
+      kid: opened.kid,
+      publicJwk,
+      privateJwk: opened.privateJwk as PrivateRecipientJwk,
+    });
+    emit(ctx.io, ctx.json, { kid: opened.kid, officeId: opened.officeId, alg: opened.alg, ...files }, () =>
+      [
+        `Imported ${opened.kid} (${opened.alg}) of ${opened.officeId}`,
+        `  private key  ${files.privateKeyFile} (0600)`,
+        `  public key   ${files.publicKeyFile}`,
+      ].join('\n'),
+    );
+    return 0;
+  },
+};
+
 export const keysCommands = [
   keysGenerateCommand,
   keysPublishCommand,
   keysRotateCommand,
   keysRetireCommand,
   keysListCommand,
+  keysExportCommand,
+  keysImportCommand,
 ];

@@ -1,6 +1,7 @@
 import type { OperationSpec } from '#shared/http/operation.ts';
 import * as audit from './audit.ts';
 import * as consents from './consents.ts';
+import * as directory from './directory.ts';
 import * as keys from './keys.ts';
 import * as referrals from './referrals.ts';
 import * as routing from './routing.ts';
@@ -19,5 +20,6 @@ export const operations: readonly OperationSpec[] = [
   ...Object.values(keys),
   ...Object.values(consents),
   ...Object.values(routing),
+  ...Object.values(directory),
   ...Object.values(referrals),
 ];

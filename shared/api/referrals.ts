@@ -2,6 +2,7 @@ import { defineOperation } from '#shared/http/operation.ts';
 import { ProblemSchema } from '#shared/schemas/problem.ts';
 import {
   ReferralAccepted,
+  ReferralCiphertext,
   ReferralFeedPage,
   ReferralFeedQuery,
   ReferralIdParams,
@@ -91,6 +92,26 @@ export const acknowledgeReceipt = defineOperation({
     401: problems[401],
     403: problems[403],
     404: problems[404],
+    410: problems[410],
+  },
+});
+
+export const getReferralCiphertext = defineOperation({
+  operationId: 'getReferralCiphertext',
+  method: 'GET',
+  path: '/v1/referrals/{id}/ciphertext',
+  summary: 'The encrypted referral (JWE), after the receipt',
+  description:
+    "For an office that reads its referrals without its queue (the office's web page): the JWE the queue message carries, to decrypt with the office's private key. Only after the receipt (`POST …/receipt` first: 409 `conflict` with `reason` `not-received` before it), 410 when the referral was revoked or expired or its ciphertext was deleted (7 days after receipt; `reason` `ciphertext-deleted`).",
+  tags: ['service offices'],
+  auth: ['service'],
+  params: ReferralIdParams,
+  responses: {
+    200: { description: 'The JWE and the kid it is encrypted to.', schema: ReferralCiphertext },
+    401: problems[401],
+    403: problems[403],
+    404: problems[404],
+    409: problems[409],
     410: problems[410],
   },
 });

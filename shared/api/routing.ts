@@ -1,11 +1,6 @@
 import { defineOperation } from '#shared/http/operation.ts';
-import {
-  RoutingDirectory,
-  RoutingPreview,
-  RoutingPreviewRequest,
-  RoutingRefusalProblem,
-} from '#shared/schemas/routing.ts';
-import { problems, signedBodyProblems } from './responses.ts';
+import { RoutingPreview, RoutingPreviewRequest, RoutingRefusalProblem } from '#shared/schemas/routing.ts';
+import { signedBodyProblems } from './responses.ts';
 
 export const previewRouting = defineOperation({
   operationId: 'previewRouting',
@@ -25,21 +20,5 @@ export const previewRouting = defineOperation({
       schema: RoutingRefusalProblem,
       contentType: 'application/problem+json',
     },
-  },
-});
-
-export const getRoutingDirectory = defineOperation({
-  operationId: 'getRoutingDirectory',
-  method: 'GET',
-  path: '/v1/routing/directory',
-  summary: 'The municipalities, service types, providers, offices and rules routing decides with',
-  description:
-    'The public part of the deployment’s directory, so that a page can offer municipalities and providers by name and explain a routing decision in words. No credentials, people or queues.',
-  tags: ['routing'],
-  auth: ['authority', 'service'],
-  responses: {
-    200: { description: 'The routing facts of the directory.', schema: RoutingDirectory },
-    401: problems[401],
-    403: problems[403],
   },
 });

@@ -84,9 +84,20 @@ const authority = pageOperations(
 export const getAuthorityPage = authority.page;
 export const getAuthorityPageFile = authority.file;
 
+const office = pageOperations(
+  'Office',
+  'office',
+  "The counselling office's inbox",
+  "A counsellor's referrals: keys generated in the browser (the private key never leaves it, a password-protected backup file is saved first), receipt before decryption, the person's data decrypted and shown in the browser only, contact, closing, declining and forwarding reported back. The counsellor signs in with OpenID Connect.",
+);
+
+export const getOfficePage = office.page;
+export const getOfficePageFile = office.file;
+
 /** Each page of web/ that the API serves, by its path segment. */
 export const WEB_PAGES = {
   dpo: { page: getDpoPage, file: getDpoPageFile },
   authority: { page: getAuthorityPage, file: getAuthorityPageFile },
+  office: { page: getOfficePage, file: getOfficePageFile },
 } as const;
 export type WebPage = keyof typeof WEB_PAGES;

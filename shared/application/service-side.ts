@@ -1,8 +1,8 @@
-import { Gone, InvalidRequest, NotFound } from '#shared/domain/errors.ts';
+import { Conflict, Gone, InvalidRequest, NotFound } from '#shared/domain/errors.ts';
 import { transition } from '#shared/domain/referral/change.ts';
 import { NOT_RECEIVED, type ReferralStatus } from '#shared/domain/referral/lifecycle.ts';
 import { actorOf, type Principal } from '#shared/identity/principal.ts';
-import type { ReferralView, ReportStatusRequest } from '#shared/schemas/referral.ts';
+import type { ReferralCiphertext, ReferralView, ReportStatusRequest } from '#shared/schemas/referral.ts';
 import { declineAndForward, type ForwardingDependencies } from './forwarding.ts';
 import { referralView } from './referrals.ts';
 import { retryOnConflict } from './retry.ts';
@@ -51,6 +51,35 @@ export function acknowledgeReceipt(
     await deps.referrals.apply(change);
     return referralView(deps.directory, change.to, deps.deadlines);
   });
+}
+
+/**
+ * The JWE of a received referral, for an office that reads its referrals without its
+ * queue (the web page). Receipt first: before the receipt it is refused (409, reason
+ * `not-received`), so the transfer is logged as completed before anything can be
+ * decrypted. Revoked or expired: 410 as for the receipt; deleted after its deadline:
+ * 410 with reason `ciphertext-deleted`. Reading it changes nothing.
+ */
+export async function referralCiphertext(
+  deps: ServiceSideDependencies,
+  office: Office,
+  referralId: string,
+): Promise<ReferralCiphertext> {
+  const referral = await ownReferral(deps, office, referralId);
+  if (referral.status === 'revoked' || referral.status === 'expired') throw new ReferralGone(referral.status);
+  if (NOT_RECEIVED.includes(referral.status)) {
+    throw new Conflict('Acknowledge the receipt first (POST /v1/referrals/{id}/receipt).', {
+      reason: 'not-received',
+      currentStatus: referral.status,
+    });
+  }
+  if (referral.ciphertext === undefined || referral.kid === undefined) {
+    throw new Gone('The encrypted data was deleted after its deadline.', {
+      reason: 'ciphertext-deleted',
+      currentStatus: referral.status,
+    });
+  }
+  return { referralId: referral.referralId, kid: referral.kid, jwe: referral.ciphertext };
 }
 
 export type StatusReport = ReportStatusRequest;

@@ -302,6 +302,19 @@ export const ReferralPayloadV1 = z
   .meta({ id: 'ReferralPayloadV1' });
 export type ReferralPayloadV1 = z.infer<typeof ReferralPayloadV1>;
 
+/**
+ * The ciphertext of a received referral, for a client that does not read the office's
+ * queue (the office's web page): the same JWE the queue message carries.
+ */
+export const ReferralCiphertext = z
+  .strictObject({
+    referralId: z.string(),
+    kid: z.string().meta({ description: "The office key the JWE is encrypted to (its header's `kid`)." }),
+    jwe: z.string().meta({ description: 'Compact JWE of the referral payload v1 (docs/jwe-format.md).' }),
+  })
+  .meta({ id: 'ReferralCiphertext' });
+export type ReferralCiphertext = z.infer<typeof ReferralCiphertext>;
+
 /** The SQS message body a service office receives: metadata and the JWE, no other personal data. */
 export const QueueEnvelope = z
   .strictObject({

@@ -5,8 +5,8 @@
  * the preview breaks ties without open-referral counts, referral intake uses them.
  */
 import * as z from 'zod';
-import { providerById, serviceTypesOf } from '#shared/domain/directory/lookup.ts';
-import { type Directory, RoutingConditionsSchema } from '#shared/domain/directory/schema.ts';
+import { providerById } from '#shared/domain/directory/lookup.ts';
+import type { Directory } from '#shared/domain/directory/schema.ts';
 import { UnprocessableContent } from '#shared/domain/errors.ts';
 import {
   CANDIDATE_OUTCOMES,
@@ -134,72 +134,5 @@ export function routingPreviewOf(
     candidates: decision.candidates.map((c) => ({ ...c })),
     referralDate,
     directoryVersion: decision.directoryVersion,
-  };
-}
-
-/**
- * What routing decides with, as the people's pages need it to offer choices by name and
- * to explain a decision in words: municipalities, service types, providers, offices
- * (without their credentials, people or queues) and the rules. Public facts only.
- */
-export const RoutingDirectory = z
-  .strictObject({
-    version: z.string(),
-    deployment: z.strictObject({ id: z.string(), name: z.string() }),
-    municipalities: z.array(z.strictObject({ ags: z.string(), name: z.string() })),
-    serviceTypes: z.array(z.strictObject({ code: z.string(), name: z.string() })),
-    providers: z.array(z.strictObject({ id: z.string(), name: z.string() })),
-    serviceOffices: z.array(
-      z.strictObject({
-        id: z.string(),
-        name: z.string(),
-        type: z.string(),
-        providerId: z.string(),
-        municipalities: z.array(z.string()),
-        languages: z.array(z.string()),
-      }),
-    ),
-    routingRules: z.array(
-      z.strictObject({
-        id: z.string(),
-        priority: z.int(),
-        serviceType: z.string(),
-        validFrom: z.string(),
-        validUntil: z.string().optional(),
-        when: RoutingConditionsSchema,
-      }),
-    ),
-  })
-  .meta({
-    id: 'RoutingDirectory',
-    description:
-      'The public part of the directory that routing decides with: municipalities, service types, providers, offices and rules.',
-  });
-export type RoutingDirectory = z.infer<typeof RoutingDirectory>;
-
-/** The directory's public routing facts, in the directory's order. */
-export function routingDirectoryOf(directory: Directory): RoutingDirectory {
-  return {
-    version: directory.version,
-    deployment: { id: directory.deployment.id, name: directory.deployment.name },
-    municipalities: directory.municipalities.map(({ ags, name }) => ({ ags, name })),
-    serviceTypes: serviceTypesOf(directory).map(({ code, name }) => ({ code, name })),
-    providers: directory.providers.map(({ id, name }) => ({ id, name })),
-    serviceOffices: directory.serviceOffices.map((o) => ({
-      id: o.id,
-      name: o.name,
-      type: o.type,
-      providerId: o.providerId,
-      municipalities: [...o.municipalities],
-      languages: [...o.languages],
-    })),
-    routingRules: directory.routingRules.map((r) => ({
-      id: r.id,
-      priority: r.priority,
-      serviceType: r.serviceType,
-      validFrom: r.validFrom,
-      ...(r.validUntil === undefined ? {} : { validUntil: r.validUntil }),
-      when: { ...r.when },
-    })),
   };
 }

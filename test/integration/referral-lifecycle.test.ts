@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { sqsCourier } from '#shared/adapters/courier.ts';
 import { DynamoReferralRepository } from '#shared/adapters/dynamo-referral-repository.ts';
 import { withdrawConsent } from '#shared/api/consents.ts';
-import { getReferral } from '#shared/api/referrals.ts';
+import { getReferral, getReferralCiphertext } from '#shared/api/referrals.ts';
 import { runDeadlines } from '#shared/application/deadlines.ts';
 import { deliverOutboxItem } from '#shared/application/delivery.ts';
 import { FixedClock } from '#shared/domain/clock.ts';
+import { decryptReferral } from '#shared/domain/crypto/jwe.ts';
 import { authorityQueue, officeQueue } from '#shared/resources.ts';
 import { apiEvent, invoke } from '#test/support/api-events.ts';
 import { AUTHORITY, until, useReferralPlatform } from '#test/support/referral-fixture.ts';
@@ -23,6 +24,11 @@ const view = (id: string) =>
 const queueNameFor = (officeId: string) =>
   officeQueue(p.emu.stage, p.directory.serviceOffices.find((x) => x.id === officeId)!).name;
 const authorityQueueNameFor = (authorityId: string) => authorityQueue(p.emu.stage, { id: authorityId }).name;
+const ciphertext = (id: string, officeId: string) =>
+  invoke(
+    p.handler('service'),
+    apiEvent(getReferralCiphertext, { principal: `service:${officeId}`, stage: p.emu.stage, params: { id } }),
+  );
 const queuedOf = (id: string) =>
   until(async () => ((await view(id)).body.status === 'queued' ? true : undefined));
 
@@ -93,6 +99,45 @@ describe('receipt and status reports', () => {
   });
 });
 
+describe('the ciphertext for a client without the queue', () => {
+  it('is refused before the receipt and answered after it: the JWE of the queue message', async () => {
+    const { referralId: id, officeId, person } = await p.referral('1979-09-19');
+    await queuedOf(id);
+    const before = await ciphertext(id, officeId);
+    expect(before.status).toBe(409);
+    expect(before.body).toMatchObject({ reason: 'not-received', currentStatus: 'queued' });
+    const other = p.directory.serviceOffices.find((o) => o.id !== officeId)!.id;
+    expect((await ciphertext(id, other)).status).toBe(404);
+    await receipt(id, officeId);
+    const after = await ciphertext(id, officeId);
+    expect(after.status).toBe(200);
+    expect(Object.keys(after.body).sort()).toEqual(['jwe', 'kid', 'referralId']);
+    const queued = (await p.drain(officeId)).find((m) => m.envelope.referralId === id);
+    expect(after.body.jwe).toBe(queued!.envelope.jwe);
+    const { payload } = await decryptReferral(after.body.jwe, p.privateKeys as never);
+    expect(payload).toMatchObject({ referralId: id, person: { familyName: person.familyName } });
+    // Reading it is no status change.
+    expect((await view(id)).body.status).toBe('received');
+  });
+
+  it('answers 410 for a revoked referral', async () => {
+    const { referralId: id, officeId, consentId } = await p.referral('1971-01-21');
+    await invoke(
+      p.handler('consents'),
+      apiEvent(withdrawConsent, {
+        principal: AUTHORITY,
+        stage: p.emu.stage,
+        params: { id: consentId },
+        body: {},
+      }),
+    );
+    expect((await receipt(id, officeId)).status).toBe(410);
+    const gone = await ciphertext(id, officeId);
+    expect(gone.status).toBe(410);
+    expect(gone.body.currentStatus).toBe('revoked');
+  });
+});
+
 describe('deadlines (injected clock)', () => {
   it('re-announces on days 3 and 9, expires on day 14 and deletes the ciphertext on day 21', async () => {
     const { referralId: id, officeId } = await p.referral('1958-05-05');
@@ -156,6 +201,9 @@ describe('deadlines (injected clock)', () => {
     expect(await p.auditEvents(id)).toContain('referral.ciphertext-deleted');
     expect((await p.scan(p.records())).find((i) => i.pk === `REFERRAL#${id}`)!.ciphertext).toBeUndefined();
     expect((await view(id)).body.status).toBe('received');
+    const deleted = await ciphertext(id, officeId);
+    expect(deleted.status).toBe(410);
+    expect(deleted.body.reason).toBe('ciphertext-deleted');
   });
 });
 

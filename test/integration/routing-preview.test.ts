@@ -1,8 +1,10 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getRoutingDirectory, previewRouting } from '#shared/api/routing.ts';
+import { getDirectory } from '#shared/api/directory.ts';
+import { previewRouting } from '#shared/api/routing.ts';
 import { berlinDateOf } from '#shared/domain/consent/calendar.ts';
-import { RoutingDirectory, RoutingPreview } from '#shared/schemas/routing.ts';
+import { DirectorySummary } from '#shared/schemas/directory.ts';
+import { RoutingPreview } from '#shared/schemas/routing.ts';
 import { apiEvent, invoke, type ProxyHandler } from '#test/support/api-events.ts';
 import { useEmulators } from '#test/support/emulators.ts';
 
@@ -148,36 +150,44 @@ describe('POST /v1/routing/preview', () => {
   });
 });
 
-describe('GET /v1/routing/directory', () => {
-  const get = (principal: string | null) =>
-    invoke(handler, apiEvent(getRoutingDirectory, { principal: principal ?? undefined, stage: emu.stage }));
+describe('GET /v1/directory', () => {
+  const directoryOf = (principal: string | null) =>
+    invoke(handler, apiEvent(getDirectory, { principal: principal ?? undefined, stage: emu.stage }));
 
-  it('names municipalities, providers, offices and rules by name, and nothing private', async () => {
-    for (const principal of [AUTHORITY, 'service:mbe-caritas-bruchsal']) {
-      const res = await get(principal);
-      expect(res.status).toBe(200);
-      const body = RoutingDirectory.parse(res.body);
-      expect(body.municipalities).toContainEqual({ ags: BRUCHSAL, name: 'Bruchsal' });
-      expect(body.serviceTypes.map((t) => t.code)).toEqual(['MBE', 'JMD', 'IM']);
-      expect(body.providers).toContainEqual({
+  it("answers the directory's public part to offices, authorities and DPOs: names, places, contacts", async () => {
+    for (const principal of ['service:mbe-caritas-bruchsal', AUTHORITY, 'dpo:lk-karlsruhe']) {
+      const res = await directoryOf(principal);
+      expect(res.status, principal).toBe(200);
+      const summary = DirectorySummary.parse(res.body);
+      expect(summary.municipalities).toContainEqual({ ags: BRUCHSAL, name: 'Bruchsal' });
+      const office = summary.serviceOffices.find((o) => o.id === 'mbe-diakonie-bruchsal')!;
+      expect(office).toMatchObject({
+        type: 'MBE',
+        providerName: 'Diakonisches Werk im Landkreis Karlsruhe',
+        contact: { email: 'mbe-bruchsal@diakonie-lk-karlsruhe.example.org' },
+      });
+      expect(office.municipalities).toContain(BRUCHSAL);
+      expect(summary.serviceTypes.map((t) => t.code)).toEqual(expect.arrayContaining(['MBE', 'JMD', 'IM']));
+      // What the clerk desk offers by name and explains routing with: the providers and the rules.
+      expect(summary.providers).toContainEqual({
         id: 'ib-mittelbaden',
         name: 'Internationaler Bund (IB) Mittelbaden',
       });
-      expect(body.serviceOffices.find((o) => o.id === 'jmd-ib-bruchsal')).toMatchObject({
-        type: 'JMD',
-        providerId: 'ib-mittelbaden',
-        municipalities: expect.arrayContaining([BRUCHSAL]),
+      expect(summary.routingRules.find((r) => r.id === 'jmd-12-26')).toMatchObject({
+        serviceType: 'JMD',
+        when: { minAge: 12, maxAgeExclusive: 27 },
       });
-      expect(body.routingRules.map((r) => r.id)).toEqual(
+      expect(summary.routingRules.map((r) => r.id)).toEqual(
         expect.arrayContaining(['im-anschlussunterbringung', 'jmd-12-26', 'mbe-27-plus']),
       );
-      // Credentials, sign-ins and queues stay in the directory.
-      expect(JSON.stringify(res.body)).not.toMatch(/arn:aws|iamPrincipals|people|queueName|@demo\.invalid/);
     }
   });
 
-  it('is for authorities and service offices', async () => {
-    for (const principal of ['dpo:lk-karlsruhe', 'operator']) expect((await get(principal)).status).toBe(403);
-    expect((await get(null)).status).toBe(401);
+  it('never carries the people, credentials or queues of the directory, and wants a credential', async () => {
+    const text = JSON.stringify((await directoryOf('service:mbe-caritas-bruchsal')).body);
+    for (const secret of ['demo.invalid', 'arn:aws:iam', 'queueName', 'people', 'iamPrincipals']) {
+      expect(text).not.toContain(secret);
+    }
+    expect((await directoryOf(null)).status).toBe(401);
   });
 });

@@ -8,13 +8,14 @@ import type {
   RecordConsentRequestInput,
   WithdrawConsentRequest,
 } from '#shared/schemas/consent.ts';
+import type { DirectorySummary } from '#shared/schemas/directory.ts';
 import type {
   ReferralAccepted,
   ReferralFeedPage,
   ReferralStatus,
   SubmitReferralRequest,
 } from '#shared/schemas/referral.ts';
-import type { RoutingDirectory, RoutingPreview, RoutingPreviewRequest } from '#shared/schemas/routing.ts';
+import type { RoutingPreview, RoutingPreviewRequest } from '#shared/schemas/routing.ts';
 import type { PeopleApi } from '#web/common/api.ts';
 
 export type FeedPage = z.output<typeof ReferralFeedPage>;
@@ -34,8 +35,8 @@ export class ClerkApi {
     this.#api = api;
   }
 
-  directory(): Promise<RoutingDirectory> {
-    return this.#api.json('GET', '/v1/routing/directory');
+  directory(): Promise<DirectorySummary> {
+    return this.#api.json('GET', '/v1/directory');
   }
 
   recordConsent(body: RecordConsentRequestInput, idempotencyKey: string): Promise<ConsentView> {

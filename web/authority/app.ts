@@ -18,8 +18,8 @@ import {
 import { REFERRAL_STATUSES, type ReferralStatus } from '#shared/domain/referral/lifecycle.ts';
 import { REFUSAL_REASONS, type RefusalReason } from '#shared/domain/routing/schema.ts';
 import type { ConsentView } from '#shared/schemas/consent.ts';
+import type { DirectorySummary } from '#shared/schemas/directory.ts';
 import type { ReferralAccepted, ServiceOfficeSummary } from '#shared/schemas/referral.ts';
-import type { RoutingDirectory } from '#shared/schemas/routing.ts';
 import { ApiError } from '#web/common/api.ts';
 import { $, el, setMessage } from '#web/common/dom.ts';
 import { berlinDayStart, formatDate, formatInstant, parseGermanDate } from '#web/common/i18n.ts';
@@ -66,7 +66,7 @@ const OPEN_STATUSES: readonly ReferralStatus[] = ['accepted', 'queued', 'receive
 interface PageState {
   lang: Language;
   api: ClerkApi | null;
-  directory: RoutingDirectory | null;
+  directory: DirectorySummary | null;
   consent: ConsentView | null;
   /** The identity typed in the consent form, to fill the referral form; memory only. */
   identity: Identity | null;

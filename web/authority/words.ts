@@ -16,7 +16,8 @@ import type { ReferralStatus } from '#shared/domain/referral/lifecycle.ts';
 import { ageOn } from '#shared/domain/routing/age.ts';
 import type { Housing, ResidenceStatus } from '#shared/domain/routing/person-facts.ts';
 import type { CandidateOutcome, RefusalReason } from '#shared/domain/routing/schema.ts';
-import type { RoutingDirectory, RoutingPreview } from '#shared/schemas/routing.ts';
+import type { DirectorySummary } from '#shared/schemas/directory.ts';
+import type { RoutingPreview } from '#shared/schemas/routing.ts';
 import { formatDate, type Language } from '#web/common/i18n.ts';
 
 type Words = Readonly<Record<Language, string>>;
@@ -236,23 +237,23 @@ function listWords(lang: Language, items: readonly string[]): string {
   return new Intl.ListFormat(LOCALES[lang], { type: 'conjunction' }).format(items);
 }
 
-export function municipalityName(directory: RoutingDirectory, ags: string): string {
+export function municipalityName(directory: DirectorySummary, ags: string): string {
   return directory.municipalities.find((m) => m.ags === ags)?.name ?? ags;
 }
 
-function serviceName(lang: Language, directory: RoutingDirectory, code: string): string {
+function serviceName(lang: Language, directory: DirectorySummary, code: string): string {
   const name = directory.serviceTypes.find((t) => t.code === code)?.name;
   const service = lang === 'de' ? 'der Dienst' : 'the service';
   return `${service} ${name ?? code}${name ? ` (${code})` : ''}`;
 }
 
-function officeName(directory: RoutingDirectory, id: string): string {
+function officeName(directory: DirectorySummary, id: string): string {
   return directory.serviceOffices.find((o) => o.id === id)?.name ?? id;
 }
 
-type Rule = RoutingDirectory['routingRules'][number];
+type Rule = DirectorySummary['routingRules'][number];
 
-function validRules(directory: RoutingDirectory, date: string): Rule[] {
+function validRules(directory: DirectorySummary, date: string): Rule[] {
   return directory.routingRules
     .filter((r) => r.validFrom <= date && (r.validUntil === undefined || date <= r.validUntil))
     .sort((a, b) => a.priority - b.priority);
@@ -305,7 +306,7 @@ export function routedWords(
   lang: Language,
   preview: Pick<RoutingPreview, 'office' | 'provider' | 'ruleId' | 'candidates' | 'referralDate'>,
   facts: RoutingFacts,
-  directory: RoutingDirectory,
+  directory: DirectorySummary,
 ): string {
   const de = lang === 'de';
   const age = ageOn(facts.dateOfBirth, preview.referralDate);
@@ -381,7 +382,7 @@ export function refusalWords(
     readonly referralDate: string;
   },
   facts: RoutingFacts,
-  directory: RoutingDirectory,
+  directory: DirectorySummary,
 ): string {
   const age = ageOn(facts.dateOfBirth, details.referralDate);
   const rules = validRules(directory, details.referralDate);

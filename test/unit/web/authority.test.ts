@@ -9,8 +9,9 @@ import { PERSON_FIELD_CATEGORIES } from '#shared/domain/referral/person.ts';
 import { CANDIDATE_OUTCOMES, REFUSAL_REASONS, routeReferral } from '#shared/domain/routing/index.ts';
 import { RESIDENCE_STATUSES } from '#shared/domain/routing/person-facts.ts';
 import { RecordConsentRequest } from '#shared/schemas/consent.ts';
+import { directorySummary } from '#shared/schemas/directory.ts';
 import { SubmitReferralRequest } from '#shared/schemas/referral.ts';
-import { RoutingPreviewRequest, routingDirectoryOf, routingPreviewOf } from '#shared/schemas/routing.ts';
+import { RoutingPreviewRequest, routingPreviewOf } from '#shared/schemas/routing.ts';
 import {
   consentRequestOf,
   controlIdOf,
@@ -48,7 +49,7 @@ import {
 import { LANGUAGES } from '#web/common/i18n.ts';
 
 const directory = loadDirectory('config/directory.example.json');
-const routing = routingDirectoryOf(directory);
+const routing = directorySummary(directory);
 const BRUCHSAL = '08215009';
 
 /** Codes a person must never read: ids of rules, offices and providers, and the API's codes. */
