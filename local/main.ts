@@ -88,7 +88,7 @@ async function main(): Promise<void> {
       (c) => `    ${c.principal.padEnd(40)} ${c.accessKeyId}  ${c.secretAccessKey}`,
     ),
     `  Sign-in         ${platform.identityProvider.issuer}   OpenID provider (code flow + PKCE; MFA off on this machine)`,
-    `    people: ${platform.identityProvider.peopleFile ? rel(platform.identityProvider.peopleFile) : 'in memory'} (demo only; readable by you alone) — sign in at ${platform.apiUrl}/dpo`,
+    `    people: ${platform.identityProvider.peopleFile ? rel(platform.identityProvider.peopleFile) : 'in memory'} (demo only; readable by you alone) — sign in at ${platform.apiUrl}/dpo (data protection) or ${platform.apiUrl}/authority (the clerk desk)`,
     ...platform.identityProvider.people.map((p) => `    ${p.unit.padEnd(40)} ${p.email}  ${p.password}`),
   ];
   const example = platform.credentials.credentials[0];

@@ -74,6 +74,16 @@ const dpo = pageOperations(
 export const getDpoPage = dpo.page;
 export const getDpoPageFile = dpo.file;
 
+const authority = pageOperations(
+  'Authority',
+  'authority',
+  "The immigration authority's clerk desk",
+  "Record a newcomer's consent (the signed form's SHA-256 computed in the browser), check which counselling office is responsible and why, refer, hand over the office's contact, follow the authority's referrals and withdraw a consent. The clerk signs in with OpenID Connect.",
+);
+
+export const getAuthorityPage = authority.page;
+export const getAuthorityPageFile = authority.file;
+
 const office = pageOperations(
   'Office',
   'office',
@@ -87,6 +97,7 @@ export const getOfficePageFile = office.file;
 /** Each page of web/ that the API serves, by its path segment. */
 export const WEB_PAGES = {
   dpo: { page: getDpoPage, file: getDpoPageFile },
+  authority: { page: getAuthorityPage, file: getAuthorityPageFile },
   office: { page: getOfficePage, file: getOfficePageFile },
 } as const;
 export type WebPage = keyof typeof WEB_PAGES;

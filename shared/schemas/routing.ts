@@ -9,6 +9,7 @@ import { providerById } from '#shared/domain/directory/lookup.ts';
 import type { Directory } from '#shared/domain/directory/schema.ts';
 import { UnprocessableContent } from '#shared/domain/errors.ts';
 import {
+  CANDIDATE_OUTCOMES,
   REFUSAL_REASONS,
   type RefusedDecision,
   type RoutedDecision,
@@ -60,14 +61,7 @@ const RoutingCandidateView = z
   .strictObject({
     officeId: z.string(),
     providerId: z.string(),
-    outcome: z.enum([
-      'chosen',
-      'excluded-by-consent',
-      'other-provider-preferred',
-      'fewer-preferred-languages',
-      'more-open-referrals',
-      'later-in-stable-order',
-    ]),
+    outcome: z.enum(CANDIDATE_OUTCOMES),
   })
   .meta({
     id: 'RoutingCandidate',

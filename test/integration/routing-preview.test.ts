@@ -168,6 +168,18 @@ describe('GET /v1/directory', () => {
       });
       expect(office.municipalities).toContain(BRUCHSAL);
       expect(summary.serviceTypes.map((t) => t.code)).toEqual(expect.arrayContaining(['MBE', 'JMD', 'IM']));
+      // What the clerk desk offers by name and explains routing with: the providers and the rules.
+      expect(summary.providers).toContainEqual({
+        id: 'ib-mittelbaden',
+        name: 'Internationaler Bund (IB) Mittelbaden',
+      });
+      expect(summary.routingRules.find((r) => r.id === 'jmd-12-26')).toMatchObject({
+        serviceType: 'JMD',
+        when: { minAge: 12, maxAgeExclusive: 27 },
+      });
+      expect(summary.routingRules.map((r) => r.id)).toEqual(
+        expect.arrayContaining(['im-anschlussunterbringung', 'jmd-12-26', 'mbe-27-plus']),
+      );
     }
   });
 

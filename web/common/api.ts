@@ -25,9 +25,12 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 
-  /** The type's suffix (`…/problems/not-found` → `not-found`), or undefined. */
+  /**
+   * The type's code: the API's types are tag URIs (`tag:referral-exchange,2026:problem:not-found`,
+   * shared/http/problem.ts), others may be URLs (`…/problems/not-found`); either gives `not-found`.
+   */
   get code(): string | undefined {
-    return this.problem?.type?.split('/').pop();
+    return this.problem?.type?.split(/[/:]/).pop();
   }
 }
 

@@ -53,13 +53,15 @@ export type RefusalReason = (typeof REFUSAL_REASONS)[number];
  * What became of each office of the applicable rule's type that covers the
  * municipality; the steps are in tie-break order.
  */
-export type CandidateOutcome =
-  | 'chosen'
-  | 'excluded-by-consent'
-  | 'other-provider-preferred'
-  | 'fewer-preferred-languages'
-  | 'more-open-referrals'
-  | 'later-in-stable-order';
+export const CANDIDATE_OUTCOMES = [
+  'chosen',
+  'excluded-by-consent',
+  'other-provider-preferred',
+  'fewer-preferred-languages',
+  'more-open-referrals',
+  'later-in-stable-order',
+] as const;
+export type CandidateOutcome = (typeof CANDIDATE_OUTCOMES)[number];
 
 export interface RoutingCandidate {
   readonly officeId: string;

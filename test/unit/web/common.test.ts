@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { problemType } from '#shared/http/problem.ts';
 import { PROBLEM_TYPES } from '#shared/http/problem-types.ts';
 import { ApiError } from '#web/common/api.ts';
 import {
@@ -68,6 +69,10 @@ describe('what a person reads when the API refuses', () => {
     const text = problemText('de', invalid, (f) => (f === 'person.dateOfBirth' ? 'Geburtsdatum' : undefined));
     expect(text).toBe(`${PROBLEM_TEXTS['invalid-request'].de} (Geburtsdatum: bitte prüfen)`);
     expect(text).not.toContain('Invalid date');
+    // The API's own types are tag URIs.
+    const tagged = new ApiError(400, { type: problemType('invalid-request'), errors: [] });
+    expect(tagged.code).toBe('invalid-request');
+    expect(problemText('de', tagged)).toBe(PROBLEM_TEXTS['invalid-request'].de);
     expect(problemText('en', new ApiError(500, undefined))).toBe(PROBLEM_TEXTS['internal-error'].en);
     expect(problemText('de', new TypeError('Failed to fetch'))).toMatch(/Netzwerk/);
     expect(problemText('de', new SignInError('sign-in-failed'))).toMatch(/Anmeldung/);
