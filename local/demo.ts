@@ -51,7 +51,12 @@ const yearsAgo = (years: number, extraDays = 40) => {
 const azr = () => `${randomInt(100_000, 999_999)}${randomInt(100_000, 999_999)}`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { 'keep-files': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      'keep-files': { type: 'boolean', default: false },
+      stay: { type: 'boolean', default: false },
+    },
+  });
   exitUnlessPrerequisites({ java: true });
   const work = mkdtempSync(join(tmpdir(), 'rex-demo-'));
   say('Starting the local platform (DynamoDB Local, the SQS emulator, the API and its consumers)…');
@@ -60,10 +65,31 @@ async function main(): Promise<void> {
   try {
     await story(platform, work);
     console.log('\nThe story held at every step. Demo complete.');
+    printPages(platform, values.stay);
+    if (values.stay) await new Promise<void>((done) => process.once('SIGINT', () => done()));
   } finally {
     await platform.interrupt();
     if (!values['keep-files']) rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The people's pages of this run, with a demo sign-in for each (German first). */
+function printPages(platform: RunningPlatform, staying: boolean): void {
+  const people = platform.identityProvider.people;
+  const one = (unit: string) => people.find((p) => p.unit === unit);
+  const line = (label: string, page: string, unit: string) => {
+    const p = one(unit);
+    if (p) console.log(`  ${label.padEnd(34)} ${platform.apiUrl}/${page}   ${p.email}  ${p.password}`);
+  };
+  console.log('\nThe same exchange in the browser — Die Seiten für Menschen:');
+  line('Ausländerbehörde (clerk desk)', 'authority', AUTHORITY);
+  line('Beratungsstelle (office inbox)', 'office', 'service:mbe-caritas-bruchsal');
+  line('Datenschutz (DPO page)', 'dpo', 'dpo:lk-karlsruhe');
+  console.log(
+    staying
+      ? '  The platform keeps running with this story in it; Ctrl-C stops it.'
+      : '  Start with `npm run demo -- --stay` to keep the platform running and sign in there, or use `npm start`, which prints every demo sign-in.',
+  );
 }
 
 function rex(platform: RunningPlatform, args: string[]): { status: number; stdout: string; stderr: string } {

@@ -23,5 +23,12 @@ describe('npm run demo', () => {
     expect(res.stdout).toMatch(/COSIGNED: tree size \d+ of \S+ \(the first checkpoint this witness sees\)/);
     expect(res.stdout).toMatch(/COSIGNED: tree size \d+ of \S+, consistent with \d+/);
     expect(res.stdout).toContain('Demo complete.');
+    // The officer signed in through the OpenID provider, not with an AWS key.
+    expect(res.stdout).toMatch(/Signed in as datenschutz\.lk-karlsruhe@demo\.invalid for dpo:lk-karlsruhe/);
+    // The people's pages, each with a demo sign-in.
+    for (const page of ['authority', 'office', 'dpo'])
+      expect(res.stdout).toMatch(
+        new RegExp(`http://127\\.0\\.0\\.1:\\d+/${page} +\\S+@demo\\.invalid +\\S{16,}`),
+      );
   });
 });
