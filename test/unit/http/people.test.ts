@@ -94,6 +94,20 @@ describe('the handler takes each tree’s own credential only', () => {
     expect(await call('/people/v1/whoami', { userArn })).toMatchObject({ status: 401 });
   });
 
+  it('refuses a valid sign-in of a person the directory does not list with 403, naming no one', async () => {
+    const stranger = { ...claims, sub: 's-9', email: 'removed@demo.invalid' };
+    const refused = await call('/people/v1/whoami', { claims: stranger });
+    expect(refused.status).toBe(403);
+    expect(String(refused.body.type)).toMatch(/forbidden$/);
+    expect(JSON.stringify(refused.body)).not.toContain('removed@demo.invalid');
+    // An unverified e-mail of a listed person is no identification either.
+    expect(await call('/people/v1/whoami', { claims: { ...claims, email_verified: 'false' } })).toMatchObject(
+      {
+        status: 403,
+      },
+    );
+  });
+
   it('knows no people twin of a public operation', async () => {
     expect(await call('/health', {})).toMatchObject({ status: 200 });
     expect(await call('/people/health', { claims })).toMatchObject({ status: 404 });
