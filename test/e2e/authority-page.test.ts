@@ -1,10 +1,20 @@
 import { createHash, generateKeyPairSync, randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertPrerequisites, CHROMIUM } from '#local/preflight.ts';
+import { assertPrerequisites } from '#local/preflight.ts';
 import { axeViolations } from '#test/support/axe.ts';
 import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
+import {
+  type ConsentSubject,
+  feedRow,
+  feedStatus as feedStatusOn,
+  fillAddress as fillAddressOn,
+  fillConsent as fillConsentOn,
+  launchChromium,
+  personOf,
+  signInAs,
+} from '#test/support/people-pages.ts';
 import { consentRequest, referralRequest } from '#test/support/sample-requests.ts';
 import { until as waitUntil } from '#test/support/wait.ts';
 
@@ -32,7 +42,7 @@ const azrNumber = () => `${randomInt(100_000, 999_999)}${randomInt(100_000, 999_
 
 describe('the clerk desk in Chromium', () => {
   let platform: RunningPlatform;
-  const clerk = () => platform.identityProvider.people.find((p) => p.unit === AUTHORITY)!;
+  const clerk = () => personOf(platform, AUTHORITY);
   let browser: Browser;
   let page: Page;
   const consoleErrors: string[] = [];
@@ -43,7 +53,7 @@ describe('the clerk desk in Chromium', () => {
   const caseB = `ABH-2026/${randomInt(10000, 99999)}`;
   let referralA = '';
 
-  const row = (caseReference: string) => page.locator('#feed-table tbody tr', { hasText: caseReference });
+  const row = (caseReference: string) => feedRow(page, caseReference);
 
   async function axe(state: string) {
     expect(await axeViolations(page), state).toEqual([]);
@@ -53,47 +63,10 @@ describe('the clerk desk in Chromium', () => {
     await page.screenshot({ path: `${SHOTS}/authority-${name}.png`, fullPage: true });
   }
 
-  async function feedStatus(caseReference: string): Promise<string> {
-    await page.getByRole('button', { name: 'Zuweisungen anzeigen' }).click();
-    await page
-      .locator('#feed-message')
-      .filter({ hasText: /Seite|Keine/ })
-      .waitFor();
-    return (await row(caseReference).locator('.status').textContent()) ?? '';
-  }
+  const feedStatus = (caseReference: string) => feedStatusOn(page, caseReference);
 
-  async function fillConsent(subject: { azr?: string; family?: string; given?: string; dob: string }) {
-    // Both forms have these labels; the consent form's controls are named by id.
-    if (subject.azr) await page.locator('#c-azrNumber').fill(subject.azr);
-    if (subject.family) await page.locator('#c-familyName').fill(subject.family);
-    if (subject.given) await page.locator('#c-givenNames').fill(subject.given);
-    await page.locator('#c-dateOfBirth').fill(subject.dob);
-    if (!subject.azr) await page.locator('#c-nationality').selectOption({ label: 'Syrien' });
-    await page.getByLabel(/jede Stelle des Dienstes Migrationsberatung/).check();
-    await page
-      .getByLabel('Gewählter Träger (Trägerwahl, freiwillig)')
-      .selectOption({ label: 'Caritasverband Bruchsal e.V.' });
-    await page.getByLabel(/^Migrationsberatung für erwachsene Zuwanderer \(MBE\)/).check();
-    await page.getByLabel('Rückmeldung zur Kontaktaufnahme').check();
-    for (const category of ['Personalien', 'Anschrift', 'Staatsangehörigkeit und Sprachen', 'Kontaktdaten'])
-      await page.getByLabel(category, { exact: true }).check();
-    await page.getByLabel('Fassung des Formulars').fill('2026-03');
-    await page.getByLabel('Sprache des Formulars').selectOption({ label: 'Arabisch' });
-    await page
-      .locator('#c-scan')
-      .setInputFiles({ name: 'einwilligung.pdf', mimeType: 'application/pdf', buffer: SCAN });
-    await expect
-      .poll(() => page.locator('#scan-digest').textContent())
-      .toContain(createHash('sha256').update(SCAN).digest('hex'));
-  }
-
-  async function fillAddress(caseReference: string) {
-    await page.getByRole('textbox', { name: 'Aktenzeichen' }).fill(caseReference);
-    await page.getByLabel('Straße und Hausnummer').fill('Kaiserstraße 1');
-    await page.getByLabel('Postleitzahl').fill('76646');
-    await page.getByLabel('Ort', { exact: true }).fill('Bruchsal');
-    await page.getByLabel('Wohngemeinde').selectOption({ label: 'Bruchsal' });
-  }
+  const fillConsent = (subject: ConsentSubject) => fillConsentOn(page, subject, SCAN);
+  const fillAddress = (caseReference: string) => fillAddressOn(page, caseReference);
 
   beforeAll(async () => {
     assertPrerequisites({ chromium: true });
@@ -134,17 +107,7 @@ describe('the clerk desk in Chromium', () => {
       expect(referral.status, await referral.clone().text()).toBe(202);
     }
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ locale: 'de-DE', viewport: { width: 1280, height: 900 } });
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());
@@ -179,12 +142,8 @@ describe('the clerk desk in Chromium', () => {
   });
 
   it('signs the clerk in through the OpenID provider; nothing kept in storage', async () => {
-    await page.getByRole('button', { name: 'Anmelden' }).click();
-    await page.waitForURL((url) => url.origin === new URL(platform.identityProvider.issuer).origin);
-    await page.getByLabel('E-Mail-Adresse').fill(clerk().email);
-    await page.getByLabel('Passwort').fill(clerk().password);
-    await page.getByRole('button', { name: 'Anmelden' }).click();
-    await page.waitForURL(`${platform.apiUrl}/authority`);
+    await signInAs(page, platform, AUTHORITY);
+    expect(page.url()).toBe(`${platform.apiUrl}/authority`);
     await expect
       .poll(() => page.locator('#signed-in-as').textContent())
       .toBe(`Angemeldet: ${clerk().email} (Landratsamt Karlsruhe – Ausländerbehörde)`);

@@ -2,13 +2,14 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '#cli/rex.ts';
-import { assertPrerequisites, CHROMIUM } from '#local/preflight.ts';
+import { assertPrerequisites } from '#local/preflight.ts';
 import { openKeyBackup } from '#shared/domain/crypto/key-backup.ts';
 import { axeViolations } from '#test/support/axe.ts';
 import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
+import { launchChromium, setUpOfficeKey, signInAs } from '#test/support/people-pages.ts';
 import { consentRequest } from '#test/support/sample-requests.ts';
 import { until as waitUntil } from '#test/support/wait.ts';
 import { captureIo } from '#test/unit/cli/support.ts';
@@ -59,8 +60,6 @@ describe('the office page in Chromium', () => {
   };
   let forwardedTo = '';
 
-  const person = (unit: string) => platform.identityProvider.people.find((p) => p.unit === unit)!;
-
   async function newContext(): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({
       locale: 'de-DE',
@@ -79,41 +78,9 @@ describe('the office page in Chromium', () => {
     return { context, page: p };
   }
 
-  async function signIn(p: Page, unit: string): Promise<void> {
-    await p.goto(`${platform.apiUrl}/office`);
-    await p.getByRole('button', { name: 'Anmelden' }).click();
-    await p.waitForURL((url) => url.origin === new URL(platform.identityProvider.issuer).origin);
-    await p.getByLabel('E-Mail-Adresse').fill(person(unit).email);
-    await p.getByLabel('Passwort').fill(person(unit).password);
-    await p.getByRole('button', { name: 'Anmelden' }).click();
-    await p.waitForURL(`${platform.apiUrl}/office`);
-    await p.locator('#signed-in-as').waitFor();
-  }
-
+  const signIn = (p: Page, unit: string) => signInAs(p, platform, unit, '/office');
   /** Creates the office's key on the page; answers the downloaded backup file's path. */
-  async function setUpKey(p: Page, password: string, name: string): Promise<string> {
-    await p.getByLabel('Passwort für die Sicherungsdatei').fill(password);
-    await p.getByLabel('Passwort wiederholen').fill(password);
-    await p.getByRole('button', { name: 'Schlüssel erzeugen' }).click();
-    const link = p.getByRole('link', { name: 'Sicherungsdatei speichern' });
-    await link.waitFor();
-    // Not published before the backup is saved and confirmed.
-    await p.getByRole('button', { name: 'Öffentlichen Schlüssel veröffentlichen' }).click();
-    await expect
-      .poll(() => p.locator('#setup-message').textContent())
-      .toContain('zuerst die Sicherungsdatei');
-    const [download] = await Promise.all([p.waitForEvent('download'), link.click()]);
-    const path = join(downloads, name);
-    await download.saveAs(path);
-    expect(download.suggestedFilename()).toMatch(
-      /^schluessel-mbe-[a-z-]+-\d{4}-\d{2}-\d{2}-.{8}\.rex-key\.json$/,
-    );
-    await p.getByLabel('Ich habe die Sicherungsdatei gespeichert und kenne das Passwort.').check();
-    await p.getByRole('button', { name: 'Öffentlichen Schlüssel veröffentlichen' }).click();
-    await expect.poll(() => p.locator('#keys-status').textContent()).toMatch(/^Veröffentlicht\./);
-    expect(await p.locator('#backup-step').isVisible()).toBe(false);
-    return path;
-  }
+  const setUpKey = (p: Page, password: string, name: string) => setUpOfficeKey(p, password, downloads, name);
 
   async function refer(providerIds: string[], extra: Record<string, unknown> = {}) {
     const subject = { azrNumber: azrNumber(), dateOfBirth: '1981-03-02' };
@@ -198,17 +165,7 @@ describe('the office page in Chromium', () => {
     assertPrerequisites({ chromium: true });
     mkdirSync(SHOTS, { recursive: true });
     platform = await startLocalPlatform();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     ({ page } = await newContext());
   });
 
