@@ -493,7 +493,7 @@ async function story(platform: RunningPlatform, work: string): Promise<void> {
   const again = witness();
   check(again.status === 0, `rex audit witness: ${again.stdout}${again.stderr}`);
   detail(again.stdout.trim().split('\n')[0] ?? 'COSIGNED');
-  detail(`Files: ${readdirSync(exportDir).join(', ')}.`);
+  detail(`Export folder ${exportDir} (kept with --keep-files): ${readdirSync(exportDir).join(', ')}.`);
 }
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
