@@ -136,7 +136,7 @@ export function notificationDependencies(): NotificationDependencies {
     notifier: notifierOverride ?? ses,
     settings: {
       from: settings?.from ?? LOCAL_SENDER,
-      officePageUrl: settings?.officePageUrl ?? pageUrl ?? 'http://localhost:3000/office',
+      officePageUrl: settings?.officePageUrl ?? pageUrl ?? 'http://127.0.0.1:3000/local/office',
       timeZone: directory.deployment.timeZone,
     },
     contactOf: (officeId) => officeById(directory, officeId)?.contact.email,

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { PlatformError } from '#local/emulators/process-tools.ts';
 import type { OperationSpec } from '#shared/http/operation.ts';
 import { hasPeopleTwin, PEOPLE_PATH_PREFIX, peoplePath } from '#shared/http/people.ts';
-import { problem, problemResponse } from '#shared/http/problem.ts';
+import { PROBLEM_CONTENT_TYPE, problem, problemResponse } from '#shared/http/problem.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { verifySigV4 } from './sigv4-verify.ts';
 import { TokenBucket } from './throttle.ts';
@@ -29,6 +30,10 @@ export interface GatewayOptions {
   readonly port: number;
   readonly region: string;
   readonly accountId: string;
+  /**
+   * The stage, served as the first path segment as API Gateway's default endpoint does
+   * (`/<stage>/v1/…`); the signature covers that full path.
+   */
   readonly stage: string;
   readonly routes: readonly GatewayRoute[];
   readonly credential: (accessKeyId: string) => GatewayCredential | undefined;
@@ -96,6 +101,57 @@ function send(res: ServerResponse, result: APIGatewayProxyResult): void {
   res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
 }
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * The `Host` values the gateway serves: the address it listens on with its port, and for a
+ * loopback address both loopback names. A page on another origin resolving to this
+ * machine (DNS rebinding) sends its own name and is refused; so is a request signed for
+ * another host. Listening on every interface (`0.0.0.0`, `::`), any name with the port.
+ */
+export function servesHost(listenHost: string, port: number, hostHeader: string | undefined): boolean {
+  const m = /^(\[[0-9a-f:.]+\]|[^:]+):(\d+)$/i.exec(hostHeader ?? '');
+  if (!m || Number(m[2]) !== port) return false;
+  const name = m[1]!.toLowerCase();
+  const listening = listenHost.includes(':') && !listenHost.startsWith('[') ? `[${listenHost}]` : listenHost;
+  if (listening === '0.0.0.0' || listening === '[::]') return true;
+  if (LOOPBACK.has(listening.toLowerCase())) return LOOPBACK.has(name);
+  return name === listening.toLowerCase();
+}
+
+function percentDecodes(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Answers what Node's HTTP parser refuses before a request exists — headers above the
+ * limit (431), a method or request line it cannot parse (400) — with a problem document
+ * instead of Node's empty body.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? problem(431, 'request-header-fields-too-large', 'The request headers are too large.')
+      : problem(400, 'invalid-request', 'The request is not valid HTTP/1.1.', {
+          errors: [{ field: '(request line)', reason: 'not a method, target and version this API reads' }],
+        }),
+  );
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  socket.end(
+    `HTTP/1.1 ${status}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
 /**
  * The local stand-in for API Gateway (REST API, Lambda proxy integration): matches the
  * route, verifies the credential the route's tree takes — a SigV4 signature against the
@@ -114,18 +170,46 @@ export function createGateway(options: GatewayOptions): Server {
     ? new TokenBucket(options.throttle.ratePerSecond, options.throttle.burst)
     : undefined;
 
-  return createServer(async (req, res) => {
+  const stagePrefix = `/${options.stage}`;
+  const server = createServer(async (req, res) => {
     const requestId = randomUUID();
     try {
+      const invalid = (field: string, reason: string, detail: string) =>
+        send(
+          res,
+          problemResponse({
+            ...problem(400, 'invalid-request', detail, { errors: [{ field, reason }] }),
+            instance: requestId,
+          }),
+        );
+      if (!servesHost(options.host, req.socket.localPort ?? options.port, req.headers.host)) {
+        req.resume();
+        return invalid('Host', 'not the host this API is served at', 'The request names another host.');
+      }
       const url = new URL(req.url ?? '/', 'http://localhost');
       const method = (req.method ?? 'GET').toUpperCase();
+      if (!percentDecodes(url.pathname)) {
+        req.resume();
+        return invalid('path', 'malformed percent-encoding', 'The path is not valid.');
+      }
+      // As API Gateway's default endpoint: the stage is the first segment; the routes and
+      // the event's `path` are below it, `requestContext.path` and the signature include it.
+      const inStage = url.pathname.startsWith(`${stagePrefix}/`);
+      const path = inStage ? url.pathname.slice(stagePrefix.length) : '';
       const pathMatches = routes
-        .map((r) => ({ r, m: r.pattern.exec(url.pathname) }))
+        .map((r) => ({ r, m: inStage ? r.pattern.exec(path) : null }))
         .filter((x): x is { r: CompiledRoute; m: RegExpExecArray } => x.m !== null);
       if (pathMatches.length === 0) {
         return send(
           res,
-          problemResponse({ ...problem(404, 'not-found', 'No such resource.'), instance: requestId }),
+          problemResponse({
+            ...problem(
+              404,
+              'not-found',
+              inStage ? 'No such resource.' : `No such resource; the API is served under ${stagePrefix}/.`,
+            ),
+            instance: requestId,
+          }),
         );
       }
       const wait = bucket?.take() ?? 0;
@@ -241,7 +325,7 @@ export function createGateway(options: GatewayOptions): Server {
       }
       const event: APIGatewayProxyEvent = {
         resource: hit.r.resource,
-        path: url.pathname,
+        path,
         httpMethod: method,
         headers,
         multiValueHeaders,
@@ -258,7 +342,7 @@ export function createGateway(options: GatewayOptions): Server {
           authorizer: claims ? { claims } : null,
           protocol: `HTTP/${req.httpVersion}`,
           httpMethod: method,
-          path: `/${options.stage}${url.pathname}`,
+          path: url.pathname,
           stage: options.stage,
           requestId,
           requestTimeEpoch: Date.now(),
@@ -300,6 +384,8 @@ export function createGateway(options: GatewayOptions): Server {
       } else res.end();
     }
   });
+  server.on('clientError', answerClientError);
+  return server;
 }
 
 export function listen(server: Server, port: number, host: string): Promise<number> {

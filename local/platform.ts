@@ -269,7 +269,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           gateway.closeAllConnections();
         }),
     );
-    const apiUrl = `http://${host}:${apiPort}`;
+    // The stage is part of the URL, as on API Gateway's default endpoint (`…/api`).
+    const apiUrl = `http://${host.includes(':') ? `[${host}]` : host}:${apiPort}/${LOCAL_STAGE}`;
     credentials = ensureCredentials(credentialsFile, resolver.principals(), {
       region,
       accountId: LOCAL_ACCOUNT_ID,

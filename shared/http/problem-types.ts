@@ -76,6 +76,10 @@ export const PROBLEM_TYPES = {
     status: 422,
     when: 'forwarding: the office does not serve the municipality',
   },
+  'request-header-fields-too-large': {
+    status: 431,
+    when: 'the request headers are above the limit (local gateway: Node’s 16 KiB)',
+  },
   'too-many-requests': { status: 429, when: 'throttled (`Retry-After`)' },
   'internal-error': {
     status: 500,

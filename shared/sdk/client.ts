@@ -78,7 +78,7 @@ export const sdkOperations = {
 export type SdkMethod = keyof typeof sdkOperations;
 
 export interface RexClientOptions {
-  /** Base URL of the API, e.g. `https://abc.execute-api.eu-central-1.amazonaws.com/prod` or `http://127.0.0.1:3000`. */
+  /** Base URL of the API, e.g. `https://abc.execute-api.eu-central-1.amazonaws.com/prod` or `http://127.0.0.1:3000/local`. */
   readonly endpoint: string;
   readonly region: string;
   /** Needed for every operation except the public ones. */

@@ -172,6 +172,10 @@ export const PROBLEM_TEXTS: Readonly<Record<ProblemCode, Texts>> = {
     de: 'Ein Fehler im System. Es wurde nichts geändert; bitte versuchen Sie es später erneut.',
     en: 'A fault in the system. Nothing was changed; please try again later.',
   },
+  'request-header-fields-too-large': {
+    de: 'Die Anfrage ist zu umfangreich und wurde nicht bearbeitet.',
+    en: 'The request is too large and was not processed.',
+  },
   'bad-gateway': {
     de: 'Das System antwortet gerade nicht. Bitte versuchen Sie es später erneut.',
     en: 'The system is not answering. Please try again later.',
