@@ -28,7 +28,7 @@ describe('npm run demo', () => {
     // The people's pages, each with a demo sign-in.
     for (const page of ['authority', 'office', 'dpo'])
       expect(res.stdout).toMatch(
-        new RegExp(`http://127\\.0\\.0\\.1:\\d+/${page} +\\S+@demo\\.invalid +\\S{16,}`),
+        new RegExp(`http://127\\.0\\.0\\.1:\\d+/local/${page} +\\S+@demo\\.invalid +\\S{16,}`),
       );
   });
 });

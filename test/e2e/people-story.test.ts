@@ -105,7 +105,7 @@ describe("issue 15's story: the clerk refers, the counsellor opens and reports, 
     counsellorContext.on('request', (r) =>
       counsellorSent.push({
         method: r.method(),
-        path: new URL(r.url()).pathname.replace(/^\/people(?=\/v1\/)/, ''),
+        path: new URL(r.url()).pathname.replace(/^(?:\/local)?\/people(?=\/v1\/)/, ''),
       }),
     );
     clerk = await newPage(clerkContext);
