@@ -13,9 +13,12 @@ import { until as waitUntil } from '#test/support/wait.ts';
  * The data-protection officer's page in a real headless Chromium against the local
  * platform: sign in through the OpenID provider (no key typed), filter and page
  * through events, open a referral's trail, produce a person's report, verify the log
- * in the browser (and see it fail when the network returns a changed entry), in
+ * in the browser (and see it fail when the network returns a changed entry), remember
+ * the verified checkpoints and prove later ones consistent with them (and see a
+ * changed consistency proof caught), prove single entries with inclusion proofs, in
  * English and German, by keyboard, and sign out. Screenshots go to test-results/.
  */
+const REMEMBERED = 'rex-dpo-checkpoints:';
 
 const AUTHORITY = 'authority:abh-lk-karlsruhe';
 const OFFICE = 'mbe-caritas-bruchsal';
@@ -35,6 +38,22 @@ describe('the DPO page in Chromium', () => {
   const person = { azrNumber: azrNumber(), dateOfBirth: '1981-03-02' };
   let personSubjectId = '';
   let referralId = '';
+  let firstSize = 0;
+
+  const latestSize = async () => {
+    const res = await platform.request(`dpo:lk-karlsruhe`, '/v1/audit/checkpoints/latest');
+    return res.status === 200 ? ((await res.json()) as { treeSize: number }).treeSize : 0;
+  };
+  /** The checkpoint notes this page remembers, of every log origin. */
+  const rememberedNotes = () =>
+    page.evaluate((prefix) => {
+      const notes: string[] = [];
+      for (let i = 0; i < localStorage.length; i++) {
+        const key = localStorage.key(i)!;
+        if (key.startsWith(prefix)) notes.push(...(JSON.parse(localStorage.getItem(key)!) as string[]));
+      }
+      return notes;
+    }, REMEMBERED);
 
   async function recordConsent(
     subject: { azrNumber: string; dateOfBirth: string },
@@ -253,6 +272,17 @@ describe('the DPO page in Chromium', () => {
     expect(Number(size)).toBeGreaterThanOrEqual(CONSENTS + 3);
     expect(Number(entries)).toBeGreaterThanOrEqual(Number(size));
     expect(await page.locator('#verdict').getAttribute('class')).toBe('verdict ok');
+    // The verified checkpoint is remembered in the browser's storage (a signed note, no personal data).
+    expect(await page.locator('#verdict .sub').allTextContents()).toContain(
+      'This checkpoint is now remembered in this browser; later verifications show whether the log only grew.',
+    );
+    const notes = await rememberedNotes();
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.split('\n')[1]).toBe(size);
+    firstSize = Number(size);
+    expect(await page.locator('#remembered-status').textContent()).toBe(
+      `Remembered in this browser: 1 checkpoint(s), the newest of size ${size}.`,
+    );
     await page.screenshot({ path: `${SHOTS}/dpo-verified.png`, fullPage: true });
   });
 
@@ -273,6 +303,133 @@ describe('the DPO page in Chromium', () => {
     expect(await page.getAttribute('html', 'lang')).toBe('en');
   });
 
+  it('verifies again: the new checkpoint is proven consistent with the remembered one, in the browser', async () => {
+    await recordConsent({ azrNumber: azrNumber(), dateOfBirth: '1975-09-30' });
+    await until(async () => ((await latestSize()) > firstSize ? true : undefined), 'a newer checkpoint');
+    const proofs: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/v1/audit/proofs/consistency')) proofs.push(new URL(r.url()).search);
+    });
+    await page.getByRole('button', { name: 'Verify the log' }).click();
+    await expect
+      .poll(() => page.locator('#verdict .sub').allTextContents(), { timeout: 30_000 })
+      .toContain(
+        'Consistency proven in the browser: the log extends every remembered checkpoint (1). The new checkpoint is remembered too.',
+      );
+    expect(await page.locator('#verdict').getAttribute('class')).toBe('verdict ok');
+    const size = Number(
+      /checkpoint size (\d+)/.exec((await page.locator('#verdict .headline').textContent())!)![1],
+    );
+    expect(size).toBeGreaterThan(firstSize);
+    expect(proofs).toEqual([`?fromTreeSize=${firstSize}&toTreeSize=${size}`]);
+    expect((await rememberedNotes()).map((n) => Number(n.split('\n')[1]))).toEqual([firstSize, size]);
+    await page.screenshot({ path: `${SHOTS}/dpo-consistent.png`, fullPage: true });
+  });
+
+  it('shows a red verdict in words when the consistency proof arrives changed: the history was rewritten', async () => {
+    await page.route('**/v1/audit/proofs/consistency*', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { hashes: string[] };
+      const [first = ''] = body.hashes;
+      body.hashes[0] = (first[0] === '0' ? '1' : '0') + first.slice(1);
+      await route.fulfill({ response, json: body });
+    });
+    const before = await rememberedNotes();
+    await page.getByRole('button', { name: 'Verify the log' }).click();
+    await expect
+      .poll(() => page.locator('#verdict').getAttribute('class'), { timeout: 30_000 })
+      .toBe('verdict bad');
+    expect(await page.locator('#verdict .headline').textContent()).toMatch(
+      new RegExp(
+        `^The log’s history was rewritten: the newest checkpoint \\(size \\d+\\) does not extend the remembered checkpoint of size ${firstSize} — the consistency proof does not lead from the remembered root to the newest\\.$`,
+      ),
+    );
+    // Nothing new is remembered from a history that does not extend the old one.
+    expect(await rememberedNotes()).toEqual(before);
+    await page.getByRole('button', { name: 'Auf Deutsch umschalten' }).click();
+    expect(await page.locator('#verdict .headline').textContent()).toMatch(
+      /^Die Protokollgeschichte wurde umgeschrieben: Der neueste Prüfpunkt \(Größe \d+\) setzt den gemerkten Prüfpunkt der Größe \d+ nicht fort — /,
+    );
+    await page.screenshot({ path: `${SHOTS}/dpo-rewritten.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Switch to English' }).click();
+    await page.unroute('**/v1/audit/proofs/consistency*');
+  });
+
+  it('checks the remembered checkpoints quietly at the next sign-in', async () => {
+    const remembered = (await rememberedNotes()).length;
+    await page.reload();
+    // Signing in again: one round trip to the provider, whose session still lasts (or its form).
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#workspace:visible, #mfa-note').first().waitFor();
+    if (await page.locator('#mfa-note').count()) {
+      await page.getByLabel('E-Mail-Adresse').fill(dpoPerson().email);
+      await page.getByLabel('Passwort').fill(dpoPerson().password);
+      await page.getByRole('button', { name: 'Anmelden' }).click();
+    }
+    await page.locator('#workspace').waitFor();
+    await expect
+      .poll(() => page.locator('#remembered-status').textContent(), { timeout: 30_000 })
+      .toMatch(
+        new RegExp(
+          `^Remembered in this browser: ${remembered} checkpoint\\(s\\), the newest of size \\d+\\. Checked at sign-in: the newest checkpoint \\(size \\d+\\) extends all ${remembered}\\.$`,
+        ),
+      );
+    expect(await page.locator('#verdict').isHidden()).toBe(true);
+    await page.screenshot({ path: `${SHOTS}/dpo-remembered-at-sign-in.png`, fullPage: true });
+  });
+
+  it('proves one entry with an inclusion proof, by keyboard, and refuses a changed proof', async () => {
+    await page.getByLabel('Event type').selectOption('consent.recorded');
+    await page.getByLabel('Page size').selectOption('10');
+    await page.getByRole('button', { name: 'Show events' }).click();
+    const row = page.locator('#events-table tbody tr').nth(2);
+    await row.waitFor();
+    const sequence = (await row.locator('td:nth-child(8)').textContent())!;
+    expect(sequence).toMatch(/^\d+$/);
+    const button = row.getByRole('button', {
+      name: `Check proof of entry no. ${sequence} (inclusion proof)`,
+    });
+    await button.focus();
+    await page.keyboard.press('Enter');
+    const result = row.locator('.proof-result');
+    await expect
+      .poll(() => result.textContent(), { timeout: 30_000 })
+      .toMatch(/^Included: the proof leads to the signed checkpoint of size \d+\.$/);
+    expect(await result.getAttribute('class')).toBe('proof-result ok');
+    expect(await page.locator('#proof-live').textContent()).toBe(
+      `Entry no. ${sequence}: ${await result.textContent()}`,
+    );
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Check proof');
+
+    await page.route('**/v1/audit/proofs/inclusion*', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { hashes: string[] };
+      const [first = ''] = body.hashes;
+      body.hashes[0] = `${first.slice(0, 10)}${first[10] === 'a' ? 'b' : 'a'}${first.slice(11)}`;
+      await route.fulfill({ response, json: body });
+    });
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => result.textContent(), { timeout: 30_000 })
+      .toBe(
+        'Proof failed: the proof does not lead from the entry to the signed root — the inclusion proof does not lead to the signed root.',
+      );
+    expect(await result.getAttribute('class')).toBe('proof-result bad');
+    expect(await page.locator('#proof-live').textContent()).toContain(`Entry no. ${sequence}: Proof failed`);
+    await page.getByRole('button', { name: 'Auf Deutsch umschalten' }).click();
+    expect(await result.textContent()).toMatch(
+      /^Nachweis ungültig: der Nachweis führt nicht vom Eintrag zur signierten Wurzel — /,
+    );
+    expect(
+      await row
+        .getByRole('button', { name: `Nachweis prüfen für Eintrag Nr. ${sequence} (Einschlussnachweis)` })
+        .count(),
+    ).toBe(1);
+    await page.screenshot({ path: `${SHOTS}/dpo-inclusion.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Switch to English' }).click();
+    await page.unroute('**/v1/audit/proofs/inclusion*');
+  });
+
   it('shows a red verdict naming the sequence when an entry arrives changed', async () => {
     await page.route('**/v1/audit/entries*', async (route) => {
       const response = await route.fetch();
@@ -289,6 +446,17 @@ describe('the DPO page in Chromium', () => {
     );
     await page.screenshot({ path: `${SHOTS}/dpo-tampered.png`, fullPage: true });
     await page.unroute('**/v1/audit/entries*');
+  });
+
+  it('forgets the remembered checkpoints on request', async () => {
+    expect((await rememberedNotes()).length).toBeGreaterThanOrEqual(2);
+    await page.getByRole('button', { name: 'Forget remembered checkpoints' }).click();
+    expect(await rememberedNotes()).toEqual([]);
+    expect(await page.locator('#remembered-status').textContent()).toMatch(
+      /^Forgotten: \d+ remembered checkpoint\(s\)\. The next verification starts a new memory\.$/,
+    );
+    expect(await page.locator('#forget-checkpoints').isHidden()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('verify-button');
   });
 
   it('has no axe-core violations (WCAG 2.1 AA), signed in with results and on the sign-in view', async () => {

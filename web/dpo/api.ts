@@ -10,6 +10,8 @@ import type {
   AuditEventsQuery,
   CheckpointsPage,
   CheckpointView,
+  ConsistencyProof,
+  InclusionProof,
   SubjectLookupResponse,
   VerifierKeyView,
 } from '#shared/schemas/audit.ts';
@@ -21,6 +23,8 @@ export type EntriesPage = z.output<typeof AuditEntriesPage>;
 export type Checkpoint = z.output<typeof CheckpointView>;
 export type CheckpointPage = z.output<typeof CheckpointsPage>;
 export type EventsQuery = Partial<z.output<typeof AuditEventsQuery>>;
+export type InclusionProofView = z.output<typeof InclusionProof>;
+export type ConsistencyProofView = z.output<typeof ConsistencyProof>;
 export type EntriesQuery = Partial<z.output<typeof AuditEntriesQuery>>;
 
 /** The audit operations a data-protection officer's page calls, over the people's API. */
@@ -49,6 +53,16 @@ export class AuditApi {
 
   checkpoints(query: { limit?: number; cursor?: string }): Promise<CheckpointPage> {
     return this.json('GET', '/v1/audit/checkpoints', { query });
+  }
+
+  /** RFC 9162 inclusion proof of one entry against the newest (or the given) signed checkpoint. */
+  inclusionProof(query: { sequence: number; treeSize?: number }): Promise<InclusionProofView> {
+    return this.json('GET', '/v1/audit/proofs/inclusion', { query });
+  }
+
+  /** RFC 9162 consistency proof between the signed checkpoints of two tree sizes. */
+  consistencyProof(query: { fromTreeSize: number; toTreeSize?: number }): Promise<ConsistencyProofView> {
+    return this.json('GET', '/v1/audit/proofs/consistency', { query });
   }
 
   lookupSubject(identity: object): Promise<z.output<typeof SubjectLookupResponse>> {

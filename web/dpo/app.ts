@@ -1,10 +1,13 @@
 /**
  * The data-protection officer's page: sign in with OpenID Connect (common/shell.ts,
  * tokens in memory only), browse and filter the audit events, follow a referral's
- * trail, compute a subject id and produce the access report, and verify the whole log
- * in the browser.
+ * trail, compute a subject id and produce the access report, verify the whole log
+ * in the browser, check that it extends the checkpoints this browser remembers
+ * (remembered.ts), and prove single entries with RFC 9162 inclusion proofs.
  */
 import type { AuditEntry } from '#shared/domain/audit/entry.ts';
+import { verifyEntryInclusion } from '#shared/domain/audit/proofs.ts';
+import { verifyCheckpointAsync } from '#shared/domain/audit/signed-note.ts';
 import type { VerifyAnchor } from '#shared/domain/audit/verify.ts';
 import { ApiError } from '#web/common/api.ts';
 import { $, type Child, el, setMessage } from '#web/common/dom.ts';
@@ -12,6 +15,16 @@ import { berlinDayStart, formatInstant, parseGermanDate } from '#web/common/i18n
 import { type Shell, startShell } from '#web/common/shell.ts';
 import { AuditApi, type EntriesQuery, type EventItem, type EventsPage, type EventsQuery } from './api.ts';
 import { EVENT_LABELS, eventOptions, type Language, type MessageParams, translate } from './i18n.ts';
+import {
+  type CheckpointStore,
+  checkRemembered,
+  type FetchConsistency,
+  forgetCheckpoints,
+  noteCheckpoint,
+  type RememberedCheck,
+  rememberCheckpoint,
+  rememberedCheckpoints,
+} from './remembered.ts';
 import { verifyTheLog } from './verify-log.ts';
 
 const PAGE_SIZE = 50;
@@ -27,6 +40,12 @@ interface PageState {
   cursor: string | null;
   page: number;
   reportUrl: string | null;
+  /** The log origin of the newest checkpoint seen: whose checkpoints are remembered. */
+  origin: string | null;
+  /** The quiet check at sign-in: how many remembered checkpoints the newest extends. */
+  quiet: { extended: number; size: number } | null;
+  /** Inclusion proofs checked, by sequence: their result as shown next to the row. */
+  readonly proofs: Map<number, ProofState>;
   /** Re-renders what is on screen in the current language. */
   readonly renderers: Map<string, () => void>;
 }
@@ -38,8 +57,17 @@ const state: PageState = {
   cursor: null,
   page: 0,
   reportUrl: null,
+  origin: null,
+  quiet: null,
+  proofs: new Map(),
   renderers: new Map(),
 };
+
+type ProofState =
+  | { readonly kind: 'working' }
+  | { readonly kind: 'ok'; readonly size: number }
+  | { readonly kind: 'bad'; readonly reason: string; readonly detail: string }
+  | { readonly kind: 'error'; readonly error: unknown };
 
 const t = (key: string, params?: MessageParams) => translate(state.lang, key, params);
 
@@ -80,6 +108,20 @@ function dateField(id: string): string | undefined {
 
 class FieldError extends Error {}
 
+/** The trusted verifier keys typed or pasted: one or more (across a key rotation), separated by spaces or lines. */
+function trustedKeys(): string[] {
+  return $<HTMLTextAreaElement>('verifier-key').value.split(/\s+/).filter(Boolean);
+}
+
+/** The browser's storage of remembered checkpoints; none when the browser refuses storage. */
+function checkpointStore(): CheckpointStore | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  }
+}
+
 const code = (value: string | number | null | undefined): Child =>
   value === null || value === undefined ? '' : el('code', { text: String(value) });
 
@@ -94,6 +136,7 @@ function eventsTable(items: readonly EventItem[], caption: string): HTMLElement 
     'colAuthority',
     'colReferral',
     'colSequence',
+    'colProof',
   ];
   const rows = items.map(({ sequenced, entry }) =>
     el('tr', {}, [
@@ -115,6 +158,7 @@ function eventsTable(items: readonly EventItem[], caption: string): HTMLElement 
           : '',
       ]),
       el('td', { text: sequenced && 'sequence' in entry ? String(entry.sequence) : t('pending') }),
+      el('td', {}, sequenced && 'sequence' in entry ? proofCell(entry) : []),
     ]),
   );
   return el('table', {}, [
@@ -130,6 +174,87 @@ function eventsTable(items: readonly EventItem[], caption: string): HTMLElement 
   ]);
 }
 
+// ------------------------------------------------------------ inclusion proofs
+
+/** The button that proves one entry, and where its result is shown. */
+function proofCell(entry: AuditEntry): Child[] {
+  const result = el('span', { class: 'proof-result' });
+  result.dataset.proofResult = String(entry.sequence);
+  drawProofResult(result, state.proofs.get(entry.sequence));
+  return [
+    el('button', {
+      type: 'button',
+      class: 'secondary proof-button',
+      'aria-label': t('proveEntryLabel', { sequence: entry.sequence }),
+      text: t('proveEntry'),
+      onclick: () => void proveEntry(entry),
+    }),
+    result,
+  ];
+}
+
+function proofText(proof: ProofState | undefined): string {
+  switch (proof?.kind) {
+    case undefined:
+      return '';
+    case 'working':
+      return t('working');
+    case 'ok':
+      return t('proofOk', { size: proof.size });
+    case 'bad':
+      return t('proofBad', { reason: t(`proofReason.${proof.reason}`), detail: proof.detail });
+    case 'error':
+      return errorText(proof.error);
+  }
+}
+
+function drawProofResult(node: HTMLElement, proof: ProofState | undefined): void {
+  node.textContent = proofText(proof);
+  node.className = `proof-result${proof?.kind === 'ok' ? ' ok' : proof?.kind === 'bad' || proof?.kind === 'error' ? ' bad' : ''}`;
+}
+
+/** Shows a proof's result next to every row of that entry (events and trail) and announces it. */
+function showProof(sequence: number, proof: ProofState): void {
+  state.proofs.set(sequence, proof);
+  for (const node of document.querySelectorAll<HTMLElement>(`[data-proof-result="${sequence}"]`))
+    drawProofResult(node, proof);
+  if (proof.kind !== 'working')
+    render('proof-live', () =>
+      setMessage(
+        'proof-live',
+        t('proofAnnounce', { sequence, result: proofText(state.proofs.get(sequence)) }),
+      ),
+    );
+}
+
+/**
+ * Fetches the inclusion proof of the entry as the page shows it against the newest
+ * signed checkpoint, and checks it here: the checkpoint's signature by a trusted key,
+ * the entry's form and hash, and the audit path to the signed root.
+ */
+async function proveEntry(entry: AuditEntry): Promise<void> {
+  showProof(entry.sequence, { kind: 'working' });
+  try {
+    const proof = await api().inclusionProof({ sequence: entry.sequence });
+    const verdict = await verifyEntryInclusion({
+      entry,
+      treeSize: proof.treeSize,
+      hashes: proof.hashes,
+      checkpoint: proof.checkpoint.note,
+      verifierKey: trustedKeys(),
+      ...(state.origin ? { origin: state.origin } : {}),
+    });
+    showProof(
+      entry.sequence,
+      verdict.ok
+        ? { kind: 'ok', size: verdict.checkpoint.treeSize }
+        : { kind: 'bad', reason: verdict.reason, detail: verdict.detail },
+    );
+  } catch (error) {
+    showProof(entry.sequence, { kind: 'error', error });
+  }
+}
+
 // ------------------------------------------------------------ sign-in
 
 function signedOut(): void {
@@ -137,6 +262,8 @@ function signedOut(): void {
   state.api = null;
   if (state.reportUrl) URL.revokeObjectURL(state.reportUrl);
   state.reportUrl = null;
+  state.quiet = null;
+  state.proofs.clear();
   for (const id of ['events-table', 'trail-table']) $(id).replaceChildren();
 }
 
@@ -333,17 +460,102 @@ async function anchorAt(sequence: number) {
   return undefined;
 }
 
-function showVerdict(draw: () => { ok: boolean; text: string; sub?: string }): void {
+function showVerdict(draw: () => { ok: boolean; text: string; subs?: readonly string[] }): void {
   render('verdict', () => {
-    const { ok, text, sub } = draw();
+    const { ok, text, subs = [] } = draw();
     const verdict = $('verdict');
     verdict.className = `verdict ${ok ? 'ok' : 'bad'}`;
     verdict.replaceChildren(
       el('span', { class: 'headline', text }),
-      ...(sub ? [el('span', { class: 'sub', text: sub })] : []),
+      ...subs.filter(Boolean).map((sub) => el('span', { class: 'sub', text: sub })),
     );
     verdict.hidden = false;
   });
+}
+
+// ------------------------------------------------------------ remembered checkpoints
+
+/** The API's consistency proof; `gone` when it names no signed checkpoint of the remembered size. */
+const fetchConsistency: FetchConsistency = async (fromTreeSize, toTreeSize) => {
+  try {
+    return (await api().consistencyProof({ fromTreeSize, toTreeSize })).hashes;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 400) return 'gone';
+    throw error;
+  }
+};
+
+/** Whether the newest checkpoint extends every checkpoint this browser remembers of its log. */
+async function checkAgainstRemembered(newestNote: string): Promise<RememberedCheck & { remembered: number }> {
+  const origin = noteCheckpoint(newestNote)?.origin;
+  const store = checkpointStore();
+  const remembered = store && origin ? rememberedCheckpoints(store, origin) : [];
+  const check = await checkRemembered({
+    remembered,
+    newest: newestNote,
+    verifierKey: trustedKeys(),
+    fetchProof: fetchConsistency,
+  });
+  return { ...check, remembered: remembered.length };
+}
+
+/** The red verdict of a history that does not extend a remembered checkpoint. */
+function showRewritten(check: Extract<RememberedCheck, { ok: false }>, newest: number): void {
+  showVerdict(() => ({
+    ok: false,
+    text: t('rewritten', { size: check.treeSize, newest, reason: t(`remembered.${check.reason}`) }),
+    subs: [t('rewrittenDetail', { detail: check.detail }), t('rewrittenAdvice')],
+  }));
+}
+
+/** What this browser remembers of the current log, and the button to forget it. */
+function renderRemembered(): void {
+  render('remembered', () => {
+    const store = checkpointStore();
+    const kept = store && state.origin ? rememberedCheckpoints(store, state.origin) : [];
+    const last = kept[kept.length - 1];
+    const quiet = state.quiet;
+    setMessage(
+      'remembered-status',
+      !last
+        ? t('rememberedNone')
+        : [
+            t('rememberedCount', { count: kept.length, size: last.treeSize }),
+            ...(quiet ? [t('rememberedQuiet', { count: quiet.extended, size: quiet.size })] : []),
+          ].join(' '),
+    );
+    $('forget-checkpoints').hidden = kept.length === 0;
+  });
+}
+
+function forgetRemembered(): void {
+  const store = checkpointStore();
+  const count = store ? forgetCheckpoints(store) : 0;
+  state.quiet = null;
+  renderRemembered();
+  render('remembered', () => setMessage('remembered-status', t('forgotten', { count })));
+  $('verify-button').focus();
+}
+
+/**
+ * At sign-in, without being asked: the newest checkpoint, signed by a trusted key,
+ * against the remembered ones. Says nothing more than the status line unless the
+ * history was rewritten; then the red verdict.
+ */
+async function quietCheck(): Promise<void> {
+  await prefillVerifierKey();
+  try {
+    const latest = await api().latestCheckpoint();
+    const signed = await verifyCheckpointAsync(latest.note, trustedKeys());
+    if (!signed.ok) return;
+    state.origin = signed.checkpoint.origin;
+    const check = await checkAgainstRemembered(latest.note);
+    if (!check.ok) showRewritten(check, latest.treeSize);
+    else if (check.remembered > 0) state.quiet = { extended: check.extended, size: latest.treeSize };
+    renderRemembered();
+  } catch {
+    // Quiet: no checkpoint yet, or the API unavailable; "Verify the log" says why.
+  }
 }
 
 async function verifyLogNow(): Promise<void> {
@@ -353,7 +565,7 @@ async function verifyLogNow(): Promise<void> {
   const progress = (key: string, params: MessageParams) =>
     render('progress', () => setMessage('verify-progress', t(key, params)));
   try {
-    const key = $<HTMLTextAreaElement>('verifier-key').value.trim();
+    const keys = trustedKeys();
     let latest: Awaited<ReturnType<AuditApi['latestCheckpoint']>>;
     try {
       latest = await api().latestCheckpoint();
@@ -380,10 +592,22 @@ async function verifyLogNow(): Promise<void> {
       }
     }
     progress('verifying', { count: entries.length });
-    const result = await verifyTheLog(entries, { checkpoints, verifierKeys: key ? [key] : [], anchor });
-    state.renderers.delete('progress');
-    setMessage('verify-progress', '');
+    const result = await verifyTheLog(entries, { checkpoints, verifierKeys: keys, anchor });
     if (result.ok) {
+      // The log holds; now its history: does the newest checkpoint extend the remembered ones?
+      state.origin = noteCheckpoint(latest.note)?.origin ?? null;
+      progress('checkingRemembered', {});
+      const check = await checkAgainstRemembered(latest.note);
+      state.renderers.delete('progress');
+      setMessage('verify-progress', '');
+      if (!check.ok) {
+        showRewritten(check, latest.treeSize);
+        return;
+      }
+      const store = checkpointStore();
+      if (store) rememberCheckpoint(store, latest.note);
+      state.quiet = null;
+      renderRemembered();
       showVerdict(() => ({
         ok: true,
         text: t('verifiedOk', {
@@ -391,12 +615,21 @@ async function verifyLogNow(): Promise<void> {
           size: result.signedTreeSize,
           keyName: result.keyNames.join(', '),
         }),
-        sub:
+        subs: [
           result.lastSequence > result.signedTreeSize
             ? t('unsigned', { from: result.signedTreeSize + 1, to: result.lastSequence })
             : '',
+          !store
+            ? t('noStorage')
+            : check.extended > 0
+              ? t('extendsRemembered', { count: check.extended })
+              : t('firstRemembered'),
+          check.skipped > 0 ? t('skippedRemembered', { count: check.skipped }) : '',
+        ],
       }));
     } else {
+      state.renderers.delete('progress');
+      setMessage('verify-progress', '');
       const { kind, sequence, detail } = result.problem;
       showVerdict(() => ({
         ok: false,
@@ -436,6 +669,7 @@ function init(): void {
   });
   $('produce-report').addEventListener('click', () => void produceReport());
   $('verify-button').addEventListener('click', () => void verifyLogNow());
+  $('forget-checkpoints').addEventListener('click', forgetRemembered);
   state.renderers.set('event-options', renderEventOptions);
   shell = startShell({
     page: 'dpo',
@@ -447,7 +681,7 @@ function init(): void {
     },
     onSignedIn: ({ api }) => {
       state.api = new AuditApi(api);
-      void prefillVerifierKey();
+      void quietCheck();
       $('f-subject').focus();
     },
     onSignedOut: signedOut,

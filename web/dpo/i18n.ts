@@ -88,6 +88,42 @@ const en = {
   'kind.bad-signature': 'bad signature',
   'kind.malformed': 'malformed entry',
   working: 'Working…',
+  colProof: 'Proof',
+  proveEntry: 'Check proof',
+  proveEntryLabel: 'Check proof of entry no. {sequence} (inclusion proof)',
+  proofOk: 'Included: the proof leads to the signed checkpoint of size {size}.',
+  proofBad: 'Proof failed: {reason} — {detail}.',
+  proofAnnounce: 'Entry no. {sequence}: {result}',
+  'proofReason.bad-signature': 'the checkpoint is not signed by a trusted key',
+  'proofReason.malformed': 'the entry or the proof is malformed',
+  'proofReason.bad-proof': 'the proof does not lead from the entry to the signed root',
+  'proofReason.checkpoint-mismatch': 'two signed checkpoints of the same size disagree',
+  checkingRemembered: 'Checking the remembered checkpoints…',
+  rememberedHeading: 'Remembered checkpoints',
+  rememberedIntro:
+    'After each successful verification this browser keeps the signed checkpoint (its local storage; a checkpoint holds no personal data). Each later verification, and each sign-in, checks with a consistency proof that the newest checkpoint extends every remembered one: a history rewritten and signed afresh since then is caught.',
+  rememberedNone: 'No checkpoint of this log is remembered in this browser yet.',
+  rememberedCount: 'Remembered in this browser: {count} checkpoint(s), the newest of size {size}.',
+  rememberedQuiet: 'Checked at sign-in: the newest checkpoint (size {size}) extends all {count}.',
+  forget: 'Forget remembered checkpoints',
+  forgotten: 'Forgotten: {count} remembered checkpoint(s). The next verification starts a new memory.',
+  firstRemembered:
+    'This checkpoint is now remembered in this browser; later verifications show whether the log only grew.',
+  extendsRemembered:
+    'Consistency proven in the browser: the log extends every remembered checkpoint ({count}). The new checkpoint is remembered too.',
+  skippedRemembered: '{count} remembered checkpoint(s) not signed by the key above were not used.',
+  noStorage: 'This browser does not allow local storage: no checkpoint is remembered.',
+  rewritten:
+    'The log’s history was rewritten: the newest checkpoint (size {newest}) does not extend the remembered checkpoint of size {size} — {reason}.',
+  rewrittenDetail: 'Detail: {detail}.',
+  rewrittenAdvice:
+    'Nothing new was remembered. Keep this page open, note the time and inform the operator and the supervisory authority.',
+  'remembered.bad-proof': 'the consistency proof does not lead from the remembered root to the newest',
+  'remembered.checkpoint-mismatch': 'two signed checkpoints of the same size disagree',
+  'remembered.bad-signature': 'a checkpoint is not signed by a trusted key',
+  'remembered.malformed': 'the proof is malformed',
+  'remembered.shrunk': 'the log is now shorter than it was',
+  'remembered.gone': 'the platform no longer has this checkpoint',
 };
 
 export type MessageKey = keyof typeof en;
@@ -174,6 +210,43 @@ const de: Record<MessageKey, string> = {
   'kind.bad-signature': 'ungültige Signatur',
   'kind.malformed': 'fehlerhafter Eintrag',
   working: 'Bitte warten …',
+  colProof: 'Nachweis',
+  proveEntry: 'Nachweis prüfen',
+  proveEntryLabel: 'Nachweis prüfen für Eintrag Nr. {sequence} (Einschlussnachweis)',
+  proofOk: 'Enthalten: Der Nachweis führt zum signierten Prüfpunkt der Größe {size}.',
+  proofBad: 'Nachweis ungültig: {reason} — {detail}.',
+  proofAnnounce: 'Eintrag Nr. {sequence}: {result}',
+  'proofReason.bad-signature': 'der Prüfpunkt ist nicht von einem vertrauenswürdigen Schlüssel signiert',
+  'proofReason.malformed': 'der Eintrag oder der Nachweis ist fehlerhaft',
+  'proofReason.bad-proof': 'der Nachweis führt nicht vom Eintrag zur signierten Wurzel',
+  'proofReason.checkpoint-mismatch': 'zwei signierte Prüfpunkte gleicher Größe widersprechen sich',
+  checkingRemembered: 'Prüfe die gemerkten Prüfpunkte …',
+  rememberedHeading: 'Gemerkte Prüfpunkte',
+  rememberedIntro:
+    'Nach jeder erfolgreichen Prüfung merkt sich dieser Browser den signierten Prüfpunkt (im lokalen Speicher; ein Prüfpunkt enthält keine personenbezogenen Daten). Jede spätere Prüfung und jede Anmeldung prüft mit einem Konsistenznachweis, dass der neueste Prüfpunkt jeden gemerkten fortsetzt: Eine seither umgeschriebene und neu signierte Geschichte fällt auf.',
+  rememberedNone: 'In diesem Browser ist noch kein Prüfpunkt dieses Protokolls gemerkt.',
+  rememberedCount: 'In diesem Browser gemerkt: {count} Prüfpunkt(e), der neueste der Größe {size}.',
+  rememberedQuiet: 'Bei der Anmeldung geprüft: Der neueste Prüfpunkt (Größe {size}) setzt alle {count} fort.',
+  forget: 'Gemerkte Prüfpunkte vergessen',
+  forgotten: 'Vergessen: {count} gemerkte(r) Prüfpunkt(e). Die nächste Prüfung beginnt neu.',
+  firstRemembered:
+    'Dieser Prüfpunkt ist jetzt in diesem Browser gemerkt; spätere Prüfungen zeigen, ob das Protokoll nur gewachsen ist.',
+  extendsRemembered:
+    'Konsistenz im Browser nachgewiesen: Das Protokoll setzt jeden gemerkten Prüfpunkt fort ({count}). Der neue Prüfpunkt wird ebenfalls gemerkt.',
+  skippedRemembered:
+    '{count} gemerkte(r) Prüfpunkt(e), nicht mit dem Schlüssel oben signiert, blieben unberücksichtigt.',
+  noStorage: 'Dieser Browser erlaubt keinen lokalen Speicher: Es wird kein Prüfpunkt gemerkt.',
+  rewritten:
+    'Die Protokollgeschichte wurde umgeschrieben: Der neueste Prüfpunkt (Größe {newest}) setzt den gemerkten Prüfpunkt der Größe {size} nicht fort — {reason}.',
+  rewrittenDetail: 'Einzelheit: {detail}.',
+  rewrittenAdvice:
+    'Es wurde nichts Neues gemerkt. Lassen Sie diese Seite offen, notieren Sie die Uhrzeit und informieren Sie den Betrieb und die Aufsichtsbehörde.',
+  'remembered.bad-proof': 'der Konsistenznachweis führt nicht von der gemerkten Wurzel zur neuesten',
+  'remembered.checkpoint-mismatch': 'zwei signierte Prüfpunkte gleicher Größe widersprechen sich',
+  'remembered.bad-signature': 'ein Prüfpunkt ist nicht von einem vertrauenswürdigen Schlüssel signiert',
+  'remembered.malformed': 'der Nachweis ist fehlerhaft',
+  'remembered.shrunk': 'das Protokoll ist jetzt kürzer als zuvor',
+  'remembered.gone': 'die Plattform hat diesen Prüfpunkt nicht mehr',
 };
 
 export const MESSAGES: Readonly<Record<Language, Readonly<Record<MessageKey, string>>>> = { en, de };
