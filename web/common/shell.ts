@@ -98,6 +98,16 @@ export function startShell(options: ShellOptions): Shell {
     setMessage('sign-in-message', message ?? '', isError);
   };
 
+  // The button works from the first moment: a click before the provider's discovery
+  // document has arrived waits for it instead of being lost.
+  let signInReady: (session: Session | undefined) => void = () => {};
+  const ready = new Promise<Session | undefined>((done) => {
+    signInReady = done;
+  });
+  $('sign-in-button').addEventListener('click', () => {
+    void ready.then((s) => s?.signIn());
+  });
+
   const start = async () => {
     const redirectUri = `${location.origin}${location.pathname}`;
     let settings: PageSettings;
@@ -126,7 +136,7 @@ export function startShell(options: ShellOptions): Shell {
       options.onSignedOut();
       showSignedOut(shell.errorText(new SignInError('session-ended')), true);
     };
-    $('sign-in-button').addEventListener('click', () => void current.signIn());
+    signInReady(current);
     try {
       if (!(await current.completeSignIn(new URL(location.href)))) return;
     } catch (error) {
