@@ -3,6 +3,7 @@ import { operations } from '#shared/api/index.ts';
 import { buildOpenApiDocument } from '#shared/api/openapi.ts';
 import { getHealth, getOpenApiDocument, whoAmI } from '#shared/api/system.ts';
 import { queueUrl } from '#shared/config.ts';
+import { unitNameOf } from '#shared/domain/directory/index.ts';
 import { SIGN_IN_ENVIRONMENT } from '#shared/function-environment.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { formatPrincipal } from '#shared/identity/principal.ts';
@@ -59,15 +60,7 @@ export const handler = apiHandler(
     }),
     route(whoAmI, async ({ principal }) => {
       const p = principal!;
-      const directory = runtimeDirectory();
-      const name =
-        p.kind === 'authority'
-          ? directory.authorities.find((a) => a.id === p.id)?.name
-          : p.kind === 'service'
-            ? directory.serviceOffices.find((o) => o.id === p.id)?.name
-            : p.kind === 'dpo'
-              ? directory.dataProtectionOfficers.find((d) => d.scope === p.scope)?.name
-              : undefined;
+      const name = unitNameOf(runtimeDirectory(), p);
       return {
         status: 200,
         body: {

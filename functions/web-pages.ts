@@ -88,9 +88,18 @@ function fileText(page: WebPage, name: string): Promise<string> {
   return text;
 }
 
+/** The environment does not change while a function instance lives: read it once. */
+let settings: { signIn: SignInSettings | undefined; headers: Readonly<Record<string, string>> } | undefined;
+function pageSettings() {
+  if (!settings) {
+    const signIn = signInSettings();
+    settings = { signIn, headers: securityHeaders(signIn) };
+  }
+  return settings;
+}
+
 async function serve(page: WebPage, name: string) {
-  const signIn = signInSettings();
-  const headers = securityHeaders(signIn);
+  const { signIn, headers } = pageSettings();
   if (name === CONFIG_FILE) {
     return {
       status: 200,
@@ -116,7 +125,7 @@ export const handler = apiHandler(
       status: 200,
       body: await fileText(page, 'index.html'),
       contentType: CONTENT_TYPES.get('index.html'),
-      headers: securityHeaders(signInSettings()),
+      headers: pageSettings().headers,
     })),
     route(WEB_PAGES[page].file, async ({ params }) => serve(page, params.file)),
   ]),

@@ -10,6 +10,7 @@ export {
   peopleOf,
   providerById,
   serviceTypesOf,
+  unitNameOf,
 } from './lookup.ts';
 export { DirectoryInvalidError, type DirectoryIssue, parseDirectory } from './parse.ts';
 export * from './schema.ts';

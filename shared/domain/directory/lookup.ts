@@ -21,6 +21,26 @@ export function authorityById(directory: Directory, id: string): Authority | und
   return directory.authorities.find((authority) => authority.id === id);
 }
 
+/**
+ * The name of the organisation unit a principal stands for (`authority:`, `service:`,
+ * `dpo:`), as the directory gives it; undefined for the operator or an unknown unit.
+ */
+export function unitNameOf(
+  directory: Directory,
+  unit: { readonly kind: string; readonly id?: string; readonly scope?: string },
+): string | undefined {
+  switch (unit.kind) {
+    case 'authority':
+      return unit.id === undefined ? undefined : authorityById(directory, unit.id)?.name;
+    case 'service':
+      return unit.id === undefined ? undefined : officeById(directory, unit.id)?.name;
+    case 'dpo':
+      return directory.dataProtectionOfficers.find((d) => d.scope === unit.scope)?.name;
+    default:
+      return undefined;
+  }
+}
+
 export function providerById(directory: Directory, id: string): Provider | undefined {
   return directory.providers.find((provider) => provider.id === id);
 }

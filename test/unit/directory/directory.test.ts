@@ -16,6 +16,7 @@ import {
   peopleOf,
   providerById,
   serviceTypesOf,
+  unitNameOf,
 } from '#shared/domain/directory/index.ts';
 
 const EXAMPLE_PATH = new URL('../../../config/directory.example.json', import.meta.url).pathname;
@@ -36,6 +37,20 @@ function issuesOf(json: unknown): DirectoryIssue[] {
 
 describe('the example directory', () => {
   const directory = loadDirectory(EXAMPLE_PATH);
+
+  it("names each principal's organisation unit, and none for the operator or an unknown unit", () => {
+    expect(unitNameOf(directory, { kind: 'authority', id: 'abh-lk-karlsruhe' })).toBe(
+      authorityById(directory, 'abh-lk-karlsruhe')?.name,
+    );
+    expect(unitNameOf(directory, { kind: 'service', id: 'mbe-caritas-bruchsal' })).toMatch(
+      /Caritas Bruchsal/,
+    );
+    expect(unitNameOf(directory, { kind: 'dpo', scope: 'lk-karlsruhe' })).toBe(
+      'Datenschutzbeauftragte des Landratsamts Karlsruhe',
+    );
+    expect(unitNameOf(directory, { kind: 'operator' })).toBeUndefined();
+    expect(unitNameOf(directory, { kind: 'service', id: 'no-such-office' })).toBeUndefined();
+  });
 
   it('is valid and describes Landkreis Karlsruhe', () => {
     expect(directory.schemaVersion).toBe(1);
