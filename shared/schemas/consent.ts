@@ -7,19 +7,19 @@
  */
 import * as z from 'zod';
 import { isCalendarDate } from '#shared/domain/consent/calendar.ts';
-import { isNationalityCode } from '#shared/domain/consent/nationality.ts';
+import { isNationalityCode, NATIONALITY_CODES } from '#shared/domain/consent/nationality.ts';
 import {
   ConsentEvidence,
   ConsentId,
   ConsentScope,
   ConsentStatus,
+  distinctList,
   GivenByRole,
-  isUnique,
   WithdrawalReason,
 } from '#shared/domain/consent/values.ts';
 import { DataCategory, Purpose } from '#shared/domain/data-categories.ts';
 import { parseOrThrow } from '#shared/domain/field-path.ts';
-import { normaliseAzrNumber, normaliseName, SubjectId } from '#shared/domain/pseudonym.ts';
+import { normaliseAzrNumber, SubjectId } from '#shared/domain/pseudonym.ts';
 
 export {
   ConsentEvidence,
@@ -64,7 +64,8 @@ export const SubjectIdentity = z
     familyName: z
       .string()
       .max(200)
-      .refine((s) => normaliseName(s) !== '', { error: 'must contain a name' })
+      // A letter or digit: what the pseudonym's name normalisation keeps, stated as a pattern.
+      .regex(/[\p{L}\p{N}]/u, { error: 'must contain a name' })
       .optional()
       .meta({ description: 'Family name as in the residence document. Required without an AZR number.' }),
     givenNames: z.string().max(200).optional().meta({
@@ -89,6 +90,7 @@ export const SubjectIdentity = z
         description:
           'Nationality, ISO 3166-1 alpha-3 (also XKX, and XXA/XXB/XXC/XXX for stateless, refugee or unsettled). Required without an AZR number.',
         example: 'SYR',
+        enum: [...NATIONALITY_CODES],
       }),
   })
   .superRefine(
@@ -104,6 +106,7 @@ export const SubjectIdentity = z
   )
   .meta({
     id: 'SubjectIdentity',
+    anyOf: [{ required: ['azrNumber'] }, { required: ['familyName', 'givenNames', 'nationality'] }],
     description:
       'Who consents. Used only to compute the pseudonymous subject id; never stored. Give the AZR number, or family name, given names and nationality; the date of birth always.',
   });
@@ -114,16 +117,12 @@ export const GivenBy = z
   .meta({ id: 'GivenBy', description: 'Who signed the form. No name of a guardian is recorded.' });
 export type GivenBy = z.infer<typeof GivenBy>;
 
-const Purposes = z
-  .array(Purpose)
+const Purposes = distinctList(Purpose)
   .min(1, { error: 'must name at least one purpose' })
-  .refine(isUnique, { error: 'must not repeat an entry' })
   .meta({ description: 'The specific purposes consented to.' });
 
-const DataCategories = z
-  .array(DataCategory)
+const DataCategories = distinctList(DataCategory)
   .min(1, { error: 'must name at least one data category' })
-  .refine(isUnique, { error: 'must not repeat an entry' })
   .meta({ description: 'The categories of personal data that may be passed on.' });
 
 export const RecordConsentRequest = z

@@ -18,7 +18,12 @@ import { SubjectIdentity } from './consent.ts';
  * refused, never dropped. This data is never stored or logged in plaintext: intake
  * encrypts it to the service office's key and keeps only the ciphertext.
  */
-const shortText = (max: number) => z.string().trim().min(1).max(max);
+/**
+ * A text of at most `max` characters that is not blank. The pattern says so in the OpenAPI
+ * document too: `minLength` alone would let a generated client send "   ", which the
+ * trimming then refuses.
+ */
+const shortText = (max: number) => z.string().regex(/\S/, { error: 'must not be blank' }).trim().max(max);
 
 export const ReferralAddress = z
   .strictObject({

@@ -156,6 +156,26 @@ describe('POST /v1/consents: refusals write nothing', () => {
     expect(await scanAll(audit())).toEqual([]);
   });
 
+  it('reports every offending entry of a list at once: the repeated ones and the unknown one', async () => {
+    const res = await record(
+      body({
+        dataCategories: ['identity', 'identity', 'everything', 'identity'],
+        scope: { serviceTypes: ['MBE', 'MBE'], providerIds: [] },
+      }),
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'dataCategories[1]',
+      'dataCategories[2]',
+      'dataCategories[3]',
+      'scope.serviceTypes[1]',
+    ]);
+    const repeat = res.body.errors.find((e: { field: string }) => e.field === 'dataCategories[1]');
+    expect(repeat.reason).toBe('must not repeat an entry');
+    expect(await scanAll(records())).toEqual([]);
+    expect(await scanAll(audit())).toEqual([]);
+  });
+
   it('refuses a consent that breaks a rule with 422 naming the field, and writes nothing', async () => {
     const res = await record(body({ subject: { azrNumber: azrNumber(), dateOfBirth: '2015-01-01' } }));
     expect(res.status).toBe(422);

@@ -60,9 +60,28 @@ export const WithdrawalReason = z.enum(WITHDRAWAL_REASONS).meta({
 });
 export type WithdrawalReason = z.infer<typeof WithdrawalReason>;
 
-/** Whether every entry of a list occurs once. */
-export function isUnique(items: readonly unknown[]): boolean {
-  return new Set(items).size === items.length;
+/**
+ * A list whose entries must each occur once. Every repeat is reported at its own index
+ * (`dataCategories[2]`), and also when other entries are invalid: a plain `.refine` runs
+ * only on a list whose entries all parsed, so a list with both an unknown and a repeated
+ * entry would name only the unknown one.
+ */
+export function distinctList<T extends z.ZodType>(entry: T) {
+  return z
+    .array(entry)
+    .meta({ uniqueItems: true })
+    .superRefine(
+      (items, ctx) => {
+        if (!Array.isArray(items)) return;
+        const seen = new Set<unknown>();
+        items.forEach((item: unknown, index: number) => {
+          if (seen.has(item))
+            ctx.addIssue({ code: 'custom', path: [index], message: 'must not repeat an entry' });
+          seen.add(item);
+        });
+      },
+      { when: () => true },
+    );
 }
 
 /**
@@ -71,16 +90,12 @@ export function isUnique(items: readonly unknown[]): boolean {
  * routing question may ask about an empty scope (it allows no office).
  */
 export const ConsentScopeLists = z.strictObject({
-  serviceTypes: z
-    .array(ServiceTypeCode)
+  serviceTypes: distinctList(ServiceTypeCode)
     .max(20)
-    .refine(isUnique, { error: 'must not repeat an entry' })
     .default([])
     .meta({ description: 'Service types any office of which may receive the data.' }),
-  providerIds: z
-    .array(DirectoryId)
+  providerIds: distinctList(DirectoryId)
     .max(50)
-    .refine(isUnique, { error: 'must not repeat an entry' })
     .default([])
     .meta({ description: 'Named providers (directory ids) whose offices may receive the data.' }),
 });
@@ -95,6 +110,11 @@ export const ConsentScope = ConsentScopeLists.superRefine(
   { when: () => true },
 ).meta({
   id: 'ConsentScope',
+  // "At least one entry overall", stated for generated clients and schema-driven tests.
+  anyOf: [
+    { required: ['serviceTypes'], properties: { serviceTypes: { minItems: 1 } } },
+    { required: ['providerIds'], properties: { providerIds: { minItems: 1 } } },
+  ],
   description:
     'Who may receive the data: offices of the listed service types, or of the listed providers. At least one entry overall.',
 });

@@ -35,9 +35,18 @@ export const AgsSchema = z
   .string()
   .regex(AGS_PATTERN, 'must be an official municipality key (AGS): 8 digits starting with a Land code 01–16');
 
+const LANGUAGE_CODE_MESSAGE = 'must be a lowercase ISO 639-1 language code';
+/** The pattern states the shape in the OpenAPI document; the list decides which codes exist. */
 export const LanguageCodeSchema = z
   .string()
-  .refine((code) => ISO_639_1_CODES.has(code), 'must be a lowercase ISO 639-1 language code');
+  .regex(/^[a-z]{2}$/, LANGUAGE_CODE_MESSAGE)
+  // Only well-formed codes are looked up, so a malformed one yields one issue, not two.
+  .refine((code) => !/^[a-z]{2}$/.test(code) || ISO_639_1_CODES.has(code), LANGUAGE_CODE_MESSAGE)
+  .meta({
+    id: 'LanguageCode',
+    description: 'A language, ISO 639-1 (two lower-case letters), e.g. de, ar, uk.',
+    enum: [...ISO_639_1_CODES].sort(),
+  });
 
 /** A calendar date, YYYY-MM-DD; impossible dates such as 2023-02-29 are refused. */
 export const IsoDateSchema = z.iso.date('must be a calendar date YYYY-MM-DD');

@@ -118,7 +118,12 @@ describe('RecordConsentRequest', () => {
           dataCategories: ['needs', 'needs'],
         }),
       ),
-    ).toEqual(['purposes', 'dataCategories']);
+    ).toEqual(['purposes[1]', 'dataCategories[1]']);
+    // A repeat is reported beside an unknown entry of the same list, each at its index.
+    expect(fieldsOf(requestBody({ dataCategories: ['needs', 'health' as never, 'needs'] }))).toEqual([
+      'dataCategories[1]',
+      'dataCategories[2]',
+    ]);
   });
 
   it('refuses malformed evidence', () => {
