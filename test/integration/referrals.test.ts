@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { withdrawConsent } from '#shared/api/consents.ts';
+import { recordConsent, withdrawConsent } from '#shared/api/consents.ts';
 import { getReferral } from '#shared/api/referrals.ts';
 import { decryptReferral } from '#shared/domain/crypto/jwe.ts';
 import { ReferralPayloadV1 } from '#shared/schemas/referral.ts';
 import { apiEvent, invoke } from '#test/support/api-events.ts';
 import { AUTHORITY, CANARY, until, useReferralPlatform } from '#test/support/referral-fixture.ts';
+import { BRUCHSAL, consentRequest } from '#test/support/sample-requests.ts';
 
 /**
  * Referral intake and delivery against DynamoDB Local and fauxqs: the intake handler,
@@ -165,6 +166,48 @@ describe('POST /v1/referrals', () => {
     const again = await p.submit(p.referralBody(consentId, person), key, other);
     expect(again.body).toMatchObject({ reason: 'open-referral-exists' });
     expect(again.body).not.toHaveProperty('existingReferralId');
+  });
+
+  it('accepts a referral under the least consent docs/referrals.md names, with and without an AZR number', async () => {
+    const minimal = (person: object) => ({
+      consentId: '',
+      caseReference: 'ABH-2026/0043',
+      person: { ...person, address: { municipality: BRUCHSAL } },
+    });
+    // With an AZR number: identity and address.
+    const withAzr = p.newPerson('1985-04-04');
+    const azrConsent = await p.consentFor(withAzr, { dataCategories: ['identity', 'address'] });
+    const first = await p.submit({ ...minimal(withAzr), consentId: azrConsent });
+    expect(first.status).toBe(202);
+    // Without one the pseudonym needs the nationality: identity, address and nationality-and-languages.
+    const { azrNumber: _none, ...withoutAzr } = { ...p.newPerson('1986-05-05'), nationality: 'SYR' };
+    const subject = {
+      familyName: withoutAzr.familyName,
+      givenNames: withoutAzr.givenNames,
+      nationality: 'SYR',
+    };
+    const consentOf = (dataCategories: string[]) =>
+      invoke(
+        p.handler('consents'),
+        apiEvent(recordConsent, {
+          principal: AUTHORITY,
+          stage: p.emu.stage,
+          idempotencyKey: `consent-${randomUUID()}`,
+          body: {
+            ...consentRequest({ azrNumber: '', dateOfBirth: withoutAzr.dateOfBirth }),
+            subject: { ...subject, dateOfBirth: withoutAzr.dateOfBirth },
+            dataCategories,
+          },
+        }),
+      );
+    const narrow = await consentOf(['identity', 'address']);
+    expect(narrow.status).toBe(201);
+    const refused = await p.submit({ ...minimal(withoutAzr), consentId: narrow.body.id });
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors.map((e: { field: string }) => e.field)).toEqual(['person.nationality']);
+    const enough = await consentOf(['identity', 'address', 'nationality-and-languages']);
+    const accepted = await p.submit({ ...minimal(withoutAzr), consentId: enough.body.id });
+    expect(accepted.status).toBe(202);
   });
 
   it('refuses fields outside the consent, naming each, and records the refusal', async () => {
