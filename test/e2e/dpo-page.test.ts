@@ -226,9 +226,32 @@ describe('the DPO page in Chromium', () => {
     expect(time).toMatch(/^\d{1,2} \w+ \d{4}(,| at) \d{2}:\d{2}$/);
   });
 
+  it('names offices, authorities and actors by name, never by id, and filters by them', async () => {
+    const res = await platform.request(AUTHORITY, '/v1/directory');
+    const directory = (await res.json()) as {
+      serviceOffices: { id: string; name: string }[];
+      authorities: { id: string; name: string }[];
+    };
+    const office = directory.serviceOffices.find((o) => o.id === OFFICE)!.name;
+    const authority = directory.authorities.find((a) => `authority:${a.id}` === AUTHORITY)!.name;
+    await page.getByLabel('Event type').selectOption('');
+    await page.getByLabel('Service office').selectOption({ label: office });
+    await page.getByRole('button', { name: 'Show events' }).click();
+    const column = (n: number) => page.locator(`#events-table tbody tr td:nth-child(${n})`).allTextContents();
+    // The table is redrawn when the answer arrives: every row then names the chosen office.
+    await expect.poll(async () => [...new Set(await column(5))]).toEqual([office]);
+    expect(await column(6)).toContain(authority);
+    for (const actor of await column(3)) expect(actor).not.toMatch(/^(authority|service|dpo|system):/);
+    expect(await column(3)).toContain(authority);
+    await page.getByLabel('Service office').selectOption('');
+  });
+
   it("opens a referral's trail", async () => {
     await page.getByLabel('Event type').selectOption('referral.accepted');
     await page.getByRole('button', { name: 'Show events' }).click();
+    await expect
+      .poll(() => page.locator('#events-table tbody tr td:nth-child(2)').allTextContents())
+      .toEqual(['Referral accepted']);
     const link = page.getByRole('button', { name: `Show the trail of referral ${referralId}` });
     await link.click();
     const trail = page.locator('#trail-table tbody tr td:nth-child(2)');

@@ -21,7 +21,7 @@ import type { ConsentView } from '#shared/schemas/consent.ts';
 import type { DirectorySummary } from '#shared/schemas/directory.ts';
 import type { ReferralAccepted, ServiceOfficeSummary } from '#shared/schemas/referral.ts';
 import { ApiError } from '#web/common/api.ts';
-import { $, el, setMessage } from '#web/common/dom.ts';
+import { $, el, fillSelect, type Option, setMessage } from '#web/common/dom.ts';
 import { berlinDayStart, formatDate, formatInstant, parseGermanDate } from '#web/common/i18n.ts';
 import { type Shell, startShell } from '#web/common/shell.ts';
 import { ClerkApi, type FeedItem, type FeedQuery } from './api.ts';
@@ -150,19 +150,6 @@ function markApiFields(form: HTMLElement, error: unknown): void {
 }
 
 // ------------------------------------------------------------ choices
-
-type Option = { value: string; label: string };
-
-/** Fills a select with options, keeping what was chosen. */
-function fillSelect(id: string, options: readonly Option[], empty?: string): void {
-  const select = $<HTMLSelectElement>(id);
-  const chosen = select.value;
-  select.replaceChildren(
-    ...(empty !== undefined ? [el('option', { value: '', text: empty })] : []),
-    ...options.map((o) => el('option', { value: o.value, text: o.label })),
-  );
-  if (chosen && options.some((o) => o.value === chosen)) select.value = chosen;
-}
 
 const wordsOptions = (words: Readonly<Record<string, Readonly<Record<Language, string>>>>): Option[] =>
   Object.entries(words).map(([value, w]) => ({ value, label: w[state.lang] }));

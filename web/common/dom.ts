@@ -35,3 +35,23 @@ export function setMessage(id: string, text: string, isError = false): void {
   node.textContent = text;
   node.classList.toggle('error', isError);
 }
+
+/** One choice of a select list: the value sent, the words shown. */
+export interface Option {
+  readonly value: string;
+  readonly label: string;
+}
+
+/**
+ * Replaces a select list's choices, after an optional empty first choice labelled `empty`,
+ * and keeps what was chosen when it is still offered (a language switch redraws lists).
+ */
+export function fillSelect(id: string, options: readonly Option[], empty?: string): void {
+  const select = $<HTMLSelectElement>(id);
+  const chosen = select.value;
+  select.replaceChildren(
+    ...(empty !== undefined ? [el('option', { value: '', text: empty })] : []),
+    ...options.map((o) => el('option', { value: o.value, text: o.label })),
+  );
+  if (chosen && options.some((o) => o.value === chosen)) select.value = chosen;
+}

@@ -9,8 +9,9 @@ import type { AuditEntry } from '#shared/domain/audit/entry.ts';
 import { verifyEntryInclusion } from '#shared/domain/audit/proofs.ts';
 import { verifyCheckpointAsync } from '#shared/domain/audit/signed-note.ts';
 import type { VerifyAnchor } from '#shared/domain/audit/verify.ts';
+import type { DirectorySummary } from '#shared/schemas/directory.ts';
 import { ApiError } from '#web/common/api.ts';
-import { $, type Child, el, setMessage } from '#web/common/dom.ts';
+import { $, type Child, el, fillSelect, setMessage } from '#web/common/dom.ts';
 import { berlinDayStart, formatInstant, parseGermanDate } from '#web/common/i18n.ts';
 import { type Shell, startShell } from '#web/common/shell.ts';
 import { AuditApi, type EntriesQuery, type EventItem, type EventsPage, type EventsQuery } from './api.ts';
@@ -34,6 +35,8 @@ const input = (id: string) => $<HTMLInputElement>(id);
 
 interface PageState {
   lang: Language;
+  /** The directory's public part: names for the ids the log holds. */
+  directory: DirectorySummary | null;
   /** Dropped on sign-out; the token it sends lives in the session (common/session.ts). */
   api: AuditApi | null;
   query: EventsQuery | null;
@@ -52,6 +55,7 @@ interface PageState {
 
 const state: PageState = {
   lang: 'de',
+  directory: null,
   api: null,
   query: null,
   cursor: null,
@@ -125,6 +129,39 @@ function checkpointStore(): CheckpointStore | undefined {
 const code = (value: string | number | null | undefined): Child =>
   value === null || value === undefined ? '' : el('code', { text: String(value) });
 
+/**
+ * A person's pseudonym, shortened to its first characters in a table cell (the whole id
+ * is in the title, and "Events of this person" searches by it); 64 hex digits would
+ * push the table wider than the page.
+ */
+function pseudonym(subjectId: string | null | undefined): Child {
+  if (!subjectId) return '';
+  return el('code', { title: subjectId, text: `${subjectId.slice(0, 12)}…` });
+}
+
+/** An office or authority by its name in the directory; its id only when the directory no longer lists it. */
+function unitName(kind: 'service' | 'authority', id: string | null | undefined): Child {
+  if (!id) return '';
+  const units = kind === 'service' ? state.directory?.serviceOffices : state.directory?.authorities;
+  const name = units?.find((u) => u.id === id)?.name;
+  return name ?? code(id);
+}
+
+/**
+ * Who acted, in words: the office or authority by name, a data-protection officer, the
+ * platform's own scheduled work or its operator — and whether a signed-in person acted
+ * for the unit (the person's pseudonymous id is in the entry, not on screen).
+ */
+function actorWords(actor: string, personId: string | undefined): Child {
+  const [kind, id] = actor.includes(':') ? (actor.split(':', 2) as [string, string]) : [actor, ''];
+  const who: Child =
+    kind === 'service' || kind === 'authority'
+      ? unitName(kind, id)
+      : t(kind === 'dpo' ? 'actorDpo' : kind === 'system' ? 'actorSystem' : 'actorOperator');
+  if (!personId) return who;
+  return el('span', {}, [who, ` (${t('actorPerson')})`]);
+}
+
 /** A table of audit event items; referral ids are buttons that open the trail. */
 function eventsTable(items: readonly EventItem[], caption: string): HTMLElement {
   const head = [
@@ -142,10 +179,10 @@ function eventsTable(items: readonly EventItem[], caption: string): HTMLElement 
     el('tr', {}, [
       el('td', { text: formatInstant(state.lang, entry.time) }),
       el('td', { text: EVENT_LABELS[state.lang][entry.event] }),
-      el('td', {}, [code(entry.actor)]),
-      el('td', {}, [code(entry.subjectId)]),
-      el('td', {}, [code(entry.serviceOfficeId)]),
-      el('td', {}, [code(entry.authorityId)]),
+      el('td', {}, [actorWords(entry.actor, entry.personId)]),
+      el('td', {}, [pseudonym(entry.subjectId)]),
+      el('td', {}, [unitName('service', entry.serviceOfficeId)]),
+      el('td', {}, [unitName('authority', entry.authorityId)]),
       el('td', {}, [
         entry.referralId
           ? el('button', {
@@ -659,6 +696,26 @@ function renderEventOptions(): void {
   select.value = chosen;
 }
 
+/** The office and authority filters: every unit of the directory by name. */
+function renderUnitOptions(): void {
+  const directory = state.directory;
+  const collator = new Intl.Collator(state.lang);
+  const options = (units: readonly { id: string; name: string }[]) =>
+    units.map((u) => ({ value: u.id, label: u.name })).sort((a, b) => collator.compare(a.label, b.label));
+  fillSelect('f-office', options(directory?.serviceOffices ?? []), t('anyOffice'));
+  fillSelect('f-authority', options(directory?.authorities ?? []), t('anyAuthority'));
+}
+
+/** The directory, for names; the page still works with ids when it cannot be read. */
+async function loadDirectory(): Promise<void> {
+  try {
+    state.directory = await api().json<DirectorySummary>('GET', '/v1/directory');
+  } catch {
+    state.directory = null;
+  }
+  for (const draw of state.renderers.values()) draw();
+}
+
 function init(): void {
   $('events-form').addEventListener('submit', (e) => void searchEvents(e));
   $('next-page').addEventListener('click', () => void loadEvents(state.cursor));
@@ -671,6 +728,7 @@ function init(): void {
   $('verify-button').addEventListener('click', () => void verifyLogNow());
   $('forget-checkpoints').addEventListener('click', forgetRemembered);
   state.renderers.set('event-options', renderEventOptions);
+  state.renderers.set('unit-options', renderUnitOptions);
   shell = startShell({
     page: 'dpo',
     kinds: ['dpo'],
@@ -681,6 +739,7 @@ function init(): void {
     },
     onSignedIn: ({ api }) => {
       state.api = new AuditApi(api);
+      void loadDirectory();
       void quietCheck();
       $('f-subject').focus();
     },

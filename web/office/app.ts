@@ -19,7 +19,7 @@ import {
 import { backupPasswordProblem, KeyBackupError } from '#shared/domain/crypto/key-backup.ts';
 import type { ReferralPayloadV1, ReferralStatus } from '#shared/schemas/referral.ts';
 import { ApiError } from '#web/common/api.ts';
-import { $, el, setMessage } from '#web/common/dom.ts';
+import { $, el, fillSelect, setMessage } from '#web/common/dom.ts';
 import { formatDate, formatInstant } from '#web/common/i18n.ts';
 import { type Shell, startShell } from '#web/common/shell.ts';
 import { type DirectorySummary, OfficeApi, type OfficeKeys, type ReferralView } from './api.ts';
@@ -576,13 +576,6 @@ function drawPerson(): void {
     });
     $('person').hidden = false;
   });
-}
-
-function fillSelect(id: string, options: readonly { value: string; label: string }[]): void {
-  const select = $<HTMLSelectElement>(id);
-  const chosen = select.value;
-  select.replaceChildren(...options.map(({ value, label }) => el('option', { value, text: label })));
-  if (options.some((o) => o.value === chosen)) select.value = chosen;
 }
 
 /** The offices that serve the person's municipality, other than this one. */
