@@ -22,6 +22,7 @@ import type { ServiceSideDependencies } from '#shared/application/service-side.t
 import { ConfigurationError, loadConfig, queueUrl, type RuntimeConfig } from '#shared/config.ts';
 import type { CheckpointSigner } from '#shared/domain/audit/checkpoint.ts';
 import { systemClock } from '#shared/domain/clock.ts';
+import { dpoCoverage } from '#shared/domain/directory/dpo-scope.ts';
 import type { Directory } from '#shared/domain/directory/index.ts';
 import { authorityById, officeById, providerById } from '#shared/domain/directory/lookup.ts';
 import { personIdFromSubject } from '#shared/domain/pseudonym.ts';
@@ -242,6 +243,7 @@ export function auditDependencies(): AuditDependencies {
       signer,
       secret: () => pseudonymSecret(),
       names: () => directoryNames,
+      coverage: (scope) => dpoCoverage(runtimeDirectory(), scope),
       sequenceBucketSize: SEQUENCE_BUCKET_SIZE,
     }),
   };
