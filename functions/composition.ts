@@ -2,6 +2,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoAuditStore, SEQUENCE_BUCKET_SIZE } from '#shared/adapters/audit-store.ts';
 import { sqsClient } from '#shared/adapters/aws-clients.ts';
 import { KmsCheckpointSigner, localCheckpointSigner } from '#shared/adapters/checkpoint-signers.ts';
+import { deploymentConsentForms } from '#shared/adapters/consent-forms.ts';
 import { DynamoConsentStore } from '#shared/adapters/consent-store.ts';
 import { sqsCourier } from '#shared/adapters/courier.ts';
 import { loadDirectory } from '#shared/adapters/directory-file.ts';
@@ -155,7 +156,12 @@ export function useNotifier(notifier: Notifier): void {
 
 export const consentService = once(
   () =>
-    new ConsentService({ store: new DynamoConsentStore(runtimeConfig()), secret: () => pseudonymSecret() }),
+    new ConsentService({
+      store: new DynamoConsentStore(runtimeConfig()),
+      secret: () => pseudonymSecret(),
+      forms: () => deploymentConsentForms(),
+      directory: runtimeDirectory,
+    }),
 );
 
 // ── office keys ──
