@@ -12,12 +12,15 @@ import {
 } from '#shared/api/audit.ts';
 import { renderAccessReportHtml } from '#shared/http/access-report-html.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
-import { actorOf } from '#shared/identity/principal.ts';
+import { actorOf, type Principal } from '#shared/identity/principal.ts';
 import { apiIdentity, auditDependencies } from './composition.ts';
 
 /** The data-protection officer's operations on the audit log (docs/dpo-guide.md). */
 
 const service = () => auditDependencies().service;
+
+/** The DPO scope of the caller (every operation here admits DPO principals only). */
+const scopeOf = (p: Principal | undefined): string => (p?.kind === 'dpo' ? p.scope : '');
 
 /** HTML when asked for by `format=html`, or by an Accept header that prefers text/html over JSON. */
 function wantsHtml(format: string | undefined, accept: string | undefined): boolean {
@@ -27,14 +30,24 @@ function wantsHtml(format: string | undefined, accept: string | undefined): bool
 
 export const handler = apiHandler(
   [
-    route(queryAuditEvents, async ({ query }) => ({ status: 200, body: await service().queryEvents(query) })),
-    route(listAuditEntries, async ({ query }) => ({ status: 200, body: await service().entries(query) })),
-    route(lookupAuditSubject, async ({ body }) => ({
+    route(queryAuditEvents, async ({ query, principal }) => ({
       status: 200,
-      body: await service().lookupSubject(body),
+      body: await service().queryEvents(query, scopeOf(principal)),
     })),
+    route(listAuditEntries, async ({ query, principal }) => ({
+      status: 200,
+      body: await service().entries(query, scopeOf(principal)),
+    })),
+    route(
+      lookupAuditSubject,
+      async ({ body, principal }) => ({
+        status: 200,
+        body: await service().lookupSubject(body, scopeOf(principal)),
+      }),
+      { admit: (principal) => service().admitSubjectLookup(scopeOf(principal)) },
+    ),
     route(getAccessReport, async ({ params, query, principal, headers }) => {
-      const report = await service().accessReport(params.subjectId, actorOf(principal!));
+      const report = await service().accessReport(params.subjectId, actorOf(principal!), scopeOf(principal));
       return wantsHtml(query.format, headers.accept)
         ? { status: 200, body: renderAccessReportHtml(report), contentType: 'text/html; charset=utf-8' }
         : { status: 200, body: report };
@@ -44,9 +57,9 @@ export const handler = apiHandler(
       body: await service().checkpoints(query),
     })),
     route(getLatestAuditCheckpoint, async () => ({ status: 200, body: await service().latestCheckpoint() })),
-    route(getAuditInclusionProof, async ({ query }) => ({
+    route(getAuditInclusionProof, async ({ query, principal }) => ({
       status: 200,
-      body: await service().inclusionProof(query),
+      body: await service().inclusionProof(query, scopeOf(principal)),
     })),
     route(getAuditConsistencyProof, async ({ query }) => ({
       status: 200,

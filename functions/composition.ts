@@ -2,6 +2,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoAuditStore, SEQUENCE_BUCKET_SIZE } from '#shared/adapters/audit-store.ts';
 import { sqsClient } from '#shared/adapters/aws-clients.ts';
 import { KmsCheckpointSigner, localCheckpointSigner } from '#shared/adapters/checkpoint-signers.ts';
+import { deploymentConsentForms } from '#shared/adapters/consent-forms.ts';
 import { DynamoConsentStore } from '#shared/adapters/consent-store.ts';
 import { sqsCourier } from '#shared/adapters/courier.ts';
 import { loadDirectory } from '#shared/adapters/directory-file.ts';
@@ -22,6 +23,7 @@ import type { ServiceSideDependencies } from '#shared/application/service-side.t
 import { ConfigurationError, loadConfig, queueUrl, type RuntimeConfig } from '#shared/config.ts';
 import type { CheckpointSigner } from '#shared/domain/audit/checkpoint.ts';
 import { systemClock } from '#shared/domain/clock.ts';
+import { dpoCoverage } from '#shared/domain/directory/dpo-scope.ts';
 import type { Directory } from '#shared/domain/directory/index.ts';
 import { authorityById, officeById, providerById } from '#shared/domain/directory/lookup.ts';
 import { personIdFromSubject } from '#shared/domain/pseudonym.ts';
@@ -154,7 +156,12 @@ export function useNotifier(notifier: Notifier): void {
 
 export const consentService = once(
   () =>
-    new ConsentService({ store: new DynamoConsentStore(runtimeConfig()), secret: () => pseudonymSecret() }),
+    new ConsentService({
+      store: new DynamoConsentStore(runtimeConfig()),
+      secret: () => pseudonymSecret(),
+      forms: () => deploymentConsentForms(),
+      directory: runtimeDirectory,
+    }),
 );
 
 // ── office keys ──
@@ -242,6 +249,7 @@ export function auditDependencies(): AuditDependencies {
       signer,
       secret: () => pseudonymSecret(),
       names: () => directoryNames,
+      coverage: (scope) => dpoCoverage(runtimeDirectory(), scope),
       sequenceBucketSize: SEQUENCE_BUCKET_SIZE,
     }),
   };

@@ -1,10 +1,25 @@
-import { getConsent, recordConsent, withdrawConsent } from '#shared/api/consents.ts';
+import {
+  getConsent,
+  getConsentForm,
+  getConsentReceipt,
+  listConsentForms,
+  recordConsent,
+  withdrawConsent,
+} from '#shared/api/consents.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
+import { renderConsentReceiptHtml } from '#shared/http/consent-receipt-html.ts';
+import { documentCsp } from '#shared/http/html-document.ts';
 import { apiIdentity, consentService } from './composition.ts';
 
 /** The consent registry: record, read and withdraw consents (docs/consent.md). */
 
 const consents = consentService;
+
+/** HTML when asked for by `format=html`, or by an Accept header that prefers text/html over JSON. */
+function wantsHtml(format: string | undefined, accept: string | undefined): boolean {
+  if (format) return format === 'html';
+  return /\btext\/html\b/i.test(accept ?? '') && !/^\s*application\/json/i.test(accept ?? '');
+}
 
 export const handler = apiHandler(
   [
@@ -18,6 +33,23 @@ export const handler = apiHandler(
     route(withdrawConsent, async ({ principal, params, body }) => ({
       status: 200,
       body: await consents().withdraw({ principal: principal!, id: params.id, body }),
+    })),
+    route(getConsentReceipt, async ({ principal, params, query, headers }) => {
+      const receipt = await consents().receipt({ principal: principal!, id: params.id });
+      return wantsHtml(query.format, headers.accept)
+        ? {
+            status: 200,
+            body: renderConsentReceiptHtml(receipt),
+            contentType: 'text/html; charset=utf-8',
+            headers: { 'content-security-policy': documentCsp() },
+          }
+        : { status: 200, body: receipt };
+    }),
+    route(listConsentForms, async () => ({ status: 200, body: consents().formTexts() })),
+    route(getConsentForm, async ({ params }) => ({
+      status: 200,
+      body: consents().formText(params.sha256),
+      headers: { 'cache-control': 'public, max-age=86400, immutable' },
     })),
   ],
   apiIdentity,

@@ -122,6 +122,8 @@ export class ProjectFunction extends Construct {
           beforeInstall: () => [],
           afterBundling: (_inputDir: string, outputDir: string) => [
             `cp ${JSON.stringify(directoryFile)} ${JSON.stringify(`${outputDir}/directory.json`)}`,
+            // The consent form texts (docs/consent.md): read by digest, so every function has the same files.
+            `cp -R ${JSON.stringify(`${props.projectRoot}/consent-forms`)} ${JSON.stringify(`${outputDir}/consent-forms`)}`,
             ...folders.flatMap((f) => [
               ...(f.buildCommand ? [`(cd ${JSON.stringify(props.projectRoot)} && ${f.buildCommand})`] : []),
               `cp -R ${JSON.stringify(f.source)} ${JSON.stringify(`${outputDir}/${f.target}`)}`,

@@ -11,21 +11,40 @@
 import { type AuditEntryDraft, actorFields, auditDraft } from '#shared/domain/audit/entry.ts';
 import { type Clock, systemClock } from '#shared/domain/clock.ts';
 import {
+  type ConsentFormLibrary,
+  type ConsentFormText,
+  consentFormLibrary,
+  formEvidenceIssue,
+} from '#shared/domain/consent/forms.ts';
+import {
   type ConsentRecord,
   mayRecordConsent,
   mayWithdraw,
   newConsent,
   withdraw,
 } from '#shared/domain/consent/index.ts';
-import { DependencyUnavailable, Forbidden, NotFound } from '#shared/domain/errors.ts';
+import type { Directory } from '#shared/domain/directory/schema.ts';
+import { DependencyUnavailable, Forbidden, NotFound, UnprocessableContent } from '#shared/domain/errors.ts';
 import { requestFingerprint } from '#shared/domain/idempotency.ts';
 import { timeOrderedId } from '#shared/domain/ids.ts';
 import { subjectIdFor } from '#shared/domain/pseudonym.ts';
 import { actorOf, formatPrincipal, type Principal, parsePrincipal } from '#shared/identity/principal.ts';
-import type { ConsentView, RecordConsentRequest, WithdrawConsentRequest } from '#shared/schemas/consent.ts';
+import type {
+  ConsentFormTextSummary,
+  ConsentFormTextView,
+  ConsentReceipt,
+  ConsentView,
+  RecordConsentRequest,
+  WithdrawConsentRequest,
+} from '#shared/schemas/consent.ts';
+import { consentReceipt } from './consent-receipt.ts';
 import { consentView } from './consent-view.ts';
 
 /** The operation id the request fingerprint of a recording is keyed with. */
+function formTextSummary(t: ConsentFormText): ConsentFormTextSummary {
+  return { version: t.version, language: t.language, sha256: t.sha256, formVersion: `sha256-${t.sha256}` };
+}
+
 export const RECORD_CONSENT_OPERATION = 'recordConsent';
 
 /** What a creating write answered: the first outcome, also for a retry. */
@@ -72,6 +91,10 @@ export interface ConsentServiceDependencies {
   /** The deployment secret behind subject ids and request fingerprints. */
   readonly secret: () => Promise<Uint8Array>;
   readonly clock?: Clock;
+  /** The deployment's consent form texts; a `sha256-…` form version must name one of them. */
+  readonly forms?: () => ConsentFormLibrary;
+  /** The deployment directory, for the names on a consent receipt. */
+  readonly directory?: () => Directory;
   /** Generates consent ids; defaults to `newConsentId`. */
   readonly newId?: (now: Date) => string;
 }
@@ -108,8 +131,12 @@ export class ConsentService {
   readonly #secret: () => Promise<Uint8Array>;
   readonly #clock: Clock;
   readonly #newId: (now: Date) => string;
+  readonly #forms: () => ConsentFormLibrary;
+  readonly #directory: (() => Directory) | undefined;
 
   constructor(deps: ConsentServiceDependencies) {
+    this.#forms = deps.forms ?? (() => consentFormLibrary([]));
+    this.#directory = deps.directory;
     this.#store = deps.store;
     this.#secret = deps.secret;
     this.#clock = deps.clock ?? systemClock;
@@ -126,6 +153,8 @@ export class ConsentService {
     readonly body: RecordConsentRequest;
   }): Promise<{ status: number; body: unknown }> {
     if (!mayRecordConsent(input.principal)) throw new Forbidden('Only an authority may record a consent.');
+    const formIssue = formEvidenceIssue(input.body.evidence, this.#forms());
+    if (formIssue) throw new UnprocessableContent('The consent names an unknown form text.', [formIssue]);
     const now = this.#clock.now();
     const recordedBy = formatPrincipal(input.principal);
     const secret = await this.#secret();
@@ -172,6 +201,36 @@ export class ConsentService {
     const record = await this.#store.get(input.id);
     if (!record || !(await this.#maySee(input.principal, record))) throw new NotFound('consent');
     return consentView(record, this.#clock.now());
+  }
+
+  /**
+   * The receipt of a consent (`GET /v1/consents/{id}/receipt`), for the authority to
+   * hand to the person and for a DPO; other kinds are refused by the API (403).
+   */
+  async receipt(input: { readonly principal: Principal; readonly id: string }): Promise<ConsentReceipt> {
+    if (input.principal.kind !== 'authority' && input.principal.kind !== 'dpo')
+      throw new Forbidden('Only authorities and data-protection officers read consent receipts.');
+    if (!this.#directory) throw new DependencyUnavailable('directory');
+    const record = await this.#store.get(input.id);
+    if (!record) throw new NotFound('consent');
+    return consentReceipt({
+      record,
+      directory: this.#directory(),
+      forms: this.#forms(),
+      now: this.#clock.now(),
+    });
+  }
+
+  /** The form texts of the deployment (`GET /v1/consent-forms`). */
+  formTexts(): { items: ConsentFormTextSummary[] } {
+    return { items: this.#forms().all().map(formTextSummary) };
+  }
+
+  /** One form text by digest (`GET /v1/consent-forms/{sha256}`). */
+  formText(sha256: string): ConsentFormTextView {
+    const text = this.#forms().byDigest(sha256);
+    if (!text) throw new NotFound('consent form text');
+    return { ...formTextSummary(text), text: text.text };
   }
 
   /**

@@ -3,17 +3,38 @@
  * `getAccessReport` response, next to the JSON one. The report itself is built in
  * shared/application/audit/access-report.ts.
  */
+import { DATA_CATEGORY_INFO, PURPOSE_INFO } from '#shared/domain/data-categories.ts';
 import type { AccessReport } from '#shared/schemas/audit.ts';
+import { berlinTime, escapeHtml } from './html-document.ts';
 
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
+export { escapeHtml };
+
+/** What happened, in words (German / English); an event without words here shows its code. */
+const EVENT_LABEL: Readonly<Record<string, string>> = {
+  'consent.recorded': 'Einwilligung erfasst / consent recorded',
+  'consent.withdrawn': 'Einwilligung widerrufen / consent withdrawn',
+  'consent.expired': 'Einwilligung abgelaufen / consent expired',
+  'referral.accepted': 'Weitergabe angenommen / transfer accepted',
+  'referral.refused': 'Weitergabe abgelehnt / transfer refused',
+  'referral.queued': 'Bereitgestellt / made available',
+  'referral.re-announced': 'Erinnerung an die Stelle / reminder to the office',
+  'referral.received': 'Von der Stelle empfangen / received by the office',
+  'referral.contacted': 'Kontakt aufgenommen / contact made',
+  'referral.closed': 'Abgeschlossen / closed',
+  'referral.declined': 'Von der Stelle abgelehnt / declined by the office',
+  'referral.forwarded': 'Weitergeleitet / forwarded',
+  'referral.revoked': 'Zurückgezogen / revoked',
+  'referral.expired': 'Nicht abgeholt, abgelaufen / expired uncollected',
+  'referral.ciphertext-deleted': 'Verschlüsselte Daten gelöscht / encrypted data deleted',
+  'report.generated': 'Auskunft erstellt / access report generated',
+  'export.made': 'Protokoll exportiert / log exported',
+};
+
+const categoryWords = (codes: readonly string[]) =>
+  codes.map((c) => DATA_CATEGORY_INFO[c as keyof typeof DATA_CATEGORY_INFO]?.labelDe ?? c).join(', ');
+const purposeWords = (code: string | null) =>
+  code === null ? null : (PURPOSE_INFO[code as keyof typeof PURPOSE_INFO]?.labelDe ?? code);
+const time = (iso: string | null) => (iso === null ? null : berlinTime(iso, 'de'));
 
 const STATUS_LABEL: Readonly<Record<string, string>> = {
   active: 'aktiv / active',
@@ -43,7 +64,7 @@ export function renderAccessReportHtml(report: AccessReport): string {
   const recipients = table(
     'Empfänger / Recipients',
     [
-      'Empfangen am / Received at (UTC)',
+      'Empfangen am / Received at',
       'Beratungsstelle / Service office',
       'Träger / Provider',
       'Datenkategorien / Data categories',
@@ -52,12 +73,12 @@ export function renderAccessReportHtml(report: AccessReport): string {
       'Vorgang / Referral',
     ],
     report.recipients.map((r) => [
-      r.receivedAt,
+      time(r.receivedAt),
       r.serviceOfficeName ? `${r.serviceOfficeName} (${r.serviceOfficeId})` : r.serviceOfficeId,
       r.providerName,
-      r.dataCategories.join(', '),
+      categoryWords(r.dataCategories),
       r.consentId,
-      r.purpose,
+      purposeWords(r.purpose),
       r.referralId,
     ]),
     'Keine Übermittlung erfolgt. / No data was passed on.',
@@ -67,7 +88,7 @@ export function renderAccessReportHtml(report: AccessReport): string {
     [
       'Einwilligung / Consent',
       'Status',
-      'Erfasst am / Recorded at (UTC)',
+      'Erfasst am / Recorded at',
       'Behörde / Authority',
       'Datenkategorien / Data categories',
       'Widerrufen am / Withdrawn at',
@@ -76,20 +97,20 @@ export function renderAccessReportHtml(report: AccessReport): string {
     report.consents.map((c) => [
       c.consentId,
       STATUS_LABEL[c.status] ?? c.status,
-      c.recordedAt,
+      time(c.recordedAt),
       c.authorityId,
-      c.dataCategories.join(', '),
-      c.withdrawnAt,
-      c.expiredAt,
+      categoryWords(c.dataCategories),
+      time(c.withdrawnAt),
+      time(c.expiredAt),
     ]),
     'Keine Einwilligung erfasst. / No consent recorded.',
   );
   const events = table(
     'Protokolleinträge / Log entries',
-    ['Zeit / Time (UTC)', 'Ereignis / Event', 'Handelnd / Actor', 'Stelle / Office', 'Nr. / Sequence'],
+    ['Zeit / Time', 'Ereignis / Event', 'Handelnd / Actor', 'Stelle / Office', 'Nr. / Sequence'],
     report.events.map(({ entry, sequenced }) => [
-      entry.time,
-      entry.event,
+      time(entry.time),
+      EVENT_LABEL[entry.event] ?? entry.event,
       entry.actor,
       entry.serviceOfficeId,
       sequenced && 'sequence' in entry ? entry.sequence : 'ausstehend / pending',
@@ -119,7 +140,7 @@ code{word-break:break-all}
 <h1>Auskunft nach Art. 15 DSGVO <span lang="en">/ Access report under Art. 15 GDPR</span></h1>
 <dl>
 <dt>Person (Pseudonym) / Subject (pseudonym)</dt><dd><code>${escapeHtml(report.subjectId)}</code></dd>
-<dt>Erstellt am / Generated at (UTC)</dt><dd>${escapeHtml(report.generatedAt)}</dd>
+<dt>Erstellt am / Generated at</dt><dd>${escapeHtml(time(report.generatedAt))}</dd>
 <dt>Erstellt von / Generated by</dt><dd>${escapeHtml(report.generatedBy)}</dd>
 <dt>Bericht-Nr. / Report id</dt><dd><code>${escapeHtml(report.reportId)}</code></dd>
 </dl>
@@ -134,6 +155,11 @@ ${consents}
 <section aria-labelledby="h-events">
 <h2 id="h-events">Protokoll <span lang="en">/ Log</span></h2>
 ${events}
+</section>
+<section aria-labelledby="h-rights">
+<h2 id="h-rights">Rechtsgrundlage und Widerruf <span lang="en">/ Legal basis and withdrawal</span></h2>
+<p>Ihre Daten wurden auf Grund Ihrer Einwilligung weitergegeben (Art. 6 Abs. 1 Buchst. a, Art. 7 DSGVO); jede Zeile oben nennt die Einwilligung. Sie können eine Einwilligung jederzeit bei der Ausländerbehörde oder der Beratungsstelle widerrufen, mit ihrer Nummer. Zeiten sind deutsche Zeit.</p>
+<p lang="en">Your data was passed on based on your consent (Art. 6(1)(a), Art. 7 GDPR); each line above names the consent. You can withdraw a consent at any time at the immigration authority or the counselling office, quoting its number. Times are German time.</p>
 </section>
 <section aria-labelledby="h-about">
 <h2 id="h-about">Über diesen Bericht <span lang="en">/ About this report</span></h2>

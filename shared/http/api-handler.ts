@@ -54,6 +54,12 @@ export interface Route<
 > {
   readonly operation: OperationSpec<B, P, Q>;
   readonly handle: (request: ApiRequest<Infer<B>, Infer<P>, Infer<Q>>) => Promise<ApiResult>;
+  /**
+   * A finer rule than the operation's principal kinds, checked right after them and
+   * before the request is validated (throws `Forbidden`): e.g. which DPO scopes may
+   * use the subject lookup.
+   */
+  readonly admit?: (principal: Principal | undefined) => void;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list of routes
@@ -64,8 +70,12 @@ export function route<
   B extends z.ZodType | undefined,
   P extends z.ZodType | undefined,
   Q extends z.ZodType | undefined,
->(operation: OperationSpec<B, P, Q>, handle: Route<B, P, Q>['handle']): Route<B, P, Q> {
-  return { operation, handle };
+>(
+  operation: OperationSpec<B, P, Q>,
+  handle: Route<B, P, Q>['handle'],
+  options: { readonly admit?: Route<B, P, Q>['admit'] } = {},
+): Route<B, P, Q> {
+  return { operation, handle, ...options };
 }
 
 export interface ApiHandlerDependencies {
@@ -215,6 +225,7 @@ export function apiHandler(routes: readonly AnyRoute[], deps: ApiHandlerDependen
     try {
       const principal = await authorize(operation, event, deps, people);
       if (principal) logger.appendKeys({ principal: formatPrincipal(principal) });
+      match.admit?.(principal);
       const headers = lowerCaseHeaders(event.headers);
       const rawBody = parseBody(operation, event, headers);
       const issues: FieldIssue[] = [];

@@ -202,3 +202,80 @@ export function parseRecordConsentRequest(body: unknown): RecordConsentRequest {
 export function parseWithdrawConsentRequest(body: unknown): WithdrawConsentRequest {
   return parseOrThrow(WithdrawConsentRequest, body ?? {});
 }
+
+// ---------------------------------------------------------------------------
+// Consent form texts and the consent receipt (docs/consent.md)
+
+const Words = z.strictObject({ de: z.string(), en: z.string() }).meta({
+  id: 'Words',
+  description: 'A text in German and English.',
+});
+
+export const ConsentFormTextSummary = z
+  .strictObject({
+    version: z.string().meta({ description: 'The version folder of the text.', example: '2026-12' }),
+    language: z.string().meta({ description: 'ISO 639-1 code of the text’s language.', example: 'de' }),
+    sha256: z.string().meta({ description: 'SHA-256 of the text file’s bytes (lowercase hex).' }),
+    formVersion: z.string().meta({
+      description: 'What a consent’s `evidence.formVersion` says to name this text: `sha256-<digest>`.',
+    }),
+  })
+  .meta({ id: 'ConsentFormTextSummary', description: 'One consent form text of the deployment.' });
+export type ConsentFormTextSummary = z.infer<typeof ConsentFormTextSummary>;
+
+export const ConsentFormTextList = z
+  .strictObject({ items: z.array(ConsentFormTextSummary) })
+  .meta({ id: 'ConsentFormTextList', description: 'The consent form texts of the deployment.' });
+
+export const ConsentFormTextView = ConsentFormTextSummary.extend({
+  text: z.string().meta({ description: 'The text exactly as the file holds it (Markdown, UTF-8).' }),
+}).meta({ id: 'ConsentFormTextView', description: 'A consent form text, exactly as signed.' });
+export type ConsentFormTextView = z.infer<typeof ConsentFormTextView>;
+
+export const ConsentFormDigestParams = z.strictObject({
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, { error: 'must be a SHA-256 digest in lowercase hex (64 characters)' }),
+});
+
+const Labelled = z.strictObject({ code: z.string(), label: Words });
+
+export const ConsentReceipt = z
+  .strictObject({
+    receiptVersion: z.literal('1').meta({ description: 'Version of this receipt structure.' }),
+    consentId: ConsentId,
+    issuedAt: z.string().meta({ description: 'When this receipt was produced (ISO 8601, UTC).' }),
+    languages: z
+      .array(z.string())
+      .meta({ description: 'The receipt’s languages: German, then the form’s or English.' }),
+    jurisdiction: z.literal('DE'),
+    legalBasis: Words,
+    controller: z.strictObject({ authorityId: z.string(), name: z.string() }),
+    subjectId: SubjectId,
+    givenBy: z.strictObject({ role: z.string(), label: Words }),
+    givenAt: z.string(),
+    validUntil: z.string().nullable(),
+    status: z.string(),
+    purposes: z.array(Labelled),
+    dataCategories: z.array(Labelled),
+    recipients: z.strictObject({
+      serviceTypes: z.array(z.strictObject({ code: z.string(), name: z.string() })),
+      providers: z.array(z.strictObject({ id: z.string(), name: z.string() })),
+    }),
+    form: z.strictObject({
+      formId: z.string(),
+      formVersion: z.string(),
+      language: z.string(),
+      sha256: z.string(),
+      text: ConsentFormTextSummary.nullable().meta({
+        description: 'The form text the version names in the deployment’s library; null for a version label.',
+      }),
+    }),
+    withdrawal: Words,
+  })
+  .meta({
+    id: 'ConsentReceipt',
+    description:
+      'A receipt of a recorded consent for the person (the structure of ISO/IEC TS 27560 and the Kantara consent receipt): who holds it, what it covers, for how long, and how to withdraw it.',
+  });
+export type ConsentReceipt = z.infer<typeof ConsentReceipt>;

@@ -415,3 +415,103 @@ describe('the DPO indexes hold chained entries only', () => {
     expect(after.body.items[0].sequenced).toBe(true);
   });
 });
+
+describe('scoped data-protection officers', () => {
+  const AUTHORITY_DPO = 'dpo:abh-bruchsal';
+  const PROVIDER_DPO = 'dpo:caritas-bruchsal';
+  const events = (res: { body: { items: { entry: { event: string; serviceOfficeId: string | null } }[] } }) =>
+    res.body.items.map((i) => `${i.entry.event}@${i.entry.serviceOfficeId ?? '-'}`);
+
+  it("an authority's DPO sees that authority's entries only", async () => {
+    const mine = await call(queryAuditEvents, {
+      principal: AUTHORITY_DPO,
+      query: { subjectId: subject, event: 'consent.recorded' },
+    });
+    expect(mine.status).toBe(200);
+    expect(
+      mine.body.items.map(
+        (i: { entry: { legalBasis: { consentId: string } } }) => i.entry.legalBasis.consentId,
+      ),
+    ).toEqual(['con-1', 'con-2', 'con-3']);
+    const other = await call(queryAuditEvents, {
+      principal: AUTHORITY_DPO,
+      query: { authorityId: 'abh-ettlingen' },
+    });
+    expect(other.body.items).toEqual([]);
+    const byEvent = await call(queryAuditEvents, {
+      principal: AUTHORITY_DPO,
+      query: { event: 'consent.recorded' },
+    });
+    expect(
+      byEvent.body.items.map((i: { entry: { authorityId: string } }) => i.entry.authorityId),
+    ).not.toContain('abh-ettlingen');
+    // The deployment's DPO sees the other authority's entry.
+    const whole = await call(queryAuditEvents, { query: { authorityId: 'abh-ettlingen' } });
+    expect(whole.body.items).toHaveLength(1);
+  });
+
+  it("a provider's DPO sees what its offices received and did, in queries, the report and the feed", async () => {
+    const bySubject = await call(queryAuditEvents, {
+      principal: PROVIDER_DPO,
+      query: { subjectId: subject },
+    });
+    expect(events(bySubject)).toEqual([`referral.accepted@${OFFICE}`, `referral.received@${OFFICE}`]);
+    const otherOffice = await call(queryAuditEvents, {
+      principal: PROVIDER_DPO,
+      query: { serviceOfficeId: 'jmd-ib-bruchsal' },
+    });
+    expect(otherOffice.body.items).toEqual([]);
+
+    const report = await call(getAccessReport, { principal: PROVIDER_DPO, params: { subjectId: subject } });
+    expect(report.status).toBe(200);
+    expect(report.body.recipients.map((r: { referralId: string }) => r.referralId)).toEqual(['ref-1']);
+    expect(
+      report.body.events.every(
+        (e: { entry: { serviceOfficeId: string } }) => e.entry.serviceOfficeId === OFFICE,
+      ),
+    ).toBe(true);
+
+    const feed = await call(listAuditEntries, { principal: PROVIDER_DPO, query: { limit: '500' } });
+    expect(feed.status).toBe(200);
+    expect(feed.body.items.length).toBeGreaterThan(0);
+    expect(feed.body.items.every((e: { serviceOfficeId: string }) => e.serviceOfficeId === OFFICE)).toBe(
+      true,
+    );
+    const wholeFeed = await call(listAuditEntries, { query: { limit: '500' } });
+    expect(wholeFeed.body.items.length).toBeGreaterThan(feed.body.items.length);
+  });
+
+  it('proves an entry of the scope against the signed log, and finds none outside it (404)', async () => {
+    const feed = await call(listAuditEntries, { query: { limit: '500' } });
+    type E = { sequence: number; serviceOfficeId: string | null };
+    const checkpoint = await call(getLatestAuditCheckpoint);
+    const signed = (e: E) => e.sequence <= checkpoint.body.treeSize;
+    const inside = feed.body.items.find((e: E) => e.serviceOfficeId === OFFICE && signed(e));
+    const outside = feed.body.items.find((e: E) => e.serviceOfficeId === null && signed(e));
+    const proof = await call(getAuditInclusionProof, {
+      principal: PROVIDER_DPO,
+      query: { sequence: String(inside.sequence) },
+    });
+    expect(proof.status).toBe(200);
+    expect(proof.body.entry.sequence).toBe(inside.sequence);
+    expect(proof.body.checkpoint.treeSize).toBe(checkpoint.body.treeSize);
+    const refused = await call(getAuditInclusionProof, {
+      principal: PROVIDER_DPO,
+      query: { sequence: String(outside.sequence) },
+    });
+    expect(refused.status).toBe(404);
+    const byDistrict = await call(getAuditInclusionProof, { query: { sequence: String(outside.sequence) } });
+    expect(byDistrict.status).toBe(200);
+  });
+
+  it("computes a pseudonym for an authority's DPO, not for a provider's (403, before the body is read)", async () => {
+    const body = { azrNumber: '1234 5678 9012', dateOfBirth: '1990-01-01' };
+    const allowed = await call(lookupAuditSubject, { principal: AUTHORITY_DPO, body });
+    expect(allowed.status).toBe(200);
+    expect(allowed.body.subjectId).toBe(subject);
+    const refused = await call(lookupAuditSubject, { principal: PROVIDER_DPO, body });
+    expect(refused.status).toBe(403);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect((await call(lookupAuditSubject, { principal: PROVIDER_DPO, body: {} })).status).toBe(403);
+  });
+});

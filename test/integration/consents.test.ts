@@ -1,8 +1,16 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { getConsent, recordConsent, withdrawConsent } from '#shared/api/consents.ts';
+import {
+  getConsent,
+  getConsentForm,
+  getConsentReceipt,
+  listConsentForms,
+  recordConsent,
+  withdrawConsent,
+} from '#shared/api/consents.ts';
 import { AuditEntryDraftSchema } from '#shared/domain/audit/entry.ts';
 import { ConsentView } from '#shared/schemas/consent.ts';
 import { apiEvent, invoke, type ProxyHandler } from '#test/support/api-events.ts';
@@ -475,5 +483,124 @@ describe('no personal data at rest or in logs', () => {
     expect(everything).toContain(res.body.id);
     for (const canary of [FAMILY, GIVEN, BORN])
       expect(everything.toLowerCase()).not.toContain(canary.toLowerCase());
+  });
+});
+
+describe('consent form texts', () => {
+  const digestOf = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+  const de = digestOf('consent-forms/2026-12/de.md');
+  const en = digestOf('consent-forms/2026-12/en.md');
+  const call = (op: typeof listConsentForms | typeof getConsentForm, params?: Record<string, string>) =>
+    invoke(handler, apiEvent(op, { stage: emu.stage, ...(params ? { params } : {}) }));
+
+  it('lists every text with the form version that names it, and serves each exactly, to anyone', async () => {
+    const list = await call(listConsentForms);
+    expect(list.status).toBe(200);
+    expect(list.body.items).toEqual(
+      expect.arrayContaining([
+        { version: '2026-12', language: 'de', sha256: de, formVersion: `sha256-${de}` },
+        { version: '2026-12', language: 'en', sha256: en, formVersion: `sha256-${en}` },
+      ]),
+    );
+    const text = await call(getConsentForm, { sha256: de });
+    expect(text.status).toBe(200);
+    expect(text.body.text).toBe(readFileSync('consent-forms/2026-12/de.md', 'utf8'));
+    expect(createHash('sha256').update(text.body.text, 'utf8').digest('hex')).toBe(de);
+    expect((await call(getConsentForm, { sha256: 'c'.repeat(64) })).status).toBe(404);
+    const malformed = await call(getConsentForm, { sha256: 'xyz' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.errors[0].field).toBe('path.sha256');
+  });
+
+  it('records a consent that names a form text by digest in its language, and refuses an unknown text or a wrong language (422)', async () => {
+    const evidence = { formId: 'rex-consent', language: 'de', sha256: 'b'.repeat(64) };
+    const ok = await record(body({ evidence: { ...evidence, formVersion: `sha256-${de}` } }));
+    expect(ok.status).toBe(201);
+    const before = (await scanAll(records())).length;
+    const unknown = await record(
+      body({ evidence: { ...evidence, formVersion: `sha256-${'c'.repeat(64)}` } }),
+    );
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors).toEqual([{ field: 'evidence.formVersion', reason: expect.any(String) }]);
+    const wrongLanguage = await record(
+      body({ evidence: { ...evidence, language: 'en', formVersion: `sha256-${de}` } }),
+    );
+    expect(wrongLanguage.status).toBe(422);
+    expect(wrongLanguage.body.errors).toEqual([
+      { field: 'evidence.language', reason: expect.stringContaining('de') },
+    ]);
+    expect((await scanAll(records())).length).toBe(before);
+  });
+});
+
+describe('GET /v1/consents/{id}/receipt', () => {
+  const receipt = (
+    id: string,
+    principal: string,
+    options: { query?: Record<string, string>; headers?: Record<string, string> } = {},
+  ) =>
+    invoke(handler, apiEvent(getConsentReceipt, { principal, stage: emu.stage, params: { id }, ...options }));
+
+  it('gives the authority and the DPO the receipt: labels, names, the form text, how to withdraw', async () => {
+    const de = createHash('sha256').update(readFileSync('consent-forms/2026-12/de.md')).digest('hex');
+    const consent = await recorded({
+      evidence: {
+        formId: 'rex-consent',
+        formVersion: `sha256-${de}`,
+        language: 'de',
+        sha256: 'b'.repeat(64),
+      },
+      validUntil: new Date(Date.now() + 90 * 86_400_000).toISOString(),
+    });
+    const res = await receipt(consent.id, RECORDER);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      consentId: consent.id,
+      languages: ['de', 'en'],
+      controller: { authorityId: 'abh-lk-karlsruhe', name: expect.stringContaining('Karlsruhe') },
+      purposes: [
+        {
+          code: 'migration-counselling',
+          label: { de: expect.stringContaining('Migrationsberatung'), en: expect.any(String) },
+        },
+        {
+          code: 'contact-feedback',
+          label: { de: 'Rückmeldung zur Kontaktaufnahme', en: 'Feedback on contact' },
+        },
+      ],
+      recipients: { serviceTypes: [{ code: 'MBE', name: expect.any(String) }], providers: [] },
+      form: { formVersion: `sha256-${de}`, text: { version: '2026-12', language: 'de', sha256: de } },
+      withdrawal: { de: expect.stringContaining(consent.id), en: expect.stringContaining(consent.id) },
+    });
+    expect((await receipt(consent.id, DPO)).status).toBe(200);
+  });
+
+  it('renders a printable German-first page under a strict CSP, on Accept: text/html or format=html', async () => {
+    const consent = await recorded();
+    for (const options of [{ headers: { accept: 'text/html' } }, { query: { format: 'html' } }]) {
+      const res = await receipt(consent.id, RECORDER, options);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      const csp = res.headers['content-security-policy'];
+      expect(csp).toMatch(/default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'/);
+      expect(csp).not.toContain('unsafe-inline');
+      const html = String(res.body);
+      expect(html).toMatch(/^<!doctype html>\n<html lang="de">/);
+      expect(html).toContain('Quittung über Ihre Einwilligung');
+      expect(html).toContain('lang="en"');
+      expect(html).toContain(consent.id);
+      expect(html).not.toContain('<script');
+      expect(html).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+      const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+      expect(csp).toContain(`'sha256-${createHash('sha256').update(style).digest('base64')}'`);
+    }
+  });
+
+  it('refuses service offices and operators (403) and answers 404 for an unknown consent', async () => {
+    const consent = await recorded();
+    expect((await receipt(consent.id, SERVICE)).status).toBe(403);
+    expect((await receipt(consent.id, OPERATOR)).status).toBe(403);
+    expect((await receipt(`con_${'0'.repeat(26)}`, RECORDER)).status).toBe(404);
   });
 });

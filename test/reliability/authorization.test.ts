@@ -16,6 +16,8 @@ const CALLERS = {
   service: 'service:mbe-caritas-bruchsal',
   'other service': 'service:jmd-ib-bruchsal',
   dpo: 'dpo:lk-karlsruhe',
+  'authority dpo': 'dpo:abh-bruchsal',
+  'provider dpo': 'dpo:caritas-bruchsal',
   operator: 'operator',
 } as const;
 type Cell = keyof typeof CALLERS | 'no credential' | 'bad signature' | 'stale timestamp' | 'unknown key';
@@ -86,6 +88,8 @@ function expected(op: OperationSpec, cell: Cell): 'pass' | 401 | 403 {
   if (cell === 'no credential') return 401;
   if (cell === 'bad signature' || cell === 'stale timestamp' || cell === 'unknown key') return 403;
   const kind = CALLERS[cell].split(':')[0] as 'authority' | 'service' | 'dpo' | 'operator';
+  // A provider's DPO may not compute pseudonyms (docs/dpo-guide.md, "Scoped data-protection officers").
+  if (op.operationId === 'lookupAuditSubject' && cell === 'provider dpo') return 403;
   return op.auth.includes(kind) ? 'pass' : 403;
 }
 

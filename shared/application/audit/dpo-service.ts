@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { CheckpointSigner } from '#shared/domain/audit/checkpoint.ts';
 import { type Actor, actorFields, auditDraft, principalOf } from '#shared/domain/audit/entry.ts';
 import { type Clock, systemClock } from '#shared/domain/clock.ts';
-import { InvalidRequest, NotFound } from '#shared/domain/errors.ts';
+import { covers, type DpoCoverage, mayLookUpSubject } from '#shared/domain/directory/dpo-scope.ts';
+import { Forbidden, InvalidRequest, NotFound } from '#shared/domain/errors.ts';
 import { requestFingerprint } from '#shared/domain/idempotency.ts';
 import { type SubjectIdentityInput, subjectIdFor } from '#shared/domain/pseudonym.ts';
 import { isExpired } from '#shared/domain/retention.ts';
@@ -48,8 +49,15 @@ export interface AuditServiceDependencies {
   readonly secret: () => Promise<Uint8Array>;
   readonly names: () => DirectoryNames;
   readonly sequenceBucketSize: number;
+  /**
+   * What a DPO scope covers (from the directory, `dpoCoverage`). Without it every
+   * scope is the whole deployment (a single-DPO deployment's tests).
+   */
+  readonly coverage?: (scope: string) => DpoCoverage;
   readonly clock?: Clock;
 }
+
+const WHOLE: DpoCoverage = { kind: 'deployment' };
 
 export class AuditService {
   readonly #deps: AuditServiceDependencies;
@@ -58,6 +66,12 @@ export class AuditService {
   constructor(deps: AuditServiceDependencies) {
     this.#deps = deps;
     this.#clock = deps.clock ?? systemClock;
+  }
+
+  /** The coverage of the calling DPO's scope; no scope given: the whole deployment. */
+  coverageOf(scope: string | undefined): DpoCoverage {
+    if (scope === undefined || !this.#deps.coverage) return WHOLE;
+    return this.#deps.coverage(scope);
   }
 
   #live(now: Date) {
@@ -69,7 +83,22 @@ export class AuditService {
    * serviceOfficeId, authorityId, event selects the index; the others filter.
    * Entries past their retention are left out even before TTL has removed them.
    */
-  async queryEvents(query: AuditEventsQuery): Promise<{ items: AuditEventItem[]; nextCursor?: string }> {
+  async queryEvents(
+    asked: AuditEventsQuery,
+    scope?: string,
+  ): Promise<{ items: AuditEventItem[]; nextCursor?: string }> {
+    const coverage = this.coverageOf(scope);
+    // A scoped DPO's query is narrowed to the scope (the index key where the scope has
+    // one), and every item is checked against the scope; a query for what lies outside
+    // it finds nothing, as a query for something that does not exist.
+    const query = { ...asked };
+    if (coverage.kind === 'authority') {
+      if (query.authorityId && query.authorityId !== coverage.authorityId) return { items: [] };
+      query.authorityId = coverage.authorityId;
+    } else if (coverage.kind === 'office' || coverage.kind === 'provider') {
+      if (query.serviceOfficeId && !coverage.officeIds.includes(query.serviceOfficeId)) return { items: [] };
+      if (coverage.kind === 'office') query.serviceOfficeId = coverage.officeId;
+    } else if (coverage.kind === 'none') return { items: [] };
     const [index, keyValue] = query.subjectId
       ? (['bySubject', query.subjectId] as const)
       : query.serviceOfficeId
@@ -98,27 +127,51 @@ export class AuditService {
       filters,
     });
     return {
-      items: page.items.filter(this.#live(now)).map(eventItem),
+      items: page.items
+        .filter(this.#live(now))
+        .filter((item) => covers(coverage, item.entry))
+        .map(eventItem),
       ...(page.lastKey ? { nextCursor: encodeCursor(page.lastKey) } : {}),
     };
   }
 
-  /** The export feed: consecutive sequenced entries in chain order (`exportFeedPage`). */
-  entries(query: AuditEntriesQuery): Promise<ExportFeedPage> {
+  /**
+   * The export feed: consecutive sequenced entries in chain order (`exportFeedPage`).
+   * A scoped DPO gets the entries of the scope only (the cursor and head as for
+   * everyone): the chain between them is not theirs to see, so they check each entry
+   * with its inclusion proof instead of recomputing the chain.
+   */
+  async entries(query: AuditEntriesQuery, scope?: string): Promise<ExportFeedPage> {
     const { store, sequenceBucketSize } = this.#deps;
-    return exportFeedPage(store, sequenceBucketSize, query, this.#clock);
+    const page = await exportFeedPage(store, sequenceBucketSize, query, this.#clock);
+    const coverage = this.coverageOf(scope);
+    if (coverage.kind === 'deployment') return page;
+    return { ...page, items: page.items.filter((entry) => covers(coverage, entry)) };
   }
 
-  /** The subject id of a person; the identity is used for the computation only. */
-  async lookupSubject(identity: SubjectIdentityInput): Promise<{ subjectId: string }> {
+  /**
+   * The subject id of a person; the identity is used for the computation only. Only
+   * the scopes `mayLookUpSubject` admits may ask (403 for the others).
+   */
+  async lookupSubject(identity: SubjectIdentityInput, scope?: string): Promise<{ subjectId: string }> {
+    this.admitSubjectLookup(scope);
     return { subjectId: subjectIdFor(identity, await this.#deps.secret()) };
+  }
+
+  /** Refuses (403) the subject lookup to a scope `mayLookUpSubject` does not admit. */
+  admitSubjectLookup(scope: string | undefined): void {
+    if (!mayLookUpSubject(this.coverageOf(scope)))
+      throw new Forbidden(
+        'The subject lookup is available to the data-protection officers of the deployment and of an authority only.',
+      );
   }
 
   /**
    * The access report of a subject; generating it is itself logged
    * (`report.generated`, before the report is handed out).
    */
-  async accessReport(subjectId: string, by: Actor): Promise<AccessReport> {
+  async accessReport(subjectId: string, by: Actor, scope?: string): Promise<AccessReport> {
+    const coverage = this.coverageOf(scope);
     const now = this.#clock.now();
     const items: StoredAuditItem[] = [];
     let startKey: Record<string, unknown> | undefined;
@@ -130,7 +183,7 @@ export class AuditService {
         limit: 500,
         startKey,
       });
-      items.push(...page.items.filter(this.#live(now)));
+      items.push(...page.items.filter(this.#live(now)).filter((item) => covers(coverage, item.entry)));
       startKey = page.lastKey;
     } while (startKey && items.length < MAX_REPORT_ENTRIES);
     const latest = await this.#deps.store.latestCheckpoint();
@@ -178,7 +231,8 @@ export class AuditService {
    * default), with the entry and the checkpoint: what a DPO needs to check one entry
    * without the rest of the log (docs/audit-format.md §12).
    */
-  async inclusionProof(query: InclusionProofQuery): Promise<InclusionProof> {
+  async inclusionProof(query: InclusionProofQuery, scope?: string): Promise<InclusionProof> {
+    const coverage = this.coverageOf(scope);
     const checkpoint = await this.#checkpointOfSize(query.treeSize, 'query.treeSize');
     if (query.sequence > checkpoint.treeSize)
       throw new InvalidRequest([
@@ -186,7 +240,9 @@ export class AuditService {
       ]);
     const proofs = new ProofAssembler(this.#deps.store, this.#deps.sequenceBucketSize);
     const item = await proofs.item(query.sequence);
-    if (!item || !this.#live(this.#clock.now())(item)) throw new NotFound('audit entry');
+    // An entry outside a scoped DPO's scope is reported as absent, so that it does not leak.
+    if (!item || !this.#live(this.#clock.now())(item) || !covers(coverage, item.entry))
+      throw new NotFound('audit entry');
     const hashes = await proofs.inclusion(query.sequence, checkpoint.treeSize);
     return {
       sequence: query.sequence,

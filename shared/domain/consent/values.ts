@@ -128,10 +128,16 @@ export const ConsentEvidence = z
       .meta({ description: 'Identifier of the consent form used.', example: 'rex-consent-mbe' }),
     formVersion: z
       .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, {
-        error: 'must be a form version (letters, digits, . _ -)',
+      // A version label (consents from before the form library), or `sha256-<digest>` of
+      // the exact form text in consent-forms/ (docs/consent.md, "Consent form texts").
+      .regex(/^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,31}|sha256-[0-9a-f]{64})$/, {
+        error: 'must be a form version (letters, digits, . _ -) or sha256-<64 hex digits> of a form text',
       })
-      .meta({ description: 'Version of the consent form.', example: '2026-03' }),
+      .meta({
+        description:
+          'Version of the consent form: `sha256-<digest>` of the form text in the deployment’s consent-forms library (checked when recorded), or a version label.',
+        example: 'sha256-a161e14437014e45d26ef71a6cf8915d330d5ce786e1133c9b7751e722151874',
+      }),
     language: z
       .string()
       .regex(/^[a-z]{2}$/, { error: 'must be an ISO 639-1 language code in lower case' })

@@ -61,7 +61,7 @@ describe('the example directory', () => {
       notifications: { from: 'zuweisungen@lk-karlsruhe.example.org' },
     });
     expect(directory.municipalities.every((m) => m.ags.startsWith('08215'))).toBe(true);
-    expect(directory.dataProtectionOfficers).toHaveLength(1);
+    expect(directory.dataProtectionOfficers).toHaveLength(3);
     expect(directory.dataProtectionOfficers[0]?.scope).toBe('lk-karlsruhe');
   });
 

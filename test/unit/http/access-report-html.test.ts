@@ -96,21 +96,33 @@ describe('renderAccessReportHtml', () => {
       expect(html).toContain(heading);
     expect(rows(html, 'Empfänger / Recipients')).toEqual([
       [
-        received.time,
+        '2. November 2026 um 09:05 Uhr',
         'MBE Caritas &lt;Karlsruhe&gt; &amp; Co (mbe-caritas-karlsruhe)',
         '—',
-        'contact, identity',
+        'Kontaktdaten, Personalien',
         'c-1',
-        'migration-counselling',
+        'Migrationsberatung für erwachsene Zuwanderer (MBE)',
         'r-1',
       ],
     ]);
     expect(rows(html, 'Einwilligungen / Consents')).toEqual([
-      ['c-2', 'widerrufen / withdrawn', '—', '—', '', withdrawn.time, '—'],
+      ['c-2', 'widerrufen / withdrawn', '—', '—', '', '2. November 2026 um 09:12 Uhr', '—'],
     ]);
     expect(rows(html, 'Protokolleinträge / Log entries')).toEqual([
-      [received.time, 'referral.received', 'service:mbe-caritas-karlsruhe', 'mbe-caritas-karlsruhe', '1'],
-      [withdrawn.time, 'consent.withdrawn', 'authority:abh-karlsruhe', '—', 'ausstehend / pending'],
+      [
+        '2. November 2026 um 09:05 Uhr',
+        'Von der Stelle empfangen / received by the office',
+        'service:mbe-caritas-karlsruhe',
+        'mbe-caritas-karlsruhe',
+        '1',
+      ],
+      [
+        '2. November 2026 um 09:12 Uhr',
+        'Einwilligung widerrufen / consent withdrawn',
+        'authority:abh-karlsruhe',
+        '—',
+        'ausstehend / pending',
+      ],
     ]);
     expect(html).toContain('Einträge bis Nr. 1 sind durch einen signierten Prüfpunkt gesichert.');
   });
