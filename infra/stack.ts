@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { FunctionDefinition, FunctionId } from '#functions/definitions.ts';
+import { type FunctionDefinition, type FunctionId, functionDefinitions } from '#functions/definitions.ts';
+import { AlarmNotifications } from '#infra/constructs/alarm-notifications.ts';
 import { Api } from '#infra/constructs/api.ts';
 import { AuditSigning } from '#infra/constructs/audit.ts';
 import { DataTables } from '#infra/constructs/data.ts';
@@ -69,6 +70,7 @@ export class ReferralExchangeStack extends Stack {
   readonly signIn: SignIn;
   readonly principals: PrincipalRoles;
   readonly monitoring: Monitoring;
+  readonly alarmNotifications: AlarmNotifications;
   /** Present when the directory configures notifications (`deployment.notifications`). */
   readonly mailSending: MailSending | undefined;
 
@@ -169,8 +171,22 @@ export class ReferralExchangeStack extends Stack {
       authorityQueues: this.authorityQueues,
     });
     const sequencer = this.functions.tryFunction(SEQUENCER_ID);
+    this.alarmNotifications = new AlarmNotifications(this, 'AlarmNotifications', {
+      stage: props.stage,
+      emails: props.directory.deployment.alarmEmails ?? [],
+      key: this.data.key,
+    });
+    const streamIds = new Set(
+      (props.functions ?? functionDefinitions).filter((d) => d.kind === 'stream').map((d) => d.id),
+    );
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stage: props.stage,
+      alarmTopic: this.alarmNotifications.topic,
+      api: this.api.restApi,
+      streamConsumers: this.functions
+        .all()
+        .filter(({ id: fnId }) => streamIds.has(fnId))
+        .map(({ id: fnId, function: fn }) => ({ id: fnId, function: fn.function })),
       functions: this.functions
         .all()
         .map(({ id: fnId, function: fn }) => ({ id: fnId, function: fn.function })),

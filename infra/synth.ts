@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatIdleCost, idleCost } from './idle-cost.ts';
 
 /**
  * `npm run synth`: `cdk synth --quiet` (which runs cdk-nag and stops on a finding),
@@ -92,8 +93,19 @@ function main(): void {
     process.exitCode = run.status ?? 1;
     return;
   }
-  const rows = bundleSizes(outputFolder(args, projectRoot));
+  const outdir = outputFolder(args, projectRoot);
+  const rows = bundleSizes(outdir);
   console.log(`\nFunction bundles (${rows.length}):\n${formatBundleSizes(rows)}`);
+  for (const file of readdirSync(outdir).filter((f) => f.endsWith('.template.json'))) {
+    const template = JSON.parse(readFileSync(join(outdir, file), 'utf8')) as {
+      Resources: Record<string, { Type: string }>;
+      Outputs?: Record<string, unknown>;
+    };
+    console.log(
+      `\n${file.replace('.template.json', '')}: ${Object.keys(template.Resources).length} of 500 resources, ${Object.keys(template.Outputs ?? {}).length} of 200 outputs`,
+    );
+    console.log(`Idle monthly cost (USD):\n${formatIdleCost(idleCost(template))}`);
+  }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,6 +11,18 @@ import { functionDefaults } from '#infra/limits.ts';
 
 /** Where the bundled directory file lies inside the deployment package. */
 export const BUNDLED_DIRECTORY_FILE = '/var/task/directory.json';
+
+/**
+ * Stops synthesis when the project's esbuild is not installed: CDK would otherwise try
+ * to bundle in a Docker container, slowly, with another esbuild, or fail on a machine
+ * without Docker with an unrelated message.
+ */
+export function assertLocalEsbuild(projectRoot: string): void {
+  if (existsSync(join(projectRoot, 'node_modules', 'esbuild', 'package.json'))) return;
+  throw new Error(
+    `esbuild is not installed in ${projectRoot}/node_modules: run npm ci. The functions are bundled with the project's own esbuild, never in Docker.`,
+  );
+}
 
 export interface ProjectFunctionProps {
   /** Absolute path of the handler module (a file in functions/). */
@@ -65,6 +79,7 @@ export class ProjectFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ProjectFunctionProps) {
     super(scope, id);
+    assertLocalEsbuild(props.projectRoot);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,

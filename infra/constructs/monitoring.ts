@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -30,11 +31,15 @@ export interface MonitoringProps {
    */
   readonly maxQueueAge?: Duration;
   /**
-   * Where alarms notify. The stack creates no topic: operators subscribe their own
-   * (encrypted) topic or on-call tool.
+   * Where alarms notify: the stack's alarm topic (AlarmNotifications), whose e-mail
+   * subscriptions come from the directory's `deployment.alarmEmails`.
    * @default no alarm action
    */
   readonly alarmTopic?: sns.ITopic;
+  /** The functions fed by a table's stream: their IteratorAge is watched. */
+  readonly streamConsumers?: readonly { readonly id: string; readonly function: lambda.IFunction }[];
+  /** The REST API: server errors and latency are watched. */
+  readonly api?: apigateway.RestApi;
 }
 
 /**
@@ -52,35 +57,41 @@ export class Monitoring extends Construct {
     const period = Duration.minutes(5);
     const alarm = (alarmId: string, p: cloudwatch.AlarmProps) => {
       const created = new cloudwatch.Alarm(this, alarmId, p);
-      if (props.alarmTopic) created.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+      if (props.alarmTopic) {
+        created.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+        created.addOkAction(new actions.SnsAction(props.alarmTopic));
+      }
       this.alarms.push(created);
       return created;
     };
 
-    for (const { officeId, queue, deadLetterQueue } of props.queues) {
-      alarm(`DeadLetter-${officeId}`, {
-        alarmDescription: `A notification for service office ${officeId} was moved to its dead-letter queue.`,
-        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+    // One alarm per concern over every queue of the stage (a CloudWatch Metrics Insights
+    // query), not two per office: an office costs no alarm resource, and the alarm covers
+    // an office added later without a change here. The dashboard names the queue.
+    const queueQuery = (fn: string, metric: string, like: string) =>
+      `SELECT ${fn}(${metric}) FROM SCHEMA("AWS/SQS", QueueName) WHERE QueueName LIKE '${like}'`;
+    const insights = (expression: string, label: string) =>
+      new cloudwatch.MathExpression({ expression, usingMetrics: {}, period, label });
+    if (props.queues.length + (props.authorityQueues?.length ?? 0) > 0) {
+      alarm('DeadLetters', {
+        alarmDescription:
+          'A notification for a service office or an event for an authority was moved to its dead-letter queue (dashboard: which queue).',
+        metric: insights(
+          queueQuery('MAX', 'ApproximateNumberOfMessagesVisible', `rex-${props.stage}%-dlq.fifo`),
+          'messages in dead-letter queues',
+        ),
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      alarm(`QueueAge-${officeId}`, {
-        alarmDescription: `Service office ${officeId} has not collected a notification for ${maxAge.toHumanString()}.`,
-        metric: queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
+      alarm('QueueAge', {
+        alarmDescription: `A service office or an authority has not collected a message for ${maxAge.toHumanString()} (dashboard: which queue).`,
+        metric: insights(
+          queueQuery('MAX', 'ApproximateAgeOfOldestMessage', `rex-${props.stage}%`),
+          'oldest message (s)',
+        ),
         threshold: maxAge.toSeconds(),
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    }
-
-    for (const { authorityId, deadLetterQueue } of props.authorityQueues ?? []) {
-      alarm(`EventDeadLetter-${authorityId}`, {
-        alarmDescription: `An event for authority ${authorityId} was moved to its dead-letter queue.`,
-        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-        threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -123,20 +134,51 @@ export class Monitoring extends Construct {
     }
 
     for (const fn of props.functions) {
-      alarm(`Errors-${fn.id}`, {
-        alarmDescription: `${fn.id} failed (uncaught errors or timeouts).`,
-        metric: fn.function.metricErrors({ period, statistic: 'Sum' }),
+      alarm(`Failures-${fn.id}`, {
+        alarmDescription: `${fn.id} failed (uncaught errors or timeouts) or was throttled.`,
+        metric: new cloudwatch.MathExpression({
+          expression: 'errors + throttles',
+          usingMetrics: {
+            errors: fn.function.metricErrors({ period, statistic: 'Sum' }),
+            throttles: fn.function.metricThrottles({ period, statistic: 'Sum' }),
+          },
+          period,
+          label: `${fn.id} errors and throttles`,
+        }),
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      alarm(`Throttles-${fn.id}`, {
-        alarmDescription: `${fn.id} was throttled.`,
-        metric: fn.function.metricThrottles({ period, statistic: 'Sum' }),
+    }
+
+    for (const fn of props.streamConsumers ?? []) {
+      alarm(`IteratorAge-${fn.id}`, {
+        alarmDescription: `${fn.id} is more than an hour behind its table's stream, which keeps records for 24 hours.`,
+        metric: fn.function.metric('IteratorAge', { period, statistic: 'Maximum' }),
+        threshold: Duration.hours(1).toMilliseconds(),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    if (props.api) {
+      alarm('Api5XX', {
+        alarmDescription: 'The API answered requests with a server error (5XX).',
+        metric: props.api.metricServerError({ period, statistic: 'Sum' }),
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm('ApiLatency', {
+        alarmDescription:
+          'The API took longer than 3 s for the slowest 1 % of requests, three periods in a row.',
+        metric: props.api.metricLatency({ period, statistic: 'p99' }),
+        threshold: 3000,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }

@@ -64,18 +64,30 @@ export class PrincipalRoles extends Construct {
     ];
 
     for (const principal of principals) {
+      // Every permission inline in the role itself: a principal costs one resource
+      // (AWS::IAM::Role), not a role and a policy (docs/deploy.md, "Scale plan").
+      const statements: iam.PolicyStatement[] = [];
+      const wildcardOperations: { arn: string; operationId: string }[] = [];
+      for (const { operation, method } of props.methods) {
+        if (operation.auth === 'public' || !operation.auth.includes(principal.kind)) continue;
+        statements.push(
+          new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [method.methodArn] }),
+        );
+        wildcardOperations.push({ arn: method.methodArn, operationId: operation.operationId });
+      }
+      if (principal.kind === 'service') statements.push(...props.queues.consumeStatements(principal.id));
+      if (principal.kind === 'authority')
+        statements.push(...props.authorityQueues.consumeStatements(principal.id));
       const role = new iam.Role(this, roleId(principal), {
         roleName: roleNameFor(props.stage, principal),
         assumedBy: trusted,
         description: `referral-exchange ${props.stage}: ${formatPrincipal(principal)}`,
+        ...(statements.length > 0
+          ? { inlinePolicies: { Access: new iam.PolicyDocument({ statements }) } }
+          : {}),
       });
-      for (const { operation, method } of props.methods) {
-        if (operation.auth === 'public' || !operation.auth.includes(principal.kind)) continue;
-        method.grantExecute(role);
-        this.#acknowledgePathParameters(role, method.methodArn, operation.operationId);
-      }
-      if (principal.kind === 'service') props.queues.grantConsume(role, principal.id);
-      if (principal.kind === 'authority') props.authorityQueues.grantConsume(role, principal.id);
+      for (const { arn, operationId } of wildcardOperations)
+        this.#acknowledgePathParameters(role, arn, operationId);
       this.#roles.push({ principal, role });
     }
   }

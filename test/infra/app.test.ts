@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '#infra/app.ts';
+import { buildApp, PROJECT_ROOT } from '#infra/app.ts';
+import { assertLocalEsbuild } from '#infra/constructs/function.ts';
 import { DirectoryInvalidError } from '#shared/domain/directory/index.ts';
 import { DIRECTORY_FILE } from './synth.ts';
 
@@ -31,5 +32,11 @@ describe('buildApp', () => {
     const { stack } = buildApp({ stage: 'qa', directoryFile: DIRECTORY_FILE, outdir, region: 'eu-west-1' });
     expect(stack.stackName).toBe('ReferralExchange-qa');
     expect(stack.region).toBe('eu-west-1');
+  });
+
+  it('stops with a clear message when the project has no esbuild, instead of bundling in Docker', () => {
+    const root = mkdtempSync(join(tmpdir(), 'rex-root-'));
+    expect(() => assertLocalEsbuild(root)).toThrow(/esbuild is not installed.*npm ci.*never in Docker/);
+    expect(() => assertLocalEsbuild(PROJECT_ROOT)).not.toThrow();
   });
 });

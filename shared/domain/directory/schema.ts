@@ -165,6 +165,11 @@ export const DeploymentSchema = z.strictObject({
   timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin"'),
   /** Years after the year of an event that its audit entry is kept (1 = end of the following year). */
   auditRetentionYears: z.int().min(1).max(30).optional(),
+  /**
+   * Who the deployment's alarms reach: an e-mail subscription each to the alarm topic
+   * (the operator's on-call addresses, never an office's). Absent: alarms notify no one.
+   */
+  alarmEmails: z.array(z.email('must be an e-mail address')).max(20).optional(),
   /** The e-mails to the offices' contact addresses (docs/notifications.md); absent: none in AWS. */
   notifications: z
     .strictObject({
