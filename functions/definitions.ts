@@ -4,6 +4,7 @@ import { AUDIT_DRAFT_KEY_PREFIX, AUDIT_EXPORT_KEY_PREFIX } from '#shared/adapter
 import * as audit from '#shared/api/audit.ts';
 import * as consents from '#shared/api/consents.ts';
 import * as directory from '#shared/api/directory.ts';
+import * as erasure from '#shared/api/erasure.ts';
 import { operations } from '#shared/api/index.ts';
 import * as keys from '#shared/api/keys.ts';
 import * as referrals from '#shared/api/referrals.ts';
@@ -283,6 +284,25 @@ const specs = {
       pseudonymSecret: true,
     },
   },
+  ErasureFunction: {
+    kind: 'http',
+    entry: 'functions/erasure.ts',
+    description:
+      "Erasure after receipt: requests by authorities and DPOs, who confirmed, and the offices' confirmations",
+    operations: Object.values(erasure),
+    // The consent (GetItem), the subject's referrals (Query on gsi1), each read (GetItem)
+    // and changed (transaction: Update referral and counter, Delete the open guard when
+    // revoking, Put outbox items), and the request's own audit entry.
+    permissions: {
+      tables: {
+        Records: {
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          queryIndexes: ['gsi1'],
+        },
+        Audit: auditDraftWriter,
+      },
+    },
+  },
   OutboxRelayFunction: {
     kind: 'stream',
     entry: 'functions/outbox-relay.ts',
@@ -335,7 +355,8 @@ const specs = {
   ReferralDeadlinesFunction: {
     kind: 'schedule',
     entry: 'functions/referral-deadlines.ts',
-    description: 'Re-announces unreceived referrals, expires them, deletes ciphertexts when their time is up',
+    description:
+      'Re-announces unreceived referrals, expires them, deletes ciphertexts when their time is up, reminds offices of unconfirmed erasures',
     everyMinutes: 15,
     localEveryMs: 30_000,
     limits: { timeoutSeconds: 300 },
