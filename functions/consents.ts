@@ -1,8 +1,10 @@
 import { getConsent, recordConsent, withdrawConsent } from '#shared/api/consents.ts';
+import { getErasureStatus, requestErasure } from '#shared/api/erasure.ts';
+import { erasureStatus, recordErasureRequest } from '#shared/application/erasure.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
-import { apiIdentity, consentService } from './composition.ts';
+import { apiIdentity, consentService, referralDependencies } from './composition.ts';
 
-/** The consent registry: record, read and withdraw consents (docs/consent.md). */
+/** The consent registry: record, read and withdraw consents; erasure requests and who confirmed (docs/consent.md). */
 
 const consents = consentService;
 
@@ -18,6 +20,14 @@ export const handler = apiHandler(
     route(withdrawConsent, async ({ principal, params, body }) => ({
       status: 200,
       body: await consents().withdraw({ principal: principal!, id: params.id, body }),
+    })),
+    route(requestErasure, async ({ principal, params, body }) => ({
+      status: 200,
+      body: await recordErasureRequest(referralDependencies(), principal!, params.id, body),
+    })),
+    route(getErasureStatus, async ({ principal, params }) => ({
+      status: 200,
+      body: await erasureStatus(referralDependencies(), principal!, params.id),
     })),
   ],
   apiIdentity,

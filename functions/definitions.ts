@@ -211,14 +211,18 @@ const specs = {
   ConsentsFunction: {
     kind: 'http',
     entry: 'functions/consents.ts',
-    description: 'The consent registry: record, read and withdraw consents',
-    operations: Object.values(consents),
+    description:
+      'The consent registry: record, read and withdraw consents; erasure requests and who confirmed',
+    operations: [...Object.values(consents), erasure.requestErasure, erasure.getErasureStatus],
     // DynamoConsentStore: get (GetItem), create (Put consent + idempotency record),
     // withdraw (Update), serviceHoldsReferralUnder (Query on gsi1); subject ids need the secret.
+    // An erasure request reads the subject's referrals (gsi1, GetItem) and changes each
+    // (transaction: Update referral and counter, Delete the open guard when revoking, Put
+    // outbox items).
     permissions: {
       tables: {
         Records: {
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
           queryIndexes: ['gsi1'],
         },
         Audit: auditDraftWriter,
@@ -264,11 +268,12 @@ const specs = {
     kind: 'http',
     entry: 'functions/service-referrals.ts',
     description:
-      "A service office's receipt before decryption, the ciphertext after it and its status reports",
+      "A service office's receipt before decryption, the ciphertext after it, its status reports and erasure confirmations",
     operations: [
       referrals.acknowledgeReceipt,
       referrals.getReferralCiphertext,
       referrals.reportReferralStatus,
+      erasure.confirmErasure,
     ],
     // service-side: get (GetItem), the consent's withdrawnAt (GetItem), apply a change
     // (Update referral and counter, Delete the open guard, Put a revocation outbox item);
@@ -282,25 +287,6 @@ const specs = {
         Audit: auditDraftWriter,
       },
       pseudonymSecret: true,
-    },
-  },
-  ErasureFunction: {
-    kind: 'http',
-    entry: 'functions/erasure.ts',
-    description:
-      "Erasure after receipt: requests by authorities and DPOs, who confirmed, and the offices' confirmations",
-    operations: Object.values(erasure),
-    // The consent (GetItem), the subject's referrals (Query on gsi1), each read (GetItem)
-    // and changed (transaction: Update referral and counter, Delete the open guard when
-    // revoking, Put outbox items), and the request's own audit entry.
-    permissions: {
-      tables: {
-        Records: {
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-          queryIndexes: ['gsi1'],
-        },
-        Audit: auditDraftWriter,
-      },
     },
   },
   OutboxRelayFunction: {

@@ -14,7 +14,7 @@ const ConsentPath = z.strictObject({ id: ConsentId });
 export const requestErasure = defineOperation({
   operationId: 'requestErasure',
   method: 'POST',
-  path: '/v1/consents/{id}/erasure-request',
+  path: '/v1/consents/{id}/erasure',
   summary: "Record the person's request to erase the data given under a consent (GDPR Art. 17)",
   description:
     'An authority or a data-protection officer records it. Every referral under the consent that is not yet received is revoked; every office that received one (forwarded ones included) is asked on its queue to erase it and confirm; the platform deletes the ciphertexts it still holds at once. Each step is an audit entry (`erasure.requested`, then `referral.erasure-requested` per office: to whom it was communicated, Art. 19). Repeating the request asks nobody twice. The body may be `{}`.',

@@ -133,7 +133,7 @@ async function recipients(
 
 /**
  * Records the person's erasure request for the data given under a consent
- * (`POST /v1/consents/{id}/erasure-request`): its own audit entry (`erasure.requested`),
+ * (`POST /v1/consents/{id}/erasure`): its own audit entry (`erasure.requested`),
  * then every referral under the consent is revoked (not received yet) or its office asked
  * to erase it. The consent itself is not withdrawn by this (the person may withdraw it as
  * well). Repeating the request asks nobody twice. Answers who was asked and who confirmed.
