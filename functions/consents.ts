@@ -9,9 +9,11 @@ import {
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { renderConsentReceiptHtml } from '#shared/http/consent-receipt-html.ts';
 import { documentCsp } from '#shared/http/html-document.ts';
-import { apiIdentity, consentService } from './composition.ts';
+import { getErasureStatus, requestErasure } from '#shared/api/erasure.ts';
+import { erasureStatus, recordErasureRequest } from '#shared/application/erasure.ts';
+import { apiIdentity, consentService, referralDependencies } from './composition.ts';
 
-/** The consent registry: record, read and withdraw consents (docs/consent.md). */
+/** The consent registry: record, read and withdraw consents; erasure requests and who confirmed (docs/consent.md). */
 
 const consents = consentService;
 
@@ -50,6 +52,14 @@ export const handler = apiHandler(
       status: 200,
       body: consents().formText(params.sha256),
       headers: { 'cache-control': 'public, max-age=86400, immutable' },
+    })),
+    route(requestErasure, async ({ principal, params, body }) => ({
+      status: 200,
+      body: await recordErasureRequest(referralDependencies(), principal!, params.id, body),
+    })),
+    route(getErasureStatus, async ({ principal, params }) => ({
+      status: 200,
+      body: await erasureStatus(referralDependencies(), principal!, params.id),
     })),
   ],
   apiIdentity,

@@ -4,6 +4,7 @@ import { AUDIT_DRAFT_KEY_PREFIX, AUDIT_EXPORT_KEY_PREFIX } from '#shared/adapter
 import * as audit from '#shared/api/audit.ts';
 import * as consents from '#shared/api/consents.ts';
 import * as directory from '#shared/api/directory.ts';
+import * as erasure from '#shared/api/erasure.ts';
 import { operations } from '#shared/api/index.ts';
 import * as keys from '#shared/api/keys.ts';
 import * as referrals from '#shared/api/referrals.ts';
@@ -210,14 +211,18 @@ const specs = {
   ConsentsFunction: {
     kind: 'http',
     entry: 'functions/consents.ts',
-    description: 'The consent registry: record, read and withdraw consents',
-    operations: Object.values(consents),
+    description:
+      'The consent registry: record, read and withdraw consents; erasure requests and who confirmed',
+    operations: [...Object.values(consents), erasure.requestErasure, erasure.getErasureStatus],
     // DynamoConsentStore: get (GetItem), create (Put consent + idempotency record),
     // withdraw (Update), serviceHoldsReferralUnder (Query on gsi1); subject ids need the secret.
+    // An erasure request reads the subject's referrals (gsi1, GetItem) and changes each
+    // (transaction: Update referral and counter, Delete the open guard when revoking, Put
+    // outbox items).
     permissions: {
       tables: {
         Records: {
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
           queryIndexes: ['gsi1'],
         },
         Audit: auditDraftWriter,
@@ -263,11 +268,12 @@ const specs = {
     kind: 'http',
     entry: 'functions/service-referrals.ts',
     description:
-      "A service office's receipt before decryption, the ciphertext after it and its status reports",
+      "A service office's receipt before decryption, the ciphertext after it, its status reports and erasure confirmations",
     operations: [
       referrals.acknowledgeReceipt,
       referrals.getReferralCiphertext,
       referrals.reportReferralStatus,
+      erasure.confirmErasure,
     ],
     // service-side: get (GetItem), the consent's withdrawnAt (GetItem), apply a change
     // (Update referral and counter, Delete the open guard, Put a revocation outbox item);
@@ -335,7 +341,8 @@ const specs = {
   ReferralDeadlinesFunction: {
     kind: 'schedule',
     entry: 'functions/referral-deadlines.ts',
-    description: 'Re-announces unreceived referrals, expires them, deletes ciphertexts when their time is up',
+    description:
+      'Re-announces unreceived referrals, expires them, deletes ciphertexts when their time is up, reminds offices of unconfirmed erasures',
     everyMinutes: 15,
     localEveryMs: 30_000,
     limits: { timeoutSeconds: 300 },

@@ -28,7 +28,12 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
       logger.info('delivered', { referralId: outcome.delivered.referralId, event: outcome.delivered.event });
     }
     if (outcome.revoked !== undefined && found.change.kind === 'consent') {
-      logger.info('consent withdrawn', { consentId: found.change.consentId, revoked: outcome.revoked });
+      logger.info('consent withdrawn', {
+        consentId: found.change.consentId,
+        revoked: outcome.revoked,
+        erasureRequested: outcome.erasure?.erasureRequested ?? 0,
+        ciphertextsDeleted: outcome.erasure?.ciphertextsDeleted ?? 0,
+      });
     }
   });
 }

@@ -1,8 +1,10 @@
+import { confirmErasure as erasureOperation } from '#shared/api/erasure.ts';
 import {
   getReferralCiphertext as ciphertextOperation,
   acknowledgeReceipt as receiptOperation,
   reportReferralStatus as statusOperation,
 } from '#shared/api/referrals.ts';
+import { confirmErasureByOffice } from '#shared/application/erasure.ts';
 import { acknowledgeReceipt, referralCiphertext, reportStatus } from '#shared/application/service-side.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { type Principal, principalOfKind } from '#shared/identity/principal.ts';
@@ -25,6 +27,10 @@ export const handler = apiHandler(
     route(statusOperation, async ({ principal, params, body }) => ({
       status: 200,
       body: await reportStatus(referralDependencies(), office(principal), params.id, body),
+    })),
+    route(erasureOperation, async ({ principal, params }) => ({
+      status: 200,
+      body: await confirmErasureByOffice(referralDependencies(), office(principal), params.id),
     })),
   ],
   apiIdentity,

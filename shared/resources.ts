@@ -58,6 +58,7 @@ const FEED_ATTRIBUTES = [
   'forwardedToOfficeId',
   'forwardedFrom',
   'forwardedFromOfficeId',
+  'erasure',
 ] as const;
 
 /**

@@ -57,6 +57,8 @@ export function describeEvent(event: PollEvent): string {
       const count = event.receiveCount === undefined ? '' : ` (received ${event.receiveCount} time(s))`;
       return `FAILED     ${what}: ${STAGE_TEXT[event.stage]}: ${event.reason}. Left in the queue${count}; it moves to the dead-letter queue after 5 receives.`;
     }
+    case 'erased':
+      return `erased     ${event.referralId}: erasure request; its file deleted and the erasure confirmed`;
     case 'halted':
       return `HALTED     ${event.reason}`;
   }

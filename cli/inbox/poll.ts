@@ -44,11 +44,15 @@ export interface InboxQueue {
 /** The one API call the loop needs (RexClient has it). */
 export interface ReceiptApi {
   acknowledgeReceipt(referralId: string): Promise<unknown>;
+  /** Confirms an erasure after the files were deleted (absent: erasure requests are left on the queue). */
+  confirmErasure?(referralId: string): Promise<unknown>;
 }
 
 /** Where decrypted referrals go. `written: false` means it was there already (not overwritten). */
 export interface ReferralSink {
   write(referral: ReferralPayloadV1): Promise<{ readonly written: boolean; readonly location: string }>;
+  /** Deletes what was written for a referral (an erasure request); absent when nothing is kept (stdout). */
+  erase?(referralId: string): Promise<void>;
 }
 
 export type SeenStatus = 'written' | 'revoked';
@@ -85,6 +89,7 @@ export type PollEvent =
       readonly reason: string;
       readonly receiveCount?: number | undefined;
     }
+  | { readonly kind: 'erased'; readonly referralId: string }
   | { readonly kind: 'halted'; readonly reason: string };
 
 export interface PollSummary {
@@ -231,6 +236,14 @@ export async function pollInbox(deps: PollDependencies, options: PollOptions): P
     }
     const seen = deps.seen.status(id);
 
+    if (envelope.type === 'referral.erasure-request') {
+      // Ids only: delete the files written for the referral, then confirm to the API.
+      if (!deps.api.confirmErasure) return fail(m, 'envelope', 'erasure requests are not handled here', id);
+      await deps.sink.erase?.(id);
+      await deps.api.confirmErasure(id);
+      await onQueue('delete a message', () => deps.queue.delete(m));
+      return emit({ kind: 'erased', referralId: id });
+    }
     if (envelope.type === 'referral.revocation') {
       // Revocation follows the notification in the referral's FIFO group, so the
       // notification was handled (410, deleted unread) before this arrives.

@@ -38,6 +38,15 @@ export class DirectorySink implements ReferralSink {
       }
     }
   }
+
+  /** An erasure request: the referral's file goes; nothing there is no error. */
+  async erase(referralId: string): Promise<void> {
+    try {
+      unlinkSync(referralFile(this.dir, referralId));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
 }
 
 export class StreamSink implements ReferralSink {

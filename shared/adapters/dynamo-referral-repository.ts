@@ -494,6 +494,21 @@ export class DynamoReferralRepository implements ReferralRepository {
     return out.Item ? referralFromItem(out.Item) : undefined;
   }
 
+  async consent(consentId: string): Promise<ConsentRecord | undefined> {
+    const out = await documentClient().send(
+      new GetCommand({
+        TableName: this.tables.recordsTable,
+        Key: recordKeys.consent(consentId),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? ConsentRecord.parse(withoutKeys(out.Item)) : undefined;
+  }
+
+  recordEvent(audit: AuditEntryDraft): Promise<void> {
+    return commit([putAuditDraft(this.tables.auditTable, audit)]);
+  }
+
   async consentWithdrawn(consentId: string): Promise<boolean> {
     const out = await documentClient().send(
       new GetCommand({

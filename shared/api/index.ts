@@ -2,6 +2,7 @@ import type { OperationSpec } from '#shared/http/operation.ts';
 import * as audit from './audit.ts';
 import * as consents from './consents.ts';
 import * as directory from './directory.ts';
+import * as erasure from './erasure.ts';
 import * as keys from './keys.ts';
 import * as referrals from './referrals.ts';
 import * as routing from './routing.ts';
@@ -22,4 +23,5 @@ export const operations: readonly OperationSpec[] = [
   ...Object.values(routing),
   ...Object.values(directory),
   ...Object.values(referrals),
+  ...Object.values(erasure),
 ];

@@ -16,6 +16,7 @@ export interface DeadlineRun {
   readonly reAnnounced: number;
   readonly expired: number;
   readonly ciphertextsDeleted: number;
+  readonly erasureReminders: number;
 }
 
 const ACTOR = 'system:deadlines';
@@ -24,6 +25,7 @@ const COUNTER = {
   're-announce': 'reAnnounced',
   expire: 'expired',
   'delete-ciphertext': 'ciphertextsDeleted',
+  'erasure-reminder': 'erasureReminders',
 } as const;
 
 /**
@@ -37,7 +39,7 @@ const COUNTER = {
 export async function runDeadlines(deps: DeadlineDependencies): Promise<DeadlineRun> {
   const now = deps.clock.now();
   const policy = deps.deadlines ?? defaultDeadlines;
-  const counts = { reAnnounced: 0, expired: 0, ciphertextsDeleted: 0 };
+  const counts = { reAnnounced: 0, expired: 0, ciphertextsDeleted: 0, erasureReminders: 0 };
   const lookBack = deps.lookBackDays ?? 30;
   for (let d = lookBack; d >= 0; d--) {
     const day = dueBucket(new Date(now.getTime() - d * DAY_MS));

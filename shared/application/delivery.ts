@@ -6,9 +6,9 @@ import type { AuthorityEvent } from '#shared/domain/referral/events.ts';
 import { NOT_RECEIVED } from '#shared/domain/referral/lifecycle.ts';
 import type { ReferralRecord } from '#shared/domain/referral/referral.ts';
 import type { QueueEnvelope } from '#shared/schemas/referral.ts';
+import { type ErasureOutcome, eraseUnderConsent } from './erasure.ts';
 import type { NotificationItem } from './notifier.ts';
 import type { ReferralRepository } from './referral-repository.ts';
-import { retryOnConflict } from './retry.ts';
 
 /**
  * Puts a message into a queue: an envelope into a service office's, an event into an
@@ -71,19 +71,19 @@ function envelope(
 export async function handleRecordChange(
   deps: DeliveryDependencies,
   change: RecordChange,
-): Promise<{ delivered?: OutboxItem; revoked?: number }> {
+): Promise<{ delivered?: OutboxItem; revoked?: number; erasure?: ErasureOutcome }> {
   if (change.kind === 'notification') return {};
   if (change.kind === 'outbox') {
     await deliverOutboxItem(deps, change.item);
     return { delivered: change.item };
   }
   if (change.withdrawnAfter && !change.withdrawnBefore) {
-    const revoked = await revokeReferralsOfConsent(deps, {
+    const erasure = await revokeReferralsOfConsent(deps, {
       id: change.consentId,
       subjectId: change.subjectId,
       ...(change.withdrawnBy !== undefined ? { withdrawnBy: change.withdrawnBy } : {}),
     });
-    return { revoked };
+    return { revoked: erasure.revoked, erasure };
   }
   return {};
 }
@@ -111,6 +111,13 @@ export async function deliverOutboxItem(deps: DeliveryDependencies, item: Outbox
   const referral = await deps.referrals.get(item.referralId);
   if (!referral) return done();
 
+  // An erasure request and each reminder: ids and times only; none once it is confirmed.
+  if (item.event.startsWith('erasure-')) {
+    if (referral.erasure && referral.erasure.confirmedAt === undefined) {
+      await deps.courier.send(queueUrl, envelope('referral.erasure-request', referral, now, false), dedupe);
+    }
+    return done();
+  }
   if (item.event === 'revoke') {
     await deps.courier.send(queueUrl, envelope('referral.revocation', referral, now, false), dedupe);
     return done();
@@ -141,29 +148,24 @@ export async function deliverOutboxItem(deps: DeliveryDependencies, item: Outbox
 }
 
 /**
- * A withdrawn consent revokes every referral under it that is not yet received: status
- * revoked, the ciphertext deleted, the open-referral guard released, an audit entry, and
- * a revocation message to the office's queue (through the outbox) so that its client
- * drops the notification unread.
+ * A withdrawn consent revokes every referral under it that is not yet received (status
+ * revoked, the ciphertext deleted, the open-referral guard released, a revocation message
+ * so that the office's client drops the notification unread), asks every office that
+ * received one to erase it (erasure.ts), and deletes the ciphertext of any that ended
+ * unread, each with its audit entry.
  */
 export async function revokeReferralsOfConsent(
   deps: Pick<DeliveryDependencies, 'referrals' | 'clock' | 'deadlines'>,
   consent: { readonly id: string; readonly subjectId: string; readonly withdrawnBy?: string },
-): Promise<number> {
-  let revoked = 0;
-  for (const candidate of await deps.referrals.bySubject(consent.subjectId)) {
-    if (candidate.consentId !== consent.id || !NOT_RECEIVED.includes(candidate.status)) continue;
-    const done = await retryOnConflict(async () => {
-      // The subject index holds what selects a candidate, not the whole referral.
-      const current = await deps.referrals.get(candidate.referralId);
-      if (!current || !NOT_RECEIVED.includes(current.status)) return false;
-      const by = consent.withdrawnBy ?? RELAY;
-      await deps.referrals.apply(
-        transition(current, 'revoked', by, deps.clock.now(), { deadlines: deps.deadlines }),
-      );
-      return true;
-    });
-    if (done) revoked++;
-  }
-  return revoked;
+): Promise<ErasureOutcome> {
+  return eraseUnderConsent(
+    {
+      referrals: deps.referrals,
+      clock: deps.clock,
+      ...(deps.deadlines !== undefined ? { deadlines: deps.deadlines } : {}),
+    },
+    consent,
+    consent.withdrawnBy ?? RELAY,
+    'consent-withdrawn',
+  );
 }

@@ -59,6 +59,7 @@ export type FeedReferral = Pick<
   | 'forwardedToOfficeId'
   | 'forwardedFrom'
   | 'forwardedFromOfficeId'
+  | 'erasure'
 >;
 
 export interface FeedPage {
@@ -92,12 +93,21 @@ export interface ReferralRepository {
     readonly officeId: string;
   }): Promise<{ readonly consent?: ConsentRecord; readonly office: OfficeState }>;
   get(referralId: string): Promise<ReferralRecord | undefined>;
+  /** A consent as stored (a strongly consistent read), or undefined. */
+  consent(consentId: string): Promise<ConsentRecord | undefined>;
+  /** Records an audit entry that changes no referral (e.g. an erasure request as recorded). */
+  recordEvent(audit: AuditEntryDraft): Promise<void>;
   /** Whether the consent has been withdrawn (a strongly consistent read). */
   consentWithdrawn(consentId: string): Promise<boolean>;
   /** Referrals of a subject, newest first, as the subject index projects them (ids, status, consent). */
   bySubject(
     subjectId: string,
-  ): Promise<Pick<ReferralRecord, 'referralId' | 'status' | 'consentId' | 'serviceOfficeId' | 'createdAt'>[]>;
+  ): Promise<
+    Pick<
+      ReferralRecord,
+      'referralId' | 'status' | 'consentId' | 'serviceOfficeId' | 'createdAt' | 'receivedAt'
+    >[]
+  >;
   /** Ids of referrals whose next deadline falls on one UTC day, due up to `until`. */
   dueOn(day: string, until: Date): Promise<string[]>;
   /**

@@ -286,6 +286,16 @@ export function referralView(
   return viewOf(directory, r, due && { kind: due.kind, at: due.at.toISOString() });
 }
 
+/** The erasure asked of an office, as the referral's sender and recipient see it. */
+export function erasureView(e: NonNullable<ReferralRecord['erasure']>): NonNullable<ReferralView['erasure']> {
+  return {
+    reason: e.reason,
+    requestedAt: e.requestedAt,
+    reminders: e.reminders,
+    ...(e.confirmedAt !== undefined ? { confirmedAt: e.confirmedAt } : {}),
+  };
+}
+
 /** What the feed index holds of a referral, as the same view. */
 export function feedView(directory: Directory, item: FeedPage['items'][number]): ReferralView {
   return viewOf(directory, item.referral, item.due);
@@ -312,6 +322,7 @@ function viewOf(directory: Directory, r: FeedReferral, due: ReferralView['due'])
           },
         }
       : {}),
+    ...(r.erasure !== undefined ? { erasure: erasureView(r.erasure) } : {}),
     ...(r.forwardedFrom !== undefined && r.forwardedFromOfficeId !== undefined
       ? {
           forwardedFrom: {

@@ -41,6 +41,7 @@ export const PROBLEM_TYPES = {
   'consent-withdrawn': { status: 409, when: 'the consent was withdrawn (also between read and write)' },
   'open-referral-exists': { status: 409, when: 'the person has an open referral (no double structures)' },
   'recipient-key-missing': { status: 409, when: 'the office has not published an encryption key' },
+  'no-erasure-request': { status: 409, when: 'erasure confirmed for a referral nobody asked to erase' },
   gone: { status: 410, when: 'the referral was revoked or expired; discard it unread' },
   'payload-too-large': { status: 413, when: 'body above the limit' },
   'unsupported-media-type': { status: 415, when: 'body not JSON' },

@@ -188,13 +188,36 @@ export const ReferralHistoryEntry = z
 
 export const ReferralDue = z
   .strictObject({
-    kind: z.enum(['re-announce', 'expire', 'delete-ciphertext']).meta({
+    kind: z.enum(['re-announce', 'expire', 'delete-ciphertext', 'erasure-reminder']).meta({
       description:
-        '`re-announce`: announced to the office again if still unread; `expire`: expires if still unread; `delete-ciphertext`: the encrypted data is deleted.',
+        '`re-announce`: announced to the office again if still unread; `expire`: expires if still unread; `delete-ciphertext`: the encrypted data is deleted; `erasure-reminder`: the office is reminded to erase the referral and confirm it.',
     }),
     at: z.string(),
   })
   .meta({ id: 'ReferralDue', description: "The referral's next deadline (docs/referrals.md, deadlines)." });
+
+export const ReferralErasure = z
+  .strictObject({
+    reason: z.enum(['consent-withdrawn', 'erasure-requested']).meta({
+      description:
+        '`consent-withdrawn`: the consent was withdrawn after receipt; `erasure-requested`: the person asked for erasure (GDPR Art. 17).',
+    }),
+    requestedAt: z.string(),
+    reminders: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ description: 'Reminders sent to the office since the request.' }),
+    confirmedAt: z
+      .string()
+      .optional()
+      .meta({ description: 'When the office confirmed the erasure; absent while it has not.' }),
+  })
+  .meta({
+    id: 'ReferralErasure',
+    description: 'The erasure asked of the office that received the referral (docs/consent.md, erasure).',
+  });
+export type ReferralErasure = z.infer<typeof ReferralErasure>;
 
 /** The other end of a forwarding: the referral and the office it is addressed to. */
 export const ReferralLink = z
@@ -222,6 +245,9 @@ export const ReferralView = z
     }),
     forwardedFrom: ReferralLink.optional().meta({
       description: 'Made by forwarding: the declined referral it replaces.',
+    }),
+    erasure: ReferralErasure.optional().meta({
+      description: 'After receipt: the erasure asked of the office and whether it confirmed it.',
     }),
   })
   .meta({
@@ -323,7 +349,12 @@ export type ReferralCiphertext = z.infer<typeof ReferralCiphertext>;
 /** The SQS message body a service office receives: metadata and the JWE, no other personal data. */
 export const QueueEnvelope = z
   .strictObject({
-    type: z.enum(['referral.notification', 'referral.re-announcement', 'referral.revocation']),
+    type: z.enum([
+      'referral.notification',
+      'referral.re-announcement',
+      'referral.revocation',
+      'referral.erasure-request',
+    ]),
     schemaVersion: z.literal(1),
     referralId: z.string(),
     serviceOfficeId: z.string(),
@@ -418,3 +449,45 @@ export const AuthorityEventMessage = z
 export type AuthorityEventMessage = z.infer<typeof AuthorityEventMessage>;
 const _eventsAgree: SameKeys<AuthorityEventMessage, AuthorityEvent> = true;
 void _eventsAgree;
+
+/** Who asks for erasure and why: an authority or a data-protection officer, for the person. */
+export const RequestErasureRequest = z
+  .strictObject({
+    reason: z
+      .enum(['person-request', 'objection', 'unlawful', 'other'])
+      .optional()
+      .meta({ description: 'Why the person asked (a code, never free text): recorded as the audit reason.' }),
+  })
+  .meta({ id: 'RequestErasureRequest' });
+export type RequestErasureRequest = z.infer<typeof RequestErasureRequest>;
+
+export const ErasureRecipient = z
+  .strictObject({
+    referralId: z.string(),
+    serviceOffice: ServiceOfficeSummary,
+    erasure: ReferralErasure,
+  })
+  .meta({ id: 'ErasureRecipient', description: 'One office the erasure was communicated to (Art. 19).' });
+
+export const ErasureStatus = z
+  .strictObject({
+    consentId: z.string(),
+    recipients: z.array(ErasureRecipient).meta({
+      description:
+        'Every office that received data under the consent and was asked to erase it, oldest first.',
+    }),
+    revoked: z
+      .number()
+      .int()
+      .min(0)
+      .meta({
+        description:
+          'Referrals not yet received that this request revoked (present on the answer to the request).',
+      })
+      .optional(),
+  })
+  .meta({
+    id: 'ErasureStatus',
+    description: 'Which recipients were asked to erase the data given under a consent, and which confirmed.',
+  });
+export type ErasureStatus = z.infer<typeof ErasureStatus>;

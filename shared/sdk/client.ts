@@ -23,6 +23,7 @@ import {
   listAuditEntries,
   recordAuditExport,
 } from '#shared/api/audit.ts';
+import { confirmErasure } from '#shared/api/erasure.ts';
 import { getOfficeKeys, publishOfficeKeys, retireOfficeKey } from '#shared/api/keys.ts';
 import {
   acknowledgeReceipt,
@@ -65,6 +66,7 @@ export const sdkOperations = {
   getReferral,
   listReferrals,
   acknowledgeReceipt,
+  confirmErasure,
   reportStatus: reportReferralStatus,
   auditEntries: listAuditEntries,
   auditCheckpoints: listAuditCheckpoints,
@@ -258,6 +260,11 @@ export class RexClient {
    * Acknowledges a notification before decrypting it (idempotent). A revoked or expired
    * referral answers 410 (a RexApiError): discard the message unread.
    */
+  /** Confirms that the office erased a referral's data after an erasure request (docs/consent.md). */
+  confirmErasure(referralId: string): Promise<ReferralView> {
+    return this.call(sdkOperations.confirmErasure, { params: { id: referralId } });
+  }
+
   acknowledgeReceipt(referralId: string): Promise<ReferralView> {
     return this.call(sdkOperations.acknowledgeReceipt, { params: { id: referralId } });
   }

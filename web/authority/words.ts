@@ -46,12 +46,18 @@ export const HISTORY_REASON_WORDS: Readonly<Record<string, Words>> = {
   other: { de: 'anderer Grund', en: 'other reason' },
 };
 
-export const DUE_WORDS: Readonly<Record<'re-announce' | 'expire' | 'delete-ciphertext', Words>> = {
+export const DUE_WORDS: Readonly<
+  Record<'re-announce' | 'expire' | 'delete-ciphertext' | 'erasure-reminder', Words>
+> = {
   're-announce': { de: 'Erinnerung an die Beratungsstelle am {at}', en: 'Reminder to the office on {at}' },
   expire: { de: 'Läuft ab, wenn nicht geöffnet, am {at}', en: 'Expires if not opened on {at}' },
   'delete-ciphertext': {
     de: 'Verschlüsselte Daten werden gelöscht am {at}',
     en: 'Encrypted data deleted on {at}',
+  },
+  'erasure-reminder': {
+    de: 'Erinnerung an die Löschung am {at}',
+    en: 'Erasure reminder to the office on {at}',
   },
 };
 

@@ -77,6 +77,10 @@ export const PROBLEM_TEXTS: Readonly<Record<ProblemCode, Texts>> = {
     de: 'Für diese Person gilt inzwischen eine andere Zuweisung.',
     en: 'Another referral is now open for this person.',
   },
+  'no-erasure-request': {
+    de: 'Für diese Zuweisung wurde keine Löschung angefordert.',
+    en: 'No erasure was requested for this referral.',
+  },
   'already-declined': {
     de: 'Diese Zuweisung wurde bereits abgelehnt.',
     en: 'This referral has already been declined.',

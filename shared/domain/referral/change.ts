@@ -6,6 +6,7 @@ import {
 } from '#shared/domain/audit/entry.ts';
 import { referralAuditDraft } from './audit.ts';
 import { type Deadline, type DeadlinePolicy, defaultDeadlines, nextDeadline } from './deadlines.ts';
+import { erasureReminder } from './erasure.ts';
 import { type AuthorityEvent, reminderEvent, statusEvent } from './events.ts';
 import { assertTransition, isOpen, type ReferralStatus } from './lifecycle.ts';
 import { arrivalNotification, type OfficeNotification, reminderNotification } from './notification.ts';
@@ -197,6 +198,8 @@ export function deadlineChange(
         audit: referralAuditDraft('referral.re-announced', by, r, at, `re-announcement-${reAnnouncements}`),
       };
     }
+    case 'erasure-reminder':
+      return erasureReminder(r, by, at, policy);
     case 'delete-ciphertext': {
       const next = withoutCiphertext({ ...r, version: r.version + 1, updatedAt: at.toISOString() });
       return {

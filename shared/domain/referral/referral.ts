@@ -2,6 +2,7 @@ import type { DataCategory, Purpose } from '#shared/domain/data-categories.ts';
 import type { FieldIssue } from '#shared/domain/errors.ts';
 import { timeOrderedId } from '#shared/domain/ids.ts';
 import { type SubjectId, subjectIdFor } from '#shared/domain/pseudonym.ts';
+import type { ErasureRequest } from './erasure.ts';
 import type { ReferralStatus } from './lifecycle.ts';
 import { PERSON_FIELD_CATEGORIES, type PersonFacts, type PersonField } from './person.ts';
 
@@ -48,6 +49,8 @@ export interface ReferralRecord {
   /** Declined and forwarded: the new referral and its office. */
   readonly forwardedTo?: string;
   readonly forwardedToOfficeId?: string;
+  /** After receipt: the erasure asked of the office and its confirmation (erasure.ts). */
+  readonly erasure?: ErasureRequest;
 }
 
 /** Referral ids: `ref_` + 26 lower-case characters in the ULID layout (ids.ts). */

@@ -62,6 +62,12 @@ export class InMemoryReferrals implements ReferralRepository {
   async get(id: string) {
     return this.referrals.get(id);
   }
+  async consent(consentId: string) {
+    return this.consents.get(consentId);
+  }
+  async recordEvent(audit: AuditEntryDraft) {
+    this.audit.push(audit);
+  }
   async consentWithdrawn(consentId: string) {
     return this.consents.get(consentId)?.withdrawnAt !== undefined;
   }

@@ -67,6 +67,10 @@ class FakeApi implements ReceiptApi {
     if (answer) throw answer();
     return {};
   }
+  async confirmErasure(referralId: string) {
+    log.push(`erasure-confirmed:${referralId}`);
+    return {};
+  }
 }
 
 const problem = (status: number) =>
@@ -115,7 +119,7 @@ async function envelope(
 ): Promise<string> {
   const type = options.type ?? 'referral.notification';
   const jwe =
-    type === 'referral.revocation'
+    type === 'referral.revocation' || type === 'referral.erasure-request'
       ? undefined
       : (options.jwe ??
         (await encryptReferral(
@@ -216,6 +220,22 @@ describe('rex inbox poll: the loop', () => {
     expect(() => statSync(join(dir, 'out', `${id(2)}.json`))).toThrow();
     expect(summary).toEqual({ received: 0, duplicates: 0, revoked: 1, failed: 0 });
     expect(events.map((e) => e.kind === 'revoked' && e.via)).toEqual(['receipt-gone', 'revocation']);
+    expect(queue.messages).toEqual([]);
+  });
+
+  it('on an erasure request deletes the file written for the referral, then confirms, then deletes the message', async () => {
+    fresh();
+    const { queue, poll, events } = setup();
+    queue.send(await envelope(id(3)), id(3));
+    await poll();
+    const file = join(dir, 'out', `${id(3)}.json`);
+    expect(statSync(file).isFile()).toBe(true);
+    log.length = 0;
+    queue.send(await envelope(id(3), { type: 'referral.erasure-request' }), id(3));
+    await poll();
+    expect(() => statSync(file)).toThrow();
+    expect(log).toEqual(['receive', `erasure-confirmed:${id(3)}`, `delete:${id(3)}`, 'receive']);
+    expect(events.at(-1)).toEqual({ kind: 'erased', referralId: id(3) });
     expect(queue.messages).toEqual([]);
   });
 

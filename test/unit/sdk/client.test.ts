@@ -61,6 +61,7 @@ const calls: Record<keyof typeof sdkOperations, (c: RexClient) => Promise<unknow
   getReferral: (c) => c.getReferral('ref_00000000000000000000000000'),
   listReferrals: (c) => c.listReferrals({ status: ['queued', 'received'], limit: 10 }),
   acknowledgeReceipt: (c) => c.acknowledgeReceipt('ref_00000000000000000000000000'),
+  confirmErasure: (c) => c.confirmErasure('ref_00000000000000000000000000'),
   reportStatus: (c) => c.reportStatus('ref_00000000000000000000000000', { status: 'contacted' }),
 };
 
