@@ -737,7 +737,7 @@ describe('resources', () => {
     };
     // The country: 400 districts, 1,500 offices and 600 authorities, skewed as Germany is
     // (a few large cities): district i gets offices and authorities by a mild power law; a
-    // city beyond 60 offices is split into stacks of at most 60 offices (docs/deploy.md).
+    // city beyond 50 offices is split into stacks of at most 50 offices (docs/deploy.md).
     const districts = 400;
     const share = (totalCount: number) => {
       const weights = Array.from({ length: districts }, (_, i) => 1 / (i + 1) ** 0.3);
