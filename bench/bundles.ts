@@ -1,6 +1,6 @@
 /**
  * Section 3 (and the import half of 7): each function bundled with the options of
- * infra/constructs/function.ts (esbuild, ESM, node22, minified, source map beside),
+ * infra/bundling.ts (those of the CDK construct) (esbuild, ESM, node22, minified, source map beside),
  * its size, what dominates it, and its cold import time and peak RSS in fresh
  * processes, against a bundle of only the AWS SDK clients the function uses.
  */
@@ -12,24 +12,23 @@ import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { median, round } from '#bench/lib/stats.ts';
 import { functionDefinitions } from '#functions/definitions.ts';
+import { LAMBDA_BUNDLING } from '#infra/bundling.ts';
 import { functionEnvironment } from '#shared/function-environment.ts';
 
-/** The bundling options of the CDK construct (NodejsFunction with OutputFormat.ESM). */
+/** The bundling of infra/bundling.ts (what the CDK construct deploys), as esbuild options. */
 export const LAMBDA_BUILD: esbuild.BuildOptions = {
   bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node22',
-  minify: true,
-  sourcemap: true,
-  sourcesContent: false,
-  mainFields: ['module', 'main'],
-  external: [],
+  platform: LAMBDA_BUNDLING.platform,
+  format: LAMBDA_BUNDLING.format,
+  target: LAMBDA_BUNDLING.target,
+  minify: LAMBDA_BUNDLING.minify,
+  sourcemap: LAMBDA_BUNDLING.sourceMap,
+  sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+  mainFields: [...LAMBDA_BUNDLING.mainFields],
+  external: [...LAMBDA_BUNDLING.externalModules],
   logLevel: 'error',
   metafile: true,
-  banner: {
-    js: "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);",
-  },
+  banner: { js: LAMBDA_BUNDLING.banner },
 };
 
 /** The SDK clients a bundle can contain, and how a baseline bundle instantiates each. */

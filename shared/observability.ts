@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 
 /**
  * The one place where observability is set up, so every handler logs alike: created once per cold
@@ -12,26 +11,26 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
  */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'referral-exchange' });
 
-const EMPTY_METRICS_WARNING = 'No application metrics to publish';
+const NAMESPACE = process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'ReferralExchange';
+
+/** The counters the functions publish. */
+export type CountMetric = 'ApiSuccess' | 'ApiFault' | 'ApiClientError';
 
 /**
- * Metrics' own warnings go through the logger above, as structured lines — except the
- * one Powertools prints on every invocation that added no metric, which for most reads
- * is the normal case here: a line per request in CloudWatch Logs, paid for and read by
- * nobody.
+ * Counts one `name` in CloudWatch: a log line in the Embedded Metric Format, written
+ * through the logger above (its `service` key is the metric's dimension), which
+ * CloudWatch Logs turns into a metric. One line per count, written when it happens,
+ * so nothing is lost when an invocation fails; no metrics library in the bundle.
+ * The line is at level INFO (the functions' level): a level above it silences metrics too.
  */
-const text = (content: unknown[]) => content.map(String).join(' ');
-const metricsLogger = {
-  debug: (...content: unknown[]) => logger.debug(text(content)),
-  info: (...content: unknown[]) => logger.info(text(content)),
-  warn: (...content: unknown[]) => {
-    if (!text(content).startsWith(EMPTY_METRICS_WARNING)) logger.warn(text(content));
-  },
-  error: (...content: unknown[]) => logger.error(text(content)),
-};
-
-export const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'ReferralExchange',
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'referral-exchange',
-  logger: metricsLogger,
-});
+export function countMetric(name: CountMetric): void {
+  logger.info('metric', {
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [
+        { Namespace: NAMESPACE, Dimensions: [['service']], Metrics: [{ Name: name, Unit: 'Count' }] },
+      ],
+    },
+    [name]: 1,
+  });
+}

@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LAMBDA_BUNDLING } from '#infra/bundling.ts';
 import { functionDefaults } from '#infra/limits.ts';
 
 /** Where the bundled directory file lies inside the deployment package. */
@@ -67,7 +68,7 @@ export interface ProjectFunctionProps {
 
 /**
  * The one function construct of the project (docs/deploy.md): Node 22 on arm64, an
- * ESM bundle built by the local esbuild (no Docker), source maps, X-Ray active
+ * ESM bundle built by the local esbuild (no Docker) as infra/bundling.ts defines it, X-Ray active
  * tracing, a log group with retention, and a role of its own whose only standing
  * permissions are writing to that log group and sending traces. Every other
  * permission is granted by the constructs that own the resource.
@@ -114,24 +115,21 @@ export class ProjectFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         ...props.environment,
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         // Events carry ciphertext and ids, but never log them whole.
         POWERTOOLS_LOGGER_LOG_EVENT: 'false',
       },
       bundling: {
+        // The one bundling definition, shared with the bench (infra/bundling.ts).
         format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Bundle the AWS SDK v3 pinned in package-lock.json instead of the runtime's
-        // copy, so a deployment runs exactly the code that was tested.
-        externalModules: [],
+        target: LAMBDA_BUNDLING.target,
+        minify: LAMBDA_BUNDLING.minify,
+        sourceMap: LAMBDA_BUNDLING.sourceMap,
+        sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
+        externalModules: [...LAMBDA_BUNDLING.externalModules],
         forceDockerBundling: false,
-        // ESM bundles have no `require`; CommonJS dependencies inside need one.
-        banner:
-          "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);",
+        banner: LAMBDA_BUNDLING.banner,
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

@@ -1,6 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type * as z from 'zod';
@@ -19,7 +17,7 @@ import {
   type PrincipalResolver,
   type TokenClaims,
 } from '#shared/identity/principal.ts';
-import { logger, metrics } from '#shared/observability.ts';
+import { countMetric, logger } from '#shared/observability.ts';
 import { parseJsonBody } from './json.ts';
 import { DEFAULT_MAX_BODY_BYTES, type OperationSpec } from './operation.ts';
 import { hasPeopleTwin, PEOPLE_PATH_PREFIX, splitResource } from './people.ts';
@@ -263,13 +261,13 @@ export function apiHandler(routes: readonly AnyRoute[], deps: ApiHandlerDependen
         requestId,
         headers,
       });
-      metrics.addMetric('ApiSuccess', MetricUnit.Count, 1);
+      countMetric('ApiSuccess');
       logger.info('request completed', { status: result.status });
       return respond(result);
     } catch (error) {
       const body = problemFromError(error, requestId);
       if (body.status >= 500) {
-        metrics.addMetric('ApiFault', MetricUnit.Count, 1);
+        countMetric('ApiFault');
         // The error name and stack point to the code; messages of foreign errors may
         // quote input and are therefore not logged.
         logger.error('request failed', {
@@ -278,7 +276,7 @@ export function apiHandler(routes: readonly AnyRoute[], deps: ApiHandlerDependen
           stack: error instanceof Error ? error.stack?.split('\n').slice(1, 6).join('\n') : undefined,
         });
       } else {
-        metrics.addMetric('ApiClientError', MetricUnit.Count, 1);
+        countMetric('ApiClientError');
         logger.info('request refused', { status: body.status, problemType: body.type });
       }
       const retryAfter = body.retryAfterSeconds;
@@ -293,6 +291,5 @@ export function apiHandler(routes: readonly AnyRoute[], deps: ApiHandlerDependen
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
     .handler(dispatch);
 }

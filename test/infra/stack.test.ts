@@ -117,7 +117,8 @@ describe('functions', () => {
       const env = (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
       expect(env.REX_STAGE, id).toBe(STAGE);
       expect(env.REX_DIRECTORY_FILE, id).toBe(BUNDLED_DIRECTORY_FILE);
-      expect(env.NODE_OPTIONS, id).toBe('--enable-source-maps');
+      // The source map lies beside the bundle for reading traces later; the runtime does not load it.
+      expect(env.NODE_OPTIONS, id).toBeUndefined();
       expect(referencedId(env.REX_RECORDS_TABLE), id).toBe(
         referencedId(s.stack.resolve(s.stack.data.table('Records').tableName)),
       );
