@@ -6,11 +6,11 @@ import {
   recordConsent,
   withdrawConsent,
 } from '#shared/api/consents.ts';
+import { getErasureStatus, requestErasure } from '#shared/api/erasure.ts';
+import { erasureStatus, recordErasureRequest } from '#shared/application/erasure.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { renderConsentReceiptHtml } from '#shared/http/consent-receipt-html.ts';
 import { documentCsp } from '#shared/http/html-document.ts';
-import { getErasureStatus, requestErasure } from '#shared/api/erasure.ts';
-import { erasureStatus, recordErasureRequest } from '#shared/application/erasure.ts';
 import { apiIdentity, consentService, referralDependencies } from './composition.ts';
 
 /** The consent registry: record, read and withdraw consents; erasure requests and who confirmed (docs/consent.md). */
