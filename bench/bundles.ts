@@ -38,7 +38,6 @@ const CLIENTS: Record<string, string> = {
   '@aws-sdk/lib-dynamodb':
     "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'; import { DynamoDBClient as D2 } from '@aws-sdk/client-dynamodb'; used.push(DynamoDBDocumentClient.from(new D2({})));",
   '@aws-sdk/client-sqs': "import { SQSClient } from '@aws-sdk/client-sqs'; used.push(new SQSClient({}));",
-  '@aws-sdk/client-ssm': "import { SSMClient } from '@aws-sdk/client-ssm'; used.push(new SSMClient({}));",
   '@aws-sdk/client-kms': "import { KMSClient } from '@aws-sdk/client-kms'; used.push(new KMSClient({}));",
   '@aws-sdk/client-dynamodb-streams':
     "import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams'; used.push(new DynamoDBStreamsClient({}));",

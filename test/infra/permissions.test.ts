@@ -296,7 +296,8 @@ describe('function settings', () => {
         // The example directory configures notifications.
         officePageUrl: 'x',
       });
-      const runtime = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_LOGGER_LOG_EVENT'];
+      // No NODE_OPTIONS: source maps are not applied at run time (docs/performance.md).
+      const runtime = ['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_LOGGER_LOG_EVENT'];
       expect(Object.keys(envOf(fnId)).sort()).toEqual(
         [...Object.keys(shared), ...Object.keys(own), ...runtime].sort(),
       );

@@ -59,6 +59,7 @@ describe('the example directory', () => {
       name: 'Landkreis Karlsruhe',
       timeZone: 'Europe/Berlin',
       notifications: { from: 'zuweisungen@lk-karlsruhe.example.org' },
+      alarmEmails: ['betrieb@lk-karlsruhe.example.org'],
     });
     expect(directory.municipalities.every((m) => m.ags.startsWith('08215'))).toBe(true);
     expect(directory.dataProtectionOfficers).toHaveLength(3);
