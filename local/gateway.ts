@@ -166,9 +166,20 @@ export function createGateway(options: GatewayOptions): Server {
     ...options.routes.filter((r) => hasPeopleTwin(r.operation)).map((r) => compile(r, true)),
   ];
   const now = options.now ?? (() => new Date());
-  const bucket = options.throttle
-    ? new TokenBucket(options.throttle.ratePerSecond, options.throttle.burst)
-    : undefined;
+  // The stage's throttle is deployed as the `/*/*` method setting, which API Gateway applies
+  // to each method on its own: one bucket per method and resource, not one for the stage.
+  const buckets = new Map<string, TokenBucket>();
+  const bucketOf = (route: CompiledRoute): TokenBucket | undefined => {
+    const limits = options.throttle;
+    if (!limits) return undefined;
+    const key = `${route.operation.method} ${route.resource}`;
+    let bucket = buckets.get(key);
+    if (!bucket) {
+      bucket = new TokenBucket(limits.ratePerSecond, limits.burst);
+      buckets.set(key, bucket);
+    }
+    return bucket;
+  };
 
   const stagePrefix = `/${options.stage}`;
   const server = createServer(async (req, res) => {
@@ -212,17 +223,6 @@ export function createGateway(options: GatewayOptions): Server {
           }),
         );
       }
-      const wait = bucket?.take() ?? 0;
-      if (wait > 0) {
-        req.resume();
-        return send(
-          res,
-          problemResponse(
-            { ...problem(429, 'too-many-requests', 'Too many requests; retry later.'), instance: requestId },
-            { 'retry-after': String(wait) },
-          ),
-        );
-      }
       const hit = pathMatches.find((x) => x.r.operation.method === method);
       if (!hit) {
         const allowed = [...new Set(pathMatches.map((x) => x.r.operation.method))].join(', ');
@@ -231,6 +231,17 @@ export function createGateway(options: GatewayOptions): Server {
           problemResponse(
             { ...problem(405, 'method-not-allowed', `Allowed: ${allowed}.`), instance: requestId },
             { allow: allowed },
+          ),
+        );
+      }
+      const wait = bucketOf(hit.r)?.take() ?? 0;
+      if (wait > 0) {
+        req.resume();
+        return send(
+          res,
+          problemResponse(
+            { ...problem(429, 'too-many-requests', 'Too many requests; retry later.'), instance: requestId },
+            { 'retry-after': String(wait) },
           ),
         );
       }

@@ -198,3 +198,44 @@ describe('the local gateway', () => {
     expect(body.detail).toContain('/local/');
   });
 });
+
+describe("the local gateway's throttle", () => {
+  it('keeps one bucket per method, as the deployed /*/* setting does: one busy operation does not starve another', async () => {
+    const server = createGateway({
+      host: '127.0.0.1',
+      port: 0,
+      region,
+      accountId: '000000000000',
+      stage: 'local',
+      credential: () => undefined,
+      // A bucket of 2 that refills once a minute: the third call of one method within the test is throttled.
+      throttle: { ratePerSecond: 1 / 60, burst: 2 },
+      routes: operations.map((operation) => ({
+        operation,
+        functionName: operation.operationId,
+        handler: async () => async () => ({
+          statusCode: 200,
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        }),
+      })),
+    });
+    const port = await listen(server, 0, '127.0.0.1');
+    try {
+      const get = (path: string) => fetch(`http://127.0.0.1:${port}/local${path}`);
+      expect((await get('/health')).status).toBe(200);
+      expect((await get('/health')).status).toBe(200);
+      const throttled = await get('/health');
+      expect(throttled.status).toBe(429);
+      expect(throttled.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(((await throttled.json()) as { type: string }).type).toBe(problemType('too-many-requests'));
+      // Another method has its own bucket.
+      expect((await get('/openapi.json')).status).toBe(200);
+      expect((await get('/openapi.json')).status).toBe(200);
+      expect((await get('/openapi.json')).status).toBe(429);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+    }
+  });
+});
