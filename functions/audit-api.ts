@@ -4,16 +4,21 @@ import {
   getAuditInclusionProof,
   getAuditVerifierKey,
   getLatestAuditCheckpoint,
+  getRecordOfProcessing,
   listAuditCheckpoints,
   listAuditEntries,
   lookupAuditSubject,
   queryAuditEvents,
   recordAuditExport,
 } from '#shared/api/audit.ts';
+import { systemClock } from '#shared/domain/clock.ts';
+import { recordOfProcessing } from '#shared/domain/record-of-processing.ts';
+import { retentionFromEnvironment } from '#shared/domain/retention.ts';
 import { renderAccessReportHtml } from '#shared/http/access-report-html.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
+import { renderRecordOfProcessingHtml } from '#shared/http/record-of-processing-html.ts';
 import { actorOf, type Principal } from '#shared/identity/principal.ts';
-import { apiIdentity, auditDependencies } from './composition.ts';
+import { apiIdentity, auditDependencies, runtimeDirectory } from './composition.ts';
 
 /** The data-protection officer's operations on the audit log (docs/dpo-guide.md). */
 
@@ -51,6 +56,13 @@ export const handler = apiHandler(
       return wantsHtml(query.format, headers.accept)
         ? { status: 200, body: renderAccessReportHtml(report), contentType: 'text/html; charset=utf-8' }
         : { status: 200, body: report };
+    }),
+    route(getRecordOfProcessing, async ({ query, headers }) => {
+      // The retention the functions enforce (the stack sets it from the directory).
+      const record = recordOfProcessing(runtimeDirectory(), systemClock.now(), retentionFromEnvironment());
+      return wantsHtml(query.format, headers.accept)
+        ? { status: 200, body: renderRecordOfProcessingHtml(record), contentType: 'text/html; charset=utf-8' }
+        : { status: 200, body: record };
     }),
     route(listAuditCheckpoints, async ({ query }) => ({
       status: 200,

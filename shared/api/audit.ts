@@ -21,6 +21,7 @@ import {
   SubjectLookupResponse,
   VerifierKeyView,
 } from '#shared/schemas/audit.ts';
+import { RecordOfProcessing, RecordOfProcessingQuery } from '#shared/schemas/record-of-processing.ts';
 import { problems, signedBodyProblems } from './responses.ts';
 
 /** The data-protection officer's operations (docs/dpo-guide.md). Only `dpo` principals may call them. */
@@ -182,5 +183,25 @@ export const getAuditConsistencyProof = defineOperation({
     ...signedGetProblems,
     404: problems[404],
     503: problems[503],
+  },
+});
+
+export const getRecordOfProcessing = defineOperation({
+  operationId: 'getRecordOfProcessing',
+  method: 'GET',
+  path: '/v1/audit/record-of-processing',
+  summary: 'The record of processing activities (Art. 30 GDPR)',
+  description:
+    'Generated from the directory and the deployment: controllers and processors, purposes, categories of data subjects and of personal data, recipients, retention as implemented, technical and organisational measures. German first, English beside it. JSON, or a printable HTML page (`Accept: text/html` or `format=html`).',
+  tags: ['audit'],
+  auth: DPO,
+  query: RecordOfProcessingQuery,
+  responses: {
+    200: {
+      description: 'The record: JSON, or a printable page with `format=html` or `Accept: text/html`.',
+      schema: RecordOfProcessing,
+      alternatives: { 'text/html': { schema: z.string().meta({ description: 'A printable HTML page.' }) } },
+    },
+    ...signedGetProblems,
   },
 });

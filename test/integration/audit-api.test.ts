@@ -16,6 +16,7 @@ import {
   getAuditInclusionProof,
   getAuditVerifierKey,
   getLatestAuditCheckpoint,
+  getRecordOfProcessing,
   listAuditEntries,
   lookupAuditSubject,
   queryAuditEvents,
@@ -363,6 +364,39 @@ describe('the access report', () => {
 
   it('refuses a subject id that is not a pseudonym', async () => {
     const res = await call(getAccessReport, { params: { subjectId: '<b>x</b>' } });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('the record of processing (Art. 30)', () => {
+  it('names the offices of the directory as recipients, in JSON', async () => {
+    const res = await call(getRecordOfProcessing);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body.deployment.id).toBe('lk-karlsruhe');
+    expect(res.body.recipients).toContainEqual(
+      expect.objectContaining({ officeId: OFFICE, name: HOSTILE_OFFICE_NAME }),
+    );
+    expect(res.body.retention.map((i: { item: string }) => i.item)).toContain('audit-entry');
+  });
+
+  it('renders a printable page on Accept: text/html or format=html, every value escaped', async () => {
+    const viaAccept = await call(getRecordOfProcessing, { headers: { accept: 'text/html' } });
+    const viaQuery = await call(getRecordOfProcessing, { query: { format: 'html' } });
+    for (const res of [viaAccept, viaQuery]) {
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      const html = res.body as string;
+      expect(html).toContain('Verzeichnis von Verarbeitungstätigkeiten');
+      expect(html).not.toContain('<script');
+      expect(html).toContain('Caritas &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Söhne');
+    }
+  });
+
+  it('refuses an unknown format (400)', async () => {
+    const res = await call(getRecordOfProcessing, { query: { format: 'pdf' } });
     expect(res.status).toBe(400);
   });
 });
