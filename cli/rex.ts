@@ -6,6 +6,7 @@
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { auditExportCommand, auditVerifyCommand } from '#cli/commands/audit.ts';
 import { auditConsistencyCommand, auditProveCommand } from '#cli/commands/audit-proofs.ts';
+import { auditRecordOfProcessingCommand } from '#cli/commands/audit-record.ts';
 import { auditWitnessCommand } from '#cli/commands/audit-witness.ts';
 import { dlqListCommand, dlqRedriveCommand } from '#cli/commands/dlq.ts';
 import { eventsPollCommand } from '#cli/commands/events.ts';
@@ -28,6 +29,7 @@ export const commands: readonly Command[] = [
   auditProveCommand,
   auditConsistencyCommand,
   auditWitnessCommand,
+  auditRecordOfProcessingCommand,
   dlqListCommand,
   dlqRedriveCommand,
 ];

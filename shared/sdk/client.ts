@@ -19,6 +19,7 @@ import {
   getAuditInclusionProof,
   getAuditVerifierKey,
   getLatestAuditCheckpoint,
+  getRecordOfProcessing,
   listAuditCheckpoints,
   listAuditEntries,
   recordAuditExport,
@@ -44,6 +45,7 @@ import type {
 } from '#shared/schemas/audit.ts';
 import type { OfficeKeys, PublishKeysBodySchema, RetireKeyBodySchema } from '#shared/schemas/keys.ts';
 import type { ProblemBody } from '#shared/schemas/problem.ts';
+import type { RecordOfProcessing } from '#shared/schemas/record-of-processing.ts';
 import type {
   ReferralFeedPage,
   ReferralStatus,
@@ -75,6 +77,7 @@ export const sdkOperations = {
   recordExport: recordAuditExport,
   inclusionProof: getAuditInclusionProof,
   consistencyProof: getAuditConsistencyProof,
+  recordOfProcessing: getRecordOfProcessing,
 } as const satisfies Record<string, OperationSpec>;
 
 export type SdkMethod = keyof typeof sdkOperations;
@@ -131,6 +134,8 @@ export interface CallInput {
   readonly idempotencyKey?: string;
   /** Statuses other than 2xx that carry a regular answer (e.g. 503 of the health report). */
   readonly acceptStatus?: readonly number[];
+  /** Ask for the printable HTML representation and return it as text (operations that have one). */
+  readonly html?: boolean;
 }
 
 /** Fills `{name}` placeholders of an operation path, each value percent-encoded. */
@@ -175,7 +180,7 @@ export class RexClient {
   async call<T>(operation: OperationSpec, input: CallInput = {}): Promise<T> {
     const search = new URLSearchParams(input.query ?? {}).toString();
     const url = `${this.#endpoint}${expandPath(operation.path, input.params)}${search ? `?${search}` : ''}`;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: input.html ? 'text/html' : 'application/json' };
     const body = input.body === undefined ? undefined : JSON.stringify(input.body);
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (input.idempotencyKey !== undefined) headers['idempotency-key'] = input.idempotencyKey;
@@ -196,6 +201,7 @@ export class RexClient {
     }
     if (response.ok || input.acceptStatus?.includes(response.status)) {
       const text = await response.text();
+      if (input.html) return text as T;
       return (text === '' ? undefined : JSON.parse(text)) as T;
     }
     throw new RexApiError(operation.operationId, await problemOf(response));
@@ -308,6 +314,13 @@ export class RexClient {
   /** The RFC 9162 consistency proof between two signed checkpoints, to the newest by default (DPO). */
   consistencyProof(query: { fromTreeSize: number; toTreeSize?: number }): Promise<ConsistencyProof> {
     return this.call(sdkOperations.consistencyProof, { query: stringValues(query) });
+  }
+
+  /** The record of processing activities (Art. 30 GDPR): JSON, or the printable HTML page with `{ html: true }` (DPO). */
+  recordOfProcessing(): Promise<RecordOfProcessing>;
+  recordOfProcessing(options: { html: true }): Promise<string>;
+  recordOfProcessing(options?: { html?: boolean }): Promise<RecordOfProcessing | string> {
+    return this.call(sdkOperations.recordOfProcessing, { html: options?.html === true });
   }
 
   /** Records that an export is made (`export.made`), before downloading (DPO). */

@@ -62,6 +62,7 @@ const calls: Record<keyof typeof sdkOperations, (c: RexClient) => Promise<unknow
   listReferrals: (c) => c.listReferrals({ status: ['queued', 'received'], limit: 10 }),
   acknowledgeReceipt: (c) => c.acknowledgeReceipt('ref_00000000000000000000000000'),
   confirmErasure: (c) => c.confirmErasure('ref_00000000000000000000000000'),
+  recordOfProcessing: (c) => c.recordOfProcessing(),
   reportStatus: (c) => c.reportStatus('ref_00000000000000000000000000', { status: 'contacted' }),
 };
 
@@ -93,6 +94,14 @@ describe('the SDK matches the API', () => {
     // Signed operations carry a SigV4 signature; public ones none.
     expect('authorization' in sent[0]!.headers).toBe(op.auth !== 'public');
     expect(sent[0]!.body !== undefined).toBe(op.body !== undefined);
+  });
+
+  it('asks for and returns the printable page of the record of processing as text', async () => {
+    const sent = stubFetch(
+      () => new Response('<!doctype html><p>x</p>', { headers: { 'content-type': 'text/html' } }),
+    );
+    expect(await client().recordOfProcessing({ html: true })).toBe('<!doctype html><p>x</p>');
+    expect(sent[0]!.headers.accept).toBe('text/html');
   });
 
   it('encodes path parameters', () => {
