@@ -279,6 +279,22 @@ describe('the DPO page in Chromium', () => {
     await report.close();
   });
 
+  it('opens the printable record of processing (Art. 30), itself without axe violations', async () => {
+    await page.getByRole('button', { name: 'Produce the record of processing' }).click();
+    const open = page.getByRole('link', { name: 'Open the printable record' });
+    await open.waitFor({ state: 'visible' });
+    expect(await open.getAttribute('href')).toMatch(/^blob:/);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('open-record');
+    const [record] = await Promise.all([page.context().waitForEvent('page'), open.click()]);
+    await record.waitForLoadState();
+    expect(await record.locator('h1').textContent()).toContain('Verzeichnis von Verarbeitungstätigkeiten');
+    expect(await record.locator('h1').textContent()).toContain('Art. 30');
+    expect(await record.locator('#recipients').textContent()).toMatch(/\S/);
+    expect(await axeViolations(record)).toEqual([]);
+    await record.screenshot({ path: `${SHOTS}/dpo-record-of-processing.png`, fullPage: true });
+    await record.close();
+  });
+
   it('verifies the log in the browser, by keyboard: a green verdict', async () => {
     expect(await page.locator('#verifier-key').inputValue()).toMatch(/^referral-exchange\/.+\+[0-9a-f]{8}\+/);
     await page.locator('#verifier-key').focus();

@@ -81,6 +81,15 @@ export class AuditApi {
     return response.text();
   }
 
+  /** The record of processing activities (Art. 30) as a printable page. */
+  async recordHtml(): Promise<string> {
+    const response = await this.#api.request('GET', '/v1/audit/record-of-processing', {
+      query: { format: 'html' },
+      headers: { accept: 'text/html' },
+    });
+    return response.text();
+  }
+
   /** Public: needs no sign-in. */
   verifierKey(): Promise<z.output<typeof VerifierKeyView>> {
     return this.#api.publicJson('/v1/audit/verifier-key');

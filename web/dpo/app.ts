@@ -43,6 +43,7 @@ interface PageState {
   cursor: string | null;
   page: number;
   reportUrl: string | null;
+  recordUrl: string | null;
   /** The log origin of the newest checkpoint seen: whose checkpoints are remembered. */
   origin: string | null;
   /** The quiet check at sign-in: how many remembered checkpoints the newest extends. */
@@ -61,6 +62,7 @@ const state: PageState = {
   cursor: null,
   page: 0,
   reportUrl: null,
+  recordUrl: null,
   origin: null,
   quiet: null,
   proofs: new Map(),
@@ -299,6 +301,9 @@ function signedOut(): void {
   state.api = null;
   if (state.reportUrl) URL.revokeObjectURL(state.reportUrl);
   state.reportUrl = null;
+  if (state.recordUrl) URL.revokeObjectURL(state.recordUrl);
+  state.recordUrl = null;
+  $('record-links').hidden = true;
   state.quiet = null;
   state.proofs.clear();
   for (const id of ['events-table', 'trail-table']) $(id).replaceChildren();
@@ -466,6 +471,25 @@ async function produceReport(): Promise<void> {
     $('open-report').focus();
   } catch (error) {
     setMessage('lookup-message', errorText(error), true);
+  }
+}
+
+// ------------------------------------------------------------ record of processing
+
+async function produceRecord(): Promise<void> {
+  setMessage('record-message', t('working'));
+  try {
+    const html = await api().recordHtml();
+    if (state.recordUrl) URL.revokeObjectURL(state.recordUrl);
+    state.recordUrl = URL.createObjectURL(new Blob([html], { type: 'text/html' }));
+    $<HTMLAnchorElement>('open-record').href = state.recordUrl;
+    $<HTMLAnchorElement>('download-record').href = state.recordUrl;
+    $('download-record').setAttribute('download', 'record-of-processing.html');
+    $('record-links').hidden = false;
+    setMessage('record-message', '');
+    $('open-record').focus();
+  } catch (error) {
+    setMessage('record-message', errorText(error), true);
   }
 }
 
@@ -725,6 +749,7 @@ function init(): void {
     void searchEvents();
   });
   $('produce-report').addEventListener('click', () => void produceReport());
+  $('produce-record').addEventListener('click', () => void produceRecord());
   $('verify-button').addEventListener('click', () => void verifyLogNow());
   $('forget-checkpoints').addEventListener('click', forgetRemembered);
   state.renderers.set('event-options', renderEventOptions);

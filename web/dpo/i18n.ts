@@ -74,6 +74,12 @@ const en = {
   reportReady: 'The access report (GDPR Art. 15) is ready. Generating it was logged.',
   openReport: 'Open the printable report',
   downloadReport: 'Download the report (HTML)',
+  recordHeading: 'Record of processing activities',
+  recordIntro:
+    'The record of processing activities (GDPR Art. 30) of this deployment, generated from the directory: controllers, purposes, data, recipients, retention and measures as the system implements them.',
+  produceRecord: 'Produce the record of processing',
+  openRecord: 'Open the printable record',
+  downloadRecord: 'Download the record (HTML)',
   verifyHeading: 'Verify the log',
   verifyIntro:
     'Downloads every entry and the newest signed checkpoint and checks, here in the browser: each entry’s hash, the chain, the Merkle root and the checkpoint’s signature. Compare the key below with the one published by your deployment (not only with what this API says).',
@@ -202,6 +208,12 @@ const de: Record<MessageKey, string> = {
   reportReady: 'Die Auskunft (Art. 15 DSGVO) ist erstellt. Das Erstellen wurde protokolliert.',
   openReport: 'Druckfassung öffnen',
   downloadReport: 'Auskunft herunterladen (HTML)',
+  recordHeading: 'Verzeichnis von Verarbeitungstätigkeiten',
+  recordIntro:
+    'Das Verzeichnis von Verarbeitungstätigkeiten (Art. 30 DSGVO) dieses Verfahrens, erzeugt aus dem Verzeichnis der Beteiligten: Verantwortliche, Zwecke, Daten, Empfänger, Löschfristen und Maßnahmen, wie das System sie umsetzt.',
+  produceRecord: 'Verzeichnis erstellen',
+  openRecord: 'Druckfassung des Verzeichnisses öffnen',
+  downloadRecord: 'Verzeichnis herunterladen (HTML)',
   verifyHeading: 'Protokoll prüfen',
   verifyIntro:
     'Lädt alle Einträge und den neuesten signierten Prüfpunkt und prüft hier im Browser: den Hash jedes Eintrags, die Kette, die Merkle-Wurzel und die Signatur des Prüfpunkts. Vergleichen Sie den Schlüssel unten mit dem von Ihrer Installation veröffentlichten (nicht nur mit der Angabe dieser API).',
