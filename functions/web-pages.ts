@@ -4,6 +4,7 @@ import { WEB_PAGES, type WebPage } from '#shared/api/web-pages.ts';
 import { NotFound } from '#shared/domain/errors.ts';
 import { SIGN_IN_ENVIRONMENT } from '#shared/function-environment.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
+import { documentStyleSource } from '#shared/http/html-document.ts';
 import { PEOPLE_PATH_PREFIX } from '#shared/http/people.ts';
 import { apiIdentity } from './composition.ts';
 
@@ -58,7 +59,8 @@ export function securityHeaders(signIn: SignInSettings | undefined): Readonly<Re
       "default-src 'self'",
       `connect-src 'self'${origins.map((o) => ` ${o}`).join('')}`,
       "script-src 'self'",
-      "style-src 'self'",
+      // The printable documents a page opens as blob: URLs inherit this policy: admit their one style sheet by hash.
+      `style-src 'self' ${documentStyleSource()}`,
       "img-src 'self' data:",
       "frame-ancestors 'none'",
       "base-uri 'none'",

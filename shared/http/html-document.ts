@@ -30,10 +30,14 @@ code{word-break:break-all}
 .note{border-left:4px solid #1a4d8f;padding:.3rem .8rem;background:#f2f5fa}
 @media print{body{margin:0;max-width:none}a{color:inherit}h2{break-after:avoid}table,section{break-inside:avoid}.note{background:none}}`;
 
+/** The CSP source of a document's style sheet, e.g. `'sha256-…'`. */
+export function documentStyleSource(css: string = DOCUMENT_CSS): string {
+  return `'sha256-${createHash('sha256').update(css, 'utf8').digest('base64')}'`;
+}
+
 /** The Content-Security-Policy of a document: nothing but its own hashed style sheet. */
 export function documentCsp(css: string = DOCUMENT_CSS): string {
-  const hash = createHash('sha256').update(css, 'utf8').digest('base64');
-  return `default-src 'none'; style-src 'sha256-${hash}'; img-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
+  return `default-src 'none'; style-src ${documentStyleSource(css)}; img-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
 }
 
 /** A whole page: `title` and `body` are HTML the caller built with escaped values. */

@@ -4,6 +4,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertPrerequisites, CHROMIUM } from '#local/preflight.ts';
 import { AUDIT_EVENTS } from '#shared/domain/audit/events.ts';
+import { documentStyleSource } from '#shared/http/html-document.ts';
 import { axeViolations } from '#test/support/axe.ts';
 import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
 import { consentRequest } from '#test/support/sample-requests.ts';
@@ -155,7 +156,7 @@ describe('the DPO page in Chromium', () => {
     expect(headers['content-type']).toBe('text/html; charset=utf-8');
     const origin = new URL(platform.identityProvider.issuer).origin;
     expect(headers['content-security-policy']).toBe(
-      `default-src 'self'; connect-src 'self' ${origin}; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
+      `default-src 'self'; connect-src 'self' ${origin}; script-src 'self'; style-src 'self' ${documentStyleSource()}; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
     );
     expect(headers['x-content-type-options']).toBe('nosniff');
     const script = await fetch(`${platform.apiUrl}/dpo/app.js`);
@@ -291,6 +292,13 @@ describe('the DPO page in Chromium', () => {
     expect(await record.locator('h1').textContent()).toContain('Art. 30');
     expect(await record.locator('#recipients').textContent()).toMatch(/\S/);
     expect(await axeViolations(record)).toEqual([]);
+    // The document's style sheet applies (the page's policy admits it by hash).
+    expect(
+      await record
+        .locator('th')
+        .first()
+        .evaluate((th) => getComputedStyle(th).borderTopStyle),
+    ).toBe('solid');
     await record.screenshot({ path: `${SHOTS}/dpo-record-of-processing.png`, fullPage: true });
     await record.close();
   });
