@@ -7,6 +7,7 @@ import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { auditExportCommand, auditVerifyCommand } from '#cli/commands/audit.ts';
 import { auditConsistencyCommand, auditProveCommand } from '#cli/commands/audit-proofs.ts';
 import { auditWitnessCommand } from '#cli/commands/audit-witness.ts';
+import { consentCommands } from '#cli/commands/consents.ts';
 import { dlqListCommand, dlqRedriveCommand } from '#cli/commands/dlq.ts';
 import { eventsPollCommand } from '#cli/commands/events.ts';
 import { inboxPollCommand } from '#cli/commands/inbox.ts';
@@ -23,6 +24,7 @@ export const commands: readonly Command[] = [
   inboxPollCommand,
   eventsPollCommand,
   ...referralCommands,
+  ...consentCommands,
   auditExportCommand,
   auditVerifyCommand,
   auditProveCommand,

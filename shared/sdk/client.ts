@@ -23,6 +23,7 @@ import {
   listAuditEntries,
   recordAuditExport,
 } from '#shared/api/audit.ts';
+import { getConsentForm, getConsentReceipt, listConsentForms } from '#shared/api/consents.ts';
 import { confirmErasure } from '#shared/api/erasure.ts';
 import { getOfficeKeys, publishOfficeKeys, retireOfficeKey } from '#shared/api/keys.ts';
 import {
@@ -42,6 +43,7 @@ import type {
   RecordExportRequest,
   VerifierKeyView,
 } from '#shared/schemas/audit.ts';
+import type { ConsentFormTextList, ConsentFormTextView, ConsentReceipt } from '#shared/schemas/consent.ts';
 import type { OfficeKeys, PublishKeysBodySchema, RetireKeyBodySchema } from '#shared/schemas/keys.ts';
 import type { ProblemBody } from '#shared/schemas/problem.ts';
 import type {
@@ -75,6 +77,10 @@ export const sdkOperations = {
   recordExport: recordAuditExport,
   inclusionProof: getAuditInclusionProof,
   consistencyProof: getAuditConsistencyProof,
+  consentReceipt: getConsentReceipt,
+  consentReceiptHtml: getConsentReceipt,
+  listConsentForms,
+  getConsentForm,
 } as const satisfies Record<string, OperationSpec>;
 
 export type SdkMethod = keyof typeof sdkOperations;
@@ -131,6 +137,8 @@ export interface CallInput {
   readonly idempotencyKey?: string;
   /** Statuses other than 2xx that carry a regular answer (e.g. 503 of the health report). */
   readonly acceptStatus?: readonly number[];
+  /** Ask for this representation and return the body as text (e.g. `text/html`), not parsed JSON. */
+  readonly textAs?: string;
 }
 
 /** Fills `{name}` placeholders of an operation path, each value percent-encoded. */
@@ -175,7 +183,7 @@ export class RexClient {
   async call<T>(operation: OperationSpec, input: CallInput = {}): Promise<T> {
     const search = new URLSearchParams(input.query ?? {}).toString();
     const url = `${this.#endpoint}${expandPath(operation.path, input.params)}${search ? `?${search}` : ''}`;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: input.textAs ?? 'application/json' };
     const body = input.body === undefined ? undefined : JSON.stringify(input.body);
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (input.idempotencyKey !== undefined) headers['idempotency-key'] = input.idempotencyKey;
@@ -196,6 +204,7 @@ export class RexClient {
     }
     if (response.ok || input.acceptStatus?.includes(response.status)) {
       const text = await response.text();
+      if (input.textAs !== undefined) return text as T;
       return (text === '' ? undefined : JSON.parse(text)) as T;
     }
     throw new RexApiError(operation.operationId, await problemOf(response));
@@ -308,6 +317,33 @@ export class RexClient {
   /** The RFC 9162 consistency proof between two signed checkpoints, to the newest by default (DPO). */
   consistencyProof(query: { fromTreeSize: number; toTreeSize?: number }): Promise<ConsistencyProof> {
     return this.call(sdkOperations.consistencyProof, { query: stringValues(query) });
+  }
+
+  /**
+   * The receipt of a consent for the person (authority or DPO): what was consented to, in
+   * German and English, and how to withdraw it (docs/consent.md, "The consent receipt").
+   */
+  consentReceipt(consentId: string): Promise<ConsentReceipt> {
+    return this.call(sdkOperations.consentReceipt, { params: { id: consentId } });
+  }
+
+  /** The same receipt as the printable HTML page (German, then English). */
+  consentReceiptHtml(consentId: string): Promise<string> {
+    return this.call(sdkOperations.consentReceiptHtml, {
+      params: { id: consentId },
+      query: { format: 'html' },
+      textAs: 'text/html',
+    });
+  }
+
+  /** The deployment's consent form texts, each with the `formVersion` that names it (public). */
+  listConsentForms(): Promise<z.output<typeof ConsentFormTextList>> {
+    return this.call(sdkOperations.listConsentForms);
+  }
+
+  /** One consent form text, exactly as signed, by the SHA-256 of its file (public). */
+  getConsentForm(sha256: string): Promise<ConsentFormTextView> {
+    return this.call(sdkOperations.getConsentForm, { params: { sha256 } });
   }
 
   /** Records that an export is made (`export.made`), before downloading (DPO). */
