@@ -1,3 +1,4 @@
+import { deploymentConsentForms } from '#shared/adapters/consent-forms.ts';
 import {
   getAccessReport,
   getAuditConsistencyProof,
@@ -10,10 +11,13 @@ import {
   queryAuditEvents,
   recordAuditExport,
 } from '#shared/api/audit.ts';
+import { authorityById } from '#shared/domain/directory/lookup.ts';
+import { retentionFromEnvironment } from '#shared/domain/retention.ts';
 import { renderAccessReportHtml } from '#shared/http/access-report-html.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
+import { documentCsp } from '#shared/http/html-document.ts';
 import { actorOf, type Principal } from '#shared/identity/principal.ts';
-import { apiIdentity, auditDependencies } from './composition.ts';
+import { apiIdentity, auditDependencies, runtimeDirectory } from './composition.ts';
 
 /** The data-protection officer's operations on the audit log (docs/dpo-guide.md). */
 
@@ -48,9 +52,21 @@ export const handler = apiHandler(
     ),
     route(getAccessReport, async ({ params, query, principal, headers }) => {
       const report = await service().accessReport(params.subjectId, actorOf(principal!), scopeOf(principal));
-      return wantsHtml(query.format, headers.accept)
-        ? { status: 200, body: renderAccessReportHtml(report), contentType: 'text/html; charset=utf-8' }
-        : { status: 200, body: report };
+      if (!wantsHtml(query.format, headers.accept)) return { status: 200, body: report };
+      const html = renderAccessReportHtml(report, {
+        authorityName: (id) => authorityById(runtimeDirectory(), id)?.name,
+        language: query.language,
+        formLanguages: deploymentConsentForms()
+          .all()
+          .map((text) => text.language),
+        retention: retentionFromEnvironment(),
+      });
+      return {
+        status: 200,
+        body: html,
+        contentType: 'text/html; charset=utf-8',
+        headers: { 'content-security-policy': documentCsp() },
+      };
     }),
     route(listAuditCheckpoints, async ({ query }) => ({
       status: 200,
