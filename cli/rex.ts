@@ -8,6 +8,7 @@ import { auditExportCommand, auditVerifyCommand } from '#cli/commands/audit.ts';
 import { auditConsistencyCommand, auditProveCommand } from '#cli/commands/audit-proofs.ts';
 import { auditRecordOfProcessingCommand } from '#cli/commands/audit-record.ts';
 import { auditWitnessCommand } from '#cli/commands/audit-witness.ts';
+import { consentCommands } from '#cli/commands/consents.ts';
 import { dlqListCommand, dlqRedriveCommand } from '#cli/commands/dlq.ts';
 import { eventsPollCommand } from '#cli/commands/events.ts';
 import { inboxPollCommand } from '#cli/commands/inbox.ts';
@@ -24,6 +25,7 @@ export const commands: readonly Command[] = [
   inboxPollCommand,
   eventsPollCommand,
   ...referralCommands,
+  ...consentCommands,
   auditExportCommand,
   auditVerifyCommand,
   auditProveCommand,

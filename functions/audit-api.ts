@@ -1,3 +1,4 @@
+import { deploymentConsentForms } from '#shared/adapters/consent-forms.ts';
 import {
   getAccessReport,
   getAuditConsistencyProof,
@@ -12,10 +13,12 @@ import {
   recordAuditExport,
 } from '#shared/api/audit.ts';
 import { systemClock } from '#shared/domain/clock.ts';
+import { authorityById } from '#shared/domain/directory/lookup.ts';
 import { recordOfProcessing } from '#shared/domain/record-of-processing.ts';
 import { retentionFromEnvironment } from '#shared/domain/retention.ts';
 import { renderAccessReportHtml } from '#shared/http/access-report-html.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
+import { documentCsp } from '#shared/http/html-document.ts';
 import { renderRecordOfProcessingHtml } from '#shared/http/record-of-processing-html.ts';
 import { actorOf, type Principal } from '#shared/identity/principal.ts';
 import { apiIdentity, auditDependencies, runtimeDirectory } from './composition.ts';
@@ -53,15 +56,32 @@ export const handler = apiHandler(
     ),
     route(getAccessReport, async ({ params, query, principal, headers }) => {
       const report = await service().accessReport(params.subjectId, actorOf(principal!), scopeOf(principal));
-      return wantsHtml(query.format, headers.accept)
-        ? { status: 200, body: renderAccessReportHtml(report), contentType: 'text/html; charset=utf-8' }
-        : { status: 200, body: report };
+      if (!wantsHtml(query.format, headers.accept)) return { status: 200, body: report };
+      const html = renderAccessReportHtml(report, {
+        authorityName: (id) => authorityById(runtimeDirectory(), id)?.name,
+        language: query.language,
+        formLanguages: deploymentConsentForms()
+          .all()
+          .map((text) => text.language),
+        retention: retentionFromEnvironment(),
+      });
+      return {
+        status: 200,
+        body: html,
+        contentType: 'text/html; charset=utf-8',
+        headers: { 'content-security-policy': documentCsp() },
+      };
     }),
     route(getRecordOfProcessing, async ({ query, headers }) => {
       // The retention the functions enforce (the stack sets it from the directory).
       const record = recordOfProcessing(runtimeDirectory(), systemClock.now(), retentionFromEnvironment());
       return wantsHtml(query.format, headers.accept)
-        ? { status: 200, body: renderRecordOfProcessingHtml(record), contentType: 'text/html; charset=utf-8' }
+        ? {
+            status: 200,
+            body: renderRecordOfProcessingHtml(record),
+            contentType: 'text/html; charset=utf-8',
+            headers: { 'content-security-policy': documentCsp() },
+          }
         : { status: 200, body: record };
     }),
     route(listAuditCheckpoints, async ({ query }) => ({

@@ -1,173 +1,329 @@
 /**
- * The access report as one printable HTML page — a representation of the
+ * The access report (GDPR Art. 15) as one printable HTML page — a representation of the
  * `getAccessReport` response, next to the JSON one. The report itself is built in
- * shared/application/audit/access-report.ts.
+ * shared/application/audit/access-report.ts. German first, then the person's language
+ * where a consent form text exists in it and the report's words do (English otherwise);
+ * codes become words, authorities and offices are named, times are German time, and the
+ * page says how long each kind of item is kept. The page is an `htmlDocument`: its one
+ * style sheet allowed by hash (`documentCsp`), no script.
  */
 import { DATA_CATEGORY_INFO, PURPOSE_INFO } from '#shared/domain/data-categories.ts';
+import { type DeadlinePolicy, defaultDeadlines } from '#shared/domain/referral/deadlines.ts';
+import { defaultRetention, type RetentionPolicy } from '#shared/domain/retention.ts';
 import type { AccessReport } from '#shared/schemas/audit.ts';
-import { berlinTime, escapeHtml } from './html-document.ts';
+import { berlinTime, escapeHtml, htmlDocument } from './html-document.ts';
 
 export { escapeHtml };
 
-/** What happened, in words (German / English); an event without words here shows its code. */
-const EVENT_LABEL: Readonly<Record<string, string>> = {
-  'consent.recorded': 'Einwilligung erfasst / consent recorded',
-  'consent.withdrawn': 'Einwilligung widerrufen / consent withdrawn',
-  'consent.expired': 'Einwilligung abgelaufen / consent expired',
-  'referral.accepted': 'Weitergabe angenommen / transfer accepted',
-  'referral.refused': 'Weitergabe abgelehnt / transfer refused',
-  'referral.queued': 'Bereitgestellt / made available',
-  'referral.re-announced': 'Erinnerung an die Stelle / reminder to the office',
-  'referral.received': 'Von der Stelle empfangen / received by the office',
-  'referral.contacted': 'Kontakt aufgenommen / contact made',
-  'referral.closed': 'Abgeschlossen / closed',
-  'referral.declined': 'Von der Stelle abgelehnt / declined by the office',
-  'referral.forwarded': 'Weitergeleitet / forwarded',
-  'referral.revoked': 'Zurückgezogen / revoked',
-  'referral.expired': 'Nicht abgeholt, abgelaufen / expired uncollected',
-  'referral.ciphertext-deleted': 'Verschlüsselte Daten gelöscht / encrypted data deleted',
-  'report.generated': 'Auskunft erstellt / access report generated',
-  'export.made': 'Protokoll exportiert / log exported',
-};
+/** The languages the report's own words exist in. */
+export const REPORT_LANGUAGES = ['de', 'en'] as const;
+export type ReportLanguage = (typeof REPORT_LANGUAGES)[number];
 
-const categoryWords = (codes: readonly string[]) =>
-  codes.map((c) => DATA_CATEGORY_INFO[c as keyof typeof DATA_CATEGORY_INFO]?.labelDe ?? c).join(', ');
-const purposeWords = (code: string | null) =>
-  code === null ? null : (PURPOSE_INFO[code as keyof typeof PURPOSE_INFO]?.labelDe ?? code);
-const time = (iso: string | null) => (iso === null ? null : berlinTime(iso, 'de'));
-
-const STATUS_LABEL: Readonly<Record<string, string>> = {
-  active: 'aktiv / active',
-  withdrawn: 'widerrufen / withdrawn',
-  expired: 'abgelaufen / expired',
-};
-
-function table(
-  caption: string,
-  headers: readonly string[],
-  rows: readonly (readonly unknown[])[],
-  empty: string,
-) {
-  if (rows.length === 0) return `<p class="empty">${escapeHtml(empty)}</p>`;
-  const head = headers.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('');
-  const body = rows
-    .map((r) => `<tr>${r.map((cell) => `<td>${escapeHtml(cell === null ? '—' : cell)}</td>`).join('')}</tr>`)
-    .join('\n');
-  return `<table>\n<caption>${escapeHtml(caption)}</caption>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+export interface AccessReportHtmlOptions {
+  /** The name of an authority of the directory; the id is shown where there is none. */
+  readonly authorityName?: (authorityId: string) => string | undefined;
+  /** The person's language (ISO 639-1), e.g. the language of the form they signed. */
+  readonly language?: string | undefined;
+  /** The languages the deployment has a consent form text in. */
+  readonly formLanguages?: readonly string[];
+  readonly deadlines?: DeadlinePolicy;
+  readonly retention?: RetentionPolicy;
 }
 
 /**
- * The report as one printable, self-contained HTML page: German and English
- * headings, no scripts and no external assets, every value escaped.
+ * The report's second language: the person's, where a consent form text exists in it and
+ * the report's words do; English otherwise (also for a German-speaking person).
  */
-export function renderAccessReportHtml(report: AccessReport): string {
-  const recipients = table(
-    'Empfänger / Recipients',
+export function secondLanguage(
+  language: string | undefined,
+  formLanguages: readonly string[],
+): ReportLanguage {
+  const wanted = language?.toLowerCase().slice(0, 2);
+  if (
+    wanted &&
+    wanted !== 'de' &&
+    formLanguages.includes(wanted) &&
+    REPORT_LANGUAGES.includes(wanted as ReportLanguage)
+  )
+    return wanted as ReportLanguage;
+  return 'en';
+}
+
+type Words = Readonly<Record<ReportLanguage, string>>;
+
+/** What happened, in words; an event without words here shows its code. */
+const EVENT_WORDS: Readonly<Record<string, Words>> = {
+  'consent.recorded': { de: 'Einwilligung erfasst', en: 'consent recorded' },
+  'consent.withdrawn': { de: 'Einwilligung widerrufen', en: 'consent withdrawn' },
+  'consent.expired': { de: 'Einwilligung abgelaufen', en: 'consent expired' },
+  'referral.accepted': { de: 'Weitergabe angenommen', en: 'transfer accepted' },
+  'referral.refused': { de: 'Weitergabe abgelehnt', en: 'transfer refused' },
+  'referral.queued': { de: 'Bereitgestellt', en: 'made available' },
+  'referral.re-announced': { de: 'Erinnerung an die Stelle', en: 'reminder to the office' },
+  'referral.received': { de: 'Von der Stelle empfangen', en: 'received by the office' },
+  'referral.contacted': { de: 'Kontakt aufgenommen', en: 'contact made' },
+  'referral.closed': { de: 'Abgeschlossen', en: 'closed' },
+  'referral.declined': { de: 'Von der Stelle abgelehnt', en: 'declined by the office' },
+  'referral.forwarded': { de: 'Weitergeleitet', en: 'forwarded' },
+  'referral.revoked': { de: 'Zurückgezogen', en: 'revoked' },
+  'referral.expired': { de: 'Nicht abgeholt, abgelaufen', en: 'expired uncollected' },
+  'referral.ciphertext-deleted': { de: 'Verschlüsselte Daten gelöscht', en: 'encrypted data deleted' },
+  'referral.erasure-requested': {
+    de: 'Löschung bei der Stelle verlangt',
+    en: 'erasure requested from the office',
+  },
+  'referral.erasure-reminded': {
+    de: 'Stelle an die Löschung erinnert',
+    en: 'office reminded of the erasure',
+  },
+  'referral.erasure-confirmed': {
+    de: 'Löschung von der Stelle bestätigt',
+    en: 'erasure confirmed by the office',
+  },
+  'report.generated': { de: 'Auskunft erstellt', en: 'access report generated' },
+  'export.made': { de: 'Protokoll exportiert', en: 'log exported' },
+};
+
+const STATUS_WORDS: Readonly<Record<string, Words>> = {
+  active: { de: 'aktiv', en: 'active' },
+  withdrawn: { de: 'widerrufen', en: 'withdrawn' },
+  expired: { de: 'abgelaufen', en: 'expired' },
+};
+
+const W = {
+  title: { de: 'Auskunft nach Art. 15 DSGVO', en: 'Access report under Art. 15 GDPR' },
+  subject: { de: 'Person (Pseudonym)', en: 'Subject (pseudonym)' },
+  generatedAt: { de: 'Erstellt am', en: 'Generated at' },
+  generatedBy: { de: 'Erstellt von', en: 'Generated by' },
+  reportId: { de: 'Bericht-Nr.', en: 'Report id' },
+  recipientsHeading: { de: 'Empfänger Ihrer Daten', en: 'Recipients of your data' },
+  recipients: { de: 'Empfänger', en: 'Recipients' },
+  receivedAt: { de: 'Empfangen am', en: 'Received at' },
+  office: { de: 'Beratungsstelle', en: 'Service office' },
+  provider: { de: 'Träger', en: 'Provider' },
+  passedOnBy: { de: 'Weitergegeben von', en: 'Passed on by' },
+  categories: { de: 'Datenkategorien', en: 'Data categories' },
+  consent: { de: 'Einwilligung', en: 'Consent' },
+  purpose: { de: 'Zweck', en: 'Purpose' },
+  referral: { de: 'Vorgang', en: 'Referral' },
+  noRecipients: { de: 'Keine Übermittlung erfolgt.', en: 'No data was passed on.' },
+  consents: { de: 'Einwilligungen', en: 'Consents' },
+  status: { de: 'Stand', en: 'Status' },
+  recordedAt: { de: 'Erfasst am', en: 'Recorded at' },
+  authority: { de: 'Behörde', en: 'Authority' },
+  withdrawnAt: { de: 'Widerrufen am', en: 'Withdrawn at' },
+  expiredAt: { de: 'Abgelaufen am', en: 'Expired at' },
+  noConsents: { de: 'Keine Einwilligung erfasst.', en: 'No consent recorded.' },
+  logHeading: { de: 'Protokoll', en: 'Log' },
+  log: { de: 'Protokolleinträge', en: 'Log entries' },
+  time: { de: 'Zeit', en: 'Time' },
+  event: { de: 'Ereignis', en: 'Event' },
+  actor: { de: 'Handelnd', en: 'Actor' },
+  sequence: { de: 'Nr.', en: 'Sequence' },
+  pending: { de: 'ausstehend', en: 'pending' },
+  noEntries: { de: 'Keine Einträge.', en: 'No entries.' },
+  retentionHeading: { de: 'Wie lange was aufbewahrt wird', en: 'How long what is kept' },
+  retention: { de: 'Aufbewahrung', en: 'Retention' },
+  item: { de: 'Was', en: 'What' },
+  kept: { de: 'Wie lange', en: 'How long' },
+  rightsHeading: { de: 'Rechtsgrundlage und Widerruf', en: 'Legal basis and withdrawal' },
+  aboutHeading: { de: 'Über diesen Bericht', en: 'About this report' },
+} as const satisfies Record<string, Words>;
+
+/** Each kind of item kept about the person, and how long, in words. */
+function retentionRows(
+  deadlines: DeadlinePolicy,
+  retention: RetentionPolicy,
+): readonly (readonly [Words, Words])[] {
+  const years = retention.auditYearsAfter;
+  return [
     [
-      'Empfangen am / Received at',
-      'Beratungsstelle / Service office',
-      'Träger / Provider',
-      'Datenkategorien / Data categories',
-      'Einwilligung / Consent',
-      'Zweck / Purpose',
-      'Vorgang / Referral',
+      { de: 'Ihre Angaben (verschlüsselt, beim System)', en: 'Your details (encrypted, held by the system)' },
+      {
+        de: `Nur die Beratungsstelle kann sie lesen. Gelöscht ${deadlines.deleteAfterReceiptDays} Tage nach dem Empfang durch die Stelle; nicht abgeholt nach ${deadlines.deleteCiphertextDays} Tagen; nach einem Widerruf sofort.`,
+        en: `Only the counselling office can read them. Deleted ${deadlines.deleteAfterReceiptDays} days after the office received them; if not collected, after ${deadlines.deleteCiphertextDays} days; after a withdrawal, at once.`,
+      },
     ],
+    [
+      { de: 'Einwilligung (Nachweis)', en: 'Consent (evidence)' },
+      {
+        de: 'Ohne feste Löschfrist im System: Sie belegt, dass die Weitergaben erlaubt waren, die auf ihr beruhen. Ein Widerruf wird dazu vermerkt.',
+        en: 'No fixed deletion period in the system: it proves that the transfers based on it were allowed. A withdrawal is recorded with it.',
+      },
+    ],
+    [
+      {
+        de: 'Angaben zur Weitergabe (Stelle, Datenkategorien, Stand; keine Inhalte)',
+        en: 'Facts of the transfer (office, data categories, status; no contents)',
+      },
+      {
+        de: 'Ohne feste Löschfrist im System, damit nachvollziehbar bleibt, wer Ihre Daten erhalten hat.',
+        en: 'No fixed deletion period in the system, so that who received your data stays traceable.',
+      },
+    ],
+    [
+      {
+        de: 'Protokolleinträge (diese Auskunft beruht darauf)',
+        en: 'Log entries (this report is based on them)',
+      },
+      years === 1
+        ? {
+            de: 'Bis zum Ende des Jahres nach dem Jahr des Eintrags.',
+            en: 'Until the end of the year after the year of the entry.',
+          }
+        : {
+            de: `Bis zum Ende des ${years}. Jahres nach dem Jahr des Eintrags.`,
+            en: `Until the end of the ${ordinal(years)} year after the year of the entry.`,
+          },
+    ],
+    [
+      { de: 'Ihre Daten bei der Beratungsstelle', en: 'Your data at the counselling office' },
+      {
+        de: 'Die Beratungsstelle ist dafür selbst verantwortlich. Nach einem Widerruf oder einem Löschverlangen löscht sie sie und bestätigt das; die Bestätigung steht im Protokoll.',
+        en: 'The counselling office is responsible for it. After a withdrawal or an erasure request it deletes them and confirms that; the confirmation is in the log.',
+      },
+    ],
+  ];
+}
+
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/**
+ * The report as one printable, self-contained HTML page: German, then the second
+ * language (`secondLanguage`), no scripts and no external assets, every value escaped.
+ */
+export function renderAccessReportHtml(report: AccessReport, options: AccessReportHtmlOptions = {}): string {
+  const second = secondLanguage(options.language, options.formLanguages ?? []);
+  const both = (w: Words) => `${w.de} / ${w[second]}`;
+  /** The German words, the second language's beside them marked with its language. */
+  const heading = (w: Words) =>
+    `${escapeHtml(w.de)} <span lang="${second}">/ ${escapeHtml(w[second])}</span>`;
+  const time = (iso: string | null) => (iso === null ? null : berlinTime(iso, 'de'));
+  const authority = (id: string | null) => {
+    if (id === null) return null;
+    const name = options.authorityName?.(id);
+    return name ? `${name} (${id})` : id;
+  };
+  const actor = (principal: string) => {
+    const id = principal.startsWith('authority:') ? principal.slice('authority:'.length) : undefined;
+    const name = id === undefined ? undefined : options.authorityName?.(id);
+    return name ? `${name} (${id})` : principal;
+  };
+  const categoryWords = (codes: readonly string[]) =>
+    codes
+      .map((c) => {
+        const info = DATA_CATEGORY_INFO[c as keyof typeof DATA_CATEGORY_INFO];
+        return info ? (second === 'en' ? `${info.labelDe} (${info.label})` : info.labelDe) : c;
+      })
+      .join(', ');
+  const purposeWords = (code: string | null) => {
+    if (code === null) return null;
+    const info = PURPOSE_INFO[code as keyof typeof PURPOSE_INFO];
+    return info ? (second === 'en' ? `${info.labelDe} / ${info.label}` : info.labelDe) : code;
+  };
+
+  const table = (
+    caption: Words,
+    headers: readonly Words[],
+    rows: readonly (readonly unknown[])[],
+    empty: Words,
+  ): string => {
+    if (rows.length === 0) return `<p class="empty">${escapeHtml(both(empty))}</p>`;
+    const head = headers.map((h) => `<th scope="col">${escapeHtml(both(h))}</th>`).join('');
+    const body = rows
+      .map(
+        (r) => `<tr>${r.map((cell) => `<td>${escapeHtml(cell === null ? '—' : cell)}</td>`).join('')}</tr>`,
+      )
+      .join('\n');
+    return `<table>\n<caption>${escapeHtml(both(caption))}</caption>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+  };
+
+  const recipients = table(
+    W.recipients,
+    [W.receivedAt, W.office, W.provider, W.passedOnBy, W.categories, W.consent, W.purpose, W.referral],
     report.recipients.map((r) => [
       time(r.receivedAt),
       r.serviceOfficeName ? `${r.serviceOfficeName} (${r.serviceOfficeId})` : r.serviceOfficeId,
       r.providerName,
+      authority(r.authorityId),
       categoryWords(r.dataCategories),
       r.consentId,
       purposeWords(r.purpose),
       r.referralId,
     ]),
-    'Keine Übermittlung erfolgt. / No data was passed on.',
+    W.noRecipients,
   );
   const consents = table(
-    'Einwilligungen / Consents',
-    [
-      'Einwilligung / Consent',
-      'Status',
-      'Erfasst am / Recorded at',
-      'Behörde / Authority',
-      'Datenkategorien / Data categories',
-      'Widerrufen am / Withdrawn at',
-      'Abgelaufen am / Expired at',
-    ],
+    W.consents,
+    [W.consent, W.status, W.recordedAt, W.authority, W.categories, W.withdrawnAt, W.expiredAt],
     report.consents.map((c) => [
       c.consentId,
-      STATUS_LABEL[c.status] ?? c.status,
+      STATUS_WORDS[c.status] ? both(STATUS_WORDS[c.status]!) : c.status,
       time(c.recordedAt),
-      c.authorityId,
+      authority(c.authorityId),
       categoryWords(c.dataCategories),
       time(c.withdrawnAt),
       time(c.expiredAt),
     ]),
-    'Keine Einwilligung erfasst. / No consent recorded.',
+    W.noConsents,
   );
   const events = table(
-    'Protokolleinträge / Log entries',
-    ['Zeit / Time', 'Ereignis / Event', 'Handelnd / Actor', 'Stelle / Office', 'Nr. / Sequence'],
+    W.log,
+    [W.time, W.event, W.actor, W.office, W.sequence],
     report.events.map(({ entry, sequenced }) => [
       time(entry.time),
-      EVENT_LABEL[entry.event] ?? entry.event,
-      entry.actor,
+      EVENT_WORDS[entry.event] ? both(EVENT_WORDS[entry.event]!) : entry.event,
+      actor(entry.actor),
       entry.serviceOfficeId,
-      sequenced && 'sequence' in entry ? entry.sequence : 'ausstehend / pending',
+      sequenced && 'sequence' in entry ? entry.sequence : both(W.pending),
     ]),
-    'Keine Einträge. / No entries.',
+    W.noEntries,
   );
-  return `<!doctype html>
-<html lang="de">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Auskunft nach Art. 15 DSGVO / Access report (GDPR Art. 15)</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem;color:#111;line-height:1.4}
-table{border-collapse:collapse;width:100%;margin:1rem 0}
-caption{text-align:left;font-weight:bold;padding:.25rem 0}
-th,td{border:1px solid #555;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#eee}
-dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}
-dt{font-weight:bold}
-code{word-break:break-all}
-@media print{body{margin:0}a{color:inherit}}
-</style>
-</head>
-<body>
-<main>
-<h1>Auskunft nach Art. 15 DSGVO <span lang="en">/ Access report under Art. 15 GDPR</span></h1>
+  const retention = table(
+    W.retention,
+    [W.item, W.kept],
+    retentionRows(options.deadlines ?? defaultDeadlines, options.retention ?? defaultRetention).map(
+      ([item, kept]) => [both(item), `${kept.de} — ${kept[second]}`],
+    ),
+    W.noEntries,
+  );
+  const other = (text: string) => `<p lang="${second}" class="en">${escapeHtml(text)}</p>`;
+  const body = `<h1>${heading(W.title)}</h1>
 <dl>
-<dt>Person (Pseudonym) / Subject (pseudonym)</dt><dd><code>${escapeHtml(report.subjectId)}</code></dd>
-<dt>Erstellt am / Generated at</dt><dd>${escapeHtml(time(report.generatedAt))}</dd>
-<dt>Erstellt von / Generated by</dt><dd>${escapeHtml(report.generatedBy)}</dd>
-<dt>Bericht-Nr. / Report id</dt><dd><code>${escapeHtml(report.reportId)}</code></dd>
+<dt>${escapeHtml(both(W.subject))}</dt><dd><code>${escapeHtml(report.subjectId)}</code></dd>
+<dt>${escapeHtml(both(W.generatedAt))}</dt><dd>${escapeHtml(time(report.generatedAt))}</dd>
+<dt>${escapeHtml(both(W.generatedBy))}</dt><dd>${escapeHtml(report.generatedBy)}</dd>
+<dt>${escapeHtml(both(W.reportId))}</dt><dd><code>${escapeHtml(report.reportId)}</code></dd>
 </dl>
 <section aria-labelledby="h-recipients">
-<h2 id="h-recipients">Empfänger Ihrer Daten <span lang="en">/ Recipients of your data</span></h2>
+<h2 id="h-recipients">${heading(W.recipientsHeading)}</h2>
 ${recipients}
 </section>
 <section aria-labelledby="h-consents">
-<h2 id="h-consents">Einwilligungen <span lang="en">/ Consents</span></h2>
+<h2 id="h-consents">${heading(W.consents)}</h2>
 ${consents}
 </section>
 <section aria-labelledby="h-events">
-<h2 id="h-events">Protokoll <span lang="en">/ Log</span></h2>
+<h2 id="h-events">${heading(W.logHeading)}</h2>
 ${events}
 </section>
+<section aria-labelledby="h-retention">
+<h2 id="h-retention">${heading(W.retentionHeading)}</h2>
+${retention}
+</section>
 <section aria-labelledby="h-rights">
-<h2 id="h-rights">Rechtsgrundlage und Widerruf <span lang="en">/ Legal basis and withdrawal</span></h2>
+<h2 id="h-rights">${heading(W.rightsHeading)}</h2>
 <p>Ihre Daten wurden auf Grund Ihrer Einwilligung weitergegeben (Art. 6 Abs. 1 Buchst. a, Art. 7 DSGVO); jede Zeile oben nennt die Einwilligung. Sie können eine Einwilligung jederzeit bei der Ausländerbehörde oder der Beratungsstelle widerrufen, mit ihrer Nummer. Zeiten sind deutsche Zeit.</p>
-<p lang="en">Your data was passed on based on your consent (Art. 6(1)(a), Art. 7 GDPR); each line above names the consent. You can withdraw a consent at any time at the immigration authority or the counselling office, quoting its number. Times are German time.</p>
+${other('Your data was passed on based on your consent (Art. 6(1)(a), Art. 7 GDPR); each line above names the consent. You can withdraw a consent at any time at the immigration authority or the counselling office, quoting its number. Times are German time.')}
 </section>
 <section aria-labelledby="h-about">
-<h2 id="h-about">Über diesen Bericht <span lang="en">/ About this report</span></h2>
+<h2 id="h-about">${heading(W.aboutHeading)}</h2>
 <p>Grundlage ist das manipulationssichere Übermittlungsprotokoll. Einträge bis Nr. ${escapeHtml(report.signedTreeSize)} sind durch einen signierten Prüfpunkt gesichert.</p>
-<p lang="en">Based on the tamper-evident transfer log. Entries up to sequence ${escapeHtml(report.signedTreeSize)} are covered by a signed checkpoint.</p>
-</section>
-</main>
-</body>
-</html>
-`;
+${other(`Based on the tamper-evident transfer log. Entries up to sequence ${report.signedTreeSize} are covered by a signed checkpoint.`)}
+</section>`;
+  return htmlDocument(`${escapeHtml(W.title.de)} / ${escapeHtml(W.title[second])}`, body);
 }

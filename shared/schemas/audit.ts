@@ -132,6 +132,15 @@ export const AccessReportQuery = z
     format: z.enum(['json', 'html']).optional().meta({
       description: 'html: a printable page; default json, or html when the Accept header asks for text/html.',
     }),
+    language: z
+      .string()
+      .regex(/^[a-z]{2}$/, { error: 'must be a language code of two lower-case letters (ISO 639-1)' })
+      .optional()
+      .meta({
+        description:
+          'The person’s language (ISO 639-1) for the HTML page: German, then this language where a consent form text exists in it and the report is translated; English otherwise.',
+        example: 'en',
+      }),
   })
   .meta({ id: 'AccessReportQuery' });
 

@@ -24,6 +24,7 @@ import {
   listAuditEntries,
   recordAuditExport,
 } from '#shared/api/audit.ts';
+import { getConsentForm, getConsentReceipt, listConsentForms } from '#shared/api/consents.ts';
 import { confirmErasure } from '#shared/api/erasure.ts';
 import { getOfficeKeys, publishOfficeKeys, retireOfficeKey } from '#shared/api/keys.ts';
 import {
@@ -43,6 +44,7 @@ import type {
   RecordExportRequest,
   VerifierKeyView,
 } from '#shared/schemas/audit.ts';
+import type { ConsentFormTextList, ConsentFormTextView, ConsentReceipt } from '#shared/schemas/consent.ts';
 import type { OfficeKeys, PublishKeysBodySchema, RetireKeyBodySchema } from '#shared/schemas/keys.ts';
 import type { ProblemBody } from '#shared/schemas/problem.ts';
 import type { RecordOfProcessing } from '#shared/schemas/record-of-processing.ts';
@@ -78,6 +80,10 @@ export const sdkOperations = {
   inclusionProof: getAuditInclusionProof,
   consistencyProof: getAuditConsistencyProof,
   recordOfProcessing: getRecordOfProcessing,
+  consentReceipt: getConsentReceipt,
+  consentReceiptHtml: getConsentReceipt,
+  listConsentForms,
+  getConsentForm,
 } as const satisfies Record<string, OperationSpec>;
 
 export type SdkMethod = keyof typeof sdkOperations;
@@ -134,8 +140,8 @@ export interface CallInput {
   readonly idempotencyKey?: string;
   /** Statuses other than 2xx that carry a regular answer (e.g. 503 of the health report). */
   readonly acceptStatus?: readonly number[];
-  /** Ask for the printable HTML representation and return it as text (operations that have one). */
-  readonly html?: boolean;
+  /** Ask for this representation and return the body as text (e.g. `text/html`), not parsed JSON. */
+  readonly textAs?: string;
 }
 
 /** Fills `{name}` placeholders of an operation path, each value percent-encoded. */
@@ -180,7 +186,7 @@ export class RexClient {
   async call<T>(operation: OperationSpec, input: CallInput = {}): Promise<T> {
     const search = new URLSearchParams(input.query ?? {}).toString();
     const url = `${this.#endpoint}${expandPath(operation.path, input.params)}${search ? `?${search}` : ''}`;
-    const headers: Record<string, string> = { accept: input.html ? 'text/html' : 'application/json' };
+    const headers: Record<string, string> = { accept: input.textAs ?? 'application/json' };
     const body = input.body === undefined ? undefined : JSON.stringify(input.body);
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (input.idempotencyKey !== undefined) headers['idempotency-key'] = input.idempotencyKey;
@@ -201,7 +207,7 @@ export class RexClient {
     }
     if (response.ok || input.acceptStatus?.includes(response.status)) {
       const text = await response.text();
-      if (input.html) return text as T;
+      if (input.textAs !== undefined) return text as T;
       return (text === '' ? undefined : JSON.parse(text)) as T;
     }
     throw new RexApiError(operation.operationId, await problemOf(response));
@@ -320,7 +326,34 @@ export class RexClient {
   recordOfProcessing(): Promise<RecordOfProcessing>;
   recordOfProcessing(options: { html: true }): Promise<string>;
   recordOfProcessing(options?: { html?: boolean }): Promise<RecordOfProcessing | string> {
-    return this.call(sdkOperations.recordOfProcessing, { html: options?.html === true });
+    return this.call(sdkOperations.recordOfProcessing, options?.html === true ? { textAs: 'text/html' } : {});
+  }
+
+  /**
+   * The receipt of a consent for the person (authority or DPO): what was consented to, in
+   * German and English, and how to withdraw it (docs/consent.md, "The consent receipt").
+   */
+  consentReceipt(consentId: string): Promise<ConsentReceipt> {
+    return this.call(sdkOperations.consentReceipt, { params: { id: consentId } });
+  }
+
+  /** The same receipt as the printable HTML page (German, then English). */
+  consentReceiptHtml(consentId: string): Promise<string> {
+    return this.call(sdkOperations.consentReceiptHtml, {
+      params: { id: consentId },
+      query: { format: 'html' },
+      textAs: 'text/html',
+    });
+  }
+
+  /** The deployment's consent form texts, each with the `formVersion` that names it (public). */
+  listConsentForms(): Promise<z.output<typeof ConsentFormTextList>> {
+    return this.call(sdkOperations.listConsentForms);
+  }
+
+  /** One consent form text, exactly as signed, by the SHA-256 of its file (public). */
+  getConsentForm(sha256: string): Promise<ConsentFormTextView> {
+    return this.call(sdkOperations.getConsentForm, { params: { sha256 } });
   }
 
   /** Records that an export is made (`export.made`), before downloading (DPO). */

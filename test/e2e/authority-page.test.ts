@@ -201,6 +201,55 @@ describe('the clerk desk in Chromium', () => {
     ).toBe(0);
   });
 
+  it('prints the consent receipt for the person, German then English, fetched with the clerk’s token', async () => {
+    // By keyboard: the button is reached and pressed like any other.
+    await page.getByRole('button', { name: 'Quittung für die Person' }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#receipt').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('h-receipt');
+    expect(await page.locator('#consent').isHidden()).toBe(true);
+    const receipt = page.locator('#receipt-body');
+    const [german, english] = await receipt.locator('.receipt-part').allTextContents();
+    expect(german).toContain('Quittung über Ihre Einwilligung');
+    expect(german).toContain('Landratsamt Karlsruhe');
+    expect(german).toContain('Caritasverband Bruchsal e.V.');
+    expect(german).toContain('So widerrufen Sie');
+    expect(german).toMatch(/Erteilt am\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2} Uhr/);
+    expect(english).toContain('Receipt for your consent');
+    expect(english).toContain('How to withdraw');
+    expect(await receipt.locator('.receipt-part').first().getAttribute('lang')).toBe('de');
+    expect(await receipt.locator('.receipt-part').last().getAttribute('lang')).toBe('en');
+    const consentId = (await page.locator('#consent-summary dd').first().textContent()) ?? '';
+    expect(german).toContain(consentId);
+    // People words, never the codes behind them.
+    for (const code of ['caritas-bruchsal', 'identity', 'sha256-']) expect(german).not.toContain(code);
+    expect(german).toContain(createHash('sha256').update(SCAN).digest('hex'));
+    await axe('consent receipt');
+    await shot('receipt');
+    await page.evaluate(() => {
+      window.print = () => {
+        document.body.dataset.printedReceipt = 'yes';
+      };
+    });
+    await page.getByRole('button', { name: 'Quittung drucken' }).click();
+    expect(await page.evaluate(() => document.body.dataset.printedReceipt)).toBe('yes');
+    await page.emulateMedia({ media: 'print' });
+    await shot('receipt-print');
+    await page.emulateMedia({ media: 'screen' });
+    // In English the desk's words change; the receipt stays German first.
+    await page.getByRole('button', { name: 'Switch to English' }).click();
+    await expect.poll(() => page.locator('#h-receipt').textContent()).toBe('Receipt for the person');
+    expect(await receipt.locator('.receipt-part').first().getAttribute('lang')).toBe('de');
+    await axe('consent receipt in English');
+    await page.getByRole('button', { name: 'Auf Deutsch umschalten' }).click();
+    await page.getByRole('button', { name: 'Zurück zur Einwilligung' }).click();
+    expect(await page.locator('#receipt').isHidden()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('show-receipt');
+    expect(
+      await page.evaluate(() => localStorage.length + sessionStorage.length + document.cookie.length),
+    ).toBe(0);
+  });
+
   it('shows only the fields the consent covers, filled from the consent', async () => {
     await expect.poll(() => page.locator('#referral-form').isVisible()).toBe(true);
     const shown = await page.$$eval('#referral-form fieldset[data-category]', (sets) =>

@@ -24,6 +24,7 @@ import {
 } from '#shared/api/audit.ts';
 import { type AuditDraftInput, auditDraft } from '#shared/domain/audit/entry.ts';
 import { subjectIdFor } from '#shared/domain/pseudonym.ts';
+import { documentCsp } from '#shared/http/html-document.ts';
 import type { OperationSpec } from '#shared/http/operation.ts';
 import { apiEvent, invoke, type ProxyHandler } from '#test/support/api-events.ts';
 import { ACCOUNT_ID, REGION, TEST_PSEUDONYM_SECRET, useEmulators } from '#test/support/emulators.ts';
@@ -31,6 +32,7 @@ import { ACCOUNT_ID, REGION, TEST_PSEUDONYM_SECRET, useEmulators } from '#test/s
 const emu = useEmulators();
 const DPO = 'dpo:lk-karlsruhe';
 const OFFICE = 'mbe-caritas-bruchsal';
+const AUTHORITY_NAME = 'Stadt Bruchsal – Ausländerbehörde';
 /** A name an operator could type into the directory; the HTML report must show it as text. */
 const HOSTILE_OFFICE_NAME = 'Caritas <script>alert("x")</script> & Söhne';
 
@@ -346,10 +348,17 @@ describe('the access report', () => {
     for (const res of [viaAccept, viaQuery]) {
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      // The strict policy of the printable documents: its one style sheet by hash, nothing inline.
+      expect(res.headers['content-security-policy']).toBe(documentCsp());
       expect(res.headers['content-security-policy']).toContain("default-src 'none'");
       expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.headers['content-security-policy']).not.toContain('unsafe-inline');
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       const html = res.body as string;
+      // Authorities by name, the retention of each kind of item in words.
+      expect(html).toContain(`${AUTHORITY_NAME} (abh-bruchsal)`);
+      expect(html).toContain('Wie lange was aufbewahrt wird');
+      expect(html).toContain('Bis zum Ende des Jahres nach dem Jahr des Eintrags.');
       expect(html).toMatch(/^<!doctype html>/);
       expect(html).toContain('Empfänger Ihrer Daten');
       expect(html).toContain('Recipients of your data');
@@ -360,6 +369,15 @@ describe('the access report', () => {
     await runSequencer();
     const reports = await call(queryAuditEvents, { query: { event: 'report.generated' } });
     expect(reports.body.items.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('refuses a language that is not an ISO 639-1 code, naming the field', async () => {
+    const res = await call(getAccessReport, {
+      params: { subjectId: subject },
+      query: { format: 'html', language: 'english' },
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toContain('language');
   });
 
   it('refuses a subject id that is not a pseudonym', async () => {

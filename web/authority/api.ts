@@ -4,6 +4,7 @@
  */
 import type * as z from 'zod';
 import type {
+  ConsentReceipt,
   ConsentView,
   RecordConsentRequestInput,
   WithdrawConsentRequest,
@@ -45,6 +46,11 @@ export class ClerkApi {
 
   consent(id: string): Promise<ConsentView> {
     return this.#api.json('GET', `/v1/consents/${encodeURIComponent(id)}`);
+  }
+
+  /** The consent's receipt for the person (JSON; the page draws and prints it). */
+  consentReceipt(id: string): Promise<ConsentReceipt> {
+    return this.#api.json('GET', `/v1/consents/${encodeURIComponent(id)}/receipt`);
   }
 
   withdrawConsent(id: string, body: WithdrawConsentRequest): Promise<ConsentView> {

@@ -17,7 +17,7 @@ import {
 } from '#shared/domain/data-categories.ts';
 import { REFERRAL_STATUSES, type ReferralStatus } from '#shared/domain/referral/lifecycle.ts';
 import { REFUSAL_REASONS, type RefusalReason } from '#shared/domain/routing/schema.ts';
-import type { ConsentView } from '#shared/schemas/consent.ts';
+import type { ConsentReceipt, ConsentView } from '#shared/schemas/consent.ts';
 import type { DirectorySummary } from '#shared/schemas/directory.ts';
 import type { ReferralAccepted, ServiceOfficeSummary } from '#shared/schemas/referral.ts';
 import { ApiError } from '#web/common/api.ts';
@@ -41,6 +41,7 @@ import {
 } from './form.ts';
 import { type Language, type MessageParams, translate } from './i18n.ts';
 import { nationalityOptions } from './nationalities.ts';
+import { receiptView } from './receipt.ts';
 import {
   categoryLabel,
   DUE_WORDS,
@@ -68,6 +69,8 @@ interface PageState {
   api: ClerkApi | null;
   directory: DirectorySummary | null;
   consent: ConsentView | null;
+  /** The receipt of the consent shown, while it is on screen for printing; memory only. */
+  receipt: ConsentReceipt | null;
   /** The identity typed in the consent form, to fill the referral form; memory only. */
   identity: Identity | null;
   scan: { name: string; sha256: string } | null;
@@ -82,6 +85,7 @@ const state: PageState = {
   api: null,
   directory: null,
   consent: null,
+  receipt: null,
   identity: null,
   scan: null,
   accepted: null,
@@ -342,6 +346,44 @@ function drawConsentSummary(): void {
   );
 }
 
+/**
+ * The receipt for the person, drawn in the page from the API's JSON receipt (fetched
+ * with the clerk's token, which a link or a new tab could not carry) and printed with
+ * the page's print style; the forms step aside meanwhile, as for the handout.
+ */
+async function showReceipt(): Promise<void> {
+  const consent = state.consent;
+  if (!consent) return;
+  const button = $<HTMLButtonElement>('show-receipt');
+  button.disabled = true;
+  setMessage('consent-message', t('receiptLoading'));
+  try {
+    state.receipt = await api().consentReceipt(consent.id);
+    setMessage('consent-message', '');
+    $('receipt-body').replaceChildren(...receiptView(state.receipt));
+    showReceiptSection(true);
+    $('h-receipt').focus();
+  } catch (error) {
+    setMessage('consent-message', errorText(error), true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function showReceiptSection(shown: boolean): void {
+  $('receipt').hidden = !shown;
+  $('consent').hidden = shown;
+  $('refer').hidden = shown;
+  $('follow').hidden = shown;
+}
+
+function closeReceipt(): void {
+  state.receipt = null;
+  $('receipt-body').replaceChildren();
+  showReceiptSection(false);
+  $('show-receipt').focus();
+}
+
 function newConsent(): void {
   dropPerson();
   $('h-consent').focus();
@@ -547,6 +589,11 @@ function nextPerson(): void {
 /** Forgets what was typed about the person: both forms, the consent shown, the digest. */
 function dropPerson(): void {
   state.consent = null;
+  if (state.receipt) {
+    state.receipt = null;
+    $('receipt-body').replaceChildren();
+    showReceiptSection(false);
+  }
   state.identity = null;
   state.scan = null;
   for (const part of ['consent-summary', 'scan', 'preview', 'refer-intro']) state.renderers.delete(part);
@@ -784,6 +831,9 @@ function init(): void {
     $('c-formLanguage').dataset.touched = 'yes';
   });
   $('new-consent').addEventListener('click', newConsent);
+  $('show-receipt').addEventListener('click', () => void showReceipt());
+  $('print-receipt').addEventListener('click', () => window.print());
+  $('close-receipt').addEventListener('click', closeReceipt);
   $('withdraw-current').addEventListener('click', () => {
     if (state.consent) openWithdrawal(state.consent.id);
   });

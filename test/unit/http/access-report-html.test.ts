@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EMPTY_CHAIN_HEAD, sequenceDrafts } from '#shared/domain/audit/chain.ts';
 import { auditDraft } from '#shared/domain/audit/entry.ts';
-import { escapeHtml, renderAccessReportHtml } from '#shared/http/access-report-html.ts';
+import { escapeHtml, renderAccessReportHtml, secondLanguage } from '#shared/http/access-report-html.ts';
+import { documentCsp } from '#shared/http/html-document.ts';
 import { AccessReport } from '#shared/schemas/audit.ts';
 
 const subject = 'sub_'.padEnd(68, 'c');
@@ -66,6 +68,9 @@ const report: AccessReport = AccessReport.parse({
   signedTreeSize: 1,
 });
 
+const names = (id: string) =>
+  id === 'abh-karlsruhe' ? 'Landratsamt Karlsruhe – Ausländerbehörde' : undefined;
+
 /** The text of the data cells of one table, row by row. */
 function rows(html: string, caption: string): string[][] {
   const table = html.split('<table>').find((t) => t.includes(`<caption>${caption}</caption>`)) ?? '';
@@ -89,8 +94,8 @@ describe('renderAccessReportHtml', () => {
     expect(html).toContain('MBE Caritas &lt;Karlsruhe&gt; &amp; Co (mbe-caritas-karlsruhe)');
   });
 
-  it('has German and English headings and one row per recipient, consent and log entry', () => {
-    const html = renderAccessReportHtml(report);
+  it('has German and English headings and one row per recipient, consent and log entry, in words', () => {
+    const html = renderAccessReportHtml(report, { authorityName: names });
     expect(html.startsWith('<!doctype html>\n<html lang="de">')).toBe(true);
     for (const heading of ['Empfänger Ihrer Daten', 'Recipients of your data', 'Einwilligungen', 'Art. 15'])
       expect(html).toContain(heading);
@@ -99,9 +104,10 @@ describe('renderAccessReportHtml', () => {
         '2. November 2026 um 09:05 Uhr',
         'MBE Caritas &lt;Karlsruhe&gt; &amp; Co (mbe-caritas-karlsruhe)',
         '—',
-        'Kontaktdaten, Personalien',
+        'Landratsamt Karlsruhe – Ausländerbehörde (abh-karlsruhe)',
+        'Kontaktdaten (Contact details), Personalien (Identity)',
         'c-1',
-        'Migrationsberatung für erwachsene Zuwanderer (MBE)',
+        'Migrationsberatung für erwachsene Zuwanderer (MBE) / Migration counselling for adults',
         'r-1',
       ],
     ]);
@@ -119,7 +125,7 @@ describe('renderAccessReportHtml', () => {
       [
         '2. November 2026 um 09:12 Uhr',
         'Einwilligung widerrufen / consent withdrawn',
-        'authority:abh-karlsruhe',
+        'Landratsamt Karlsruhe – Ausländerbehörde (abh-karlsruhe)',
         '—',
         'ausstehend / pending',
       ],
@@ -127,9 +133,76 @@ describe('renderAccessReportHtml', () => {
     expect(html).toContain('Einträge bis Nr. 1 sind durch einen signierten Prüfpunkt gesichert.');
   });
 
+  it('names an authority the directory does not know by its id', () => {
+    const html = renderAccessReportHtml(report, { authorityName: () => undefined });
+    expect(rows(html, 'Empfänger / Recipients')[0]?.[3]).toBe('abh-karlsruhe');
+    expect(rows(html, 'Protokolleinträge / Log entries')[1]?.[2]).toBe('authority:abh-karlsruhe');
+  });
+
+  it('says how long each kind of item is kept, from the deployment’s retention and deadlines', () => {
+    const retention = rows(renderAccessReportHtml(report), 'Aufbewahrung / Retention');
+    expect(retention.map((r) => r[0])).toEqual([
+      'Ihre Angaben (verschlüsselt, beim System) / Your details (encrypted, held by the system)',
+      'Einwilligung (Nachweis) / Consent (evidence)',
+      'Angaben zur Weitergabe (Stelle, Datenkategorien, Stand; keine Inhalte) / Facts of the transfer (office, data categories, status; no contents)',
+      'Protokolleinträge (diese Auskunft beruht darauf) / Log entries (this report is based on them)',
+      'Ihre Daten bei der Beratungsstelle / Your data at the counselling office',
+    ]);
+    expect(retention[0]?.[1]).toContain(
+      'Gelöscht 7 Tage nach dem Empfang durch die Stelle; nicht abgeholt nach 21 Tagen',
+    );
+    expect(retention[0]?.[1]).toContain(
+      'deleted 7 days after the office received them'.replace('deleted', 'Deleted'),
+    );
+    expect(retention[3]?.[1]).toContain('Bis zum Ende des Jahres nach dem Jahr des Eintrags.');
+    const longer = rows(
+      renderAccessReportHtml(report, {
+        retention: { auditYearsAfter: 3, idempotencyHours: 24 },
+        deadlines: {
+          reAnnounceDays: [3],
+          expireDays: 10,
+          deleteCiphertextDays: 15,
+          deleteAfterReceiptDays: 2,
+        },
+      }),
+      'Aufbewahrung / Retention',
+    );
+    expect(longer[0]?.[1]).toContain(
+      'Gelöscht 2 Tage nach dem Empfang durch die Stelle; nicht abgeholt nach 15 Tagen',
+    );
+    expect(longer[3]?.[1]).toBe(
+      'Bis zum Ende des 3. Jahres nach dem Jahr des Eintrags. — Until the end of the 3rd year after the year of the entry.',
+    );
+  });
+
+  it('puts the person’s language beside German where a form text and the words exist, else English', () => {
+    expect(secondLanguage('en', ['de', 'en'])).toBe('en');
+    expect(secondLanguage(undefined, ['de', 'en'])).toBe('en');
+    expect(secondLanguage('de', ['de', 'en'])).toBe('en');
+    // Arabic: a form text may exist, the report's words do not (yet): English.
+    expect(secondLanguage('ar', ['de', 'en', 'ar'])).toBe('en');
+    const html = renderAccessReportHtml(report, { language: 'ar', formLanguages: ['de', 'en', 'ar'] });
+    expect(html).toContain('<span lang="en">/ Recipients of your data</span>');
+    expect(html).not.toContain('lang="ar"');
+  });
+
+  it('is a document for the strict hashed-style CSP: one style sheet, no inline style or script', () => {
+    const html = renderAccessReportHtml(report);
+    expect(html.match(/<style>/g)).toHaveLength(1);
+    expect(html).not.toMatch(/\sstyle=|<script|\son[a-z]+=/);
+    const css = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+    expect(documentCsp()).toContain(`'sha256-${createHash('sha256').update(css).digest('base64')}'`);
+    expect(documentCsp()).not.toContain('unsafe-inline');
+  });
+
   it('says so in both languages where a table would be empty', () => {
     const html = renderAccessReportHtml({ ...report, recipients: [], consents: [], events: [] });
-    expect(html).not.toContain('<table>');
+    for (const caption of [
+      'Empfänger / Recipients',
+      'Einwilligungen / Consents',
+      'Protokolleinträge / Log entries',
+    ])
+      expect(html).not.toContain(`<caption>${caption}</caption>`);
     expect(html).toContain('<p class="empty">Keine Übermittlung erfolgt. / No data was passed on.</p>');
     expect(html).toContain('<p class="empty">Keine Einwilligung erfasst. / No consent recorded.</p>');
     expect(html).toContain('<p class="empty">Keine Einträge. / No entries.</p>');

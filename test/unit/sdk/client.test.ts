@@ -64,6 +64,10 @@ const calls: Record<keyof typeof sdkOperations, (c: RexClient) => Promise<unknow
   confirmErasure: (c) => c.confirmErasure('ref_00000000000000000000000000'),
   recordOfProcessing: (c) => c.recordOfProcessing(),
   reportStatus: (c) => c.reportStatus('ref_00000000000000000000000000', { status: 'contacted' }),
+  consentReceipt: (c) => c.consentReceipt('con_00000000000000000000000000'),
+  consentReceiptHtml: (c) => c.consentReceiptHtml('con_00000000000000000000000000'),
+  listConsentForms: (c) => c.listConsentForms(),
+  getConsentForm: (c) => c.getConsentForm('a'.repeat(64)),
 };
 
 describe('the SDK matches the API', () => {
