@@ -18,7 +18,7 @@ import { recordOfProcessing } from '#shared/domain/record-of-processing.ts';
 import { retentionFromEnvironment } from '#shared/domain/retention.ts';
 import { renderAccessReportHtml } from '#shared/http/access-report-html.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
-import { documentCsp } from '#shared/http/html-document.ts';
+import { wantsHtml } from '#shared/http/html-document.ts';
 import { renderRecordOfProcessingHtml } from '#shared/http/record-of-processing-html.ts';
 import { actorOf, type Principal } from '#shared/identity/principal.ts';
 import { apiIdentity, auditDependencies, runtimeDirectory } from './composition.ts';
@@ -29,12 +29,6 @@ const service = () => auditDependencies().service;
 
 /** The DPO scope of the caller (every operation here admits DPO principals only). */
 const scopeOf = (p: Principal | undefined): string => (p?.kind === 'dpo' ? p.scope : '');
-
-/** HTML when asked for by `format=html`, or by an Accept header that prefers text/html over JSON. */
-function wantsHtml(format: string | undefined, accept: string | undefined): boolean {
-  if (format) return format === 'html';
-  return /\btext\/html\b/i.test(accept ?? '') && !/^\s*application\/json/i.test(accept ?? '');
-}
 
 export const handler = apiHandler(
   [
@@ -69,7 +63,6 @@ export const handler = apiHandler(
         status: 200,
         body: html,
         contentType: 'text/html; charset=utf-8',
-        headers: { 'content-security-policy': documentCsp() },
       };
     }),
     route(getRecordOfProcessing, async ({ query, headers }) => {
@@ -80,7 +73,6 @@ export const handler = apiHandler(
             status: 200,
             body: renderRecordOfProcessingHtml(record),
             contentType: 'text/html; charset=utf-8',
-            headers: { 'content-security-policy': documentCsp() },
           }
         : { status: 200, body: record };
     }),

@@ -10,18 +10,12 @@ import { getErasureStatus, requestErasure } from '#shared/api/erasure.ts';
 import { erasureStatus, recordErasureRequest } from '#shared/application/erasure.ts';
 import { apiHandler, route } from '#shared/http/api-handler.ts';
 import { renderConsentReceiptHtml } from '#shared/http/consent-receipt-html.ts';
-import { documentCsp } from '#shared/http/html-document.ts';
+import { wantsHtml } from '#shared/http/html-document.ts';
 import { apiIdentity, consentService, referralDependencies } from './composition.ts';
 
 /** The consent registry: record, read and withdraw consents; erasure requests and who confirmed (docs/consent.md). */
 
 const consents = consentService;
-
-/** HTML when asked for by `format=html`, or by an Accept header that prefers text/html over JSON. */
-function wantsHtml(format: string | undefined, accept: string | undefined): boolean {
-  if (format) return format === 'html';
-  return /\btext\/html\b/i.test(accept ?? '') && !/^\s*application\/json/i.test(accept ?? '');
-}
 
 export const handler = apiHandler(
   [
@@ -43,7 +37,6 @@ export const handler = apiHandler(
             status: 200,
             body: renderConsentReceiptHtml(receipt),
             contentType: 'text/html; charset=utf-8',
-            headers: { 'content-security-policy': documentCsp() },
           }
         : { status: 200, body: receipt };
     }),

@@ -18,6 +18,7 @@ import {
   type TokenClaims,
 } from '#shared/identity/principal.ts';
 import { countMetric, logger } from '#shared/observability.ts';
+import { documentCsp } from './html-document.ts';
 import { parseJsonBody } from './json.ts';
 import { DEFAULT_MAX_BODY_BYTES, type OperationSpec } from './operation.ts';
 import { hasPeopleTwin, PEOPLE_PATH_PREFIX, splitResource } from './people.ts';
@@ -180,11 +181,11 @@ function validate(
 /** On every answer: no content sniffing, no referrer. */
 const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' } as const;
 /**
- * A document the API renders (the printable access report): its own inline styles, no
- * script, no framing, nothing loaded from elsewhere.
+ * A document the API renders (the access report, the consent receipt, the record of
+ * processing; shared/http/html-document.ts): its one style sheet by hash, no script, no
+ * framing, nothing loaded from elsewhere.
  */
-const HTML_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const HTML_CSP = documentCsp();
 
 function respond(result: ApiResult): APIGatewayProxyResult {
   const isText = typeof result.body === 'string';

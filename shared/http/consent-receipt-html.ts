@@ -3,30 +3,11 @@
  * form (English where the receipt's words do not exist in it) — a representation of
  * the `getConsentReceipt` response next to the JSON one.
  */
+import { RECEIPT_WORDS as W } from '#shared/domain/consent/receipt-words.ts';
 import type { ConsentReceipt } from '#shared/schemas/consent.ts';
 import { berlinDate, berlinTime, escapeHtml as e, htmlDocument } from './html-document.ts';
 
 type Lang = 'de' | 'en';
-
-const W = {
-  title: { de: 'Quittung über Ihre Einwilligung', en: 'Receipt for your consent' },
-  number: { de: 'Nummer der Einwilligung', en: 'Consent number' },
-  controller: { de: 'Verantwortliche Stelle', en: 'Controller' },
-  givenAt: { de: 'Erteilt am', en: 'Given on' },
-  givenBy: { de: 'Erteilt durch', en: 'Given by' },
-  validUntil: { de: 'Gültig bis', en: 'Valid until' },
-  untilWithdrawn: { de: 'bis zum Widerruf', en: 'until withdrawn' },
-  legalBasis: { de: 'Rechtsgrundlage', en: 'Legal basis' },
-  purposes: { de: 'Wofür Ihre Daten weitergegeben werden', en: 'What your data is passed on for' },
-  categories: { de: 'Welche Daten weitergegeben werden dürfen', en: 'Which data may be passed on' },
-  recipients: { de: 'Wer Ihre Daten bekommen darf', en: 'Who may receive your data' },
-  serviceTypes: { de: 'Eine Beratungsstelle dieser Art', en: 'One counselling office of this kind' },
-  providers: { de: 'Eine Beratungsstelle dieses Trägers', en: 'One counselling office of this organisation' },
-  withdraw: { de: 'So widerrufen Sie', en: 'How to withdraw' },
-  form: { de: 'Unterschriebenes Formular', en: 'Signed form' },
-  formText: { de: 'Formulartext', en: 'Form text' },
-  issued: { de: 'Quittung erstellt am', en: 'Receipt issued on' },
-} as const;
 
 function section(id: string, lang: Lang, heading: string, body: string): string {
   return `<section aria-labelledby="${id}-${lang}"${lang === 'de' ? '' : ' lang="en" class="en"'}>

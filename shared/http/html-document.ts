@@ -37,7 +37,19 @@ export function documentStyleSource(css: string = DOCUMENT_CSS): string {
 
 /** The Content-Security-Policy of a document: nothing but its own hashed style sheet. */
 export function documentCsp(css: string = DOCUMENT_CSS): string {
-  return `default-src 'none'; style-src ${documentStyleSource(css)}; img-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
+  if (css === DOCUMENT_CSS) return DEFAULT_CSP;
+  return cspOf(css);
+}
+
+const cspOf = (css: string) =>
+  `default-src 'none'; style-src ${documentStyleSource(css)}; img-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
+/** Hashed once per instance: every document shares the one style sheet. */
+const DEFAULT_CSP = cspOf(DOCUMENT_CSS);
+
+/** HTML when asked for by `format=html`, or by an Accept header that prefers text/html over JSON. */
+export function wantsHtml(format: string | undefined, accept: string | undefined): boolean {
+  if (format) return format === 'html';
+  return /\btext\/html\b/i.test(accept ?? '') && !/^\s*application\/json/i.test(accept ?? '');
 }
 
 /** A whole page: `title` and `body` are HTML the caller built with escaped values. */

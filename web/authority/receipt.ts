@@ -6,29 +6,10 @@
  * and officers who call it directly; the page keeps its own strict CSP and its token in
  * memory by drawing the same content here.
  */
+import { RECEIPT_WORDS as W } from '#shared/domain/consent/receipt-words.ts';
 import type { ConsentReceipt } from '#shared/schemas/consent.ts';
 import { el } from '#web/common/dom.ts';
 import { formatInstant, type Language } from '#web/common/i18n.ts';
-
-const W = {
-  title: { de: 'Quittung über Ihre Einwilligung', en: 'Receipt for your consent' },
-  number: { de: 'Nummer der Einwilligung', en: 'Consent number' },
-  controller: { de: 'Verantwortliche Stelle', en: 'Controller' },
-  givenAt: { de: 'Erteilt am', en: 'Given on' },
-  givenBy: { de: 'Erteilt durch', en: 'Given by' },
-  validUntil: { de: 'Gültig bis', en: 'Valid until' },
-  untilWithdrawn: { de: 'bis zum Widerruf', en: 'until withdrawn' },
-  legalBasis: { de: 'Rechtsgrundlage', en: 'Legal basis' },
-  purposes: { de: 'Wofür Ihre Daten weitergegeben werden', en: 'What your data is passed on for' },
-  categories: { de: 'Welche Daten weitergegeben werden dürfen', en: 'Which data may be passed on' },
-  recipients: { de: 'Wer Ihre Daten bekommen darf', en: 'Who may receive your data' },
-  serviceTypes: { de: 'Eine Beratungsstelle dieser Art', en: 'One counselling office of this kind' },
-  providers: { de: 'Eine Beratungsstelle dieses Trägers', en: 'One counselling office of this organisation' },
-  withdraw: { de: 'So widerrufen Sie', en: 'How to withdraw' },
-  form: { de: 'Unterschriebenes Formular', en: 'Signed form' },
-  fingerprint: { de: 'Fingerabdruck (SHA-256)', en: 'Fingerprint (SHA-256)' },
-  issued: { de: 'Quittung erstellt am', en: 'Receipt issued on' },
-} as const;
 
 function definitions(rows: readonly (readonly [string, string | HTMLElement])[]): HTMLElement {
   return el(
