@@ -35,9 +35,11 @@ export interface Emulators {
   env(): Record<string, string>;
   /**
    * Only with `restartable`: kills DynamoDB Local (SIGKILL, as a crash) and starts it again
-   * on the same port and data folder. Resolves with the time it was unreachable, in ms.
+   * on the same port and data folder; `whileDown` runs after the kill and before the start,
+   * so a test can make a request meet the outage for certain. Resolves with the time it was
+   * unreachable, in ms.
    */
-  restartDynamoDb(): Promise<number>;
+  restartDynamoDb(whileDown?: () => Promise<void>): Promise<number>;
   /**
    * Only with `restartable`: stops fauxqs, keeps it down for `downMs` and starts it again
    * on the same port and data folder. Resolves with the time it was unreachable, in ms.
@@ -149,13 +151,14 @@ export function useEmulators(options: EmulatorOptions = {}): Emulators {
       REX_CHECKPOINT_PRIVATE_KEY: TEST_CHECKPOINT_KEY,
       ...Object.fromEntries(allTables.map((t) => [t.envVar, `rex-${stage}-${t.suffix}`])),
     }),
-    async restartDynamoDb() {
+    async restartDynamoDb(whileDown) {
       restartable();
       const child = own.dynamoDbLocal!.process;
       const down = Date.now();
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       await exited;
+      await whileDown?.();
       own.dynamoDbLocal = await startDynamoDbLocal(ownDynamoDb());
       return Date.now() - down;
     },
