@@ -35,7 +35,7 @@ function part(r: ConsentReceipt, lang: Lang): string {
       : []),
   ].join('\n');
   const form = `<dl>
-<dt>${e(W.form[lang])}</dt><dd>${e(r.form.formId)}, ${e(r.form.text?.version ?? r.form.formVersion)} (${e(r.form.language)})</dd>
+<dt>${e(W.formAndVersion[lang])}</dt><dd>${e(r.form.formId)}, ${e(r.form.text?.version ?? r.form.formVersion)} (${e(r.form.language)})</dd>
 <dt>SHA-256</dt><dd><code>${e(r.form.sha256)}</code></dd>
 ${r.form.text ? `<dt>${e(W.formText[lang])}</dt><dd><code>${e(r.form.text.formVersion)}</code></dd>` : ''}
 <dt>${e(W.issued[lang])}</dt><dd>${e(berlinTime(r.issuedAt, lang))}</dd>

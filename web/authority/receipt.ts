@@ -58,7 +58,7 @@ function part(r: ConsentReceipt, lang: Language, level: 2 | 3): HTMLElement {
     ...sub(
       'form',
       definitions([
-        [W.form[lang], `${r.form.formId}, ${r.form.text?.version ?? r.form.formVersion}`],
+        [W.formAndVersion[lang], `${r.form.formId}, ${r.form.text?.version ?? r.form.formVersion}`],
         [W.fingerprint[lang], el('code', { class: 'digest', text: r.form.sha256 })],
         [W.issued[lang], formatInstant(lang, r.issuedAt)],
       ]),

@@ -20,6 +20,7 @@ export const RECEIPT_WORDS = {
   providers: { de: 'Eine Beratungsstelle dieses Trägers', en: 'One counselling office of this organisation' },
   withdraw: { de: 'So widerrufen Sie', en: 'How to withdraw' },
   form: { de: 'Unterschriebenes Formular', en: 'Signed form' },
+  formAndVersion: { de: 'Formular und Fassung', en: 'Form and version' },
   formText: { de: 'Formulartext', en: 'Form text' },
   fingerprint: { de: 'Fingerabdruck (SHA-256)', en: 'Fingerprint (SHA-256)' },
   issued: { de: 'Quittung erstellt am', en: 'Receipt issued on' },
