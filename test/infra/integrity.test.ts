@@ -8,6 +8,7 @@ import {
   permissionStatements,
   referencedId,
   resourcesOfType,
+  STAGE,
   type Synthesised,
   synthesise,
 } from './synth.ts';
@@ -113,22 +114,42 @@ describe('key hygiene', () => {
     }
   });
 
-  it("binds a service office's use of the shared key to its own two queues", () => {
+  it("binds the offices' use of the shared key to SQS and the stage's office queues, and the queues to the office by tag", () => {
     const office = directory.serviceOffices[0]!.id;
     const role = referencedId(
       s.stack.resolve(s.stack.principals.roleFor({ kind: 'service', id: office }).roleArn),
     )!;
-    const { queue, deadLetterQueue } = s.stack.queues.queueFor(office);
     const keyStatements = permissionStatements(s.json).filter(
       ({ roles, statement }) =>
         roles.includes(role) && asArray(statement.Action).some((a) => a.startsWith('kms:')),
     );
     expect(keyStatements).toHaveLength(1);
-    const context = (keyStatements[0]!.statement.Condition as { StringEquals: Record<string, unknown> })
-      .StringEquals['kms:EncryptionContext:aws:sqs:arn'] as unknown[];
-    expect(context.map(referencedId).sort()).toEqual(
-      [queue.queueArn, deadLetterQueue.queueArn].map((a) => referencedId(s.stack.resolve(a))).sort(),
+    const condition = keyStatements[0]!.statement.Condition as {
+      StringEquals: Record<string, unknown>;
+      ArnLike: Record<string, unknown>;
+    };
+    expect(JSON.stringify(condition.StringEquals['kms:ViaService'])).toContain('sqs.');
+    expect(JSON.stringify(condition.ArnLike['kms:EncryptionContext:aws:sqs:arn'])).toContain(
+      `:rex-${STAGE}-*`,
     );
+    // SQS calls the key only for a receive it authorised, and the role receives only
+    // where the queue's office tag is the session's: every office queue carries its office.
+    const { queue, deadLetterQueue } = s.stack.queues.queueFor(office);
+    for (const q of [queue, deadLetterQueue]) {
+      const id = referencedId(s.stack.resolve(q.queueArn))!;
+      const tags = (props(s.json.Resources[id]!).Tags ?? []) as { Key: string; Value: string }[];
+      expect(tags).toContainEqual({ Key: 'rex-office', Value: office });
+    }
+    const sqs = permissionStatements(s.json).filter(
+      ({ roles, statement }) =>
+        roles.includes(role) && asArray(statement.Action).some((a) => a.startsWith('sqs:')),
+    );
+    for (const { statement } of sqs)
+      expect(
+        (statement.Condition as { StringEquals: Record<string, string> }).StringEquals[
+          'aws:ResourceTag/rex-office'
+        ],
+      ).toBe(`\${aws:PrincipalTag/rex-office}`);
   });
 
   it('encrypts every log group (function logs, the access log) with the platform key', () => {
