@@ -91,6 +91,15 @@ describe('the checkpoint signing key', () => {
     }
   });
 
+  it('lets no one create a grant on it, by which an administrator could hand signing to anyone', () => {
+    for (const st of keyPolicy().Statement) {
+      expect(
+        asArray(st.Action).some((a) => matches(a, 'kms:CreateGrant')),
+        st.Sid,
+      ).toBe(false);
+    }
+  });
+
   it("grants kms:Sign to the sequencer's role alone", () => {
     const signers = keyPolicy().Statement.filter((st) =>
       asArray(st.Action).some((a) => matches(a, 'kms:Sign')),
@@ -101,6 +110,35 @@ describe('the checkpoint signing key', () => {
 });
 
 describe('key hygiene', () => {
+  it('lets an AWS service use a key or send to a queue only for this account or this stack (source or encryption context)', () => {
+    const documents: { id: string; statements: Record<string, unknown>[] }[] = [];
+    for (const [id, r] of Object.entries(s.json.Resources)) {
+      const p = props(r);
+      if (r.Type === 'AWS::KMS::Key')
+        documents.push({
+          id,
+          statements: (p.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement,
+        });
+      if (['AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy'].includes(r.Type))
+        documents.push({
+          id,
+          statements: (p.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+        });
+    }
+    let services = 0;
+    for (const { id, statements } of documents) {
+      for (const st of statements) {
+        if (st.Effect !== 'Allow' || !(st.Principal as { Service?: unknown })?.Service) continue;
+        services++;
+        const condition = JSON.stringify(st.Condition ?? {});
+        expect(condition, `${id} ${String(st.Sid)}`).toMatch(
+          /aws:SourceArn|aws:SourceAccount|kms:EncryptionContext:aws:logs:arn/,
+        );
+      }
+    }
+    expect(services).toBeGreaterThan(2);
+  });
+
   const dataKey = () => referencedId(s.stack.resolve(s.stack.data.key.keyArn));
 
   it('never grants kms:Encrypt to a role, and every use of the platform key goes through a named service', () => {
