@@ -319,9 +319,11 @@ export class PrincipalRoles extends Construct {
           ...(offices
             ? {
                 conditions: {
+                  // The calling role's own tag is one of the provider's offices, and the
+                  // session carries that very tag and is named after it.
                   StringEquals: {
-                    [`aws:RequestTag/${OFFICE_SESSION_TAG}`]: [...unitIds],
                     [`aws:PrincipalTag/${OFFICE_SESSION_TAG}`]: [...unitIds],
+                    [`aws:RequestTag/${OFFICE_SESSION_TAG}`]: own,
                     'sts:RoleSessionName': own,
                   },
                   'ForAllValues:StringEquals': { 'aws:TagKeys': [OFFICE_SESSION_TAG] },
