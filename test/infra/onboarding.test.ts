@@ -299,6 +299,26 @@ describe("an organisation's own AWS account", () => {
 });
 
 describe('the template with every onboarding path', () => {
+  it("keeps every role's trust policy within IAM's default 2,048 characters and its inline policy within 10,240", () => {
+    // A reference stands for the ARN it becomes (at most ~100 characters here).
+    const sized = (doc: unknown) =>
+      JSON.stringify(doc, (_key, value: unknown) =>
+        typeof value === 'object' &&
+        value !== null &&
+        ('Fn::GetAtt' in value || 'Ref' in value || 'Fn::Join' in value)
+          ? 'x'.repeat(100)
+          : value,
+      ).length;
+    for (const [id, role] of resourcesOfType(s.json, 'AWS::IAM::Role')) {
+      expect(sized(props(role).AssumeRolePolicyDocument), id).toBeLessThanOrEqual(2048);
+      const inline = ((props(role).Policies ?? []) as { PolicyDocument: unknown }[]).reduce(
+        (n, p) => n + sized(p.PolicyDocument),
+        0,
+      );
+      expect(inline, id).toBeLessThanOrEqual(10_240);
+    }
+  });
+
   it('reports no unacknowledged cdk-nag finding', () => {
     expect(s.violations.map((v) => `${v.rule} at ${v.paths.join(', ')}`)).toEqual([]);
     expect(s.synthError).toBeUndefined();
