@@ -141,7 +141,7 @@ export class PrincipalRoles extends Construct {
         { kind: 'service', id: '*' },
         {
           trust: [this.#sameAccountOfficeTrust()],
-          statements: this.#officeQueueStatements(OFFICE_SESSION_TAG),
+          statements: this.#officeQueueStatements([OFFICE_SESSION_TAG]),
           description: `referral-exchange ${props.stage}: every service office, by its session tag ${OFFICE_SESSION_TAG}`,
         },
       );
@@ -164,12 +164,10 @@ export class PrincipalRoles extends Construct {
         { kind: 'service', id: '*' },
         {
           trust,
-          statements: [
-            ...this.#officeQueueStatements(OFFICE_SESSION_TAG, provider.id),
-            ...(provider.access.rolesAnywhere
-              ? this.#officeQueueStatements(CERTIFICATE_CN_TAG, provider.id)
-              : []),
-          ],
+          statements: this.#officeQueueStatements(
+            provider.access.rolesAnywhere ? [OFFICE_SESSION_TAG, CERTIFICATE_CN_TAG] : [OFFICE_SESSION_TAG],
+            provider.id,
+          ),
           description: `referral-exchange ${props.stage}: the service offices of ${provider.id}, from outside the account`,
         },
       );
@@ -365,20 +363,27 @@ export class PrincipalRoles extends Construct {
   /**
    * What an office's session may do on the office queues, by attribute: receive,
    * delete, change visibility and read attributes on the queues whose `rex-office` tag
-   * equals the session's tag (`tagKey`: the office tag, or a Roles Anywhere session's
-   * certificate CN), and send only to such a queue that is an inbox (a redrive by hand
+   * equals the session's tag (each of `tagKeys`: the office tag, or a Roles Anywhere
+   * session's certificate CN), and send only to such a queue that is an inbox (a redrive by hand
    * from the dead-letter queue). `providerId` limits a provider's role to its queues.
    * The key's use is bound to SQS and to the stage's queues; SQS decrypts only for a
    * receive it authorised on the queue, which the tag condition limits to the office's own.
    */
-  #officeQueueStatements(tagKey: string, providerId?: string): iam.PolicyStatement[] {
+  #officeQueueStatements(tagKeys: readonly string[], providerId?: string): iam.PolicyStatement[] {
+    return [
+      ...tagKeys.flatMap((tagKey) => this.#officeQueueStatementsBy(tagKey, providerId)),
+      this.#props.queues.officeKeyStatement(),
+    ];
+  }
+
+  #officeQueueStatementsBy(tagKey: string, providerId: string | undefined): iam.PolicyStatement[] {
     const stageQueues = this.#stageQueues();
     const own = {
       [`aws:ResourceTag/${OFFICE_QUEUE_TAGS.stage}`]: this.#props.stage,
       [`aws:ResourceTag/${OFFICE_QUEUE_TAGS.office}`]: `\${aws:PrincipalTag/${tagKey}}`,
       ...(providerId ? { [`aws:ResourceTag/${OFFICE_QUEUE_TAGS.provider}`]: providerId } : {}),
     };
-    const statements = [
+    return [
       new iam.PolicyStatement({
         actions: [
           'sqs:ReceiveMessage',
@@ -395,9 +400,7 @@ export class PrincipalRoles extends Construct {
         resources: [stageQueues],
         conditions: { StringEquals: { ...own, [`aws:ResourceTag/${OFFICE_QUEUE_TAGS.role}`]: 'inbox' } },
       }),
-      this.#props.queues.officeKeyStatement(),
     ];
-    return statements;
   }
 
   /** The ARN pattern of the stage's office queues, which an offices' role narrows by tag. */

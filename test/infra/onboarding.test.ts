@@ -192,6 +192,11 @@ describe('IAM Roles Anywhere with the organisation’s CA', () => {
       `\${aws:PrincipalTag/rex-office}`,
       `\${aws:PrincipalTag/x509Subject/CN}`,
     ]);
+    // One key statement: bound to SQS and the stage's office queues (integrity.test.ts).
+    const keys = permissionStatements(s.json).filter(
+      (x) => x.roles.includes(roleId) && asArray(x.statement.Action).some((a) => a.startsWith('kms:')),
+    );
+    expect(keys).toHaveLength(1);
   });
 });
 
