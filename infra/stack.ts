@@ -5,6 +5,7 @@ import { AlarmNotifications } from '#infra/constructs/alarm-notifications.ts';
 import { Api } from '#infra/constructs/api.ts';
 import { AuditSigning } from '#infra/constructs/audit.ts';
 import { DataTables } from '#infra/constructs/data.ts';
+import { externalConsumersOf } from '#infra/constructs/external-access.ts';
 import { PlatformFailures } from '#infra/constructs/failures.ts';
 import { Functions } from '#infra/constructs/functions.ts';
 import { Monitoring } from '#infra/constructs/monitoring.ts';
@@ -83,12 +84,15 @@ export class ReferralExchangeStack extends Stack {
       deletionProtection: !props.ephemeral,
       removalPolicy,
     });
+    const external = externalConsumersOf(props.directory);
     this.queues = new OfficeQueues(this, 'Queues', {
       stage: props.stage,
       offices: props.directory.serviceOffices.map((office) => ({
         officeId: office.id,
+        providerId: office.providerId,
         definition: officeQueue(props.stage, office),
       })),
+      externalConsumers: external.offices,
       keyRemovalPolicy: removalPolicy,
       key: this.data.key,
     });
@@ -98,6 +102,7 @@ export class ReferralExchangeStack extends Stack {
         definition: authorityQueue(props.stage, authority),
       })),
       key: this.data.key,
+      externalConsumers: external.authorities,
     });
 
     this.failures = new PlatformFailures(this, 'PlatformFailures');
@@ -170,6 +175,7 @@ export class ReferralExchangeStack extends Stack {
       queues: this.queues,
       authorityQueues: this.authorityQueues,
     });
+    this.api.allowCallers(external.callers);
     const sequencer = this.functions.tryFunction(SEQUENCER_ID);
     this.alarmNotifications = new AlarmNotifications(this, 'AlarmNotifications', {
       stage: props.stage,
@@ -249,10 +255,25 @@ export class ReferralExchangeStack extends Stack {
       description: 'Failed stream batches and scheduled runs',
       value: this.failures.queue.queueUrl,
     });
-    for (const { principal, role } of this.principals.all()) {
-      new CfnOutput(this, `RoleArn-${formatPrincipal(principal).replace(':', '-')}`, {
-        description: `Role of ${formatPrincipal(principal)}`,
+    for (const { principal, providerId, role } of this.principals.all()) {
+      const name = principal
+        ? formatPrincipal(principal).replace(':', '-')
+        : `offices${providerId ? `-${providerId}` : ''}`;
+      new CfnOutput(this, `RoleArn-${name}`, {
+        description: principal
+          ? `Role of ${formatPrincipal(principal)}`
+          : `Role of ${providerId ? `the offices of ${providerId}` : 'every service office'} (session tag rex-office)`,
         value: role.roleArn,
+      });
+    }
+    for (const [organisationId, anchor] of this.principals.trustAnchors) {
+      new CfnOutput(this, `TrustAnchorArn-${organisationId}`, {
+        description: `Roles Anywhere trust anchor of ${organisationId}`,
+        value: anchor.attrTrustAnchorArn,
+      });
+      new CfnOutput(this, `ProfileArn-${organisationId}`, {
+        description: `Roles Anywhere profile of ${organisationId}`,
+        value: this.principals.profileArn(organisationId),
       });
     }
   }

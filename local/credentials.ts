@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as z from 'zod';
-import { formatPrincipal, type Principal } from '#shared/identity/principal.ts';
+import { formatPrincipal, OFFICE_SESSION_TAG, type Principal } from '#shared/identity/principal.ts';
 
 /**
  * The local credentials file: access keys mapped to principals, the local stand-in
@@ -17,6 +17,12 @@ export const LocalCredentialSchema = z.strictObject({
   secretAccessKey: z.string().min(20),
   /** The IAM identity API Gateway would report for this caller (an assumed role). */
   userArn: z.string(),
+  /**
+   * The session tags STS would have put on the session (a service office: `rex-office`
+   * with its id). The gateway accepts a session of an offices' role only when its
+   * session name equals this tag, as the role's trust policy does in AWS.
+   */
+  sessionTags: z.record(z.string(), z.string()).optional(),
   /**
    * Service offices: their queue, dead-letter queue and the SQS endpoint (for `rex dlq`);
    * authorities: their event queue (for `rex events poll`).
@@ -53,7 +59,7 @@ export function profileName(p: Principal): string {
  */
 export function ensureCredentials(
   file: string,
-  principals: readonly { principal: Principal; roleName: string }[],
+  principals: readonly { principal: Principal; roleName: string; sessionName?: string }[],
   options: {
     region: string;
     accountId: string;
@@ -69,7 +75,18 @@ export function ensureCredentials(
     : { region: options.region, credentials: [] };
   const have = new Set(existing.credentials.map((c) => c.principal));
   const added: LocalCredential[] = [];
-  for (const { principal, roleName } of principals) {
+  // The session each principal signs as, refreshed at every start: a file from before
+  // the offices shared one role gains the offices' role, session name and tag.
+  const sessions = new Map(
+    principals.map(({ principal, roleName, sessionName }) => [
+      formatPrincipal(principal),
+      {
+        userArn: `arn:aws:sts::${options.accountId}:assumed-role/${roleName}/${sessionName ?? 'local-session'}`,
+        ...(principal.kind === 'service' ? { sessionTags: { [OFFICE_SESSION_TAG]: principal.id } } : {}),
+      },
+    ]),
+  );
+  for (const { principal } of principals) {
     const name = formatPrincipal(principal);
     if (have.has(name)) continue;
     added.push({
@@ -77,13 +94,17 @@ export function ensureCredentials(
       principal: name,
       accessKeyId: accessKeyId(),
       secretAccessKey: randomBytes(30).toString('base64url'),
-      userArn: `arn:aws:sts::${options.accountId}:assumed-role/${roleName}/local-session`,
+      ...sessions.get(name)!,
     });
   }
   const result: CredentialsFile = {
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    credentials: [...existing.credentials, ...added].map((c) => ({ ...c, ...options.queues?.(c.principal) })),
+    credentials: [...existing.credentials, ...added].map((c) => ({
+      ...c,
+      ...sessions.get(c.principal),
+      ...options.queues?.(c.principal),
+    })),
   };
   if (!existsSync(file) || JSON.stringify(result) !== JSON.stringify(existing)) {
     mkdirSync(dirname(file), { recursive: true });

@@ -6,6 +6,7 @@ import { PlatformError } from '#local/emulators/process-tools.ts';
 import type { OperationSpec } from '#shared/http/operation.ts';
 import { hasPeopleTwin, PEOPLE_PATH_PREFIX, peoplePath } from '#shared/http/people.ts';
 import { PROBLEM_CONTENT_TYPE, problem, problemResponse } from '#shared/http/problem.ts';
+import { sessionAdmitted } from '#shared/identity/principal.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { verifySigV4 } from './sigv4-verify.ts';
 import { TokenBucket } from './throttle.ts';
@@ -23,6 +24,8 @@ export interface GatewayCredential {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
   readonly userArn: string;
+  /** The session's tags, as STS would have set them (a service office: `rex-office`). */
+  readonly sessionTags?: Readonly<Record<string, string>>;
 }
 
 export interface GatewayOptions {
@@ -317,6 +320,17 @@ export function createGateway(options: GatewayOptions): Server {
             res,
             problemResponse({
               ...problem(verified.status, verified.code, verified.detail),
+              instance: requestId,
+            }),
+          );
+        }
+        // STS would not have issued this session: an offices' role admits a session only
+        // under the name of its office tag (the role's trust policy in AWS).
+        if (!sessionAdmitted(options.stage, verified.credential.userArn, verified.credential.sessionTags)) {
+          return send(
+            res,
+            problemResponse({
+              ...problem(403, 'forbidden', "The session's office tag does not match its session name."),
               instance: requestId,
             }),
           );

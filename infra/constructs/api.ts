@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,6 +10,7 @@ import { apiThrottle } from '#infra/limits.ts';
 import type { OperationSpec } from '#shared/http/operation.ts';
 import { hasPeopleTwin, PEOPLE_PATH_PREFIX, peoplePath } from '#shared/http/people.ts';
 import { PROBLEM_CONTENT_TYPE, problemType } from '#shared/http/problem.ts';
+import type { PrincipalKind } from '#shared/identity/principal.ts';
 
 /** One HTTP-triggered function and the operations it serves. */
 export interface ApiRoute {
@@ -330,6 +332,36 @@ export class Api extends Construct {
       }
     }
     return added;
+  }
+
+  /**
+   * Lets IAM roles of other accounts (an organisation's own, listed in the directory)
+   * invoke the methods their kind is admitted to, by the API's resource policy; another
+   * account's caller needs it besides its own IAM permission. Callers of this account
+   * stay authorised by their roles' policies alone (with a resource policy that neither
+   * allows nor denies them, IAM decides). The resources are spelled `execute-api:/<stage>/…`,
+   * as a REST API's own policy must (its id would be a cycle), and the deployment is
+   * renewed when the policy changes, which only a new deployment puts into effect.
+   */
+  allowCallers(callers: readonly { readonly kind: PrincipalKind; readonly arns: readonly string[] }[]): void {
+    for (const { kind, arns } of callers) {
+      if (arns.length === 0) continue;
+      const resources = this.methods
+        .filter(({ operation }) => operation.auth !== 'public' && operation.auth.includes(kind))
+        .map(
+          ({ operation }) =>
+            `execute-api:/${this.#stageName}/${operation.method}${operation.path.replace(/\{[^}]+\}/g, '*')}`,
+        );
+      if (resources.length === 0) continue;
+      const statement = new iam.PolicyStatement({
+        sid: `OrganisationAccounts${kind[0]!.toUpperCase()}${kind.slice(1)}`,
+        principals: arns.map((arn) => new iam.ArnPrincipal(arn)),
+        actions: ['execute-api:Invoke'],
+        resources,
+      });
+      this.restApi.addToResourcePolicy(statement);
+      this.restApi.latestDeployment?.addToLogicalId({ resourcePolicy: statement.toStatementJson() });
+    }
   }
 
   /**

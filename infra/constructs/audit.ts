@@ -22,11 +22,14 @@ export interface AuditSigningProps {
 /**
  * What the account keeps on the checkpoint key: administration and reading its public
  * half, delegated to IAM as usual — but not kms:Sign, which the key policy grants to the
- * sequencer's role by name (`allowSigning`). An administrator can disable, tag or
- * schedule the key for deletion, never sign a forged checkpoint with it.
+ * sequencer's role by name (`allowSigning`), and not kms:CreateGrant, by which an
+ * administrator could grant signing to anyone (no `kms:Create*` either: the key needs no
+ * alias or grant). An administrator can disable, tag or schedule the key for deletion,
+ * never sign a forged checkpoint with it. kms:PutKeyPolicy stays with the account,
+ * because CloudFormation maintains the policy (the sequencer's role is named in it); a
+ * changed policy is a CloudTrail event, as every kms:Sign is (docs/audit-format.md).
  */
 const ACCOUNT_KEY_ACTIONS = [
-  'kms:Create*',
   'kms:Describe*',
   'kms:Enable*',
   'kms:List*',

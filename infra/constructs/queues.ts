@@ -1,10 +1,23 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { QueueDefinition } from '#shared/resources.ts';
 import { viaService } from './data.ts';
+
+/**
+ * The tags by which an offices' role finds an office's queues (attribute-based access,
+ * infra/constructs/principals.ts): the stage (the name pattern `rex-<stage>-*` alone
+ * would also match a stage named `<stage>-…`), the office's id, its provider's id, and
+ * whether the queue is the inbox or the dead-letter queue.
+ */
+export const OFFICE_QUEUE_TAGS = {
+  stage: 'rex-stage',
+  office: 'rex-office',
+  provider: 'rex-provider',
+  role: 'rex-queue',
+} as const;
 
 /** One service office's inbox and its dead-letter queue. */
 export interface OfficeQueue {
@@ -21,7 +34,20 @@ export interface OfficeQueuesProps {
    * The queue definition of each office, keyed by service office id
    * (from `officeQueue(stage, office)` in shared/resources.ts).
    */
-  readonly offices: readonly { readonly officeId: string; readonly definition: QueueDefinition }[];
+  readonly offices: readonly {
+    readonly officeId: string;
+    /** The office's provider (the queues' `rex-provider` tag). */
+    readonly providerId: string;
+    readonly definition: QueueDefinition;
+  }[];
+  /**
+   * IAM roles of an organisation's own AWS account that consume an office's queues
+   * directly, by office id (docs/deploy.md, "Onboarding from outside the account"): the
+   * office's two queues get a queue policy of their own that lets them receive, and the
+   * key's policy lets them decrypt through SQS for those two queues only.
+   * @default none
+   */
+  readonly externalConsumers?: ReadonlyMap<string, readonly string[]>;
   /**
    * What happens to the queue key when it leaves the stack. Queues themselves are
    * always deleted with the stack: they hold only ciphertext that the platform can
@@ -81,9 +107,13 @@ function queuePair(
 }
 
 /** One policy for a set of queues: TLS only. */
-function tlsOnlyPolicy(scope: Construct, queues: readonly sqs.Queue[]): sqs.QueuePolicy | undefined {
+function tlsOnlyPolicy(
+  scope: Construct,
+  queues: readonly sqs.Queue[],
+  id = 'Policy',
+): sqs.QueuePolicy | undefined {
   if (queues.length === 0) return undefined;
-  const policy = new sqs.QueuePolicy(scope, 'Policy', { queues: [...queues] });
+  const policy = new sqs.QueuePolicy(scope, id, { queues: [...queues] });
   policy.document.addStatements(
     new iam.PolicyStatement({
       sid: 'TlsOnly',
@@ -126,6 +156,58 @@ function consumeStatementsOf(
       },
     }),
   ];
+}
+
+/**
+ * Lets an organisation's own IAM roles (another account) consume a queue pair: a queue
+ * policy of the pair's own (TLS only, and their consume and redrive actions), and on
+ * the key, decryption through SQS for these two queues only. Both queue ARNs are
+ * spelled from the names, so the key's policy does not depend on the queues it encrypts.
+ */
+function allowExternalConsumers(
+  scope: Construct,
+  id: string,
+  pair: { definition: QueueDefinition; queue: sqs.Queue; deadLetterQueue: sqs.Queue },
+  arns: readonly string[],
+  key: kms.IKey,
+): sqs.QueuePolicy {
+  const { queue, deadLetterQueue } = pair;
+  const policy = tlsOnlyPolicy(scope, [queue, deadLetterQueue], id)!;
+  const principals = arns.map((arn) => new iam.ArnPrincipal(arn));
+  policy.document.addStatements(
+    new iam.PolicyStatement({
+      sid: 'OrganisationConsumes',
+      principals,
+      actions: CONSUME_ACTIONS,
+      resources: [queue.queueArn, deadLetterQueue.queueArn],
+    }),
+    new iam.PolicyStatement({
+      sid: 'OrganisationRedrives',
+      principals,
+      actions: ['sqs:SendMessage'],
+      resources: [queue.queueArn],
+    }),
+  );
+  const stack = Stack.of(scope);
+  const arnOf = (name: string) => stack.formatArn({ service: 'sqs', resource: name });
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: `DecryptThroughSqs${id.replace(/[^A-Za-z0-9]/g, '')}`,
+      principals,
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: {
+          'kms:ViaService': viaService('sqs', stack),
+          'kms:EncryptionContext:aws:sqs:arn': [
+            arnOf(pair.definition.name),
+            arnOf(pair.definition.deadLetter.name),
+          ],
+        },
+      },
+    }),
+  );
+  return policy;
 }
 
 function grantStatements(
@@ -190,15 +272,58 @@ export class OfficeQueues extends Construct {
         enableKeyRotation: true,
         removalPolicy: props.keyRemovalPolicy ?? RemovalPolicy.RETAIN,
       });
-    for (const { officeId, definition: def } of props.offices) {
+    this.#stage = props.stage;
+    for (const { officeId, providerId, definition: def } of props.offices) {
       if (this.#byOffice.has(officeId)) throw new Error(`Service office ${officeId} is listed twice.`);
       const pair = queuePair(this, def, this.key, 'an office queue');
+      for (const [queue, role] of [
+        [pair.queue, 'inbox'],
+        [pair.deadLetterQueue, 'dead-letter'],
+      ] as const) {
+        Tags.of(queue).add(OFFICE_QUEUE_TAGS.stage, props.stage);
+        Tags.of(queue).add(OFFICE_QUEUE_TAGS.office, officeId);
+        Tags.of(queue).add(OFFICE_QUEUE_TAGS.provider, providerId);
+        Tags.of(queue).add(OFFICE_QUEUE_TAGS.role, role);
+      }
       this.#byOffice.set(officeId, { officeId, definition: def, ...pair });
     }
+    const external = props.externalConsumers ?? new Map<string, readonly string[]>();
+    for (const officeId of external.keys()) this.queueFor(officeId);
     this.policy = tlsOnlyPolicy(
       this,
-      this.all().flatMap(({ queue, deadLetterQueue }) => [queue, deadLetterQueue]),
+      this.all()
+        .filter(({ officeId }) => !external.has(officeId))
+        .flatMap(({ queue, deadLetterQueue }) => [queue, deadLetterQueue]),
     );
+    for (const [officeId, arns] of external) {
+      allowExternalConsumers(this, `Policy-${officeId}`, this.queueFor(officeId), arns, this.key);
+    }
+  }
+
+  readonly #stage: string;
+
+  /**
+   * The key use of an office's session on its queues (infra/constructs/principals.ts):
+   * kms:Decrypt and kms:GenerateDataKey only through SQS and only for the stage's queues
+   * (`kms:EncryptionContext:aws:sqs:arn`). Which of them is the office's own is decided
+   * by SQS, which calls the key only for a receive or send it authorised — by the
+   * queue's `rex-office` tag — and never by the session directly.
+   */
+  officeKeyStatement(): iam.PolicyStatement {
+    const stack = Stack.of(this);
+    return new iam.PolicyStatement({
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [this.key.keyArn],
+      conditions: {
+        StringEquals: { 'kms:ViaService': viaService('sqs', stack) },
+        ArnLike: {
+          'kms:EncryptionContext:aws:sqs:arn': stack.formatArn({
+            service: 'sqs',
+            resource: `rex-${this.#stage}-*`,
+          }),
+        },
+      },
+    });
   }
 
   /** The queues of a service office. */
@@ -269,6 +394,8 @@ export interface AuthorityQueuesProps {
   readonly authorities: readonly { readonly authorityId: string; readonly definition: QueueDefinition }[];
   /** The key the queues are encrypted with: the platform key, as for the office queues. */
   readonly key: kms.IKey;
+  /** IAM roles of an authority's own AWS account that consume its event queues directly, by authority id. @default none */
+  readonly externalConsumers?: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -289,10 +416,17 @@ export class AuthorityQueues extends Construct {
       const pair = queuePair(this, def, this.key, "an authority's event queue");
       this.#byAuthority.set(authorityId, { authorityId, definition: def, ...pair });
     }
+    const external = props.externalConsumers ?? new Map<string, readonly string[]>();
+    for (const authorityId of external.keys()) this.queueFor(authorityId);
     this.policy = tlsOnlyPolicy(
       this,
-      this.all().flatMap(({ queue, deadLetterQueue }) => [queue, deadLetterQueue]),
+      this.all()
+        .filter(({ authorityId }) => !external.has(authorityId))
+        .flatMap(({ queue, deadLetterQueue }) => [queue, deadLetterQueue]),
     );
+    for (const [authorityId, arns] of external) {
+      allowExternalConsumers(this, `Policy-${authorityId}`, this.queueFor(authorityId), arns, this.key);
+    }
   }
 
   /** The queues of an authority. */

@@ -64,12 +64,68 @@ export function parsePrincipal(text: string): Principal | undefined {
 }
 
 /**
+ * The session tag that names the service office a session of an offices' role acts for
+ * (docs/deploy.md, "Identity"). The role's trust policy requires it on every
+ * AssumeRole and requires the role session name to equal it, so the session name in
+ * the caller's ARN — all that API Gateway tells a function — is the office's id; the
+ * role's policy gives queue and key access only where the queue's tag of the same name
+ * matches (`aws:PrincipalTag/rex-office`). An office costs no IAM role.
+ */
+export const OFFICE_SESSION_TAG = 'rex-office';
+
+/**
+ * The one role every service office of a stage acts through, in this account:
+ * `rex-<stage>-offices`. An organisation onboarded from outside the account (Roles
+ * Anywhere, or its own AWS account) has its own offices' role,
+ * `rex-<stage>-offices-<provider id>`, whose sessions resolve only to that provider's offices.
+ */
+export function officesRoleName(stage: string, providerId?: string): string {
+  return providerId ? shortened(`rex-${stage}-offices-${providerId}`) : `rex-${stage}-offices`;
+}
+
+/**
  * The IAM role name that carries a principal in a stage. Role names are at most 64
  * characters; long ids are shortened with a stable hash suffix so the name stays unique.
+ * A service office has no role of its own: it acts through `officesRoleName` with the
+ * session name and tag of its id (`roleSessionOf`).
  */
 export function roleNameFor(stage: string, p: Principal): string {
   const tail = p.kind === 'operator' ? 'operator' : `${p.kind}-${p.kind === 'dpo' ? p.scope : p.id}`;
-  const name = `rex-${stage}-${tail}`;
+  return shortened(`rex-${stage}-${tail}`);
+}
+
+/**
+ * The role and session name a principal's program signs as: a service office as a
+ * session of the offices' role named by its id, every other principal as any session
+ * of its own role.
+ */
+export function roleSessionOf(
+  stage: string,
+  p: Principal,
+  providerId?: string,
+): { readonly roleName: string; readonly sessionName?: string } {
+  if (p.kind === 'service') return { roleName: officesRoleName(stage, providerId), sessionName: p.id };
+  return { roleName: roleNameFor(stage, p) };
+}
+
+/**
+ * What the trust policy of an offices' role admits (infra/constructs/principals.ts), for
+ * the local platform, which has no STS: a session of an offices' role only under the
+ * name of its `rex-office` tag; any other session as it is.
+ */
+export function sessionAdmitted(
+  stage: string,
+  userArn: string,
+  sessionTags: Readonly<Record<string, string>> | undefined,
+): boolean {
+  const assumed = parseAssumedRoleArn(userArn);
+  if (!assumed) return true;
+  const shared = officesRoleName(stage);
+  if (assumed.roleName !== shared && !assumed.roleName.startsWith(`${shared}-`)) return true;
+  return sessionTags?.[OFFICE_SESSION_TAG] === assumed.sessionName;
+}
+
+function shortened(name: string): string {
   if (name.length <= 64) return name;
   // FNV-1a: a short, dependency-free, stable suffix; not a security property.
   let h = 0x811c9dc5;
@@ -82,12 +138,14 @@ export function roleNameFor(stage: string, p: Principal): string {
 
 /**
  * The IAM identity a role session presents: `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
- * Returns the account and role name, or undefined for any other kind of ARN.
+ * Returns the account, role name and session name, or undefined for any other kind of ARN.
  */
-export function parseAssumedRoleArn(arn: string): { account: string; roleName: string } | undefined {
-  const m = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([\w+=,.@-]{1,64})\/[\w+=,.@-]{2,64}$/.exec(arn);
+export function parseAssumedRoleArn(
+  arn: string,
+): { account: string; roleName: string; sessionName: string } | undefined {
+  const m = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([\w+=,.@-]{1,64})\/([\w+=,.@-]{2,64})$/.exec(arn);
   if (!m) return undefined;
-  return { account: m[1]!, roleName: m[2]! };
+  return { account: m[1]!, roleName: m[2]!, sessionName: m[3]! };
 }
 
 /**
@@ -122,7 +180,10 @@ interface PrincipalEntry {
 /** The directory entries that can be principals (structurally, the directory file). */
 export interface PrincipalDirectory {
   readonly authorities: readonly (PrincipalEntry & { readonly id: string })[];
-  readonly serviceOffices: readonly (PrincipalEntry & { readonly id: string })[];
+  readonly serviceOffices: readonly (PrincipalEntry & {
+    readonly id: string;
+    readonly providerId?: string;
+  })[];
   readonly dataProtectionOfficers: readonly (PrincipalEntry & { readonly scope: string })[];
   readonly operatorIamPrincipals?: readonly string[];
 }
@@ -161,6 +222,12 @@ export function federatedIdentity(
  */
 export class PrincipalResolver {
   readonly #byRoleName = new Map<string, Principal>();
+  /**
+   * The offices' roles (`officesRoleName`), each with the offices whose id it accepts as
+   * session name: the stage's shared role every office, a provider's own role that
+   * provider's offices only.
+   */
+  readonly #officesRoles = new Map<string, Map<string, Principal>>();
   /** Explicitly mapped IAM identities, by `iamIdentityKey`. */
   readonly #byIdentity = new Map<string, Principal>();
   /**
@@ -175,8 +242,19 @@ export class PrincipalResolver {
     directory: PrincipalDirectory,
     private readonly options: { readonly stage: string; readonly accountId: string },
   ) {
-    const add = (p: Principal, entry: PrincipalEntry) => {
-      this.#byRoleName.set(roleNameFor(options.stage, p), p);
+    const add = (p: Principal, entry: PrincipalEntry & { readonly providerId?: string }) => {
+      if (p.kind === 'service') {
+        for (const roleName of [
+          officesRoleName(options.stage),
+          officesRoleName(options.stage, entry.providerId),
+        ]) {
+          const offices = this.#officesRoles.get(roleName) ?? new Map<string, Principal>();
+          offices.set(p.id, p);
+          this.#officesRoles.set(roleName, offices);
+        }
+      } else {
+        this.#byRoleName.set(roleNameFor(options.stage, p), p);
+      }
       for (const arn of entry.iamPrincipals ?? []) {
         const key = iamIdentityKey(arn);
         if (key) this.#byIdentity.set(key, p);
@@ -202,6 +280,10 @@ export class PrincipalResolver {
     if (explicit) return explicit;
     const assumed = parseAssumedRoleArn(userArn);
     if (!assumed || assumed.account !== this.options.accountId) return undefined;
+    // A session of an offices' role is the office its session name names: the trust
+    // policy admits a session only under the name of its office tag (docs/deploy.md).
+    const offices = this.#officesRoles.get(assumed.roleName);
+    if (offices) return offices.get(assumed.sessionName);
     return this.#byRoleName.get(assumed.roleName);
   }
 
@@ -234,9 +316,20 @@ export class PrincipalResolver {
     return undefined;
   }
 
-  /** Every principal with its role name; the local platform issues demo credentials for these. */
-  principals(): { principal: Principal; roleName: string }[] {
-    return [...this.#byRoleName].map(([roleName, principal]) => ({ principal, roleName }));
+  /**
+   * Every principal with the role (and, for an office, the session name) its program
+   * signs as in this account; the local platform issues demo credentials for these.
+   */
+  principals(): { principal: Principal; roleName: string; sessionName?: string }[] {
+    const shared = this.#officesRoles.get(officesRoleName(this.options.stage)) ?? new Map();
+    return [
+      ...[...this.#byRoleName].map(([roleName, principal]) => ({ principal, roleName })),
+      ...[...shared].map(([sessionName, principal]: [string, Principal]) => ({
+        principal,
+        roleName: officesRoleName(this.options.stage),
+        sessionName,
+      })),
+    ];
   }
 }
 

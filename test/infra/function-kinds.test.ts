@@ -8,7 +8,7 @@ import { type FunctionDefinition, functionDefinitions } from '#functions/definit
 import { PROJECT_ROOT } from '#infra/app.ts';
 import { ReferralExchangeStack } from '#infra/stack.ts';
 import { whoAmI } from '#shared/api/system.ts';
-import { roleNameFor } from '#shared/identity/principal.ts';
+import { roleNameFor, roleSessionOf } from '#shared/identity/principal.ts';
 import {
   asArray,
   DIRECTORY_FILE,
@@ -161,7 +161,7 @@ describe('function kinds', () => {
       '/GET/v1/things/*',
     );
     expect(
-      invokes(roleNameFor('kinds', { kind: 'service', id: directory.serviceOffices[0]!.id })),
+      invokes(roleSessionOf('kinds', { kind: 'service', id: directory.serviceOffices[0]!.id }).roleName),
     ).not.toContain('/GET/v1/things/*');
   });
 });

@@ -8,6 +8,7 @@ import {
   permissionStatements,
   referencedId,
   resourcesOfType,
+  STAGE,
   type Synthesised,
   synthesise,
 } from './synth.ts';
@@ -90,6 +91,15 @@ describe('the checkpoint signing key', () => {
     }
   });
 
+  it('lets no one create a grant on it, by which an administrator could hand signing to anyone', () => {
+    for (const st of keyPolicy().Statement) {
+      expect(
+        asArray(st.Action).some((a) => matches(a, 'kms:CreateGrant')),
+        st.Sid,
+      ).toBe(false);
+    }
+  });
+
   it("grants kms:Sign to the sequencer's role alone", () => {
     const signers = keyPolicy().Statement.filter((st) =>
       asArray(st.Action).some((a) => matches(a, 'kms:Sign')),
@@ -100,6 +110,35 @@ describe('the checkpoint signing key', () => {
 });
 
 describe('key hygiene', () => {
+  it('lets an AWS service use a key or send to a queue only for this account or this stack (source or encryption context)', () => {
+    const documents: { id: string; statements: Record<string, unknown>[] }[] = [];
+    for (const [id, r] of Object.entries(s.json.Resources)) {
+      const p = props(r);
+      if (r.Type === 'AWS::KMS::Key')
+        documents.push({
+          id,
+          statements: (p.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement,
+        });
+      if (['AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy'].includes(r.Type))
+        documents.push({
+          id,
+          statements: (p.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+        });
+    }
+    let services = 0;
+    for (const { id, statements } of documents) {
+      for (const st of statements) {
+        if (st.Effect !== 'Allow' || !(st.Principal as { Service?: unknown })?.Service) continue;
+        services++;
+        const condition = JSON.stringify(st.Condition ?? {});
+        expect(condition, `${id} ${String(st.Sid)}`).toMatch(
+          /aws:SourceArn|aws:SourceAccount|kms:EncryptionContext:aws:logs:arn/,
+        );
+      }
+    }
+    expect(services).toBeGreaterThan(2);
+  });
+
   const dataKey = () => referencedId(s.stack.resolve(s.stack.data.key.keyArn));
 
   it('never grants kms:Encrypt to a role, and every use of the platform key goes through a named service', () => {
@@ -113,22 +152,42 @@ describe('key hygiene', () => {
     }
   });
 
-  it("binds a service office's use of the shared key to its own two queues", () => {
+  it("binds the offices' use of the shared key to SQS and the stage's office queues, and the queues to the office by tag", () => {
     const office = directory.serviceOffices[0]!.id;
     const role = referencedId(
       s.stack.resolve(s.stack.principals.roleFor({ kind: 'service', id: office }).roleArn),
     )!;
-    const { queue, deadLetterQueue } = s.stack.queues.queueFor(office);
     const keyStatements = permissionStatements(s.json).filter(
       ({ roles, statement }) =>
         roles.includes(role) && asArray(statement.Action).some((a) => a.startsWith('kms:')),
     );
     expect(keyStatements).toHaveLength(1);
-    const context = (keyStatements[0]!.statement.Condition as { StringEquals: Record<string, unknown> })
-      .StringEquals['kms:EncryptionContext:aws:sqs:arn'] as unknown[];
-    expect(context.map(referencedId).sort()).toEqual(
-      [queue.queueArn, deadLetterQueue.queueArn].map((a) => referencedId(s.stack.resolve(a))).sort(),
+    const condition = keyStatements[0]!.statement.Condition as {
+      StringEquals: Record<string, unknown>;
+      ArnLike: Record<string, unknown>;
+    };
+    expect(JSON.stringify(condition.StringEquals['kms:ViaService'])).toContain('sqs.');
+    expect(JSON.stringify(condition.ArnLike['kms:EncryptionContext:aws:sqs:arn'])).toContain(
+      `:rex-${STAGE}-*`,
     );
+    // SQS calls the key only for a receive it authorised, and the role receives only
+    // where the queue's office tag is the session's: every office queue carries its office.
+    const { queue, deadLetterQueue } = s.stack.queues.queueFor(office);
+    for (const q of [queue, deadLetterQueue]) {
+      const id = referencedId(s.stack.resolve(q.queueArn))!;
+      const tags = (props(s.json.Resources[id]!).Tags ?? []) as { Key: string; Value: string }[];
+      expect(tags).toContainEqual({ Key: 'rex-office', Value: office });
+    }
+    const sqs = permissionStatements(s.json).filter(
+      ({ roles, statement }) =>
+        roles.includes(role) && asArray(statement.Action).some((a) => a.startsWith('sqs:')),
+    );
+    for (const { statement } of sqs)
+      expect(
+        (statement.Condition as { StringEquals: Record<string, string> }).StringEquals[
+          'aws:ResourceTag/rex-office'
+        ],
+      ).toBe(`\${aws:PrincipalTag/rex-office}`);
   });
 
   it('encrypts every log group (function logs, the access log) with the platform key', () => {

@@ -17,7 +17,12 @@ import { operations } from '#shared/api/index.ts';
 import { getOpenApiDocument } from '#shared/api/system.ts';
 import { hasPeopleTwin, PEOPLE_PATH_PREFIX, peoplePath } from '#shared/http/people.ts';
 import { problemType } from '#shared/http/problem.ts';
-import { type Principal, roleNameFor } from '#shared/identity/principal.ts';
+import {
+  OFFICE_SESSION_TAG,
+  type Principal,
+  roleNameFor,
+  roleSessionOf,
+} from '#shared/identity/principal.ts';
 import { authorityQueues, officeQueues, type QueueDefinition, tableName, tables } from '#shared/resources.ts';
 import {
   asArray,
@@ -233,10 +238,9 @@ describe('IAM', () => {
     }
   });
 
-  it('creates a role per principal, named as the functions map it back', () => {
+  it('creates a role per principal but the offices, named as the functions map it back', () => {
     const principals: Principal[] = [
       ...directory.authorities.map((a): Principal => ({ kind: 'authority', id: a.id })),
-      ...directory.serviceOffices.map((o): Principal => ({ kind: 'service', id: o.id })),
       ...directory.dataProtectionOfficers.map((d): Principal => ({ kind: 'dpo', scope: d.scope })),
       { kind: 'operator' },
     ];
@@ -247,6 +251,35 @@ describe('IAM', () => {
       };
       expect(JSON.stringify(trust.Statement[0]!.Principal)).toContain(':root');
     }
+    // An office costs no role: every office acts through the one offices' role.
+    for (const o of directory.serviceOffices)
+      expect(() => roleIdNamed(roleNameFor(STAGE, { kind: 'service', id: o.id }))).toThrow();
+    const offices = new Set(
+      directory.serviceOffices.map((o) => roleSessionOf(STAGE, { kind: 'service', id: o.id }).roleName),
+    );
+    expect([...offices]).toEqual([`rex-${STAGE}-offices`]);
+    roleIdNamed(`rex-${STAGE}-offices`);
+  });
+
+  it("admits a session of the offices' role only with the caller's office tag as its tag and session name", () => {
+    const id = roleIdNamed(`rex-${STAGE}-offices`);
+    const trust = props(s.json.Resources[id]!).AssumeRolePolicyDocument as {
+      Statement: {
+        Principal: unknown;
+        Action: string[];
+        Condition: Record<string, Record<string, unknown>>;
+      }[];
+    };
+    expect(trust.Statement).toHaveLength(1);
+    const [st] = trust.Statement as [(typeof trust.Statement)[number]];
+    expect(JSON.stringify(st.Principal)).toContain(':root');
+    expect([...st.Action].sort()).toEqual(['sts:AssumeRole', 'sts:TagSession']);
+    const own = `\${aws:PrincipalTag/${OFFICE_SESSION_TAG}}`;
+    expect(st.Condition.StringEquals).toEqual({
+      [`aws:RequestTag/${OFFICE_SESSION_TAG}`]: own,
+      'sts:RoleSessionName': own,
+    });
+    expect(st.Condition['ForAllValues:StringEquals']).toEqual({ 'aws:TagKeys': [OFFICE_SESSION_TAG] });
   });
 
   it("lets a principal's role invoke exactly the methods its kind is admitted to", () => {
@@ -258,7 +291,7 @@ describe('IAM', () => {
     ];
     const statements = permissionStatements(s.json);
     for (const p of kinds) {
-      const roleId = roleIdNamed(roleNameFor(STAGE, p));
+      const roleId = roleIdNamed(roleSessionOf(STAGE, p).roleName);
       const invoked = statements
         .filter((x) => x.roles.includes(roleId) && asArray(x.statement.Action).includes('execute-api:Invoke'))
         .flatMap((x) => asArray(x.statement.Resource))
@@ -273,23 +306,49 @@ describe('IAM', () => {
     }
   });
 
-  it("lets a service office's role touch only its own queue and dead-letter queue", () => {
-    const statements = permissionStatements(s.json);
-    const allQueues = new Set(resourcesOfType(s.json, 'AWS::SQS::Queue').map(([id]) => id));
+  it("lets a session of the offices' role touch only its own office's queue and dead-letter queue", () => {
+    // The statements grant by tag: evaluate them for every office's session against
+    // every queue's tags, as IAM would (a condition on the resource tag and the stage).
+    const roleId = roleIdNamed(`rex-${STAGE}-offices`);
+    const sqsStatements = permissionStatements(s.json).filter(
+      (x) => x.roles.includes(roleId) && asArray(x.statement.Action).some((a) => a.startsWith('sqs:')),
+    );
+    expect(sqsStatements.length).toBeGreaterThan(0);
+    const queues = resourcesOfType(s.json, 'AWS::SQS::Queue').map(([id, q]) => ({
+      id,
+      name: props(q).QueueName as string | undefined,
+      tags: Object.fromEntries(
+        ((props(q).Tags ?? []) as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value]),
+      ),
+    }));
+    const allows = (office: string, action: string, queue: (typeof queues)[number]) =>
+      sqsStatements.some(({ statement }) => {
+        if (!asArray(statement.Action).includes(action)) return false;
+        const resource = JSON.stringify(statement.Resource);
+        if (!resource.includes(`:rex-${STAGE}-*`) || !queue.name?.startsWith(`rex-${STAGE}-`)) return false;
+        const want = (statement.Condition as { StringEquals: Record<string, string> }).StringEquals;
+        return Object.entries(want).every(([key, value]) => {
+          const tag = key.replace('aws:ResourceTag/', '');
+          const expected = value === `\${aws:PrincipalTag/${OFFICE_SESSION_TAG}}` ? office : value;
+          return key.startsWith('aws:ResourceTag/') && queue.tags[tag] === expected;
+        });
+      });
     for (const def of officeQueues(STAGE, directory)) {
       const office = directory.serviceOffices.find((o) => def.id === `OfficeQueue-${o.id}`)!;
-      const roleId = roleIdNamed(roleNameFor(STAGE, { kind: 'service', id: office.id }));
-      const own = new Set([logicalIdOfQueue(def.name), logicalIdOfQueue(def.deadLetter.name)]);
-      const sqsStatements = statements.filter(
-        (x) => x.roles.includes(roleId) && asArray(x.statement.Action).some((a) => a.startsWith('sqs:')),
-      );
-      const named = new Set(sqsStatements.flatMap((x) => asArray(x.statement.Resource).map(referencedId)));
-      expect([...named].sort(), office.id).toEqual([...own].sort());
-      for (const id of named) expect(allQueues.has(id!)).toBe(true);
-      const actions = new Set(sqsStatements.flatMap((x) => asArray(x.statement.Action)));
+      const own = [logicalIdOfQueue(def.name), logicalIdOfQueue(def.deadLetter.name)].sort();
       for (const a of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']) {
-        expect(actions.has(a), `${office.id} ${a}`).toBe(true);
+        expect(
+          queues
+            .filter((q) => allows(office.id, a, q))
+            .map((q) => q.id)
+            .sort(),
+          `${office.id} ${a}`,
+        ).toEqual(own);
       }
+      // Sending (a redrive by hand) only to its inbox, never to a dead-letter queue.
+      expect(queues.filter((q) => allows(office.id, 'sqs:SendMessage', q)).map((q) => q.id)).toEqual([
+        logicalIdOfQueue(def.name),
+      ]);
     }
   });
 
@@ -627,7 +686,7 @@ describe('resources', () => {
         "AWS::DynamoDB::Table": 2,
         "AWS::Events::Rule": 2,
         "AWS::IAM::Policy": 12,
-        "AWS::IAM::Role": 29,
+        "AWS::IAM::Role": 21,
         "AWS::KMS::Key": 2,
         "AWS::Lambda::EventInvokeConfig": 2,
         "AWS::Lambda::EventSourceMapping": 2,
@@ -646,12 +705,12 @@ describe('resources', () => {
 
   it('stays inside the 500-resource limit of a CloudFormation stack with room for a large district', () => {
     const total = Object.keys(s.json.Resources).length;
-    // Each office costs its queue, its dead-letter queue and its role, whose permissions
-    // are inline (docs/deploy.md, "Scale plan"); one queue policy covers all queues, and
-    // one alarm per concern covers every queue.
+    // Each office costs its queue and its dead-letter queue (docs/deploy.md, "Scale plan"):
+    // it acts through the one offices' role by its session tag, one queue policy covers
+    // all queues, and one alarm per concern covers every queue.
     const office = directory.serviceOffices[0]!.id.replace(/[^A-Za-z0-9]/g, '');
     const perOffice = Object.keys(s.json.Resources).filter((id) => id.includes(office)).length;
-    expect(perOffice).toBe(3);
+    expect(perOffice).toBe(2);
     const fixed = total - perOffice * directory.serviceOffices.length;
     const officesPerStack = Math.floor((500 - fixed) / perOffice);
     // A district has typically 5-30 service offices; a larger one splits (docs/deploy.md).
@@ -676,11 +735,9 @@ describe('resources', () => {
       ).toHaveLength(1);
     }
     expect(outputs.filter((o) => o.startsWith('RoleArn'))).toHaveLength(
-      directory.authorities.length +
-        directory.serviceOffices.length +
-        directory.dataProtectionOfficers.length +
-        1,
+      directory.authorities.length + directory.dataProtectionOfficers.length + 1 + 1,
     );
+    expect(outputs).toContain('RoleArnoffices');
   });
 
   it('prices the idle district from its template: keys, the secret, alarm metrics, the dashboard', () => {
@@ -716,7 +773,7 @@ describe('resources', () => {
     };
     const office = measure(directory.serviceOffices[0]!.id);
     const authority = measure(directory.authorities[0]!.id);
-    expect(office.resources).toBe(3);
+    expect(office.resources).toBe(2);
     const total = {
       resources: resourceIds.length,
       outputs: outputIds.length,
@@ -765,12 +822,8 @@ describe('resources', () => {
       expect(stack.resources, `district ${i}: ${o} offices, ${a} authorities`).toBeLessThanOrEqual(500);
       expect(stack.outputs, `district ${i}`).toBeLessThanOrEqual(200);
       expect(stack.bytes, `district ${i}`).toBeLessThanOrEqual(1_000_000);
-      roles +=
-        resourcesOfType(s.json, 'AWS::IAM::Role').length -
-        directory.serviceOffices.length -
-        directory.authorities.length +
-        o +
-        a;
+      // Offices add no role (they share the offices' role); each authority has its own.
+      roles += resourcesOfType(s.json, 'AWS::IAM::Role').length - directory.authorities.length + a;
     }
     // IAM: 1,000 roles per account by default, 5,000 at most on request (docs/deploy.md).
     const rolesPerDistrict = roles / districts;

@@ -56,13 +56,13 @@ export function readViolations(outdir: string): Violation[] {
 
 /**
  * Synthesises the stack offline (local esbuild, no Docker, no AWS account) with the
- * example directory, the way `cdk synth` does, including the cdk-nag plugins.
+ * example directory (or another), the way `cdk synth` does, including the cdk-nag plugins.
  */
-export function synthesise(): Synthesised {
+export function synthesise(options: { readonly directoryFile?: string } = {}): Synthesised {
   const outdir = mkdtempSync(join(tmpdir(), 'rex-infra-'));
   const { app, stack } = buildApp({
     stage: STAGE,
-    directoryFile: DIRECTORY_FILE,
+    directoryFile: options.directoryFile ?? DIRECTORY_FILE,
     outdir,
     region: 'eu-central-1',
   });

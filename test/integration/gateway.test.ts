@@ -18,6 +18,20 @@ const credential = {
   userArn: 'arn:aws:sts::000000000000:assumed-role/rex-local-operator/test',
 };
 const region = 'eu-central-1';
+/** Sessions of the offices' role: one tagged as STS would (session name = office tag), one not. */
+const officeSession = {
+  accessKeyId: 'AKIDOFFICESESSION',
+  secretAccessKey: 'gateway-test-office-secret',
+  userArn: 'arn:aws:sts::000000000000:assumed-role/rex-local-offices/mbe-x',
+  sessionTags: { 'rex-office': 'mbe-x' },
+};
+const mistaggedSession = {
+  accessKeyId: 'AKIDMISTAGGEDSESSION',
+  secretAccessKey: 'gateway-test-mistagged-secret',
+  userArn: 'arn:aws:sts::000000000000:assumed-role/rex-local-offices/mbe-y',
+  sessionTags: { 'rex-office': 'mbe-x' },
+};
+const sessions = [credential, officeSession, mistaggedSession];
 
 /** A raw HTTP/1.1 exchange, for requests fetch() will not send. */
 function raw(port: number, request: string): Promise<{ status: number; headers: string; body: string }> {
@@ -61,7 +75,7 @@ describe('the local gateway', () => {
       region,
       accountId: '000000000000',
       stage: 'local',
-      credential: (id) => (id === credential.accessKeyId ? credential : undefined),
+      credential: (id) => sessions.find((c) => c.accessKeyId === id),
       routes: operations.map((operation) => ({
         operation,
         functionName: operation.operationId,
@@ -79,11 +93,11 @@ describe('the local gateway', () => {
     await new Promise((done) => server.close(done));
   });
 
-  const signed = async (url: string, method = 'GET', body?: string) => {
+  const signed = async (url: string, method = 'GET', body?: string, as = credential) => {
     const headers = await signRequest(
       url,
       { method, ...(body !== undefined ? { body, headers: { 'content-type': 'application/json' } } : {}) },
-      credential,
+      as,
       region,
     );
     const { host: _host, ...sendable } = headers;
@@ -107,6 +121,17 @@ describe('the local gateway', () => {
     const body = await expectProblem(res, 400, 'invalid-request');
     expect(body.errors).toEqual([{ field: 'path', reason: 'malformed percent-encoding' }]);
     expect(body.instance).toEqual(expect.any(String));
+  });
+
+  it("admits a session of the offices' role only under the name of its office tag, as its trust policy does", async () => {
+    const before = events.length;
+    const ok = await signed(`${base}/v1/services/mbe-x/keys`, 'PUT', '{}', officeSession);
+    expect(ok.status).toBe(200);
+    expect(events.at(-1)!.requestContext.identity.userArn).toBe(officeSession.userArn);
+    const refused = await signed(`${base}/v1/services/mbe-y/keys`, 'PUT', '{}', mistaggedSession);
+    const body = await expectProblem(refused, 403, 'forbidden');
+    expect(body.detail).toContain('office tag');
+    expect(events.length).toBe(before + 1);
   });
 
   it('answers headers above the limit with a 431 problem document', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { OperationSpec } from '#shared/http/operation.ts';
-import { parsePrincipal, roleNameFor } from '#shared/identity/principal.ts';
+import { parsePrincipal, roleSessionOf } from '#shared/identity/principal.ts';
 
 /**
  * API Gateway events as the deployed API (and the local gateway) sends them, for
@@ -26,8 +26,9 @@ export function apiEvent(
   const accountId = options.accountId ?? '000000000000';
   const principal = options.principal ? parsePrincipal(options.principal) : undefined;
   if (options.principal && !principal) throw new Error(`not a principal: ${options.principal}`);
-  const userArn = principal
-    ? `arn:aws:sts::${accountId}:assumed-role/${roleNameFor(options.stage, principal)}/test-session`
+  const session = principal ? roleSessionOf(options.stage, principal) : undefined;
+  const userArn = session
+    ? `arn:aws:sts::${accountId}:assumed-role/${session.roleName}/${session.sessionName ?? 'test-session'}`
     : null;
   let path = operation.path;
   for (const [k, v] of Object.entries(options.params ?? {})) path = path.replace(`{${k}}`, encodeSegment(v));

@@ -215,6 +215,50 @@ export const ServiceTypeSchema = z.strictObject({
 });
 export type ServiceType = z.infer<typeof ServiceTypeSchema>;
 
+/**
+ * How an organisation (an authority, or a provider with its offices) reaches the
+ * deployment from outside the operator's account (docs/deploy.md, "Onboarding from
+ * outside the account"). Absent: its programs act through roles of this account only.
+ */
+export const OrganisationAccessSchema = z.strictObject({
+  /**
+   * The organisation's own AWS account. Its roles may assume the organisation's role
+   * here (an office: with the session tag `rex-office` of one of its offices), and the
+   * `iamPrincipals` of its units in that account may call the API and consume their
+   * queues directly (the API's, the queues' and the key's resource policies name them).
+   */
+  awsAccountId: z
+    .string()
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+    .optional(),
+  /**
+   * IAM Roles Anywhere: the organisation's software gets temporary credentials for an
+   * X.509 certificate of its own CA. The certificate's subject must carry this
+   * organisation (O) and, as common name (CN), the id of the unit it acts for (the
+   * authority's id, or one of the provider's office ids).
+   */
+  rolesAnywhere: z
+    .strictObject({
+      /** The CA certificate(s), PEM (public: no private key belongs here). */
+      certificateAuthority: z
+        .string()
+        .regex(
+          /^\s*(-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\s*)+$/,
+          'must be one or more PEM certificates (-----BEGIN CERTIFICATE----- …)',
+        )
+        .refine((pem) => !/PRIVATE KEY/.test(pem), 'must not contain a private key'),
+      /** The subject's organisation (O) every certificate of this organisation carries. */
+      subjectOrganization: z
+        .string()
+        .regex(
+          /^[\p{L}\p{N} .,&()'/+-]{1,64}$/u,
+          "must be 1 to 64 letters, digits, spaces and . , & ( ) ' / + -",
+        ),
+    })
+    .optional(),
+});
+export type OrganisationAccess = z.infer<typeof OrganisationAccessSchema>;
+
 export const AuthoritySchema = z.strictObject({
   id: SlugSchema,
   name: NameSchema,
@@ -225,12 +269,16 @@ export const AuthoritySchema = z.strictObject({
   people: peopleSchema(PERSON_ROLES.authority),
   /** The unit's own identity provider, through which its clerks sign in. */
   identityProvider: IdentityProviderSchema.optional(),
+  /** How the authority's software reaches the deployment from outside the account. */
+  access: OrganisationAccessSchema.optional(),
 });
 export type Authority = z.infer<typeof AuthoritySchema>;
 
 export const ProviderSchema = z.strictObject({
   id: SlugSchema,
   name: NameSchema,
+  /** How the software of the provider's offices reaches the deployment from outside the account. */
+  access: OrganisationAccessSchema.optional(),
 });
 export type Provider = z.infer<typeof ProviderSchema>;
 
@@ -463,6 +511,34 @@ function checkCrossReferences(value: unknown, ctx: Ctx): void {
         const first = principals.claim(arn, [key, i, 'iamPrincipals', j]);
         if (first)
           report([key, i, 'iamPrincipals', j], `principal is already mapped at ${formatPath(first)}`);
+      });
+    });
+  }
+
+  // An organisation with its own account: its units' principals in that account are the
+  // ones the resource policies name; one in a third account would silently get nothing.
+  const accountOf = new Map<string, string>();
+  for (const key of ['authorities', 'providers'] as const) {
+    asArray(root[key]).forEach((entry) => {
+      const e = asRecord(entry);
+      const account = asRecord(e?.access)?.awsAccountId;
+      if (typeof e?.id === 'string' && typeof account === 'string') accountOf.set(e.id, account);
+    });
+  }
+  for (const key of ['authorities', 'serviceOffices'] as const) {
+    asArray(root[key]).forEach((entry, i) => {
+      const e = asRecord(entry);
+      const org = key === 'authorities' ? e?.id : e?.providerId;
+      const account = typeof org === 'string' ? accountOf.get(org) : undefined;
+      if (!account) return;
+      asArray(e?.iamPrincipals).forEach((arn, j) => {
+        if (typeof arn !== 'string') return;
+        const inAccount = /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(arn)?.[1];
+        if (inAccount && inAccount !== account)
+          report(
+            [key, i, 'iamPrincipals', j],
+            `must be in the organisation's account ${account} (access.awsAccountId), or the organisation lists no account`,
+          );
       });
     });
   }

@@ -277,6 +277,62 @@ describe('invalid directories', () => {
       reason: /IAM role or user ARN/,
     },
     {
+      name: "an office's principal outside its provider's own account",
+      mutate: (d) => {
+        const office = d.serviceOffices[0];
+        d.providers.find((p: EditableJson) => p.id === office.providerId).access = {
+          awsAccountId: '444455556666',
+        };
+      },
+      path: 'serviceOffices[0].iamPrincipals[0]',
+      reason: /organisation's account 444455556666/,
+    },
+    {
+      name: 'an account id that is not 12 digits',
+      mutate: (d) => {
+        d.authorities[0].access = { awsAccountId: '12345' };
+      },
+      path: 'authorities[0].access.awsAccountId',
+      reason: /12-digit AWS account id/,
+    },
+    {
+      name: 'a Roles Anywhere CA that is no certificate',
+      mutate: (d) => {
+        d.providers[0].access = {
+          rolesAnywhere: { certificateAuthority: 'MIIB…', subjectOrganization: 'Caritas' },
+        };
+      },
+      path: 'providers[0].access.rolesAnywhere.certificateAuthority',
+      reason: /PEM certificates/,
+    },
+    {
+      name: 'a private key where the CA certificate belongs',
+      mutate: (d) => {
+        d.providers[0].access = {
+          rolesAnywhere: {
+            certificateAuthority:
+              '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n',
+            subjectOrganization: 'Caritas',
+          },
+        };
+      },
+      path: 'providers[0].access.rolesAnywhere.certificateAuthority',
+      reason: /PEM certificates|private key/,
+    },
+    {
+      name: 'a subject organisation with a quote',
+      mutate: (d) => {
+        d.providers[0].access = {
+          rolesAnywhere: {
+            certificateAuthority: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+            subjectOrganization: 'Caritas "Bruchsal"',
+          },
+        };
+      },
+      path: 'providers[0].access.rolesAnywhere.subjectOrganization',
+      reason: /letters, digits/,
+    },
+    {
       name: 'unknown property',
       mutate: (d) => {
         d.serviceOffices[0].colour = 'blue';
@@ -336,6 +392,24 @@ describe('invalid directories', () => {
       atPath.some((issue) => reason.test(issue.reason)),
       JSON.stringify(atPath),
     ).toBe(true);
+  });
+
+  it("accepts an organisation's own account and Roles Anywhere CA, with its units' principals in that account", () => {
+    const directory = example();
+    const office = directory.serviceOffices[0];
+    const provider = directory.providers.find((p: EditableJson) => p.id === office.providerId);
+    provider.access = {
+      awsAccountId: '444455556666',
+      rolesAnywhere: {
+        certificateAuthority: '-----BEGIN CERTIFICATE-----\nMIIB6DCCAY+g\n-----END CERTIFICATE-----\n',
+        subjectOrganization: 'Caritasverband Bruchsal e.V.',
+      },
+    };
+    for (const o of directory.serviceOffices.filter((x: EditableJson) => x.providerId === provider.id))
+      o.iamPrincipals = [`arn:aws:iam::444455556666:role/rex-client-${o.id}`];
+    expect(parseDirectory(directory).providers.find((p) => p.id === provider.id)?.access?.awsAccountId).toBe(
+      '444455556666',
+    );
   });
 
   it('accepts rule versions with adjacent, non-overlapping validity', () => {

@@ -12,7 +12,7 @@ const resolver = new PrincipalResolver(
 );
 const arnOf = (role: string) => `arn:aws:sts::123456789012:assumed-role/${role}/session`;
 const AUTHORITY = arnOf('rex-test-authority-abh-a');
-const SERVICE = arnOf('rex-test-service-mbe-x');
+const SERVICE = 'arn:aws:sts::123456789012:assumed-role/rex-test-offices/mbe-x';
 
 const createThing = defineOperation({
   operationId: 'createThing',

@@ -5,6 +5,7 @@ import {
   parseAssumedRoleArn,
   parsePrincipal,
   roleNameFor,
+  roleSessionOf,
 } from '#shared/identity/principal.ts';
 
 const directory = {
@@ -14,7 +15,7 @@ const directory = {
       id: 'mbe-caritas-bruchsal',
       iamPrincipals: ['arn:aws:iam::111122223333:role/partners/partner-caritas'],
     },
-    { id: 'jmd-ib-bruchsal' },
+    { id: 'jmd-ib-bruchsal', providerId: 'ib-mittelbaden' },
   ],
   dataProtectionOfficers: [{ scope: 'lk-karlsruhe' }],
 };
@@ -70,6 +71,52 @@ describe('PrincipalResolver', () => {
     ).toEqual({
       kind: 'dpo',
       scope: 'lk-karlsruhe',
+    });
+  });
+
+  it("maps a session of the offices' role to the office its session name names", () => {
+    expect(
+      resolver.resolve('arn:aws:sts::123456789012:assumed-role/rex-prod-offices/jmd-ib-bruchsal'),
+    ).toEqual({ kind: 'service', id: 'jmd-ib-bruchsal' });
+    expect(
+      resolver.resolve('arn:aws:sts::123456789012:assumed-role/rex-prod-offices/mbe-caritas-bruchsal'),
+    ).toEqual({ kind: 'service', id: 'mbe-caritas-bruchsal' });
+    // An office the directory does not list, or a session named otherwise, is nobody.
+    expect(
+      resolver.resolve('arn:aws:sts::123456789012:assumed-role/rex-prod-offices/jmd-other'),
+    ).toBeUndefined();
+    expect(
+      resolver.resolve('arn:aws:sts::123456789012:assumed-role/rex-prod-offices/abh-lk-karlsruhe'),
+    ).toBeUndefined();
+    // The per-office role names of earlier versions no longer resolve.
+    expect(
+      resolver.resolve('arn:aws:sts::123456789012:assumed-role/rex-prod-service-jmd-ib-bruchsal/s1'),
+    ).toBeUndefined();
+  });
+
+  it("maps a session of a provider's own offices' role to that provider's offices only", () => {
+    expect(
+      resolver.resolve(
+        'arn:aws:sts::123456789012:assumed-role/rex-prod-offices-ib-mittelbaden/jmd-ib-bruchsal',
+      ),
+    ).toEqual({ kind: 'service', id: 'jmd-ib-bruchsal' });
+    expect(
+      resolver.resolve(
+        'arn:aws:sts::123456789012:assumed-role/rex-prod-offices-ib-mittelbaden/mbe-caritas-bruchsal',
+      ),
+    ).toBeUndefined();
+    expect(
+      resolver.resolve('arn:aws:sts::999999999999:assumed-role/rex-prod-offices/jmd-ib-bruchsal'),
+    ).toBeUndefined();
+  });
+
+  it('names the role and session a principal signs as', () => {
+    expect(roleSessionOf('prod', { kind: 'service', id: 'jmd-ib-bruchsal' })).toEqual({
+      roleName: 'rex-prod-offices',
+      sessionName: 'jmd-ib-bruchsal',
+    });
+    expect(roleSessionOf('prod', { kind: 'authority', id: 'abh-a' })).toEqual({
+      roleName: 'rex-prod-authority-abh-a',
     });
   });
 
@@ -129,6 +176,7 @@ describe('PrincipalResolver', () => {
     expect(parseAssumedRoleArn('arn:aws:sts::123456789012:assumed-role/r/s1')).toEqual({
       account: '123456789012',
       roleName: 'r',
+      sessionName: 's1',
     });
     expect(parseAssumedRoleArn('arn:aws:iam::123456789012:role/r')).toBeUndefined();
   });
