@@ -357,6 +357,25 @@ const specs = {
       },
     },
   },
+  RetentionFunction: {
+    kind: 'schedule',
+    entry: 'functions/retention.ts',
+    description:
+      'Daily: marks the state of offices gone from the directory to expire (TTL deletes it), unmarks returning ones',
+    everyMinutes: 1440,
+    localEveryMs: 60_000,
+    // officeIds (Query on gsi1, partition OFFICE_STATES), expire / keep (UpdateItem of
+    // office state items only). Every other kind of item expires by TTL alone.
+    permissions: {
+      tables: {
+        Records: {
+          actions: ['dynamodb:UpdateItem'],
+          queryIndexes: ['gsi1'],
+          writeKeyPatterns: ['OFFICE#*'],
+        },
+      },
+    },
+  },
 } as const satisfies Readonly<Record<string, FunctionSpec>>;
 
 /** The id of a deployed function; a misspelt one does not compile. */

@@ -9,6 +9,7 @@ import { startDynamoDbLocal } from '#local/emulators/dynamodb-local.ts';
 import { PlatformError } from '#local/emulators/process-tools.ts';
 import { startSqsLocal } from '#local/emulators/sqs-local.ts';
 import { loadDirectory } from '#shared/adapters/directory-file.ts';
+import { type Clock, systemClock } from '#shared/domain/clock.ts';
 import { functionEnvironment, SIGN_IN_ENVIRONMENT } from '#shared/function-environment.ts';
 import { PrincipalResolver } from '#shared/identity/principal.ts';
 import { authorityQueues, officeQueues, tableName, tables } from '#shared/resources.ts';
@@ -27,6 +28,7 @@ import { ensureQueue, ensureTable } from './provision.ts';
 import { scheduledEvent, startScheduler } from './scheduler.ts';
 import { startStreamPoller } from './stream-poller.ts';
 import { type TokenVerifier, tokenVerifier } from './token-verify.ts';
+import { sweepExpired } from './ttl-sweeper.ts';
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
 export const LOCAL_STAGE = 'local';
@@ -51,6 +53,8 @@ export interface PlatformOptions {
   readonly throttle?: boolean;
   /** Called with a one-sentence message if an emulator dies while running. */
   readonly onFatal?: (message: string) => void;
+  /** The clock by which the local TTL sweeper deletes expired items; default the system clock. */
+  readonly ttlClock?: Clock;
 }
 
 export interface QueueInfo {
@@ -177,6 +181,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         directoryFile,
         queueUrlTemplate,
         auditRetentionYears: directory.deployment.auditRetentionYears,
+        retention: directory.deployment.retention,
       }),
     };
     // The handlers run in this process, as one Lambda runtime would run them.
@@ -346,6 +351,16 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         );
       }
     }
+    // DynamoDB Local never deletes by TTL: the sweeper stands in for it (docs/local-platform.md).
+    const ttlClock = options.ttlClock ?? systemClock;
+    jobs.push({
+      name: 'ttl-sweeper',
+      everyMs: 60_000,
+      run: async () => {
+        for (const t of tables) await sweepExpired(dynamodb, t, tableName(LOCAL_STAGE, t), ttlClock);
+      },
+    });
+    consumers.push('DynamoDB TTL (local sweeper) every 60 s');
     if (jobs.length > 0) {
       const scheduler = startScheduler({ jobs });
       stops.push(() => scheduler.stop());

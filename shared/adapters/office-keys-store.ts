@@ -1,14 +1,17 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { recordKeys } from '#shared/adapters/records/keys.ts';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { indexKeys, OFFICE_STATES, recordKeys } from '#shared/adapters/records/keys.ts';
 import {
   type OfficeKeyState,
   type OfficeKeysRepository,
   StaleKeySetVersion,
 } from '#shared/application/office-keys.ts';
+import type { OfficeStateRetention } from '#shared/application/retention.ts';
 import type { AuditEntryDraft } from '#shared/domain/audit/entry.ts';
 import { emptyKeySet, type OfficeKeySet, OfficeKeySetSchema } from '#shared/domain/crypto/key-set.ts';
 import { putAuditDraft } from './audit-drafts.ts';
 import { documentClient } from './aws-clients.ts';
+import { queryAll } from './paged-query.ts';
 import { commit, type TransactItem } from './transactions.ts';
 
 export interface OfficeStateTables {
@@ -50,13 +53,16 @@ export function updateKeySetItem(
     Update: {
       TableName: recordsTable,
       Key: recordKeys.officeState(officeId),
-      UpdateExpression: 'SET #keySet = :keySet, #version = :next, #updatedAt = :now',
+      UpdateExpression:
+        'SET #keySet = :keySet, #version = :next, #updatedAt = :now, gsi1pk = :list, gsi1sk = :entry',
       ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(#version)' : '#version = :expected',
       ExpressionAttributeNames: { '#keySet': 'keySet', '#version': 'version', '#updatedAt': 'keysUpdatedAt' },
       ExpressionAttributeValues: {
         ':keySet': keySet,
         ':next': expectedVersion + 1,
         ':now': now.toISOString(),
+        ':list': indexKeys.officeState(officeId).gsi1pk,
+        ':entry': indexKeys.officeState(officeId).gsi1sk,
         ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
       },
     },
@@ -98,4 +104,61 @@ export class DynamoOfficeKeysRepository implements OfficeKeysRepository {
   save(officeId: string, keySet: OfficeKeySet, expectedVersion: number, audit: AuditEntryDraft, now: Date) {
     return saveKeySet(this.tables, officeId, keySet, expectedVersion, audit, now);
   }
+}
+
+/**
+ * The retention job's view of the office states (shared/application/retention.ts): listed
+ * from gsi1 (`indexKeys.officeState`), marked and unmarked with `expiresAt` by UpdateItem.
+ */
+export class DynamoOfficeStateRetention implements OfficeStateRetention {
+  constructor(private readonly recordsTable: string) {}
+
+  async officeIds(): Promise<string[]> {
+    const items = await queryAll((c) => documentClient().send(c), {
+      TableName: this.recordsTable,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': OFFICE_STATES },
+    });
+    return items
+      .map((i) => i.pk)
+      .filter((pk): pk is string => typeof pk === 'string' && pk.startsWith('OFFICE#'))
+      .map((pk) => pk.slice('OFFICE#'.length));
+  }
+
+  async expire(officeId: string, expiresAt: number): Promise<void> {
+    await documentClient()
+      .send(
+        new UpdateCommand({
+          TableName: this.recordsTable,
+          Key: recordKeys.officeState(officeId),
+          UpdateExpression: 'SET expiresAt = if_not_exists(expiresAt, :at)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': expiresAt },
+        }),
+      )
+      .catch(ignoreConditionFailed);
+  }
+
+  async keep(officeId: string): Promise<boolean> {
+    try {
+      await documentClient().send(
+        new UpdateCommand({
+          TableName: this.recordsTable,
+          Key: recordKeys.officeState(officeId),
+          UpdateExpression: 'REMOVE expiresAt',
+          ConditionExpression: 'attribute_exists(expiresAt)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      ignoreConditionFailed(error);
+      return false;
+    }
+  }
+}
+
+/** A condition that failed means there was nothing to do (the item is gone, or not marked). */
+function ignoreConditionFailed(error: unknown): void {
+  if (!(error instanceof ConditionalCheckFailedException)) throw error;
 }
