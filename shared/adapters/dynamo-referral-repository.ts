@@ -306,7 +306,8 @@ export class DynamoReferralRepository implements ReferralRepository {
       Update: {
         TableName: this.tables.recordsTable,
         Key: recordKeys.officeState(officeId),
-        UpdateExpression: 'SET gsi1pk = :list, gsi1sk = :entry ADD openReferrals :delta',
+        // Any change to an office's state keeps it (the retention job marks it again if the office is gone).
+        UpdateExpression: 'SET gsi1pk = :list, gsi1sk = :entry REMOVE expiresAt ADD openReferrals :delta',
         ExpressionAttributeValues: {
           ':delta': delta,
           ':list': indexKeys.officeState(officeId).gsi1pk,

@@ -54,7 +54,7 @@ export function updateKeySetItem(
       TableName: recordsTable,
       Key: recordKeys.officeState(officeId),
       UpdateExpression:
-        'SET #keySet = :keySet, #version = :next, #updatedAt = :now, gsi1pk = :list, gsi1sk = :entry',
+        'SET #keySet = :keySet, #version = :next, #updatedAt = :now, gsi1pk = :list, gsi1sk = :entry REMOVE expiresAt',
       ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(#version)' : '#version = :expected',
       ExpressionAttributeNames: { '#keySet': 'keySet', '#version': 'version', '#updatedAt': 'keysUpdatedAt' },
       ExpressionAttributeValues: {
@@ -108,12 +108,13 @@ export class DynamoOfficeKeysRepository implements OfficeKeysRepository {
 
 /**
  * The retention job's view of the office states (shared/application/retention.ts): listed
- * from gsi1 (`indexKeys.officeState`), marked and unmarked with `expiresAt` by UpdateItem.
+ * from gsi1 (`indexKeys.officeState`, whose sort key tells a marked one), marked and
+ * unmarked by UpdateItem — `expiresAt` and the sort key together.
  */
 export class DynamoOfficeStateRetention implements OfficeStateRetention {
   constructor(private readonly recordsTable: string) {}
 
-  async officeIds(): Promise<string[]> {
+  async list(): Promise<{ officeId: string; expiring: boolean }[]> {
     const items = await queryAll((c) => documentClient().send(c), {
       TableName: this.recordsTable,
       IndexName: 'gsi1',
@@ -121,44 +122,46 @@ export class DynamoOfficeStateRetention implements OfficeStateRetention {
       ExpressionAttributeValues: { ':pk': OFFICE_STATES },
     });
     return items
-      .map((i) => i.pk)
-      .filter((pk): pk is string => typeof pk === 'string' && pk.startsWith('OFFICE#'))
-      .map((pk) => pk.slice('OFFICE#'.length));
+      .filter((i) => typeof i.pk === 'string' && i.pk.startsWith('OFFICE#'))
+      .map((i) => ({
+        officeId: String(i.pk).slice('OFFICE#'.length),
+        expiring: String(i.gsi1sk).startsWith('EXPIRING#'),
+      }));
   }
 
   async expire(officeId: string, expiresAt: number): Promise<void> {
-    await documentClient()
-      .send(
-        new UpdateCommand({
-          TableName: this.recordsTable,
-          Key: recordKeys.officeState(officeId),
-          UpdateExpression: 'SET expiresAt = if_not_exists(expiresAt, :at)',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':at': expiresAt },
-        }),
-      )
-      .catch(ignoreConditionFailed);
+    await this.update(officeId, 'SET expiresAt = :at, gsi1sk = :marked', 'gsi1sk = :plain', {
+      ':at': expiresAt,
+      ':marked': indexKeys.officeState(officeId, true).gsi1sk,
+      ':plain': indexKeys.officeState(officeId).gsi1sk,
+    });
   }
 
-  async keep(officeId: string): Promise<boolean> {
+  async keep(officeId: string): Promise<void> {
+    await this.update(officeId, 'SET gsi1sk = :plain REMOVE expiresAt', 'attribute_exists(pk)', {
+      ':plain': indexKeys.officeState(officeId).gsi1sk,
+    });
+  }
+
+  /** A failed condition means there is nothing to do: the item is gone or changed meanwhile. */
+  private async update(
+    officeId: string,
+    expression: string,
+    condition: string,
+    values: Record<string, unknown>,
+  ) {
     try {
       await documentClient().send(
         new UpdateCommand({
           TableName: this.recordsTable,
           Key: recordKeys.officeState(officeId),
-          UpdateExpression: 'REMOVE expiresAt',
-          ConditionExpression: 'attribute_exists(expiresAt)',
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
         }),
       );
-      return true;
     } catch (error) {
-      ignoreConditionFailed(error);
-      return false;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
-}
-
-/** A condition that failed means there was nothing to do (the item is gone, or not marked). */
-function ignoreConditionFailed(error: unknown): void {
-  if (!(error instanceof ConditionalCheckFailedException)) throw error;
 }

@@ -36,7 +36,7 @@ export interface RecordItem {
 }
 
 /** How an item's deletion happens. */
-export type RetentionEnforcement = 'ttl' | 'deadline-job' | 'retention-job' | 'transition' | 'kept';
+export type RetentionEnforcement = 'ttl' | 'deadline-job' | 'job-then-ttl' | 'transition' | 'kept';
 
 export interface RecordRetention {
   readonly item: string;
@@ -47,8 +47,8 @@ export interface RecordRetention {
   /** Why it is kept that long. */
   readonly reason: Bilingual;
   /**
-   * How the deletion happens: DynamoDB TTL (`expiresAt`), the deadline job, the daily
-   * retention job (which sets the TTL), with the step that ends the item, or kept on purpose.
+   * How the deletion happens: DynamoDB TTL (`expiresAt`), the deadline job, the
+   * deadline job setting the TTL (office states), with the step that ends the item, or kept on purpose.
    */
   readonly enforcement: RetentionEnforcement;
 }
@@ -192,7 +192,7 @@ export function retentionItems(policy: RetentionPolicy, deadlines: DeadlinePolic
         'Öffentliche Schlüssel und ein Zähler, keine personenbezogenen Daten; die Frist lässt eine versehentliche Entfernung rückgängig machen.',
         'Public keys and a counter, no personal data; the period lets a removal by mistake be undone.',
       ),
-      enforcement: 'retention-job',
+      enforcement: 'job-then-ttl',
     },
     {
       item: 'retired-keys',
@@ -203,7 +203,7 @@ export function retentionItems(policy: RetentionPolicy, deadlines: DeadlinePolic
         'Öffentliche Schlüssel; sie bleiben, damit ihre Kennung (kid) nie wiederverwendet wird.',
         'Public keys; they stay so that their id (kid) is never used again.',
       ),
-      enforcement: 'retention-job',
+      enforcement: 'job-then-ttl',
     },
     {
       item: 'audit-entry',

@@ -36,9 +36,9 @@ const T = {
 const ENFORCEMENT: Record<RecordOfProcessing['retention'][number]['enforcement'], Bilingual> = {
   ttl: { de: 'DynamoDB-TTL', en: 'DynamoDB TTL' },
   'deadline-job': { de: 'Fristenjob', en: 'Deadline job' },
-  'retention-job': {
-    de: 'Täglicher Aufbewahrungsjob, dann DynamoDB-TTL',
-    en: 'Daily retention job, then DynamoDB TTL',
+  'job-then-ttl': {
+    de: 'Fristenjob setzt die Frist, DynamoDB-TTL löscht',
+    en: 'Deadline job sets the expiry, DynamoDB TTL deletes',
   },
   transition: { de: 'Beim Vorgang', en: 'With the step' },
   kept: { de: 'Bewusst aufbewahrt', en: 'Kept on purpose' },

@@ -39,9 +39,9 @@ export const RecordOfProcessing = z
             'The directory setting that decides it, with its value in force; null where none does.',
         }),
         reason: Bilingual,
-        enforcement: z.enum(['ttl', 'deadline-job', 'retention-job', 'transition', 'kept']).meta({
+        enforcement: z.enum(['ttl', 'deadline-job', 'job-then-ttl', 'transition', 'kept']).meta({
           description:
-            'How deletion happens: DynamoDB TTL, the deadline job, the daily retention job (which sets the TTL), with the step that ends the item, or kept on purpose.',
+            'How deletion happens: DynamoDB TTL, the deadline job, the deadline job setting the TTL (office states), with the step that ends the item, or kept on purpose.',
         }),
       }),
     ),

@@ -101,7 +101,7 @@ describe('record of processing (Art. 30)', () => {
     );
     expect(byItem.get('idempotency')?.retention.de).toBe('48 Stunden');
     expect(byItem.get('office-state')?.retention.en).toContain('then 7 days');
-    expect(byItem.get('office-state')?.enforcement).toBe('retention-job');
+    expect(byItem.get('office-state')?.enforcement).toBe('job-then-ttl');
     expect(byItem.get('checkpoint')?.enforcement).toBe('kept');
     for (const item of r.retention) {
       expect(item.reason.de.length, item.item).toBeGreaterThan(20);
