@@ -96,8 +96,16 @@ export interface Platform {
   readonly startupMs: number;
   /** Process id of the DynamoDB Local JVM. */
   readonly dynamodbPid: number | undefined;
+  /**
+   * Runs the local TTL sweeper now (after a run under way), by `ttlClock`; resolves with
+   * how many items it deleted.
+   */
+  sweepExpired(): Promise<number>;
   stop(): Promise<void>;
 }
+
+/** The scheduler job that stands in for DynamoDB TTL. */
+const TTL_SWEEPER = 'ttl-sweeper';
 
 async function loadHandler(entry: string): Promise<ProxyHandler> {
   const module = (await import(resolve(entry))) as { handler?: ProxyHandler };
@@ -353,18 +361,18 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     }
     // DynamoDB Local never deletes by TTL: the sweeper stands in for it (docs/local-platform.md).
     const ttlClock = options.ttlClock ?? systemClock;
+    let swept = 0;
     jobs.push({
-      name: 'ttl-sweeper',
+      name: TTL_SWEEPER,
       everyMs: 60_000,
       run: async () => {
-        for (const t of tables) await sweepExpired(dynamodb, t, tableName(LOCAL_STAGE, t), ttlClock);
+        swept = 0;
+        for (const t of tables) swept += await sweepExpired(dynamodb, t, tableName(LOCAL_STAGE, t), ttlClock);
       },
     });
     consumers.push('DynamoDB TTL (local sweeper) every 60 s');
-    if (jobs.length > 0) {
-      const scheduler = startScheduler({ jobs });
-      stops.push(() => scheduler.stop());
-    }
+    const scheduler = startScheduler({ jobs });
+    stops.push(() => scheduler.stop());
 
     return {
       apiUrl,
@@ -381,6 +389,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       directoryVersion: directory.version,
       startupMs: Math.round(performance.now() - started),
       dynamodbPid: dynamo.process.pid,
+      sweepExpired: async () => {
+        await scheduler.runNow(TTL_SWEEPER);
+        return swept;
+      },
       stop: stopAll,
     };
   } catch (error) {
