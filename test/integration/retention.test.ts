@@ -209,6 +209,21 @@ describe('retention of the records table (injected clock, local TTL sweeper)', (
     expect((await view(id)).status).toBe(404);
   });
 
+  it('gives a consent limited in time its expiry when it is recorded, from the end of its validity', async () => {
+    const validUntil = new Date(Date.now() + 400 * DAY).toISOString();
+    const consentId = await p.consentFor(p.newPerson('1968-08-18'), { validUntil });
+    const item = (await items()).find((i) => i.pk === `CONSENT#${consentId}`)!;
+    const expected = consentExpiry({ validUntil }, retentionFromEnvironment())!;
+    expect(item.expiresAt).toBe(expected);
+    expect(new Date(expected * 1000).getUTCFullYear()).toBe(
+      new Date(Date.parse(validUntil) + DAY).getUTCFullYear() + 1,
+    );
+    await sweepAt((expected - 1) * 1000);
+    expect((await items()).some((i) => i.pk === `CONSENT#${consentId}`)).toBe(true);
+    await sweepAt(expected * 1000);
+    expect((await items()).some((i) => i.pk === `CONSENT#${consentId}`)).toBe(false);
+  });
+
   it('lets the state of an office that left the directory expire, and keeps that of one that is back', async () => {
     const offices = new DynamoOfficeStateRetention(p.records());
     const tables = { recordsTable: p.records(), auditTable: p.audit() };

@@ -14,6 +14,7 @@ import {
   retentionFromEnvironment,
   retentionOf,
 } from '#shared/domain/retention.ts';
+import { functionEnvironment } from '#shared/function-environment.ts';
 
 describe('retention', () => {
   it('keeps audit entries until the end of the following year by default', () => {
@@ -85,6 +86,30 @@ describe('the retention of every kind of item', () => {
       outboxDays: 3,
     });
     expect(retentionOf({ retention: { auditYears: 2 } }).auditYearsAfter).toBe(2);
+  });
+
+  it('reaches the functions as REX_RETENTION, the same settings as the directory gave', () => {
+    const retention = { auditYears: 3, referralDaysAfterEnd: 30 };
+    const env = functionEnvironment({
+      stage: 's',
+      accountId: '1',
+      recordsTable: 'r',
+      auditTable: 'a',
+      directoryFile: 'd',
+      queueUrlTemplate: 'q',
+      retention,
+    });
+    expect(retentionFromEnvironment(env)).toEqual(retentionOf({ retention }));
+    expect(
+      functionEnvironment({
+        stage: 's',
+        accountId: '1',
+        recordsTable: 'r',
+        auditTable: 'a',
+        directoryFile: 'd',
+        queueUrlTemplate: 'q',
+      }).REX_RETENTION,
+    ).toBeUndefined();
   });
 
   it('reads deployment.retention from REX_RETENTION and refuses what the directory would refuse', () => {
