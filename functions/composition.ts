@@ -7,7 +7,10 @@ import { DynamoConsentStore } from '#shared/adapters/consent-store.ts';
 import { sqsCourier } from '#shared/adapters/courier.ts';
 import { loadDirectory } from '#shared/adapters/directory-file.ts';
 import { DynamoReferralRepository } from '#shared/adapters/dynamo-referral-repository.ts';
-import { DynamoOfficeKeysRepository } from '#shared/adapters/office-keys-store.ts';
+import {
+  DynamoOfficeKeysRepository,
+  DynamoOfficeStateRetention,
+} from '#shared/adapters/office-keys-store.ts';
 import { pseudonymSecret } from '#shared/adapters/secrets.ts';
 import { SesNotifier } from '#shared/adapters/ses-notifier.ts';
 import { AuditService } from '#shared/application/audit/dpo-service.ts';
@@ -19,6 +22,7 @@ import type { DeliveryDependencies } from '#shared/application/delivery.ts';
 import type { NotificationDependencies, Notifier } from '#shared/application/notifier.ts';
 import type { OfficeKeysDependencies } from '#shared/application/office-keys.ts';
 import type { ReferralDependencies } from '#shared/application/referrals.ts';
+import type { RetentionDependencies } from '#shared/application/retention.ts';
 import type { ServiceSideDependencies } from '#shared/application/service-side.ts';
 import { ConfigurationError, loadConfig, queueUrl, type RuntimeConfig } from '#shared/config.ts';
 import type { CheckpointSigner } from '#shared/domain/audit/checkpoint.ts';
@@ -27,6 +31,7 @@ import { dpoCoverage } from '#shared/domain/directory/dpo-scope.ts';
 import type { Directory } from '#shared/domain/directory/index.ts';
 import { authorityById, officeById, providerById } from '#shared/domain/directory/lookup.ts';
 import { personIdFromSubject } from '#shared/domain/pseudonym.ts';
+import { retentionFromEnvironment } from '#shared/domain/retention.ts';
 import { PrincipalResolver } from '#shared/identity/principal.ts';
 import { authorityQueue, officeQueue } from '#shared/resources.ts';
 
@@ -103,6 +108,15 @@ export function useDeliveryDependencies(override: Partial<DeliveryDependencies>)
 export const deadlineDependencies = once<DeadlineDependencies>(() => ({
   referrals: referralRepository(),
   clock: systemClock,
+}));
+
+// ── retention ──
+
+export const retentionDependencies = once<RetentionDependencies>(() => ({
+  offices: new DynamoOfficeStateRetention(runtimeConfig().recordsTable),
+  directoryOfficeIds: new Set(runtimeDirectory().serviceOffices.map((o) => o.id)),
+  clock: systemClock,
+  retention: retentionFromEnvironment(),
 }));
 
 // ── office notifications ──

@@ -342,16 +342,17 @@ const specs = {
     kind: 'schedule',
     entry: 'functions/referral-deadlines.ts',
     description:
-      'Re-announces unreceived referrals, expires them, deletes ciphertexts when their time is up, reminds offices of unconfirmed erasures',
+      'Re-announces unreceived referrals, expires them, deletes ciphertexts when their time is up, reminds offices of unconfirmed erasures; sets the retention of office states',
     everyMinutes: 15,
     localEveryMs: 30_000,
     limits: { timeoutSeconds: 300 },
-    // dueOn (Query on gsi3), get (GetItem), transition (Update, Delete guard, Put outbox).
+    // dueOn (Query on gsi3), get (GetItem), transition (Update, Delete guard, Put outbox);
+    // the retention of office states: the list (Query on gsi1), mark and unmark (Update).
     permissions: {
       tables: {
         Records: {
           actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-          queryIndexes: ['gsi3'],
+          queryIndexes: ['gsi3', 'gsi1'],
         },
         Audit: auditDraftWriter,
       },

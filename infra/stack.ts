@@ -143,6 +143,7 @@ export class ReferralExchangeStack extends Stack {
       projectRoot: props.projectRoot,
       directoryFile: props.directoryFile,
       auditRetentionYears: props.directory.deployment.auditRetentionYears,
+      ...(props.directory.deployment.retention ? { retention: props.directory.deployment.retention } : {}),
       ...(props.functions ? { definitions: props.functions } : {}),
       data: this.data,
       queues: this.queues,

@@ -9,6 +9,7 @@ import { startDynamoDbLocal } from '#local/emulators/dynamodb-local.ts';
 import { PlatformError } from '#local/emulators/process-tools.ts';
 import { startSqsLocal } from '#local/emulators/sqs-local.ts';
 import { loadDirectory } from '#shared/adapters/directory-file.ts';
+import { type Clock, systemClock } from '#shared/domain/clock.ts';
 import { functionEnvironment, SIGN_IN_ENVIRONMENT } from '#shared/function-environment.ts';
 import { PrincipalResolver } from '#shared/identity/principal.ts';
 import { authorityQueues, officeQueues, tableName, tables } from '#shared/resources.ts';
@@ -27,6 +28,7 @@ import { ensureQueue, ensureTable } from './provision.ts';
 import { scheduledEvent, startScheduler } from './scheduler.ts';
 import { startStreamPoller } from './stream-poller.ts';
 import { type TokenVerifier, tokenVerifier } from './token-verify.ts';
+import { sweepExpired } from './ttl-sweeper.ts';
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
 export const LOCAL_STAGE = 'local';
@@ -51,6 +53,8 @@ export interface PlatformOptions {
   readonly throttle?: boolean;
   /** Called with a one-sentence message if an emulator dies while running. */
   readonly onFatal?: (message: string) => void;
+  /** The clock by which the local TTL sweeper deletes expired items; default the system clock. */
+  readonly ttlClock?: Clock;
 }
 
 export interface QueueInfo {
@@ -92,8 +96,16 @@ export interface Platform {
   readonly startupMs: number;
   /** Process id of the DynamoDB Local JVM. */
   readonly dynamodbPid: number | undefined;
+  /**
+   * Runs the local TTL sweeper now (after a run under way), by `ttlClock`; resolves with
+   * how many items it deleted.
+   */
+  sweepExpired(): Promise<number>;
   stop(): Promise<void>;
 }
+
+/** The scheduler job that stands in for DynamoDB TTL. */
+const TTL_SWEEPER = 'ttl-sweeper';
 
 async function loadHandler(entry: string): Promise<ProxyHandler> {
   const module = (await import(resolve(entry))) as { handler?: ProxyHandler };
@@ -177,6 +189,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         directoryFile,
         queueUrlTemplate,
         auditRetentionYears: directory.deployment.auditRetentionYears,
+        retention: directory.deployment.retention,
       }),
     };
     // The handlers run in this process, as one Lambda runtime would run them.
@@ -346,10 +359,20 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         );
       }
     }
-    if (jobs.length > 0) {
-      const scheduler = startScheduler({ jobs });
-      stops.push(() => scheduler.stop());
-    }
+    // DynamoDB Local never deletes by TTL: the sweeper stands in for it (docs/local-platform.md).
+    const ttlClock = options.ttlClock ?? systemClock;
+    let swept = 0;
+    jobs.push({
+      name: TTL_SWEEPER,
+      everyMs: 60_000,
+      run: async () => {
+        swept = 0;
+        for (const t of tables) swept += await sweepExpired(dynamodb, t, tableName(LOCAL_STAGE, t), ttlClock);
+      },
+    });
+    consumers.push('DynamoDB TTL (local sweeper) every 60 s');
+    const scheduler = startScheduler({ jobs });
+    stops.push(() => scheduler.stop());
 
     return {
       apiUrl,
@@ -366,6 +389,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       directoryVersion: directory.version,
       startupMs: Math.round(performance.now() - started),
       dynamodbPid: dynamo.process.pid,
+      sweepExpired: async () => {
+        await scheduler.runNow(TTL_SWEEPER);
+        return swept;
+      },
       stop: stopAll,
     };
   } catch (error) {

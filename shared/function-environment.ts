@@ -1,3 +1,4 @@
+import type { RetentionSettings } from '#shared/domain/retention.ts';
 import { auditTable, recordsTable } from './resources.ts';
 
 /**
@@ -13,6 +14,8 @@ export function functionEnvironment(values: {
   readonly queueUrlTemplate: string;
   /** From the directory's `deployment.auditRetentionYears`; absent: the default (end of the following year). */
   readonly auditRetentionYears?: number | undefined;
+  /** The directory's `deployment.retention`; absent: the defaults (shared/domain/retention.ts). */
+  readonly retention?: RetentionSettings | undefined;
 }): Record<string, string> {
   return {
     REX_STAGE: values.stage,
@@ -24,6 +27,7 @@ export function functionEnvironment(values: {
     ...(values.auditRetentionYears !== undefined
       ? { REX_AUDIT_RETENTION_YEARS: String(values.auditRetentionYears) }
       : {}),
+    ...(values.retention !== undefined ? { REX_RETENTION: JSON.stringify(values.retention) } : {}),
     POWERTOOLS_SERVICE_NAME: 'referral-exchange',
     POWERTOOLS_METRICS_NAMESPACE: 'ReferralExchange',
   };

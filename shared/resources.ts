@@ -257,3 +257,25 @@ export function authorityQueues(
 ): QueueDefinition[] {
   return directory.authorities.map((a) => authorityQueue(stage, a));
 }
+
+/**
+ * Which table holds each kind of stored item of the retention table (docs/data-model.md,
+ * `retentionItems` in shared/domain/record-of-processing.ts). test/infra checks that
+ * every table holding an item that expires has TTL on `expiresAt`.
+ */
+export const ITEM_TABLES: Readonly<Record<string, TableDefinition['id']>> = {
+  consent: 'Records',
+  'referral-metadata': 'Records',
+  'referral-ciphertext': 'Records',
+  'erasure-request': 'Records',
+  outbox: 'Records',
+  idempotency: 'Records',
+  'open-referral-guard': 'Records',
+  'office-state': 'Records',
+  'retired-keys': 'Records',
+  'audit-entry': 'Audit',
+  checkpoint: 'Audit',
+};
+
+/** The attribute DynamoDB's TTL deletes items by, on every table that has expiring items. */
+export const TTL_ATTRIBUTE = 'expiresAt';

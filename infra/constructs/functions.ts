@@ -13,6 +13,7 @@ import {
   ownEnvironmentOf,
   tableAccessOf,
 } from '#functions/definitions.ts';
+import type { RetentionSettings } from '#shared/domain/retention.ts';
 import { functionEnvironment } from '#shared/function-environment.ts';
 import type { TableDefinition } from '#shared/resources.ts';
 import type { Api } from './api.ts';
@@ -36,6 +37,8 @@ export interface FunctionsProps {
   readonly directoryFile: string;
   /** From the directory's `deployment.auditRetentionYears`. @default the audit log's own default */
   readonly auditRetentionYears?: number;
+  /** The directory's `deployment.retention`. @default the defaults of shared/domain/retention.ts */
+  readonly retention?: RetentionSettings;
   /**
    * The functions to deploy. The stack refuses an incomplete set (`definitionProblems`).
    * @default functionDefinitions from functions/definitions.ts
@@ -92,6 +95,7 @@ export class Functions extends Construct {
       directoryFile: BUNDLED_DIRECTORY_FILE,
       queueUrlTemplate: `https://sqs.${Aws.REGION}.${Aws.URL_SUFFIX}/${Aws.ACCOUNT_ID}/{name}`,
       auditRetentionYears: props.auditRetentionYears,
+      retention: props.retention,
     });
     const locations = {
       pseudonymSecretParameter: props.pseudonymSecret.parameterName,

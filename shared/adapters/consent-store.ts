@@ -4,6 +4,7 @@ import { indexKeys, recordKeys } from '#shared/adapters/records/keys.ts';
 import type { ConsentStore, CreatedResponse, CreatingRequest } from '#shared/application/consents.ts';
 import type { AuditEntryDraft } from '#shared/domain/audit/entry.ts';
 import { ConsentRecord } from '#shared/domain/consent/record.ts';
+import { consentExpiry, type RetentionPolicy, retentionFromEnvironment } from '#shared/domain/retention.ts';
 import { putAuditDraft } from './audit-drafts.ts';
 import { documentClient } from './aws-clients.ts';
 import { commit, commitCreating } from './transactions.ts';
@@ -21,7 +22,7 @@ function consentKeys(record: ConsentRecord) {
   };
 }
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk'] as const;
+const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt'] as const;
 
 /** The record from its item: the keys dropped, the rest checked against the record schema. */
 function recordOf(item: Record<string, unknown>): ConsentRecord {
@@ -37,10 +38,15 @@ class ConsentChanged extends Error {}
  * Consents in the records table (docs/data-model.md): `CONSENT#<id>` / `CONSENT`, indexed
  * by subject in gsi1 (`SUBJECT#<subjectId>` / `CONSENT#<givenAt>#<id>`). The item holds
  * the ConsentRecord's fields and nothing else, so it carries no personal data; its
- * `version` guards every change.
+ * `version` guards every change. `expiresAt` (TTL) is set once the consent has an end —
+ * its validity at recording, its withdrawal — to when its evidence may go
+ * (`consentExpiry`: as long as the log entries of the transfers it justified).
  */
 export class DynamoConsentStore implements ConsentStore {
-  constructor(private readonly tables: ConsentStoreTables) {}
+  constructor(
+    private readonly tables: ConsentStoreTables,
+    private readonly retention: RetentionPolicy = retentionFromEnvironment(),
+  ) {}
 
   async get(id: string): Promise<ConsentRecord | undefined> {
     const out = await documentClient().send(
@@ -68,7 +74,7 @@ export class DynamoConsentStore implements ConsentStore {
         {
           Put: {
             TableName: this.tables.recordsTable,
-            Item: { ...consentKeys(record), ...record },
+            Item: { ...consentKeys(record), ...record, ...this.expiryOf(record) },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -76,6 +82,11 @@ export class DynamoConsentStore implements ConsentStore {
       ],
       response: request.response,
     });
+  }
+
+  private expiryOf(record: ConsentRecord): { expiresAt?: number } {
+    const expiresAt = consentExpiry(record, this.retention);
+    return expiresAt === undefined ? {} : { expiresAt };
   }
 
   async withdraw(
@@ -93,6 +104,11 @@ export class DynamoConsentStore implements ConsentStore {
       ':expected': previous.version,
     };
     const set = ['withdrawnAt = :withdrawnAt', 'withdrawnBy = :withdrawnBy', '#version = :version'];
+    const { expiresAt } = this.expiryOf(next);
+    if (expiresAt !== undefined) {
+      set.push('expiresAt = :expiresAt');
+      values[':expiresAt'] = expiresAt;
+    }
     if (next.withdrawalReason !== undefined) {
       set.push('withdrawalReason = :withdrawalReason');
       values[':withdrawalReason'] = next.withdrawalReason;

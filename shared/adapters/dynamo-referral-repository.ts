@@ -15,6 +15,7 @@ import type { IdempotencyRecord, StoredAnswer } from '#shared/domain/idempotency
 import type { OfficeState } from '#shared/domain/referral/admission.ts';
 import type { ReferralChange, ReferralCreation } from '#shared/domain/referral/change.ts';
 import { type Deadline, dueBucket } from '#shared/domain/referral/deadlines.ts';
+import { erasurePending } from '#shared/domain/referral/erasure.ts';
 import {
   ConsentWithdrawnRace,
   type OpenReferral,
@@ -24,8 +25,15 @@ import {
   StaleReferral,
 } from '#shared/domain/referral/errors.ts';
 import type { AuthorityEvent } from '#shared/domain/referral/events.ts';
+import { isOpen } from '#shared/domain/referral/lifecycle.ts';
 import type { OfficeNotification } from '#shared/domain/referral/notification.ts';
 import { type ReferralRecord, updatedAtOf } from '#shared/domain/referral/referral.ts';
+import {
+  outboxExpiry,
+  type RetentionPolicy,
+  referralExpiry,
+  retentionFromEnvironment,
+} from '#shared/domain/retention.ts';
 import { putAuditDraft } from './audit-drafts.ts';
 import { documentClient } from './aws-clients.ts';
 import { queryAll, queryPages } from './paged-query.ts';
@@ -169,6 +177,8 @@ export class DynamoReferralRepository implements ReferralRepository {
     private readonly queueNameFor: (officeId: string) => string,
     /** The physical name of an authority's event queue (`authorityQueue` in shared/resources.ts). */
     private readonly authorityQueueNameFor: (authorityId: string) => string,
+    /** Expiry of ended referrals and of outbox items (shared/domain/retention.ts). */
+    private readonly retention: RetentionPolicy = retentionFromEnvironment(),
   ) {}
 
   private async batchGet(keys: readonly { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
@@ -241,6 +251,7 @@ export class DynamoReferralRepository implements ReferralRepository {
           event,
           queueName: this.queueNameFor(r.serviceOfficeId),
           createdAt: at,
+          expiresAt: outboxExpiry(at, this.retention),
         },
       },
     };
@@ -262,6 +273,7 @@ export class DynamoReferralRepository implements ReferralRepository {
           queueName: this.authorityQueueNameFor(event.authorityId),
           message: event,
           createdAt: event.at,
+          expiresAt: outboxExpiry(event.at, this.retention),
         },
       },
     };
@@ -283,6 +295,7 @@ export class DynamoReferralRepository implements ReferralRepository {
           event,
           notification: n,
           createdAt: n.at,
+          expiresAt: outboxExpiry(n.at, this.retention),
         },
       },
     };
@@ -293,8 +306,13 @@ export class DynamoReferralRepository implements ReferralRepository {
       Update: {
         TableName: this.tables.recordsTable,
         Key: recordKeys.officeState(officeId),
-        UpdateExpression: 'ADD openReferrals :delta',
-        ExpressionAttributeValues: { ':delta': delta },
+        // Any change to an office's state keeps it (the retention job marks it again if the office is gone).
+        UpdateExpression: 'SET gsi1pk = :list, gsi1sk = :entry REMOVE expiresAt ADD openReferrals :delta',
+        ExpressionAttributeValues: {
+          ':delta': delta,
+          ':list': indexKeys.officeState(officeId).gsi1pk,
+          ':entry': indexKeys.officeState(officeId).gsi1sk,
+        },
       },
     };
   }
@@ -372,6 +390,18 @@ export class DynamoReferralRepository implements ReferralRepository {
     const r = change.from;
     const { set, remove } = differences(r, change.to);
     Object.assign(set, referralIndexAttributes(change.to, change.due));
+    // Ended and nothing due any more: the metadata expires (TTL); otherwise it must not.
+    const expiresAt = referralExpiry(
+      {
+        open: isOpen(change.to.status),
+        erasurePending: erasurePending(change.to),
+        updatedAt: updatedAtOf(change.to),
+      },
+      change.due !== undefined,
+      this.retention,
+    );
+    if (expiresAt !== undefined) set.expiresAt = expiresAt;
+    else remove.push('expiresAt');
     const names: Record<string, string> = { '#version': 'version', '#status': 'status' };
     const values: Record<string, unknown> = { ':expected': r.version, ':from': r.status };
     const assignments: string[] = [];

@@ -1,14 +1,17 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { recordKeys } from '#shared/adapters/records/keys.ts';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { indexKeys, OFFICE_STATES, recordKeys } from '#shared/adapters/records/keys.ts';
 import {
   type OfficeKeyState,
   type OfficeKeysRepository,
   StaleKeySetVersion,
 } from '#shared/application/office-keys.ts';
+import type { OfficeStateRetention } from '#shared/application/retention.ts';
 import type { AuditEntryDraft } from '#shared/domain/audit/entry.ts';
 import { emptyKeySet, type OfficeKeySet, OfficeKeySetSchema } from '#shared/domain/crypto/key-set.ts';
 import { putAuditDraft } from './audit-drafts.ts';
 import { documentClient } from './aws-clients.ts';
+import { queryAll } from './paged-query.ts';
 import { commit, type TransactItem } from './transactions.ts';
 
 export interface OfficeStateTables {
@@ -50,13 +53,16 @@ export function updateKeySetItem(
     Update: {
       TableName: recordsTable,
       Key: recordKeys.officeState(officeId),
-      UpdateExpression: 'SET #keySet = :keySet, #version = :next, #updatedAt = :now',
+      UpdateExpression:
+        'SET #keySet = :keySet, #version = :next, #updatedAt = :now, gsi1pk = :list, gsi1sk = :entry REMOVE expiresAt',
       ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(#version)' : '#version = :expected',
       ExpressionAttributeNames: { '#keySet': 'keySet', '#version': 'version', '#updatedAt': 'keysUpdatedAt' },
       ExpressionAttributeValues: {
         ':keySet': keySet,
         ':next': expectedVersion + 1,
         ':now': now.toISOString(),
+        ':list': indexKeys.officeState(officeId).gsi1pk,
+        ':entry': indexKeys.officeState(officeId).gsi1sk,
         ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
       },
     },
@@ -97,5 +103,65 @@ export class DynamoOfficeKeysRepository implements OfficeKeysRepository {
   }
   save(officeId: string, keySet: OfficeKeySet, expectedVersion: number, audit: AuditEntryDraft, now: Date) {
     return saveKeySet(this.tables, officeId, keySet, expectedVersion, audit, now);
+  }
+}
+
+/**
+ * The retention job's view of the office states (shared/application/retention.ts): listed
+ * from gsi1 (`indexKeys.officeState`, whose sort key tells a marked one), marked and
+ * unmarked by UpdateItem — `expiresAt` and the sort key together.
+ */
+export class DynamoOfficeStateRetention implements OfficeStateRetention {
+  constructor(private readonly recordsTable: string) {}
+
+  async list(): Promise<{ officeId: string; expiring: boolean }[]> {
+    const items = await queryAll((c) => documentClient().send(c), {
+      TableName: this.recordsTable,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': OFFICE_STATES },
+    });
+    return items
+      .filter((i) => typeof i.pk === 'string' && i.pk.startsWith('OFFICE#'))
+      .map((i) => ({
+        officeId: String(i.pk).slice('OFFICE#'.length),
+        expiring: String(i.gsi1sk).startsWith('EXPIRING#'),
+      }));
+  }
+
+  async expire(officeId: string, expiresAt: number): Promise<void> {
+    await this.update(officeId, 'SET expiresAt = :at, gsi1sk = :marked', 'gsi1sk = :plain', {
+      ':at': expiresAt,
+      ':marked': indexKeys.officeState(officeId, true).gsi1sk,
+      ':plain': indexKeys.officeState(officeId).gsi1sk,
+    });
+  }
+
+  async keep(officeId: string): Promise<void> {
+    await this.update(officeId, 'SET gsi1sk = :plain REMOVE expiresAt', 'attribute_exists(pk)', {
+      ':plain': indexKeys.officeState(officeId).gsi1sk,
+    });
+  }
+
+  /** A failed condition means there is nothing to do: the item is gone or changed meanwhile. */
+  private async update(
+    officeId: string,
+    expression: string,
+    condition: string,
+    values: Record<string, unknown>,
+  ) {
+    try {
+      await documentClient().send(
+        new UpdateCommand({
+          TableName: this.recordsTable,
+          Key: recordKeys.officeState(officeId),
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 }

@@ -147,8 +147,8 @@ function retentionRows(
     [
       { de: 'Einwilligung (Nachweis)', en: 'Consent (evidence)' },
       {
-        de: 'Ohne feste Löschfrist im System: Sie belegt, dass die Weitergaben erlaubt waren, die auf ihr beruhen. Ein Widerruf wird dazu vermerkt.',
-        en: 'No fixed deletion period in the system: it proves that the transfers based on it were allowed. A withdrawal is recorded with it.',
+        de: `Solange sie gilt; danach (nach Widerruf oder Ablauf) ${yearsAfterEnd(years).de}. So lange wie die Protokolleinträge der Weitergaben, die auf ihr beruhen: Sie belegt, dass diese erlaubt waren. Ein Widerruf wird dazu vermerkt.`,
+        en: `While it is in force; after that (withdrawn or run out) ${yearsAfterEnd(years).en}. As long as the log entries of the transfers based on it: it proves that they were allowed. A withdrawal is recorded with it.`,
       },
     ],
     [
@@ -157,8 +157,8 @@ function retentionRows(
         en: 'Facts of the transfer (office, data categories, status; no contents)',
       },
       {
-        de: 'Ohne feste Löschfrist im System, damit nachvollziehbar bleibt, wer Ihre Daten erhalten hat.',
-        en: 'No fixed deletion period in the system, so that who received your data stays traceable.',
+        de: `Gelöscht ${retention.referralDaysAfterEnd} Tage, nachdem die Zuweisung abgeschlossen ist und nichts mehr aussteht (etwa die Bestätigung einer Löschung). Wer Ihre Daten erhalten hat, bleibt danach im Protokoll nachvollziehbar.`,
+        en: `Deleted ${retention.referralDaysAfterEnd} days after the referral ended and nothing is outstanding any more (such as the confirmation of an erasure). Who received your data stays traceable in the log after that.`,
       },
     ],
     [
@@ -184,6 +184,19 @@ function retentionRows(
       },
     ],
   ];
+}
+
+/** "until the end of the (n-th) year after the year of its end", for the consent. */
+function yearsAfterEnd(n: number): Words {
+  return n === 1
+    ? {
+        de: 'bis zum Ende des Jahres nach dem Jahr ihres Endes',
+        en: 'until the end of the year after the year of its end',
+      }
+    : {
+        de: `bis zum Ende des ${n}. Jahres nach dem Jahr ihres Endes`,
+        en: `until the end of the ${ordinal(n)} year after the year of its end`,
+      };
 }
 
 function ordinal(n: number): string {

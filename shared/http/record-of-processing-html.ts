@@ -29,13 +29,19 @@ const T = {
   provider: { de: 'Träger', en: 'Provider' },
   item: { de: 'Gespeichertes', en: 'Stored item' },
   how: { de: 'Umsetzung', en: 'Enforced by' },
+  reason: { de: 'Grund', en: 'Reason' },
+  setting: { de: 'Einstellung', en: 'Setting' },
 } as const;
 
-const ENFORCEMENT: Record<string, Bilingual> = {
+const ENFORCEMENT: Record<RecordOfProcessing['retention'][number]['enforcement'], Bilingual> = {
   ttl: { de: 'DynamoDB-TTL', en: 'DynamoDB TTL' },
   'deadline-job': { de: 'Fristenjob', en: 'Deadline job' },
+  'job-then-ttl': {
+    de: 'Fristenjob setzt die Frist, DynamoDB-TTL löscht',
+    en: 'Deadline job sets the expiry, DynamoDB TTL deletes',
+  },
   transition: { de: 'Beim Vorgang', en: 'With the step' },
-  none: { de: 'Nicht umgesetzt', en: 'Not implemented' },
+  kept: { de: 'Bewusst aufbewahrt', en: 'Kept on purpose' },
 };
 
 const two = (t: Bilingual) => `${e(t.de)}<br><span lang="en" class="en">${e(t.en)}</span>`;
@@ -102,11 +108,13 @@ export function renderRecordOfProcessingHtml(r: RecordOfProcessing): string {
     ),
     table(
       'retention',
-      [T.item, T.retention, T.how],
+      [T.item, T.retention, T.reason, T.setting, T.how],
       r.retention.map((i) => [
         two(i.label),
         two(i.retention),
-        two(ENFORCEMENT[i.enforcement] ?? ENFORCEMENT.none!),
+        two(i.reason),
+        i.setting === null ? '—' : `<code>${e(i.setting)}</code>`,
+        two(ENFORCEMENT[i.enforcement]),
       ]),
     ),
     table(

@@ -34,9 +34,14 @@ export const RecordOfProcessing = z
         item: z.string(),
         label: Bilingual,
         retention: Bilingual,
-        enforcement: z.enum(['ttl', 'deadline-job', 'transition', 'none']).meta({
+        setting: z.string().nullable().meta({
           description:
-            'How deletion happens: DynamoDB TTL, the deadline job, with the step that ends the item, or not implemented.',
+            'The directory setting that decides it, with its value in force; null where none does.',
+        }),
+        reason: Bilingual,
+        enforcement: z.enum(['ttl', 'deadline-job', 'job-then-ttl', 'transition', 'kept']).meta({
+          description:
+            'How deletion happens: DynamoDB TTL, the deadline job, the deadline job setting the TTL (office states), with the step that ends the item, or kept on purpose.',
         }),
       }),
     ),

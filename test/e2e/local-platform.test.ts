@@ -1,13 +1,20 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
-import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTableInput, deadLetterAttributes, queueAttributes } from '#local/provision.ts';
 import { loadDirectory } from '#shared/adapters/directory-file.ts';
-import { officeQueues, tableName, tables } from '#shared/resources.ts';
+import { officeQueues, recordsTable, tableName, tables } from '#shared/resources.ts';
 import { signRequest } from '#shared/sdk/signed-fetch.ts';
 import { isAlive, type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
+import { until } from '#test/support/wait.ts';
 
 const local = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -196,6 +203,40 @@ describe('the local platform (npm start)', () => {
       sqs.destroy();
     }
   });
+
+  it('deletes the items whose expiresAt has passed, as DynamoDB TTL would (the local sweeper), and no others', async () => {
+    const dynamodb = new DynamoDBClient({
+      endpoint: platform.dynamodbEndpoint,
+      region: 'eu-central-1',
+      credentials: local,
+    });
+    const TableName = tableName('local', recordsTable);
+    const key = (n: string) => ({ pk: { S: `TTL-CHECK#${n}` }, sk: { S: 'ITEM' } });
+    const now = Math.floor(Date.now() / 1000);
+    try {
+      await dynamodb.send(
+        new PutItemCommand({ TableName, Item: { ...key('past'), expiresAt: { N: String(now - 10) } } }),
+      );
+      await dynamodb.send(
+        new PutItemCommand({ TableName, Item: { ...key('future'), expiresAt: { N: String(now + 86_400) } } }),
+      );
+      await dynamodb.send(new PutItemCommand({ TableName, Item: key('none') }));
+      const present = async (n: string) =>
+        (await dynamodb.send(new GetItemCommand({ TableName, Key: key(n), ConsistentRead: true }))).Item !==
+        undefined;
+      // The sweeper runs every minute.
+      await until(
+        async () => ((await present('past')) ? undefined : true),
+        'the expired item to go',
+        90_000,
+        1000,
+      );
+      expect(await present('future')).toBe(true);
+      expect(await present('none')).toBe(true);
+    } finally {
+      dynamodb.destroy();
+    }
+  }, 120_000);
 
   it('prints what runs where, and Ctrl-C stops everything it started', async () => {
     expect(platform.output()).toContain(platform.apiUrl);

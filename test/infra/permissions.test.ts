@@ -285,6 +285,7 @@ describe('function settings', () => {
         directoryFile: 'x',
         queueUrlTemplate: 'x',
         auditRetentionYears: directory.deployment.auditRetentionYears,
+        retention: directory.deployment.retention,
       });
       const own = ownEnvironmentOf(def, {
         pseudonymSecretParameter: 'x',

@@ -9,6 +9,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lambdaContext } from '#local/lambda-context.ts';
 import { scheduledEvent } from '#local/scheduler.ts';
+import { sweepExpired } from '#local/ttl-sweeper.ts';
 import { auditKeys, putAuditDraft } from '#shared/adapters/audit-drafts.ts';
 import { commit } from '#shared/adapters/transactions.ts';
 import {
@@ -20,7 +21,9 @@ import {
 import { type AuditEntry, type AuditEntryDraft, auditDraft } from '#shared/domain/audit/entry.ts';
 import { verifyCheckpointConsistency, verifyEntryInclusion } from '#shared/domain/audit/proofs.ts';
 import { verifyLog } from '#shared/domain/audit/verify.ts';
+import { FixedClock } from '#shared/domain/clock.ts';
 import type { OperationSpec } from '#shared/http/operation.ts';
+import { auditTable } from '#shared/resources.ts';
 import type { CheckpointView } from '#shared/schemas/audit.ts';
 import { apiEvent, invoke, type ProxyHandler } from '#test/support/api-events.ts';
 import { ACCOUNT_ID, REGION, TEST_CHECKPOINT_KEY, useEmulators } from '#test/support/emulators.ts';
@@ -146,13 +149,19 @@ describe('retention by epoch against DynamoDB Local', () => {
     expect(served.find((e) => e.entryId === 'ret-5')?.sequence).toBe(5);
     expect(await verifyRemainder(served)).toMatchObject({ ok: true, firstSequence: 3, lastSequence: 6 });
 
-    // TTL deletes the old year's items (in any order); nothing changes for the export.
-    const { DeleteItemCommand } = await import('@aws-sdk/client-dynamodb');
-    for (const n of [2, 1]) {
-      await emu.dynamodb.send(
-        new DeleteItemCommand({ TableName: auditTableName, Key: marshall(auditKeys.entry(`ret-${n}`)) }),
-      );
-    }
+    // TTL (the local sweeper, by today's clock) deletes the old year's entries and nothing
+    // else — not the head, not a checkpoint —; nothing changes for the export.
+    const { ScanCommand } = await import('@aws-sdk/client-dynamodb');
+    const keys = async () =>
+      ((await emu.dynamodb.send(new ScanCommand({ TableName: auditTableName }))).Items ?? [])
+        .map((i) => unmarshall(i))
+        .map((i) => `${i.pk}/${i.sk}`)
+        .sort();
+    const before = await keys();
+    expect(await sweepExpired(emu.dynamodb, auditTable, auditTableName, new FixedClock(new Date()))).toBe(2);
+    const gone = ['ENTRY#ret-1/ENTRY', 'ENTRY#ret-2/ENTRY'];
+    expect(await keys()).toEqual(before.filter((k) => !gone.includes(k)));
+    expect(before).toEqual(expect.arrayContaining([...gone, 'CHAIN/HEAD']));
     const afterTtl = await exportLog();
     expect(afterTtl).toEqual(served);
     expect(await verifyRemainder(afterTtl)).toMatchObject({ ok: true, checkpointsMatched: 3 });

@@ -31,4 +31,17 @@ export const indexKeys = {
   subject: (subjectId: string, sortKey: string) => ({ gsi1pk: `SUBJECT#${subjectId}`, gsi1sk: sortKey }),
   due: (bucket: string, sortKey: string) => ({ gsi3pk: `DUE#${bucket}`, gsi3sk: sortKey }),
   feed: (updatedAt: string, referralId: string) => ({ changedKey: `${updatedAt}#${referralId}` }),
+  /**
+   * Every office state item in gsi1 under one partition, so that the retention job finds
+   * the states of offices that left the directory with a Query (never a Scan). Its sort
+   * key says whether the job marked it to expire (`EXPIRING#…`); every other writer of
+   * the item puts it back to the plain one and removes the expiry.
+   */
+  officeState: (officeId: string, expiring = false) => ({
+    gsi1pk: OFFICE_STATES,
+    gsi1sk: `${expiring ? 'EXPIRING#' : ''}OFFICE#${officeId}`,
+  }),
 } as const;
+
+/** The gsi1 partition of the office state items. */
+export const OFFICE_STATES = 'OFFICE_STATES';

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { formatFieldPath } from '#shared/domain/field-path.ts';
+import { RetentionSettingsSchema } from '#shared/domain/retention.ts';
 import { HousingSchema, ResidenceStatusSchema } from '#shared/domain/routing/person-facts.ts';
 import { ISO_639_1_CODES } from './languages.ts';
 
@@ -165,6 +166,12 @@ export const DeploymentSchema = z.strictObject({
   timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin"'),
   /** Years after the year of an event that its audit entry is kept (1 = end of the following year). */
   auditRetentionYears: z.int().min(1).max(30).optional(),
+  /**
+   * How long each kind of stored item is kept (docs/data-model.md, retention); every
+   * member optional, defaults in shared/domain/retention.ts. `auditYears` is
+   * `auditRetentionYears` under its new name (the same value if both are given).
+   */
+  retention: RetentionSettingsSchema.optional(),
   /**
    * Who the deployment's alarms reach: an e-mail subscription each to the alarm topic
    * (the operator's on-call addresses, never an office's). Absent: alarms notify no one.
@@ -404,6 +411,17 @@ function checkCrossReferences(value: unknown, ctx: Ctx): void {
   // Ids share one namespace, since they name AWS resources and DPO scopes.
   const ids = new FirstSeen();
   const deployment = asRecord(root.deployment);
+  const auditYears = asRecord(deployment?.retention)?.auditYears;
+  if (
+    typeof auditYears === 'number' &&
+    typeof deployment?.auditRetentionYears === 'number' &&
+    auditYears !== deployment.auditRetentionYears
+  ) {
+    report(
+      ['deployment', 'retention', 'auditYears'],
+      `must equal deployment.auditRetentionYears (${deployment.auditRetentionYears}) when both are given`,
+    );
+  }
   if (deployment && typeof deployment.id === 'string') ids.claim(deployment.id, ['deployment', 'id']);
   for (const key of ['authorities', 'providers', 'serviceOffices'] as const) {
     asArray(root[key]).forEach((entry, i) => {

@@ -373,6 +373,31 @@ describe('invalid directories', () => {
       reason: /https URL/,
     },
     {
+      name: 'a retention setting out of range',
+      mutate: (d) => {
+        d.deployment.retention = { referralDaysAfterEnd: 0 };
+      },
+      path: 'deployment.retention.referralDaysAfterEnd',
+      reason: />=1|at least|too small/i,
+    },
+    {
+      name: 'an unknown retention setting',
+      mutate: (d) => {
+        d.deployment.retention = { consentDays: 10 };
+      },
+      path: 'deployment.retention',
+      reason: /consentDays/,
+    },
+    {
+      name: 'two different audit retentions under the old and the new name',
+      mutate: (d) => {
+        d.deployment.auditRetentionYears = 2;
+        d.deployment.retention = { auditYears: 3 };
+      },
+      path: 'deployment.retention.auditYears',
+      reason: /must equal deployment.auditRetentionYears \(2\)/,
+    },
+    {
       name: 'wrong schema version',
       mutate: (d) => {
         d.schemaVersion = 2;
@@ -410,6 +435,19 @@ describe('invalid directories', () => {
     expect(parseDirectory(directory).providers.find((p) => p.id === provider.id)?.access?.awsAccountId).toBe(
       '444455556666',
     );
+  });
+
+  it('accepts every retention setting, and the audit retention under both names when they agree', () => {
+    const directory = example();
+    directory.deployment.auditRetentionYears = 2;
+    directory.deployment.retention = {
+      auditYears: 2,
+      idempotencyHours: 48,
+      referralDaysAfterEnd: 30,
+      outboxDays: 7,
+      officeStateDaysAfterRemoval: 60,
+    };
+    expect(parseDirectory(directory).deployment.retention).toEqual(directory.deployment.retention);
   });
 
   it('accepts rule versions with adjacent, non-overlapping validity', () => {

@@ -40,7 +40,7 @@ describe('record of processing (Art. 30)', () => {
     });
   });
 
-  it('states the audit retention the deployment configures, and no retention where none is built', () => {
+  it('states the audit retention the deployment configures, under either name', () => {
     const five = recordOfProcessing(
       variant((d) => {
         (d.deployment as { auditRetentionYears?: number }).auditRetentionYears = 5;
@@ -48,12 +48,69 @@ describe('record of processing (Art. 30)', () => {
       NOW,
     );
     const audit = five.retention.find((i) => i.item === 'audit-entry');
-    expect(audit?.retention.de).toContain('auditRetentionYears = 5');
+    expect(audit?.setting).toBe('deployment.retention.auditYears = 5');
+    expect(audit?.retention.de).toContain('bis zum Ende des 5. Jahres danach');
+    expect(audit?.retention.en).toContain('until the end of the 5th year after');
     expect(audit?.enforcement).toBe('ttl');
+    // The consent evidence follows the audit retention.
+    expect(five.retention.find((i) => i.item === 'consent')?.setting).toBe(
+      'deployment.retention.auditYears = 5',
+    );
+    const renamed = recordOfProcessing(
+      variant((d) => {
+        (d.deployment as { retention?: unknown }).retention = { auditYears: 5 };
+      }),
+      NOW,
+    );
+    expect(renamed.retention).toEqual(five.retention);
     expect(
       recordOfProcessing(EXAMPLE, NOW).retention.find((i) => i.item === 'idempotency')?.retention.en,
     ).toBe('24 hours');
-    expect(five.retention.find((i) => i.item === 'consent')?.enforcement).toBe('none');
+  });
+
+  it('states a real retention, its setting, reason and enforcement for every kind of stored item', () => {
+    const r = recordOfProcessing(
+      variant((d) => {
+        (d.deployment as { retention?: unknown }).retention = {
+          referralDaysAfterEnd: 60,
+          outboxDays: 10,
+          idempotencyHours: 48,
+          officeStateDaysAfterRemoval: 7,
+        };
+      }),
+      NOW,
+    );
+    expect(r.retention.map((i) => i.item)).toEqual([
+      'consent',
+      'referral-metadata',
+      'referral-ciphertext',
+      'erasure-request',
+      'outbox',
+      'idempotency',
+      'open-referral-guard',
+      'office-state',
+      'retired-keys',
+      'audit-entry',
+      'checkpoint',
+    ]);
+    const byItem = new Map(r.retention.map((i) => [i.item, i]));
+    expect(byItem.get('referral-metadata')?.retention.de).toMatch(/^60 Tage, nachdem/);
+    expect(byItem.get('referral-metadata')?.setting).toBe('deployment.retention.referralDaysAfterEnd = 60');
+    expect(byItem.get('outbox')?.retention.en).toBe(
+      'Deleted once delivered; undeliverable ones after 10 days.',
+    );
+    expect(byItem.get('idempotency')?.retention.de).toBe('48 Stunden');
+    expect(byItem.get('office-state')?.retention.en).toContain('then 7 days');
+    expect(byItem.get('office-state')?.enforcement).toBe('job-then-ttl');
+    expect(byItem.get('checkpoint')?.enforcement).toBe('kept');
+    for (const item of r.retention) {
+      expect(item.reason.de.length, item.item).toBeGreaterThan(20);
+      expect(item.reason.en.length, item.item).toBeGreaterThan(20);
+      expect(`${item.retention.de} ${item.retention.en}`).not.toMatch(
+        /Noch keine|not implemented|Nicht umgesetzt/i,
+      );
+    }
+    expect(renderRecordOfProcessingHtml(r)).not.toContain('Nicht umgesetzt');
   });
 
   it('matches its schema and renders as an escaped German-first page', () => {

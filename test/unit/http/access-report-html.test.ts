@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EMPTY_CHAIN_HEAD, sequenceDrafts } from '#shared/domain/audit/chain.ts';
 import { auditDraft } from '#shared/domain/audit/entry.ts';
+import { defaultRetention } from '#shared/domain/retention.ts';
 import { escapeHtml, renderAccessReportHtml, secondLanguage } from '#shared/http/access-report-html.ts';
 import { documentCsp } from '#shared/http/html-document.ts';
 import { AccessReport } from '#shared/schemas/audit.ts';
@@ -157,7 +158,7 @@ describe('renderAccessReportHtml', () => {
     expect(retention[3]?.[1]).toContain('Bis zum Ende des Jahres nach dem Jahr des Eintrags.');
     const longer = rows(
       renderAccessReportHtml(report, {
-        retention: { auditYearsAfter: 3, idempotencyHours: 24 },
+        retention: { ...defaultRetention, auditYearsAfter: 3, referralDaysAfterEnd: 45 },
         deadlines: {
           reAnnounceDays: [3],
           expireDays: 10,
@@ -170,6 +171,12 @@ describe('renderAccessReportHtml', () => {
     expect(longer[0]?.[1]).toContain(
       'Gelöscht 2 Tage nach dem Empfang durch die Stelle; nicht abgeholt nach 15 Tagen',
     );
+    expect(retention[1]?.[1]).toContain('bis zum Ende des Jahres nach dem Jahr ihres Endes');
+    expect(retention[2]?.[1]).toContain('Gelöscht 90 Tage, nachdem die Zuweisung abgeschlossen ist');
+    expect(longer[1]?.[1]).toContain('bis zum Ende des 3. Jahres nach dem Jahr ihres Endes');
+    expect(longer[1]?.[1]).toContain('until the end of the 3rd year after the year of its end');
+    expect(longer[2]?.[1]).toContain('Deleted 45 days after the referral ended');
+    for (const row of retention) expect(row[1]).not.toMatch(/Ohne feste Löschfrist|No fixed deletion/);
     expect(longer[3]?.[1]).toBe(
       'Bis zum Ende des 3. Jahres nach dem Jahr des Eintrags. — Until the end of the 3rd year after the year of the entry.',
     );
