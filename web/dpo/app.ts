@@ -27,6 +27,7 @@ import {
   rememberedCheckpoints,
 } from './remembered.ts';
 import { verifyTheLog } from './verify-log.ts';
+import { verifyDetail } from './verify-words.ts';
 
 const PAGE_SIZE = 50;
 const ENTRIES_PAGE = 500;
@@ -241,7 +242,10 @@ function proofText(proof: ProofState | undefined): string {
     case 'ok':
       return t('proofOk', { size: proof.size });
     case 'bad':
-      return t('proofBad', { reason: t(`proofReason.${proof.reason}`), detail: proof.detail });
+      return t('proofBad', {
+        reason: t(`proofReason.${proof.reason}`),
+        detail: verifyDetail(state.lang, proof.detail),
+      });
     case 'error':
       return errorText(proof.error);
   }
@@ -565,7 +569,7 @@ function showRewritten(check: Extract<RememberedCheck, { ok: false }>, newest: n
   showVerdict(() => ({
     ok: false,
     text: t('rewritten', { size: check.treeSize, newest, reason: t(`remembered.${check.reason}`) }),
-    subs: [t('rewrittenDetail', { detail: check.detail }), t('rewrittenAdvice')],
+    subs: [t('rewrittenDetail', { detail: verifyDetail(state.lang, check.detail) }), t('rewrittenAdvice')],
   }));
 }
 
@@ -694,7 +698,11 @@ async function verifyLogNow(): Promise<void> {
       const { kind, sequence, detail } = result.problem;
       showVerdict(() => ({
         ok: false,
-        text: t('verifyFailed', { kind: t(`kind.${kind}`), sequence, detail }),
+        text: t('verifyFailed', {
+          kind: t(`kind.${kind}`),
+          sequence,
+          detail: verifyDetail(state.lang, detail),
+        }),
       }));
     }
   } catch (error) {
