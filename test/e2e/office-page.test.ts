@@ -532,7 +532,9 @@ describe('the office page in Chromium', () => {
     expect(await asked.locator('td').nth(4).textContent()).toBe('keine');
     expect(await page.locator('#erasure-message').textContent()).toBe('1 offenes Löschersuchen.');
     // The referral open below drops what was decrypted of it and says where to confirm.
-    expect(await page.locator('#referral-message').textContent()).toMatch(/^Für diese Zuweisung ist die Löschung angefordert/);
+    expect(await page.locator('#referral-message').textContent()).toMatch(
+      /^Für diese Zuweisung ist die Löschung angefordert/,
+    );
     expect(await page.locator('#person').isHidden()).toBe(true);
     await expect
       .poll(() => row(page, referrals.first).locator('td').nth(3).textContent())
