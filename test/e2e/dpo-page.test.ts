@@ -491,7 +491,20 @@ describe('the DPO page in Chromium', () => {
     expect(await page.locator('#verdict .headline').textContent()).toMatch(
       /^Verification failed: modified \(an entry was changed\) at sequence 2 — /,
     );
+    expect(await page.locator('#verdict .headline').textContent()).toContain(
+      'the entry hash does not match its content',
+    );
     await page.screenshot({ path: `${SHOTS}/dpo-tampered.png`, fullPage: true });
+    // On the German page the reason is German too, not the verifier's English.
+    await page.getByRole('button', { name: 'Auf Deutsch umschalten' }).click();
+    await expect
+      .poll(() => page.locator('#verdict .headline').textContent())
+      .toBe(
+        'Prüfung fehlgeschlagen: verändert (ein Eintrag wurde geändert) bei Nr. 2 — der Hash des Eintrags passt nicht zu seinem Inhalt.',
+      );
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/dpo-tampered-de.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Switch to English' }).click();
     await page.unroute('**/v1/audit/entries*');
   });
 
