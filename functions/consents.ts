@@ -46,9 +46,9 @@ export const handler = apiHandler(
       body: consents().formText(params.sha256),
       headers: { 'cache-control': 'public, max-age=86400, immutable' },
     })),
-    route(requestErasure, async ({ principal, params, body }) => ({
+    route(requestErasure, async ({ principal, params, body, idempotencyKey }) => ({
       status: 200,
-      body: await recordErasureRequest(referralDependencies(), principal!, params.id, body),
+      body: await recordErasureRequest(referralDependencies(), principal!, params.id, body, idempotencyKey!),
     })),
     route(getErasureStatus, async ({ principal, params }) => ({
       status: 200,

@@ -15,8 +15,11 @@ import { signIn } from './sign-in-client.ts';
  * An authority records consents and refers two people (routed to JMD and MBE, with the
  * rule and the reason), each counselling service polls and decrypts its referral with
  * `rex` and reports contact, a third person withdraws consent before the service polls
- * (the referral is revoked and dropped unread), and the data-protection officer produces
- * each person's report and verifies the log offline. Exits 0 when every step held.
+ * (the referral is revoked and dropped unread), a fourth withdraws consent after the
+ * service received the referral (the service is asked to erase it, `rex` deletes its
+ * file and confirms), and the data-protection officer produces each person's report —
+ * with whom an erasure was communicated to and when each confirmed (GDPR Art. 19) —
+ * and verifies the log offline. Exits 0 when every step held.
  */
 
 const REX = fileURLToPath(new URL('../bin/rex.mjs', import.meta.url));
@@ -27,6 +30,9 @@ const BRUCHSAL = '08215009';
 let step = 0;
 const say = (text: string) => console.log(`\n${++step}. ${text}`);
 const detail = (text: string) => console.log(`   ${text}`);
+/** An instant as people read it: German local time. */
+const when = (iso: string | null | undefined) =>
+  iso ? new Date(iso).toLocaleString('de-DE', { timeZone: 'Europe/Berlin' }) : 'not yet';
 
 class DemoFailed extends Error {}
 function check(condition: unknown, what: string): asserts condition {
@@ -359,6 +365,75 @@ async function story(platform: RunningPlatform, work: string): Promise<void> {
   detail(`The feed of contacted referrals lists ${feed.body.items.length} (ids, status and times only).`);
 
   say(
+    `${dawit.label} withdraws consent after his service received the referral: the platform deletes its encrypted copy at once and asks the service to erase its own (GDPR Arts. 17, 19).`,
+  );
+  const dawitOffice = offices.get(dawit)!;
+  const dawitInbox = join(work, 'inbox', dawitOffice);
+  const dawitFile = join(dawitInbox, `${referrals.get(dawit)}.json`);
+  check(existsSync(dawitFile), 'the service holds its decrypted copy before the withdrawal');
+  const lateWithdrawal = await api(platform, AUTHORITY, `/v1/consents/${consents.get(dawit)}/withdrawal`, {
+    method: 'POST',
+    body: { reason: 'subject-request' },
+  });
+  check(lateWithdrawal.status === 200, `withdrawal answered ${lateWithdrawal.status}`);
+  type ErasureStatus = {
+    recipients: {
+      referralId: string;
+      serviceOffice: { id: string; name: string };
+      erasure: { requestedAt: string; confirmedAt?: string };
+    }[];
+  };
+  const erasureOf = () =>
+    api<ErasureStatus>(platform, AUTHORITY, `/v1/consents/${consents.get(dawit)}/erasure`);
+  const asked = await waitFor(async () => {
+    const r = await erasureOf();
+    return r.status === 200 && r.body.recipients.length > 0 ? r : undefined;
+  }, 'the erasure request');
+  for (const r of asked.body.recipients)
+    detail(`Erasure requested from ${r.serviceOffice.name} (${r.serviceOffice.id}); not confirmed yet.`);
+  const kept = await api<{ status: number }>(
+    platform,
+    `service:${dawitOffice}`,
+    `/v1/referrals/${referrals.get(dawit)}/ciphertext`,
+  );
+  check(kept.status === 410, `the platform's ciphertext is gone (${kept.status})`);
+  detail('The platform no longer holds the encrypted referral (410 Gone).');
+
+  say(
+    'The service polls its queue with rex: the erasure request deletes the file rex wrote, then rex confirms.',
+  );
+  const erasedPoll = await waitFor(async () => {
+    const poll = rex(platform, [
+      'inbox',
+      'poll',
+      '--once',
+      '--out',
+      dawitInbox,
+      '--profile',
+      `service-${dawitOffice}`,
+      '--key-dir',
+      keyDirs.get(dawitOffice)!,
+    ]);
+    check(poll.status === 0, `rex inbox poll for ${dawitOffice}: ${poll.stderr}`);
+    return /erased/.test(poll.stderr) ? poll : undefined;
+  }, 'the erasure request on the service queue');
+  check(!existsSync(dawitFile), 'rex deleted the decrypted file');
+  detail(
+    erasedPoll.stderr
+      .split('\n')
+      .find((l) => l.startsWith('erased'))
+      ?.trim() ?? 'erased',
+  );
+  const confirmed = await waitFor(async () => {
+    const r = await erasureOf();
+    return r.body.recipients.every((x) => x.erasure.confirmedAt) ? r : undefined;
+  }, 'the confirmation');
+  for (const r of confirmed.body.recipients)
+    detail(
+      `The authority sees: erasure confirmed by ${r.serviceOffice.id} at ${when(r.erasure.confirmedAt)} (requested ${when(r.erasure.requestedAt)}).`,
+    );
+
+  say(
     'The data-protection officer signs in through the sign-in service (OpenID Connect, no AWS key) and produces each person\u2019s access report (GDPR Art. 15).',
   );
   const officer = platform.identityProvider.people.find((p) => p.unit === 'dpo:lk-karlsruhe');
@@ -387,13 +462,25 @@ async function story(platform: RunningPlatform, work: string): Promise<void> {
       const r = await asOfficer<{
         recipients: { serviceOfficeId: string }[];
         consents: { status: string }[];
+        erasures: { serviceOfficeId: string; requestedAt: string; confirmedAt: string | null }[];
       }>(`/v1/audit/subjects/${lookup.body.subjectId}/report`);
       const expectRecipient = person !== olena;
-      return r.status === 200 && r.body.recipients.length > 0 === expectRecipient ? r : undefined;
+      const expectErasure = person === dawit;
+      return r.status === 200 &&
+        r.body.recipients.length > 0 === expectRecipient &&
+        r.body.erasures.some((e) => e.confirmedAt !== null) === expectErasure
+        ? r
+        : undefined;
     }, `the report of ${person.label}`);
     const recipients = report.body.recipients.map((x) => x.serviceOfficeId).join(', ') || 'none';
     const statuses = report.body.consents.map((c) => c.status).join(', ');
     detail(`${person.label}: received by ${recipients}; consent ${statuses}.`);
+    for (const e of report.body.erasures) {
+      check(e.confirmedAt !== null, `the report shows ${e.serviceOfficeId}'s confirmation`);
+      detail(
+        `   Art. 19: erasure communicated to ${e.serviceOfficeId} at ${when(e.requestedAt)}; confirmed at ${when(e.confirmedAt)}.`,
+      );
+    }
   }
   await session.signOut();
   detail('The officer signs out; the sign-in service ends the session.');

@@ -539,6 +539,27 @@ export class DynamoReferralRepository implements ReferralRepository {
     return commit([putAuditDraft(this.tables.auditTable, audit)]);
   }
 
+  async idempotency(principal: string, idempotencyKey: string): Promise<IdempotencyRecord | undefined> {
+    const out = await documentClient().send(
+      new GetCommand({
+        TableName: this.tables.recordsTable,
+        Key: recordKeys.idempotency(principal, idempotencyKey),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? (out.Item as unknown as IdempotencyRecord) : undefined;
+  }
+
+  async recordEventOnce(audit: AuditEntryDraft, request: IdempotentRequest, answer: StoredAnswer) {
+    const { replayed: _replayed, ...stored } = await commitCreating<StoredAnswer>({
+      recordsTable: this.tables.recordsTable,
+      ...request,
+      items: [putAuditDraft(this.tables.auditTable, audit)],
+      response: answer,
+    });
+    return stored as StoredAnswer;
+  }
+
   async consentWithdrawn(consentId: string): Promise<boolean> {
     const out = await documentClient().send(
       new GetCommand({

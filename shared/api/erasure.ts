@@ -17,15 +17,17 @@ export const requestErasure = defineOperation({
   path: '/v1/consents/{id}/erasure',
   summary: "Record the person's request to erase the data given under a consent (GDPR Art. 17)",
   description:
-    'An authority or a data-protection officer records it. Every referral under the consent that is not yet received is revoked; every office that received one (forwarded ones included) is asked on its queue to erase it and confirm; the platform deletes the ciphertexts it still holds at once. Each step is an audit entry (`erasure.requested`, then `referral.erasure-requested` per office: to whom it was communicated, Art. 19). Repeating the request asks nobody twice. The body may be `{}`.',
+    "An authority or a data-protection officer records it. Every referral under the consent that is not yet received is revoked; every office that received one (forwarded ones included) is asked on its queue to erase it and confirm; the platform deletes the ciphertexts it still holds at once. Each step is an audit entry (`erasure.requested`, then `referral.erasure-requested` per office: to whom it was communicated, Art. 19). A retry with the same Idempotency-Key and body answers the first 200 again and records nothing; the same key with another body is refused (422 `idempotency-key-reused`). Repeating the request with a new key asks nobody twice. An authority sees in the answer the recipients of its own referrals, a DPO those its scope covers; a consent a scoped DPO's scope does not reach is 404. The body may be `{}`.",
   tags: ['consents'],
   auth: ['authority', 'dpo'],
+  idempotencyKey: true,
   params: ConsentPath,
   body: RequestErasureRequest,
   responses: {
     200: { description: 'Who was asked to erase and who confirmed.', schema: ErasureStatus },
     ...signedBodyProblems,
     404: problems[404],
+    422: problems[422],
   },
 });
 
@@ -35,7 +37,7 @@ export const getErasureStatus = defineOperation({
   path: '/v1/consents/{id}/erasure',
   summary: 'Which offices were asked to erase the data given under a consent, and which confirmed',
   description:
-    'A data-protection officer sees every recipient, an authority the recipients of its own referrals. After a withdrawal after receipt or an erasure request; empty when nobody was asked.',
+    "The deployment's data-protection officer sees every recipient, a scoped DPO those its scope covers (a consent its scope does not reach: 404), an authority the recipients of its own referrals. After a withdrawal after receipt or an erasure request; empty when nobody was asked.",
   tags: ['consents'],
   auth: ['authority', 'dpo'],
   params: ConsentPath,

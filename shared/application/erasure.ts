@@ -8,8 +8,10 @@
 import { type Actor, actorFields, auditDraft } from '#shared/domain/audit/entry.ts';
 import type { Clock } from '#shared/domain/clock.ts';
 import type { ConsentRecord } from '#shared/domain/consent/record.ts';
+import { covers, type DpoCoverage, dpoCoverage } from '#shared/domain/directory/dpo-scope.ts';
 import type { Directory } from '#shared/domain/directory/index.ts';
 import { Forbidden, NotFound } from '#shared/domain/errors.ts';
+import { replay, requestFingerprint } from '#shared/domain/idempotency.ts';
 import { transition } from '#shared/domain/referral/change.ts';
 import type { DeadlinePolicy } from '#shared/domain/referral/deadlines.ts';
 import {
@@ -23,7 +25,7 @@ import {
 import type { ReferralRecord } from '#shared/domain/referral/referral.ts';
 import { actorOf, type Principal, parsePrincipal } from '#shared/identity/principal.ts';
 import type { ErasureStatus, ReferralView, RequestErasureRequest } from '#shared/schemas/referral.ts';
-import type { ReferralRepository } from './referral-repository.ts';
+import type { IdempotentRequest, ReferralRepository } from './referral-repository.ts';
 import { erasureView, officeSummary, referralView } from './referrals.ts';
 import { retryOnConflict } from './retry.ts';
 
@@ -88,6 +90,8 @@ export async function eraseUnderConsent(
 
 export interface ErasureServiceDependencies extends ErasureDependencies {
   readonly directory: Directory;
+  /** The deployment secret that keys the fingerprint of an idempotent request. */
+  readonly secret: () => Promise<Uint8Array>;
 }
 
 /** The authority id of the principal that recorded the consent (`authority:<id>`). */
@@ -107,21 +111,76 @@ async function consentOf(deps: ErasureServiceDependencies, consentId: string): P
   return consent;
 }
 
-/** Whether the caller may see this recipient: a DPO every one, an authority those of its referrals. */
-function visibleTo(principal: Principal & { kind: 'authority' | 'dpo' }, r: ReferralRecord): boolean {
-  return principal.kind === 'dpo' || r.authorityId === principal.id;
+/** Who follows erasure requests, and which part of them they see. */
+type Follower =
+  | { readonly kind: 'authority'; readonly id: string }
+  | { readonly kind: 'dpo'; readonly coverage: DpoCoverage };
+
+function followerOf(
+  deps: ErasureServiceDependencies,
+  principal: Principal & { kind: 'authority' | 'dpo' },
+): Follower {
+  return principal.kind === 'authority'
+    ? { kind: 'authority', id: principal.id }
+    : { kind: 'dpo', coverage: dpoCoverage(deps.directory, principal.scope) };
+}
+
+/**
+ * Whether the caller may see this recipient: an authority those of its own referrals, a
+ * DPO those its scope covers (the deployment's DPO every one; docs/dpo-guide.md,
+ * "Scoped data-protection officers").
+ */
+function visibleTo(follower: Follower, r: Pick<ReferralRecord, 'authorityId' | 'serviceOfficeId'>): boolean {
+  return follower.kind === 'authority'
+    ? r.authorityId === follower.id
+    : covers(follower.coverage, { authorityId: r.authorityId, serviceOfficeId: r.serviceOfficeId });
+}
+
+/**
+ * Whether a DPO's scope reaches the consent at all: the deployment's DPO every consent,
+ * an authority's DPO those its authority recorded or sent a referral under, a provider's
+ * or an office's DPO those under which one of its offices holds a referral. Otherwise the
+ * consent is, to that DPO, not there (404), so that a scope learns nothing of others'.
+ */
+async function dpoReaches(
+  deps: ErasureServiceDependencies,
+  coverage: DpoCoverage,
+  consent: ConsentRecord,
+): Promise<boolean> {
+  if (coverage.kind === 'deployment') return true;
+  if (coverage.kind === 'authority' && recordingAuthority(consent) === coverage.authorityId) return true;
+  for (const candidate of await deps.referrals.bySubject(consent.subjectId)) {
+    if (candidate.consentId !== consent.id) continue;
+    const r = await deps.referrals.get(candidate.referralId);
+    if (r && covers(coverage, { authorityId: r.authorityId, serviceOfficeId: r.serviceOfficeId }))
+      return true;
+  }
+  return false;
+}
+
+/** The consent, if the caller may follow erasure under it; otherwise 404. */
+async function followedConsent(
+  deps: ErasureServiceDependencies,
+  follower: Follower,
+  consentId: string,
+): Promise<ConsentRecord> {
+  const consent = await consentOf(deps, consentId);
+  if (follower.kind === 'dpo' && !(await dpoReaches(deps, follower.coverage, consent))) {
+    throw new NotFound('consent');
+  }
+  return consent;
 }
 
 async function recipients(
   deps: ErasureServiceDependencies,
-  principal: Principal & { kind: 'authority' | 'dpo' },
+  follower: Follower,
   consent: ConsentRecord,
 ): Promise<ErasureStatus['recipients']> {
   const out: ErasureStatus['recipients'][number][] = [];
   for (const candidate of await deps.referrals.bySubject(consent.subjectId)) {
     if (candidate.consentId !== consent.id || !wasReceived(candidate)) continue;
     const r = await deps.referrals.get(candidate.referralId);
-    if (!r?.erasure || !visibleTo(principal, r)) continue;
+    if (!r?.erasure || !visibleTo(follower, r)) continue;
     out.push({
       referralId: r.referralId,
       serviceOffice: officeSummary(deps.directory, r.serviceOfficeId),
@@ -133,47 +192,84 @@ async function recipients(
 
 /**
  * Records the person's erasure request for the data given under a consent
- * (`POST /v1/consents/{id}/erasure`): its own audit entry (`erasure.requested`),
- * then every referral under the consent is revoked (not received yet) or its office asked
- * to erase it. The consent itself is not withdrawn by this (the person may withdraw it as
- * well). Repeating the request asks nobody twice. Answers who was asked and who confirmed.
+ * (`POST /v1/consents/{id}/erasure`): every referral under the consent is revoked (not
+ * received yet) or its office asked to erase it, then the request's own audit entry
+ * (`erasure.requested`) is written together with the idempotency record of
+ * (caller, Idempotency-Key) holding the answer. A retry with the same key and body
+ * answers that again and changes nothing; the same key with another body is refused
+ * (422 `idempotency-key-reused`). The consent itself is not withdrawn by this (the person
+ * may withdraw it as well). Repeating the request with a new key asks nobody twice.
+ * Answers who was asked and who confirmed, as far as the caller may see.
  */
 export async function recordErasureRequest(
   deps: ErasureServiceDependencies,
   principal: Principal,
   consentId: string,
   body: RequestErasureRequest,
+  idempotencyKey?: string,
 ): Promise<ErasureStatus> {
   if (!mayFollowErasure(principal)) {
     throw new Forbidden('Only an authority or a data-protection officer records an erasure request.');
   }
-  const consent = await consentOf(deps, consentId);
+  const now = deps.clock.now();
   const actor = actorOf(principal);
-  await deps.referrals.recordEvent(
-    auditDraft(
-      {
-        event: 'erasure.requested',
-        ...actorFields(actor),
-        time: deps.clock.now(),
-        subjectId: consent.subjectId,
-        authorityId: recordingAuthority(consent),
-        dataCategories: consent.dataCategories,
-        consentId: consent.id,
-        purpose: consent.purposes.length === 1 ? (consent.purposes[0] ?? null) : null,
-        reason: body.reason ?? 'person-request',
-      },
-      deps.clock,
-    ),
-  );
+  const idempotent: IdempotentRequest | undefined =
+    idempotencyKey === undefined
+      ? undefined
+      : {
+          principal: actor.principal,
+          idempotencyKey,
+          requestHash: requestFingerprint(await deps.secret(), {
+            operationId: 'requestErasure',
+            params: { id: consentId },
+            body,
+          }),
+          now,
+        };
+  if (idempotent) {
+    const previous = await deps.referrals.idempotency(idempotent.principal, idempotent.idempotencyKey);
+    if (previous) return answerOf(replay(previous, idempotent.requestHash));
+  }
+  const follower = followerOf(deps, principal);
+  const consent = await followedConsent(deps, follower, consentId);
   const outcome = await eraseUnderConsent(deps, consent, actor, 'erasure-requested');
-  return {
+  const answer: ErasureStatus = {
     consentId: consent.id,
-    recipients: await recipients(deps, principal, consent),
+    recipients: await recipients(deps, follower, consent),
     revoked: outcome.revoked,
   };
+  const audit = auditDraft(
+    {
+      event: 'erasure.requested',
+      ...actorFields(actor),
+      time: now,
+      subjectId: consent.subjectId,
+      authorityId: recordingAuthority(consent),
+      dataCategories: consent.dataCategories,
+      consentId: consent.id,
+      purpose: consent.purposes.length === 1 ? (consent.purposes[0] ?? null) : null,
+      reason: body.reason ?? 'person-request',
+    },
+    deps.clock,
+  );
+  if (!idempotent) {
+    await deps.referrals.recordEvent(audit);
+    return answer;
+  }
+  // A concurrent identical request may have committed first: its answer is the answer.
+  return answerOf(await deps.referrals.recordEventOnce(audit, idempotent, { status: 200, body: answer }));
 }
 
-/** Who was asked to erase the data given under a consent and who confirmed (`GET /v1/consents/{id}/erasure`). */
+function answerOf(stored: ReturnType<typeof replay>): ErasureStatus {
+  if ('refusal' in stored) throw new Error('an erasure request stores no refusal');
+  return stored.body as ErasureStatus;
+}
+
+/**
+ * Who was asked to erase the data given under a consent and who confirmed
+ * (`GET /v1/consents/{id}/erasure`): an authority sees the recipients of its own
+ * referrals, a DPO those its scope covers (a consent its scope does not reach: 404).
+ */
 export async function erasureStatus(
   deps: ErasureServiceDependencies,
   principal: Principal,
@@ -182,8 +278,9 @@ export async function erasureStatus(
   if (!mayFollowErasure(principal)) {
     throw new Forbidden('Only an authority or a data-protection officer follows erasure requests.');
   }
-  const consent = await consentOf(deps, consentId);
-  return { consentId: consent.id, recipients: await recipients(deps, principal, consent) };
+  const follower = followerOf(deps, principal);
+  const consent = await followedConsent(deps, follower, consentId);
+  return { consentId: consent.id, recipients: await recipients(deps, follower, consent) };
 }
 
 /**

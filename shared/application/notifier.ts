@@ -50,6 +50,7 @@ function formatDay(iso: string, timeZone: string, locale: 'de' | 'en'): string {
  * it never sees the referral's data.
  */
 export function notificationMail(n: OfficeNotification, to: string, settings: MailSettings): MailMessage {
+  if (n.kind === 'erasure-request') return erasureMail(n, to, settings);
   const link = settings.officePageUrl;
   const reminder = n.kind === 'reminder';
   const expires = n.expiresAt;
@@ -107,6 +108,52 @@ export function notificationMail(n: OfficeNotification, to: string, settings: Ma
   return { id: n.notificationId, serviceOfficeId: n.serviceOfficeId, from: settings.from, to, subject, text };
 }
 
+/** The mail of an erasure request or its reminder: erase your copies, then confirm. Ids only. */
+function erasureMail(n: OfficeNotification, to: string, settings: MailSettings): MailMessage {
+  const link = settings.officePageUrl;
+  const reminder = n.reminder !== undefined;
+  const subject = reminder
+    ? 'Erinnerung: Bitte Löschung bestätigen / Reminder: please confirm the erasure'
+    : 'Bitte Daten löschen und bestätigen / Please erase the data and confirm';
+  const text = [
+    'Guten Tag,',
+    '',
+    reminder
+      ? `die Löschung einer Zuweisung an Ihre Beratungsstelle ist noch nicht bestätigt (${n.reminder}. Erinnerung).`
+      : 'die Person einer Zuweisung an Ihre Beratungsstelle hat ihre Einwilligung widerrufen oder die Löschung ihrer Daten verlangt (Art. 17 DSGVO).',
+    'Bitte löschen Sie alles, was Ihre Stelle davon hat (Ausdrucke, Dateien, Notizen, E-Mails),',
+    'und bestätigen Sie die Löschung unter „Löschersuchen“:',
+    '',
+    `  ${link}`,
+    '',
+    'Diese E-Mail enthält keine Angaben zur Person.',
+    '',
+    `Zuweisung: ${n.referralId}`,
+    '',
+    'Diese Nachricht wurde automatisch versandt; Antworten werden nicht gelesen.',
+    '',
+    '-- English --',
+    '',
+    'Hello,',
+    '',
+    reminder
+      ? `the erasure of a referral to your office has not been confirmed yet (reminder ${n.reminder}).`
+      : 'the person of a referral to your office withdrew their consent or asked for their data to be erased (Art. 17 GDPR).',
+    'Please delete everything your office holds of it (printouts, files, notes, e-mails)',
+    'and confirm the erasure under "Erasure requests":',
+    '',
+    `  ${link}`,
+    '',
+    'This e-mail contains nothing about the person.',
+    '',
+    `Referral: ${n.referralId}`,
+    '',
+    'This message was sent automatically; replies are not read.',
+    '',
+  ].join('\n');
+  return { id: n.notificationId, serviceOfficeId: n.serviceOfficeId, from: settings.from, to, subject, text };
+}
+
 /** A notification outbox item, as the stream shows it. */
 export interface NotificationItem {
   readonly referralId: string;
@@ -131,7 +178,8 @@ export type NotificationOutcome = 'sent' | 'already-sent' | 'not-needed' | 'no-a
  * transaction as the change that calls for it, so a crash loses nothing: the stream
  * retries until the mail is accepted. A record retried after its item was removed (the
  * stream retries a batch from its first failed record) finds the item gone and sends
- * nothing again. A referral that was opened, revoked or expired meanwhile needs no mail.
+ * nothing again. A referral that was opened, revoked or expired meanwhile needs no mail,
+ * nor an erasure the office has confirmed meanwhile.
  */
 export async function deliverNotification(
   deps: NotificationDependencies,
@@ -144,7 +192,11 @@ export async function deliverNotification(
   }
   if (!(await deps.referrals.outboxPending(item.referralId, item.event))) return 'already-sent';
   const referral = await deps.referrals.get(item.referralId);
-  if (!referral || !NOT_RECEIVED.includes(referral.status)) {
+  const needed =
+    item.notification.kind === 'erasure-request'
+      ? referral?.erasure !== undefined && referral.erasure.confirmedAt === undefined
+      : referral !== undefined && NOT_RECEIVED.includes(referral.status);
+  if (!referral || !needed) {
     await done();
     return 'not-needed';
   }

@@ -97,6 +97,18 @@ export interface ReferralRepository {
   consent(consentId: string): Promise<ConsentRecord | undefined>;
   /** Records an audit entry that changes no referral (e.g. an erasure request as recorded). */
   recordEvent(audit: AuditEntryDraft): Promise<void>;
+  /** The idempotency record of (principal, key), if the key was used (a strongly consistent read). */
+  idempotency(principal: string, idempotencyKey: string): Promise<IdempotencyRecord | undefined>;
+  /**
+   * Records an audit entry that changes no referral together with the idempotency record
+   * holding `answer`, in one transaction; answers the first request's answer (or throws
+   * IdempotencyKeyReused) when the key was used already, and then writes nothing.
+   */
+  recordEventOnce(
+    audit: AuditEntryDraft,
+    request: IdempotentRequest,
+    answer: StoredAnswer,
+  ): Promise<StoredAnswer>;
   /** Whether the consent has been withdrawn (a strongly consistent read). */
   consentWithdrawn(consentId: string): Promise<boolean>;
   /** Referrals of a subject, newest first, as the subject index projects them (ids, status, consent). */

@@ -107,6 +107,20 @@ const W = {
   purpose: { de: 'Zweck', en: 'Purpose' },
   referral: { de: 'Vorgang', en: 'Referral' },
   noRecipients: { de: 'Keine Übermittlung erfolgt.', en: 'No data was passed on.' },
+  erasuresHeading: {
+    de: 'Mitteilung der Löschung an die Empfänger (Art. 19 DSGVO)',
+    en: 'Erasure communicated to the recipients (Art. 19 GDPR)',
+  },
+  erasures: { de: 'Löschersuchen', en: 'Erasure requests' },
+  erasureAsked: { de: 'Mitgeteilt am', en: 'Communicated at' },
+  erasureWhy: { de: 'Anlass', en: 'Cause' },
+  erasureReminders: { de: 'Erinnerungen', en: 'Reminders' },
+  erasureConfirmed: { de: 'Löschung bestätigt am', en: 'Erasure confirmed at' },
+  notConfirmed: { de: 'noch nicht bestätigt', en: 'not confirmed yet' },
+  noErasures: {
+    de: 'Keinem Empfänger wurde eine Löschung mitgeteilt.',
+    en: 'No erasure was communicated to any recipient.',
+  },
   consents: { de: 'Einwilligungen', en: 'Consents' },
   status: { de: 'Stand', en: 'Status' },
   recordedAt: { de: 'Erfasst am', en: 'Recorded at' },
@@ -270,6 +284,24 @@ export function renderAccessReportHtml(report: AccessReport, options: AccessRepo
     ]),
     W.noRecipients,
   );
+  const erasureCause: Readonly<Record<string, Words>> = {
+    'consent-withdrawn': { de: 'Einwilligung widerrufen', en: 'consent withdrawn' },
+    'erasure-requested': { de: 'Löschung verlangt', en: 'erasure requested' },
+  };
+  const erasures = table(
+    W.erasures,
+    [W.erasureAsked, W.office, W.provider, W.erasureWhy, W.erasureReminders, W.erasureConfirmed, W.referral],
+    report.erasures.map((e) => [
+      time(e.requestedAt),
+      e.serviceOfficeName ? `${e.serviceOfficeName} (${e.serviceOfficeId})` : e.serviceOfficeId,
+      e.providerName,
+      e.reason && erasureCause[e.reason] ? both(erasureCause[e.reason]!) : e.reason,
+      e.reminders,
+      e.confirmedAt === null ? both(W.notConfirmed) : time(e.confirmedAt),
+      e.referralId,
+    ]),
+    W.noErasures,
+  );
   const consents = table(
     W.consents,
     [W.consent, W.status, W.recordedAt, W.authority, W.categories, W.withdrawnAt, W.expiredAt],
@@ -315,6 +347,10 @@ export function renderAccessReportHtml(report: AccessReport, options: AccessRepo
 <section aria-labelledby="h-recipients">
 <h2 id="h-recipients">${heading(W.recipientsHeading)}</h2>
 ${recipients}
+</section>
+<section aria-labelledby="h-erasures">
+<h2 id="h-erasures">${heading(W.erasuresHeading)}</h2>
+${erasures}
 </section>
 <section aria-labelledby="h-consents">
 <h2 id="h-consents">${heading(W.consents)}</h2>

@@ -161,6 +161,31 @@ export const ReportRecipient = z
   })
   .meta({ id: 'AccessReportRecipient' });
 
+export const ReportErasure = z
+  .strictObject({
+    serviceOfficeId: DirectoryIdSchema.nullable(),
+    serviceOfficeName: NullableName,
+    providerName: NullableName,
+    referralId: RecordIdSchema.nullable(),
+    consentId: RecordIdSchema.nullable(),
+    reason: z.string().nullable().meta({
+      description: '`consent-withdrawn` or `erasure-requested`: why the erasure was communicated.',
+    }),
+    requestedAt: z
+      .string()
+      .meta({ description: 'When the erasure was communicated to the office (Art. 19).' }),
+    reminders: z.number().int().min(0).meta({ description: 'How often the office was reminded.' }),
+    confirmedAt: z
+      .string()
+      .nullable()
+      .meta({ description: 'When the office confirmed the erasure; null while it has not.' }),
+  })
+  .meta({
+    id: 'AccessReportErasure',
+    description:
+      'One recipient the erasure of the data was communicated to (GDPR Art. 19), and its confirmation.',
+  });
+
 export const ReportConsent = z
   .strictObject({
     consentId: RecordIdSchema,
@@ -183,6 +208,10 @@ export const AccessReport = z
     generatedBy: z.string(),
     recipients: z.array(ReportRecipient),
     consents: z.array(ReportConsent),
+    erasures: z.array(ReportErasure).meta({
+      description:
+        'Every recipient that was asked to erase the data (GDPR Art. 19: to whom the erasure was communicated), oldest first, with when it confirmed.',
+    }),
     events: z.array(AuditEventItem),
     signedTreeSize: z.number().int().min(0).meta({
       description: 'Entries up to this sequence are covered by a signed checkpoint.',

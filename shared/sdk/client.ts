@@ -25,7 +25,7 @@ import {
   recordAuditExport,
 } from '#shared/api/audit.ts';
 import { getConsentForm, getConsentReceipt, listConsentForms } from '#shared/api/consents.ts';
-import { confirmErasure } from '#shared/api/erasure.ts';
+import { confirmErasure, getErasureStatus, requestErasure } from '#shared/api/erasure.ts';
 import { getOfficeKeys, publishOfficeKeys, retireOfficeKey } from '#shared/api/keys.ts';
 import {
   acknowledgeReceipt,
@@ -49,10 +49,12 @@ import type { OfficeKeys, PublishKeysBodySchema, RetireKeyBodySchema } from '#sh
 import type { ProblemBody } from '#shared/schemas/problem.ts';
 import type { RecordOfProcessing } from '#shared/schemas/record-of-processing.ts';
 import type {
+  ErasureStatus,
   ReferralFeedPage,
   ReferralStatus,
   ReferralView,
   ReportStatusRequest,
+  RequestErasureRequest,
 } from '#shared/schemas/referral.ts';
 import type { HealthReport, WhoAmI } from '#shared/schemas/system.ts';
 import { type SigningCredentials, signedFetch } from './signed-fetch.ts';
@@ -71,6 +73,8 @@ export const sdkOperations = {
   listReferrals,
   acknowledgeReceipt,
   confirmErasure,
+  requestErasure,
+  erasureStatus: getErasureStatus,
   reportStatus: reportReferralStatus,
   auditEntries: listAuditEntries,
   auditCheckpoints: listAuditCheckpoints,
@@ -268,15 +272,37 @@ export class RexClient {
     });
   }
 
-  /**
-   * Acknowledges a notification before decrypting it (idempotent). A revoked or expired
-   * referral answers 410 (a RexApiError): discard the message unread.
-   */
   /** Confirms that the office erased a referral's data after an erasure request (docs/consent.md). */
   confirmErasure(referralId: string): Promise<ReferralView> {
     return this.call(sdkOperations.confirmErasure, { params: { id: referralId } });
   }
 
+  /**
+   * Records the person's erasure request for the data given under a consent (authority or
+   * DPO): every office that received it is asked to erase it. A retry with the same key
+   * and body answers the first answer again.
+   */
+  requestErasure(
+    consentId: string,
+    request: RequestErasureRequest,
+    idempotencyKey: string,
+  ): Promise<ErasureStatus> {
+    return this.call(sdkOperations.requestErasure, {
+      params: { id: consentId },
+      body: request,
+      idempotencyKey,
+    });
+  }
+
+  /** Which offices were asked to erase the data given under a consent, and which confirmed. */
+  erasureStatus(consentId: string): Promise<ErasureStatus> {
+    return this.call(sdkOperations.erasureStatus, { params: { id: consentId } });
+  }
+
+  /**
+   * Acknowledges a notification before decrypting it (idempotent). A revoked or expired
+   * referral answers 410 (a RexApiError): discard the message unread.
+   */
   acknowledgeReceipt(referralId: string): Promise<ReferralView> {
     return this.call(sdkOperations.acknowledgeReceipt, { params: { id: referralId } });
   }

@@ -452,6 +452,43 @@ describe('the clerk desk in Chromium', () => {
     await shot('list-revoked');
   });
 
+  it('shows, after a withdrawal after receipt, whether the office has confirmed the erasure', async () => {
+    const consentA = await row(caseA).getByRole('button').first().getAttribute('data-consent');
+    expect(consentA).toBeTruthy();
+    const withdrawn = await platform.request(AUTHORITY, `/v1/consents/${consentA}/withdrawal`, {
+      method: 'POST',
+      body: { reason: 'subject-request' },
+    });
+    expect(withdrawn.status).toBe(200);
+    const erasureLine = async () => {
+      await page.getByRole('button', { name: 'Zuweisungen anzeigen' }).click();
+      await feedStatus(caseA);
+      return (await row(caseA).locator('p.hint').allTextContents()).find((l) => l.startsWith('Löschung'));
+    };
+    expect(await until(async () => erasureLine(), 'the erasure request in the list')).toMatch(
+      /^Löschung bei der Beratungsstelle angefordert am \d{2}\.\d{2}\.\d{4}, \d{2}:\d{2} Uhr; noch nicht bestätigt$/,
+    );
+    await axe('list with an erasure requested');
+    await shot('list-erasure-requested');
+    const confirmed = await platform.request(
+      `service:${OFFICE}`,
+      `/v1/referrals/${referralA}/erasure-confirmation`,
+      {
+        method: 'POST',
+      },
+    );
+    expect(confirmed.status).toBe(200);
+    expect(
+      await until(async () => {
+        const line = await erasureLine();
+        return line?.includes('bestätigt am') ? line : undefined;
+      }, 'the confirmation in the list'),
+    ).toMatch(/^Löschung von der Beratungsstelle bestätigt am \d{2}\.\d{2}\.\d{4}, \d{2}:\d{2} Uhr$/);
+    expect(await feedStatus(caseA)).toBe('Kontakt aufgenommen');
+    await axe('list with an erasure confirmed');
+    await shot('list-erasure-confirmed');
+  });
+
   it('switches to English: labels, statuses and the lang attribute', async () => {
     await page.getByRole('button', { name: 'Switch to English' }).click();
     expect(await page.getAttribute('html', 'lang')).toBe('en');

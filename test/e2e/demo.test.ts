@@ -17,6 +17,19 @@ describe('npm run demo', () => {
     // The loop closes by events: contact arrives on the authority's queue.
     expect(res.stdout).toMatch(/referral\.queued → referral\.received → referral\.contacted/);
     expect(res.stdout).toMatch(/Olena \(33\): (referral\.queued → )?referral\.revoked/);
+    // A withdrawal after receipt reaches the office, rex erases and confirms, the report says so (Art. 19).
+    expect(res.stdout).toMatch(/Dawit \(45\) withdraws consent after his service received the referral/);
+    expect(res.stdout).toMatch(/Erasure requested from .+ \(mbe-[a-z-]+\); not confirmed yet\./);
+    expect(res.stdout).toContain('The platform no longer holds the encrypted referral (410 Gone).');
+    expect(res.stdout).toMatch(
+      /erased +ref_\w+: erasure request; its file deleted and the erasure confirmed/,
+    );
+    expect(res.stdout).toMatch(
+      /The authority sees: erasure confirmed by mbe-[a-z-]+ at \d{1,2}\.\d{1,2}\.\d{4}/,
+    );
+    expect(res.stdout).toMatch(
+      /Dawit \(45\): received by mbe-[a-z-]+; consent withdrawn\.\n {3} {3}Art\. 19: erasure communicated to mbe-[a-z-]+ at [\d.]+, [\d:]+; confirmed at [\d.]+, [\d:]+\./,
+    );
     expect(res.stdout).toMatch(/OK: \d+ entries verified/);
     expect(res.stdout).toMatch(/OK: entry 1 is in the log signed at tree size \d+/);
     expect(res.stdout).toMatch(/OK: the log at tree size \d+ extends all \d+ older checkpoint/);

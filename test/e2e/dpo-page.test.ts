@@ -39,6 +39,7 @@ describe('the DPO page in Chromium', () => {
   const person = { azrNumber: azrNumber(), dateOfBirth: '1981-03-02' };
   let personSubjectId = '';
   let referralId = '';
+  let personConsentId = '';
   let firstSize = 0;
 
   const latestSize = async () => {
@@ -94,6 +95,7 @@ describe('the DPO page in Chromium', () => {
     expect(published.status, await published.clone().text()).toBeLessThan(300);
     const consent = await recordConsent(person, ['caritas-bruchsal']);
     personSubjectId = consent.subjectId;
+    personConsentId = consent.id;
     const referral = await platform.request(AUTHORITY, '/v1/referrals', {
       method: 'POST',
       headers: { 'idempotency-key': randomUUID() },
@@ -491,7 +493,20 @@ describe('the DPO page in Chromium', () => {
     expect(await page.locator('#verdict .headline').textContent()).toMatch(
       /^Verification failed: modified \(an entry was changed\) at sequence 2 — /,
     );
+    expect(await page.locator('#verdict .headline').textContent()).toContain(
+      'the entry hash does not match its content',
+    );
     await page.screenshot({ path: `${SHOTS}/dpo-tampered.png`, fullPage: true });
+    // On the German page the reason is German too, not the verifier's English.
+    await page.getByRole('button', { name: 'Auf Deutsch umschalten' }).click();
+    await expect
+      .poll(() => page.locator('#verdict .headline').textContent())
+      .toBe(
+        'Prüfung fehlgeschlagen: verändert (ein Eintrag wurde geändert) bei Nr. 2 — der Hash des Eintrags passt nicht zu seinem Inhalt.',
+      );
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/dpo-tampered-de.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Switch to English' }).click();
     await page.unroute('**/v1/audit/entries*');
   });
 
@@ -504,6 +519,79 @@ describe('the DPO page in Chromium', () => {
     );
     expect(await page.locator('#forget-checkpoints').isHidden()).toBe(true);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('verify-button');
+  });
+
+  it('records an erasure request and shows which offices have confirmed, in English and German', async () => {
+    await until(async () => {
+      const res = await platform.request(AUTHORITY, `/v1/referrals/${referralId}`);
+      return ((await res.json()) as { status: string }).status === 'queued' ? true : undefined;
+    }, 'the referral queued');
+    const received = await platform.request(`service:${OFFICE}`, `/v1/referrals/${referralId}/receipt`, {
+      method: 'POST',
+    });
+    expect(received.status).toBe(200);
+    // Without a consent number the page names the field and sends nothing.
+    await page.getByRole('button', { name: 'Show who confirmed' }).click();
+    await expect
+      .poll(() => page.locator('#erasure-message').textContent())
+      .toBe('Consent number: please enter the number of the consent.');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('e-consent');
+    await page.getByLabel('Consent number').fill(personConsentId);
+    await page
+      .getByLabel('Why the person asks')
+      .selectOption({ label: 'The person objects to the processing' });
+    let asked = '';
+    page.once('dialog', (d) => {
+      asked = d.message();
+      void d.accept();
+    });
+    await page.getByRole('button', { name: 'Record the erasure request …' }).click();
+    await expect
+      .poll(() => page.locator('#erasure-message').textContent())
+      .toBe(
+        'Erasure request recorded. 0 referral(s) not yet received were withdrawn. 0 of 1 office(s) have confirmed the erasure.',
+      );
+    expect(asked).toContain(`consent ${personConsentId}`);
+    const cells = () => page.locator(`#erasure-table tr[data-referral="${referralId}"] td`).allTextContents();
+    const [office, when, why, reminders, confirmed] = await cells();
+    expect(office).toBe('Migrationsberatung für erwachsene Zuwanderer – Caritas Bruchsal');
+    expect(when).toMatch(/^\d{1,2} \w+ \d{4} at \d{2}:\d{2}$/);
+    expect([why, reminders, confirmed]).toEqual(['erasure requested', '0', 'not confirmed yet']);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/dpo-erasure-asked.png`, fullPage: true });
+    // The office confirms; the page shows when.
+    const confirmation = await platform.request(
+      `service:${OFFICE}`,
+      `/v1/referrals/${referralId}/erasure-confirmation`,
+      { method: 'POST' },
+    );
+    expect(confirmation.status).toBe(200);
+    await page.getByRole('button', { name: 'Show who confirmed' }).click();
+    await expect
+      .poll(() => page.locator('#erasure-message').textContent())
+      .toBe('1 of 1 office(s) have confirmed the erasure.');
+    expect((await cells())[4]).toMatch(/^\d{1,2} \w+ \d{4} at \d{2}:\d{2}$/);
+    await page.getByRole('button', { name: 'Auf Deutsch umschalten' }).click();
+    expect(await page.locator('#h-erasure').textContent()).toBe('Löschersuchen (Art. 17, 19 DSGVO)');
+    expect(await page.locator('#erasure-message').textContent()).toBe(
+      '1 von 1 Beratungsstelle(n) haben die Löschung bestätigt.',
+    );
+    expect((await cells())[2]).toBe('Löschung verlangt');
+    expect(await page.locator('#e-reason option:checked').textContent()).toBe(
+      'Die Person widerspricht der Verarbeitung',
+    );
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/dpo-erasure-confirmed-de.png`, fullPage: true });
+    // A consent that does not exist: words, not a raw problem.
+    const errorsBefore = consoleErrors.length;
+    await page.getByLabel('Einwilligungs-Nr.').fill('con_0000nothing');
+    await page.getByRole('button', { name: 'Bestätigungen anzeigen' }).click();
+    await expect.poll(() => page.locator('#erasure-message').getAttribute('class')).toContain('error');
+    expect(await page.locator('#erasure-message').textContent()).not.toMatch(/not-found|tag:/);
+    // Chromium logs the 404 answer itself; that one is expected here, nothing else.
+    const during = consoleErrors.splice(errorsBefore);
+    expect(during.filter((m) => !/status of 404/.test(m))).toEqual([]);
+    await page.getByRole('button', { name: 'Switch to English' }).click();
   });
 
   it('has no axe-core violations (WCAG 2.1 AA), signed in with results and on the sign-in view', async () => {

@@ -59,6 +59,7 @@ describe('the office page in Chromium', () => {
     forwarded: '',
   };
   let forwardedTo = '';
+  let firstConsent = '';
 
   async function newContext(): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({
@@ -259,7 +260,7 @@ describe('the office page in Chromium', () => {
   });
 
   it('lists a referral the authority made; opening it acknowledges the receipt before decrypting', async () => {
-    referrals.first = (await refer(['caritas-bruchsal'])).referralId;
+    ({ referralId: referrals.first, consentId: firstConsent } = await refer(['caritas-bruchsal']));
     await page.getByRole('button', { name: 'Aktualisieren' }).click();
     const listed = row(page, referrals.first);
     await listed.waitFor();
@@ -510,12 +511,101 @@ describe('the office page in Chromium', () => {
     await shot(page, 'retired');
   });
 
+  it('lists the erasure request of a withdrawal after receipt; the counsellor confirms it in a dialog, by keyboard', async () => {
+    expect(await page.locator('#erasure').isHidden()).toBe(true);
+    const withdrawn = await platform.request(AUTHORITY, `/v1/consents/${firstConsent}/withdrawal`, {
+      method: 'POST',
+      body: { reason: 'subject-request' },
+    });
+    expect(withdrawn.status).toBe(200);
+    await until(async () => {
+      const res = await platform.request(AUTHORITY, `/v1/referrals/${referrals.first}`);
+      return ((await res.json()) as { erasure?: unknown }).erasure ? true : undefined;
+    }, 'the erasure request');
+    await page.getByRole('button', { name: 'Aktualisieren' }).click();
+    const asked = page.locator(`#erasure-table tr[data-erasure="${referrals.first}"]`);
+    await asked.waitFor();
+    expect(await page.locator('#h-erasure').textContent()).toBe('Löschersuchen');
+    expect(await asked.locator('td').nth(0).textContent()).toMatch(/^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}/);
+    expect(await asked.locator('td').nth(2).textContent()).toBe('Landratsamt Karlsruhe – Ausländerbehörde');
+    expect(await asked.locator('td').nth(3).textContent()).toBe('Einwilligung widerrufen');
+    expect(await asked.locator('td').nth(4).textContent()).toBe('keine');
+    expect(await page.locator('#erasure-message').textContent()).toBe('1 offenes Löschersuchen.');
+    // The referral open below drops what was decrypted of it and says where to confirm.
+    expect(await page.locator('#referral-message').textContent()).toMatch(
+      /^Für diese Zuweisung ist die Löschung angefordert/,
+    );
+    expect(await page.locator('#person').isHidden()).toBe(true);
+    await expect
+      .poll(() => row(page, referrals.first).locator('td').nth(3).textContent())
+      .toBe('Kontakt aufgenommen – Löschung angefordert');
+    expect(await row(page, referrals.first).locator('td').nth(4).textContent()).toMatch(
+      /^Erinnerung an die Löschung am \d{2}\.\d{2}\.\d{4}$/,
+    );
+    await expectAccessible(page);
+    await shot(page, 'erasure-requested');
+
+    // By keyboard: the button opens the dialog, which says what confirming means.
+    await asked.getByRole('button', { name: /^Löschung bestätigen: Zuweisung ABH-/ }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Löschung bestätigen?' });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain('Die Bestätigung lässt sich nicht zurücknehmen.');
+    expect(await dialog.textContent()).toContain('Ausdrucke, gespeicherte Dateien');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('erasure-done');
+    await expectAccessible(page);
+    await shot(page, 'erasure-dialog');
+    // Escape cancels: nothing confirmed, focus back on the button.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Löschung bestätigen …');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    // Confirming without ticking that the copies are deleted is refused in the dialog.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => page.locator('#erasure-dialog-message').textContent())
+      .toBe('Bitte löschen Sie zuerst alle Kopien und kreuzen Sie das an.');
+    expect(await dialog.isVisible()).toBe(true);
+    await expectAccessible(page);
+    await shot(page, 'erasure-dialog-unticked');
+    await page.locator('#erasure-done').focus();
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'hidden' });
+    await expect
+      .poll(() => page.locator('#erasure-message').textContent())
+      .toMatch(/^Die Löschung der Zuweisung ABH-\d+\/\d+ ist bestätigt \(\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}/);
+    expect(await page.locator('#erasure-table tr[data-erasure]').count()).toBe(0);
+    expect(await row(page, referrals.first).locator('td').nth(3).textContent()).toBe(
+      'Kontakt aufgenommen – Löschung bestätigt',
+    );
+    const status = await platform.request('dpo:lk-karlsruhe', `/v1/consents/${firstConsent}/erasure`);
+    const recipients = (
+      (await status.json()) as { recipients: { referralId: string; erasure: { confirmedAt?: string } }[] }
+    ).recipients;
+    expect(recipients.find((r) => r.referralId === referrals.first)?.erasure.confirmedAt).toEqual(
+      expect.any(String),
+    );
+    await expectAccessible(page);
+    await shot(page, 'erasure-confirmed');
+  });
+
   it('switches to English', async () => {
     await page.getByRole('button', { name: 'Switch to English' }).click();
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.locator('#h-inbox').textContent()).toBe('Referrals');
-    expect(await row(page, referrals.first).locator('td').nth(3).textContent()).toBe('contact made');
+    expect(await row(page, referrals.first).locator('td').nth(3).textContent()).toBe(
+      'contact made – erasure confirmed',
+    );
+    expect(await page.locator('#h-erasure').textContent()).toBe('Erasure requests');
+    expect(await page.locator('#erasure-message').textContent()).toMatch(
+      /^The erasure of referral ABH-.* is confirmed/,
+    );
     await expectAccessible(page);
+    await shot(page, 'english');
     await page.getByRole('button', { name: 'Auf Deutsch umschalten' }).click();
   });
 

@@ -6,6 +6,8 @@ import { readMails, type StoredMail, startMailSink } from '#local/mail-sink.ts';
 import { type StreamPoller, startStreamPoller } from '#local/stream-poller.ts';
 import { sqsCourier } from '#shared/adapters/courier.ts';
 import { DynamoReferralRepository } from '#shared/adapters/dynamo-referral-repository.ts';
+import { withdrawConsent } from '#shared/api/consents.ts';
+import { confirmErasure } from '#shared/api/erasure.ts';
 import { getReferral } from '#shared/api/referrals.ts';
 import { runDeadlines } from '#shared/application/deadlines.ts';
 import { deliverOutboxItem } from '#shared/application/delivery.ts';
@@ -206,5 +208,53 @@ describe('retries', () => {
       async () => ((await outboxItems(referralId)).length === 0 ? true : undefined),
       'outbox empty',
     );
+  });
+});
+
+describe('an erasure request after receipt', () => {
+  it('mails the office once to erase and confirm, without personal data, and reminds it until it confirms', async () => {
+    const { referralId, officeId, consentId } = await p.referral('1988-10-10');
+    await queuedOf(referralId);
+    await exactlyMails(referralId, 1);
+    expect((await p.receipt(referralId, officeId)).status).toBe(200);
+    const withdrawn = await invoke(
+      p.handler('consents'),
+      apiEvent(withdrawConsent, {
+        principal: AUTHORITY,
+        stage: p.emu.stage,
+        params: { id: consentId },
+        body: {},
+      }),
+    );
+    expect(withdrawn.status).toBe(200);
+    const mails = await exactlyMails(referralId, 2);
+    const asked = mails.find((m) => m.headers.subject?.startsWith('Bitte Daten löschen'))!;
+    expect(asked.officeId).toBe(officeId);
+    expect(asked.text).toContain('Löschersuchen');
+    const raw = asked.raw
+      .split('\r\n')
+      .filter((l) => !l.startsWith('To:'))
+      .join('\n');
+    for (const canary of Object.values(CANARY)) expect(raw).not.toContain(canary);
+    // Day 3 after the request: a reminder mail; confirmed, nothing more however late.
+    const requestedAt = Date.parse((await view(referralId)).body.erasure.requestedAt);
+    const clock = new FixedClock(new Date(requestedAt + 3 * DAY + 60_000));
+    await runDeadlines({ referrals: repository(), clock });
+    const reminded = await exactlyMails(referralId, 3);
+    expect(reminded.map((m) => m.headers.subject)).toContain(
+      'Erinnerung: Bitte Löschung bestätigen / Reminder: please confirm the erasure',
+    );
+    const confirmed = await invoke(
+      p.handler('service'),
+      apiEvent(confirmErasure, {
+        principal: `service:${officeId}`,
+        stage: p.emu.stage,
+        params: { id: referralId },
+      }),
+    );
+    expect(confirmed.status).toBe(200);
+    clock.set(new Date(requestedAt + 60 * DAY));
+    await runDeadlines({ referrals: repository(), clock });
+    await exactlyMails(referralId, 3);
   });
 });

@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functionDefinitions } from '#functions/definitions.ts';
+import { generateRecipientKeyPair } from '#shared/domain/crypto/keygen.ts';
 import type { OperationSpec } from '#shared/http/operation.ts';
 import { signRequest } from '#shared/sdk/signed-fetch.ts';
 import { type RunningPlatform, startLocalPlatform } from '#test/support/local-platform.ts';
+import { consentRequest, randomAzrNumber, referralRequest } from '#test/support/sample-requests.ts';
+import { until } from '#test/support/wait.ts';
 
 /**
  * Promise 6 (docs/reliability.md): every operation × every kind of caller, through the
@@ -147,5 +151,135 @@ describe('mass assignment of server-set fields', () => {
       .map((e) => e.field)
       .sort();
     expect(referralFields).toEqual(['authorityId', 'serviceOfficeId', 'status', 'subjectId']);
+  });
+});
+
+/**
+ * The erasure operations on a real erasure request, for every kind of caller: who may
+ * record and follow it, what each sees (an authority its own referrals' recipients, a DPO
+ * what its scope covers, anything else of another scope: 404), and who may confirm.
+ */
+describe('the erasure operations, object by object', () => {
+  type Caller = keyof typeof CALLERS;
+  const json = async (res: Response) => {
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : {} };
+  };
+  const as = (caller: Caller, path: string, init: { method?: string; body?: unknown; key?: boolean } = {}) =>
+    platform
+      .request(CALLERS[caller], path, {
+        method: init.method ?? 'GET',
+        ...(init.body !== undefined ? { body: init.body } : {}),
+        ...(init.key ? { headers: { 'idempotency-key': `matrix-${randomUUID()}` } } : {}),
+      })
+      .then(json);
+
+  /** A referral to mbe-caritas-bruchsal (`service`), received there, and an erasure requested. */
+  async function erasureRequested(): Promise<{ consentId: string; referralId: string }> {
+    const pair = await generateRecipientKeyPair({ alg: 'ECDH-ES+A256KW' });
+    const published = await as('service', '/v1/services/mbe-caritas-bruchsal/keys', {
+      method: 'PUT',
+      body: { keys: [pair.publicJwk] },
+    });
+    expect(published.status).toBeLessThan(300);
+    const person = {
+      azrNumber: randomAzrNumber(),
+      familyName: 'Matrix',
+      givenNames: 'Erasure',
+      dateOfBirth: '1979-09-09',
+    };
+    const consent = await as('authority', '/v1/consents', {
+      method: 'POST',
+      key: true,
+      body: consentRequest(person, { scope: { serviceTypes: ['MBE'], providerIds: ['caritas-bruchsal'] } }),
+    });
+    expect(consent.status).toBe(201);
+    const consentId = consent.body.id as string;
+    const referral = await as('authority', '/v1/referrals', {
+      method: 'POST',
+      key: true,
+      body: referralRequest(consentId, person),
+    });
+    expect(referral.status).toBe(202);
+    const referralId = referral.body.referralId as string;
+    expect(referral.body.serviceOffice.id).toBe('mbe-caritas-bruchsal');
+    await until(async () =>
+      (await as('authority', `/v1/referrals/${referralId}`)).body.status === 'queued' ? true : undefined,
+    );
+    expect((await as('service', `/v1/referrals/${referralId}/receipt`, { method: 'POST' })).status).toBe(200);
+    const asked = await as('authority', `/v1/consents/${consentId}/erasure`, {
+      method: 'POST',
+      key: true,
+      body: {},
+    });
+    expect(asked.status).toBe(200);
+    return { consentId, referralId };
+  }
+
+  /** What each caller gets: the status, and how many recipients it sees. */
+  const FOLLOW: Record<Caller, [number, number?]> = {
+    authority: [200, 1],
+    'other authority': [200, 0],
+    service: [403],
+    'other service': [403],
+    dpo: [200, 1],
+    'authority dpo': [404],
+    'provider dpo': [200, 1],
+    operator: [403],
+  };
+  const CONFIRM: Record<Caller, number> = {
+    authority: 403,
+    'other authority': 403,
+    service: 200,
+    'other service': 404,
+    dpo: 403,
+    'authority dpo': 403,
+    'provider dpo': 403,
+    operator: 403,
+  };
+
+  it('GET and POST /v1/consents/{id}/erasure and POST /v1/referrals/{id}/erasure-confirmation, per caller', async () => {
+    const { consentId, referralId } = await erasureRequested();
+    const outcomes: string[] = [];
+    for (const caller of Object.keys(CALLERS) as Caller[]) {
+      const [status, seen] = FOLLOW[caller];
+      const got = await as(caller, `/v1/consents/${consentId}/erasure`);
+      const asked = await as(caller, `/v1/consents/${consentId}/erasure`, {
+        method: 'POST',
+        key: true,
+        body: {},
+      });
+      for (const [what, res] of [
+        ['GET status', got],
+        ['POST request', asked],
+      ] as const) {
+        if (res.status !== status) outcomes.push(`${caller} ${what}: expected ${status}, got ${res.status}`);
+        else if (seen !== undefined && res.body.recipients?.length !== seen)
+          outcomes.push(
+            `${caller} ${what}: sees ${res.body.recipients?.length} recipients, expected ${seen}`,
+          );
+        if (res.status >= 400 && res.status !== 404 && !res.body.type)
+          outcomes.push(`${caller} ${what}: no problem+json`);
+      }
+    }
+    // Confirmation last: the office's own first (so that the others find an erasure asked).
+    const order: Caller[] = [
+      'other service',
+      'authority',
+      'other authority',
+      'dpo',
+      'authority dpo',
+      'provider dpo',
+      'operator',
+      'service',
+    ];
+    for (const caller of order) {
+      const res = await as(caller, `/v1/referrals/${referralId}/erasure-confirmation`, { method: 'POST' });
+      if (res.status !== CONFIRM[caller])
+        outcomes.push(`${caller} confirm: expected ${CONFIRM[caller]}, got ${res.status}`);
+    }
+    expect(outcomes).toEqual([]);
+    const after = await as('dpo', `/v1/consents/${consentId}/erasure`);
+    expect(after.body.recipients[0].erasure.confirmedAt).toEqual(expect.any(String));
   });
 });

@@ -692,6 +692,13 @@ function feedTable(items: readonly FeedItem[]): HTMLElement {
     const links: string[] = [];
     if (item.forwardedTo) links.push(t('forwardedTo', { office: item.forwardedTo.serviceOffice.name }));
     if (item.forwardedFrom) links.push(t('forwardedFrom', { office: item.forwardedFrom.serviceOffice.name }));
+    // After a withdrawal after receipt or an erasure request: has the office confirmed (Art. 19)?
+    if (item.erasure)
+      links.push(
+        item.erasure.confirmedAt
+          ? t('erasureConfirmed', { at: formatInstant(state.lang, item.erasure.confirmedAt) })
+          : t('erasureAsked', { at: formatInstant(state.lang, item.erasure.requestedAt) }),
+      );
     const actions = OPEN_STATUSES.includes(item.status)
       ? [
           el('button', {

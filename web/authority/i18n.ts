@@ -158,6 +158,8 @@ const en = {
   byPlatform: 'by the platform',
   forwardedTo: 'Forwarded to {office}',
   forwardedFrom: 'Forwarded from {office}',
+  erasureAsked: 'Erasure requested from the office on {at}; not confirmed yet',
+  erasureConfirmed: 'Erasure confirmed by the office on {at}',
   withdrawFor: 'Withdraw the consent — file {caseReference}',
   withdrawHeading: 'Withdraw the consent?',
   withdrawText:
@@ -331,6 +333,8 @@ const de: Record<MessageKey, string> = {
   byPlatform: 'durch das System',
   forwardedTo: 'Weitergeleitet an {office}',
   forwardedFrom: 'Weitergeleitet von {office}',
+  erasureAsked: 'Löschung bei der Beratungsstelle angefordert am {at}; noch nicht bestätigt',
+  erasureConfirmed: 'Löschung von der Beratungsstelle bestätigt am {at}',
   withdrawFor: 'Einwilligung widerrufen – Aktenzeichen {caseReference}',
   withdrawHeading: 'Einwilligung widerrufen?',
   withdrawText:

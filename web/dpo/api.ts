@@ -15,7 +15,10 @@ import type {
   SubjectLookupResponse,
   VerifierKeyView,
 } from '#shared/schemas/audit.ts';
+import type { ErasureStatus, RequestErasureRequest } from '#shared/schemas/referral.ts';
 import type { PeopleApi, Query, RequestOptions } from '#web/common/api.ts';
+
+export type { ErasureStatus };
 
 export type EventsPage = z.output<typeof AuditEventsPage>;
 export type EventItem = EventsPage['items'][number];
@@ -88,6 +91,23 @@ export class AuditApi {
       headers: { accept: 'text/html' },
     });
     return response.text();
+  }
+
+  /** Who was asked to erase the data given under a consent, and who confirmed. */
+  erasureStatus(consentId: string): Promise<ErasureStatus> {
+    return this.json('GET', `/v1/consents/${encodeURIComponent(consentId)}/erasure`);
+  }
+
+  /** Records the person's erasure request; the key makes a retry of the same request harmless. */
+  requestErasure(
+    consentId: string,
+    body: RequestErasureRequest,
+    idempotencyKey: string,
+  ): Promise<ErasureStatus> {
+    return this.json('POST', `/v1/consents/${encodeURIComponent(consentId)}/erasure`, {
+      body,
+      headers: { 'idempotency-key': idempotencyKey },
+    });
   }
 
   /** Public: needs no sign-in. */

@@ -14,7 +14,14 @@ import { ApiError } from '#web/common/api.ts';
 import { $, type Child, el, fillSelect, setMessage } from '#web/common/dom.ts';
 import { berlinDayStart, formatInstant, parseGermanDate } from '#web/common/i18n.ts';
 import { type Shell, startShell } from '#web/common/shell.ts';
-import { AuditApi, type EntriesQuery, type EventItem, type EventsPage, type EventsQuery } from './api.ts';
+import {
+  AuditApi,
+  type EntriesQuery,
+  type ErasureStatus,
+  type EventItem,
+  type EventsPage,
+  type EventsQuery,
+} from './api.ts';
 import { EVENT_LABELS, eventOptions, type Language, type MessageParams, translate } from './i18n.ts';
 import {
   type CheckpointStore,
@@ -27,6 +34,7 @@ import {
   rememberedCheckpoints,
 } from './remembered.ts';
 import { verifyTheLog } from './verify-log.ts';
+import { verifyDetail } from './verify-words.ts';
 
 const PAGE_SIZE = 50;
 const ENTRIES_PAGE = 500;
@@ -241,7 +249,10 @@ function proofText(proof: ProofState | undefined): string {
     case 'ok':
       return t('proofOk', { size: proof.size });
     case 'bad':
-      return t('proofBad', { reason: t(`proofReason.${proof.reason}`), detail: proof.detail });
+      return t('proofBad', {
+        reason: t(`proofReason.${proof.reason}`),
+        detail: verifyDetail(state.lang, proof.detail),
+      });
     case 'error':
       return errorText(proof.error);
   }
@@ -306,7 +317,10 @@ function signedOut(): void {
   $('record-links').hidden = true;
   state.quiet = null;
   state.proofs.clear();
-  for (const id of ['events-table', 'trail-table']) $(id).replaceChildren();
+  state.renderers.delete('erasure');
+  erasureAttempt = null;
+  setMessage('erasure-message', '');
+  for (const id of ['events-table', 'trail-table', 'erasure-table']) $(id).replaceChildren();
 }
 
 async function prefillVerifierKey(): Promise<void> {
@@ -474,6 +488,103 @@ async function produceReport(): Promise<void> {
   }
 }
 
+// ------------------------------------------------------------ erasure requests
+
+const ERASURE_REASONS = ['person-request', 'objection', 'unlawful', 'other'] as const;
+type ErasureReason = (typeof ERASURE_REASONS)[number];
+
+/** The key of the erasure request being sent: kept for a retry of the same request, new for another. */
+let erasureAttempt: { consentId: string; reason: ErasureReason; key: string } | null = null;
+
+function erasureConsent(): string | undefined {
+  const consentId = input('e-consent').value.trim();
+  if (consentId) {
+    input('e-consent').removeAttribute('aria-invalid');
+    return consentId;
+  }
+  input('e-consent').setAttribute('aria-invalid', 'true');
+  setMessage('erasure-message', t('erasureNeedsConsent'), true);
+  input('e-consent').focus();
+  return undefined;
+}
+
+function drawErasure(status: ErasureStatus, recorded?: number): void {
+  render('erasure', () => {
+    const rows = status.recipients.map((r) =>
+      el('tr', { 'data-referral': r.referralId }, [
+        el('td', { text: r.serviceOffice.name }),
+        el('td', { text: formatInstant(state.lang, r.erasure.requestedAt) }),
+        el('td', { text: t(`erasureCause.${r.erasure.reason}`) }),
+        el('td', { text: String(r.erasure.reminders) }),
+        el('td', {
+          text: r.erasure.confirmedAt
+            ? formatInstant(state.lang, r.erasure.confirmedAt)
+            : t('erasureNotConfirmed'),
+        }),
+      ]),
+    );
+    $('erasure-table').replaceChildren(
+      rows.length === 0
+        ? ''
+        : el('table', {}, [
+            el('caption', { text: t('erasureCaption') }),
+            el('thead', {}, [
+              el(
+                'tr',
+                {},
+                [
+                  'colErasureOffice',
+                  'colErasureAsked',
+                  'colErasureWhy',
+                  'colErasureReminders',
+                  'colErasureConfirmed',
+                ].map((k) => el('th', { scope: 'col', text: t(k) })),
+              ),
+            ]),
+            el('tbody', {}, rows),
+          ]),
+    );
+    const confirmed = status.recipients.filter((r) => r.erasure.confirmedAt).length;
+    const summary =
+      rows.length === 0 ? t('erasureNone') : t('erasureCount', { confirmed, count: rows.length });
+    setMessage(
+      'erasure-message',
+      recorded === undefined ? summary : `${t('erasureRecorded', { revoked: recorded })} ${summary}`,
+    );
+  });
+}
+
+async function showErasure(event: Event): Promise<void> {
+  event.preventDefault();
+  const consentId = erasureConsent();
+  if (!consentId) return;
+  setMessage('erasure-message', t('working'));
+  try {
+    drawErasure(await api().erasureStatus(consentId));
+  } catch (error) {
+    state.renderers.delete('erasure');
+    $('erasure-table').replaceChildren();
+    setMessage('erasure-message', errorText(error), true);
+  }
+}
+
+async function recordErasure(): Promise<void> {
+  const consentId = erasureConsent();
+  if (!consentId) return;
+  const reason = $<HTMLSelectElement>('e-reason').value as ErasureReason;
+  if (!window.confirm(t('erasureConfirmAsk', { consentId }))) return;
+  if (erasureAttempt?.consentId !== consentId || erasureAttempt.reason !== reason)
+    erasureAttempt = { consentId, reason, key: `dpo-erasure-${crypto.randomUUID()}` };
+  setMessage('erasure-message', t('working'));
+  try {
+    const status = await api().requestErasure(consentId, { reason }, erasureAttempt.key);
+    erasureAttempt = null;
+    drawErasure(status, status.revoked ?? 0);
+  } catch (error) {
+    setMessage('erasure-message', errorText(error), true);
+  }
+}
+
 // ------------------------------------------------------------ record of processing
 
 async function produceRecord(): Promise<void> {
@@ -565,7 +676,7 @@ function showRewritten(check: Extract<RememberedCheck, { ok: false }>, newest: n
   showVerdict(() => ({
     ok: false,
     text: t('rewritten', { size: check.treeSize, newest, reason: t(`remembered.${check.reason}`) }),
-    subs: [t('rewrittenDetail', { detail: check.detail }), t('rewrittenAdvice')],
+    subs: [t('rewrittenDetail', { detail: verifyDetail(state.lang, check.detail) }), t('rewrittenAdvice')],
   }));
 }
 
@@ -694,7 +805,11 @@ async function verifyLogNow(): Promise<void> {
       const { kind, sequence, detail } = result.problem;
       showVerdict(() => ({
         ok: false,
-        text: t('verifyFailed', { kind: t(`kind.${kind}`), sequence, detail }),
+        text: t('verifyFailed', {
+          kind: t(`kind.${kind}`),
+          sequence,
+          detail: verifyDetail(state.lang, detail),
+        }),
       }));
     }
   } catch (error) {
@@ -750,6 +865,14 @@ function init(): void {
   });
   $('produce-report').addEventListener('click', () => void produceReport());
   $('produce-record').addEventListener('click', () => void produceRecord());
+  $('erasure-form').addEventListener('submit', (e) => void showErasure(e));
+  $('erasure-request').addEventListener('click', () => void recordErasure());
+  render('erasure-reasons', () =>
+    fillSelect(
+      'e-reason',
+      ERASURE_REASONS.map((r) => ({ value: r, label: t(`erasureReason.${r}`) })),
+    ),
+  );
   $('verify-button').addEventListener('click', () => void verifyLogNow());
   $('forget-checkpoints').addEventListener('click', forgetRemembered);
   state.renderers.set('event-options', renderEventOptions);

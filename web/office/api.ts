@@ -78,6 +78,11 @@ export class OfficeApi {
     return this.#api.json('POST', `/v1/referrals/${id(referralId)}/status`, { body });
   }
 
+  /** Confirms that the office erased everything it held of a referral (after an erasure request). */
+  confirmErasure(referralId: string): Promise<ReferralView> {
+    return this.#api.json('POST', `/v1/referrals/${id(referralId)}/erasure-confirmation`);
+  }
+
   directory(): Promise<DirectorySummary> {
     return this.#api.json('GET', '/v1/directory');
   }

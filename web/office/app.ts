@@ -4,7 +4,9 @@
  * published, the private key non-extractable in IndexedDB), list the office's referrals
  * from the feed, open one as `rex inbox poll` does — receipt first, then the ciphertext,
  * decrypted here — show the person's data as the paper form does (labels.ts), print it,
- * and report back (contact, closed, declined, forwarded).
+ * and report back (contact, closed, declined, forwarded). Erasure requests (a withdrawal
+ * after receipt, or the person's request) are listed apart; the counsellor confirms each
+ * after deleting the office's own copies (docs/office-guide.md, "Erasure requests").
  *
  * Nothing decrypted is stored or sent, except the person's data when forwarding, which
  * the API takes exactly as from `rex referral decline --forward-to`. The decrypted view
@@ -67,6 +69,10 @@ interface PageState {
   cursor: string | undefined;
   items: ReferralView[];
   opened: Opened | null;
+  /** Referrals whose erasure is asked and not yet confirmed (from the feed). */
+  erasures: ReferralView[];
+  /** The referral whose erasure the dialog is about to confirm. */
+  confirming: ReferralView | null;
   hiddenSince: number | undefined;
   hiddenTimer: ReturnType<typeof setTimeout> | undefined;
   readonly renderers: Map<string, () => void>;
@@ -84,6 +90,8 @@ const state: PageState = {
   cursor: undefined,
   items: [],
   opened: null,
+  erasures: [],
+  confirming: null,
   hiddenSince: undefined,
   hiddenTimer: undefined,
   renderers: new Map(),
@@ -112,10 +120,14 @@ const isGone = (status: ReferralStatus) => status === 'revoked' || status === 'e
 
 function statusText(view: ReferralView): string {
   const words = t(`status.${view.status}` as MessageKey);
-  return view.forwardedTo
+  const forwarded = view.forwardedTo
     ? `${words} – ${t('forwardedToShort', { office: view.forwardedTo.serviceOffice.name })}`
     : words;
+  if (!view.erasure) return forwarded;
+  return `${forwarded} – ${t(view.erasure.confirmedAt ? 'erasureConfirmedShort' : 'erasurePendingShort')}`;
 }
+
+const erasurePending = (view: ReferralView) => view.erasure !== undefined && !view.erasure.confirmedAt;
 
 function dueText(view: ReferralView): string {
   if (!view.due) return '—';
@@ -337,6 +349,7 @@ async function loadInbox(more = false): Promise<void> {
     });
     state.items = more ? [...state.items, ...page.items] : [...page.items];
     state.cursor = page.nextCursor;
+    for (const item of page.items) if (item.erasure) erasureReached(item);
     drawInbox();
   } catch (error) {
     setMessage('inbox-message', errorText(error), true);
@@ -401,6 +414,169 @@ function drawInbox(): void {
   });
 }
 
+// ------------------------------------------------------------ erasure requests
+
+/** How many feed pages are read for open erasure requests (a request moves its referral to the top). */
+const ERASURE_PAGES = 5;
+
+/** Reads the office's open erasure requests from the feed (newest change first). */
+async function loadErasures(): Promise<void> {
+  try {
+    const found: ReferralView[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < ERASURE_PAGES; page++) {
+      const got = await api().feed({ limit: 100, ...(cursor ? { cursor } : {}) });
+      found.push(...got.items.filter(erasurePending));
+      cursor = got.nextCursor;
+      if (!cursor) break;
+    }
+    state.erasures = found;
+    drawErasures();
+  } catch (error) {
+    $('erasure').hidden = false;
+    setMessage('erasure-message', errorText(error), true);
+  }
+}
+
+function drawErasures(): void {
+  render('erasures', () => {
+    const open = state.erasures;
+    // Shown while there is something to confirm, or right after the last confirmation.
+    const confirmedNow = $('erasure-message').dataset.confirmed === 'yes';
+    $('erasure').hidden = open.length === 0 && !confirmedNow;
+    const rows = open.map((view) =>
+      el('tr', { 'data-erasure': view.referralId }, [
+        el('td', { text: formatInstant(state.lang, view.erasure!.requestedAt) }),
+        el('td', { text: view.caseReference }),
+        el('td', { text: authorityName(view.authorityId) }),
+        el('td', { text: t(`erasureReason.${view.erasure!.reason}` as MessageKey) }),
+        el('td', {
+          text: view.erasure!.reminders === 0 ? t('remindersNone') : String(view.erasure!.reminders),
+        }),
+        el('td', {}, [
+          el('button', {
+            type: 'button',
+            class: 'small',
+            text: t('erasureConfirmOpen'),
+            'aria-label': t('erasureConfirmLabel', { caseReference: view.caseReference }),
+            onclick: () => openErasureDialog(view),
+          }),
+        ]),
+      ]),
+    );
+    $('erasure-table').replaceChildren(
+      open.length === 0
+        ? ''
+        : el('table', {}, [
+            el('caption', { text: t('erasureCaption') }),
+            el('thead', {}, [
+              el(
+                'tr',
+                {},
+                (
+                  ['colAsked', 'colCase', 'colAuthority', 'colWhy', 'colReminders', 'colActions'] as const
+                ).map((k) => el('th', { scope: 'col', text: t(k) })),
+              ),
+            ]),
+            el('tbody', {}, rows),
+          ]),
+    );
+    if (!confirmedNow)
+      setMessage(
+        'erasure-message',
+        open.length === 0
+          ? t('erasureNone')
+          : open.length === 1
+            ? t('erasureCountOne')
+            : t('erasureCount', { count: open.length }),
+      );
+  });
+}
+
+/**
+ * An erasure asked of (or confirmed for) the referral that is open: what was decrypted of
+ * it is dropped from the page, and the panel says where to confirm.
+ */
+function erasureReached(view: ReferralView): void {
+  const opened = state.opened;
+  if (!opened || opened.view.referralId !== view.referralId || !view.erasure) return;
+  if (opened.view.erasure?.confirmedAt === view.erasure.confirmedAt && opened.view.erasure) return;
+  state.opened = { view, payload: undefined };
+  dropDecrypted();
+  drawFacts(view);
+  drawActions();
+  render('referral-message', () =>
+    setMessage(
+      'referral-message',
+      view.erasure?.confirmedAt ? '' : t('erasureCannotOpen'),
+      !view.erasure?.confirmedAt,
+    ),
+  );
+}
+
+let erasureOpener: HTMLElement | null = null;
+
+function openErasureDialog(view: ReferralView): void {
+  state.confirming = view;
+  erasureOpener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+  $<HTMLInputElement>('erasure-done').checked = false;
+  setMessage('erasure-dialog-message', '');
+  render('erasure-which', () => {
+    $('erasure-which').textContent = t('erasureWhich', {
+      caseReference: view.caseReference,
+      authority: authorityName(view.authorityId),
+      date: formatInstant(state.lang, view.erasure!.requestedAt),
+    });
+  });
+  $<HTMLDialogElement>('erasure-dialog').showModal();
+  $('erasure-done').focus();
+}
+
+function closeErasureDialog(): void {
+  const dialog = $<HTMLDialogElement>('erasure-dialog');
+  if (dialog.open) dialog.close();
+  state.confirming = null;
+  state.renderers.delete('erasure-which');
+  erasureOpener?.focus();
+}
+
+async function confirmErasure(event: Event): Promise<void> {
+  event.preventDefault();
+  const view = state.confirming;
+  if (!view) return;
+  if (!$<HTMLInputElement>('erasure-done').checked) {
+    setMessage('erasure-dialog-message', t('erasureNeedsDone'), true);
+    $('erasure-done').focus();
+    return;
+  }
+  $<HTMLButtonElement>('erasure-confirm').disabled = true;
+  setMessage('erasure-dialog-message', t('working'));
+  try {
+    const confirmed = await api().confirmErasure(view.referralId);
+    state.erasures = state.erasures.filter((e) => e.referralId !== view.referralId);
+    updateListed(confirmed);
+    erasureReached(confirmed);
+    erasureOpener = $('h-erasure');
+    closeErasureDialog();
+    const message = $('erasure-message');
+    message.dataset.confirmed = 'yes';
+    drawErasures();
+    render('erasure-confirmed', () =>
+      setMessage(
+        'erasure-message',
+        t('erasureConfirmed', {
+          caseReference: confirmed.caseReference,
+          date: formatInstant(state.lang, confirmed.erasure?.confirmedAt ?? new Date().toISOString()),
+        }),
+      ),
+    );
+  } catch (error) {
+    setMessage('erasure-dialog-message', errorText(error), true);
+  } finally {
+    $<HTMLButtonElement>('erasure-confirm').disabled = false;
+  }
+}
+
 // ------------------------------------------------------------ one referral
 
 function showReferralFrame(view: ReferralView): void {
@@ -422,6 +598,19 @@ function drawFacts(view: ReferralView): void {
       ['factReferralId', view.referralId],
       ...(view.forwardedFrom
         ? [['factForwardedFrom', view.forwardedFrom.serviceOffice.name] as [MessageKey, string]]
+        : []),
+      ...(view.erasure
+        ? [
+            [
+              'factErasure',
+              view.erasure.confirmedAt
+                ? t('factErasureConfirmed', { date: formatInstant(state.lang, view.erasure.confirmedAt) })
+                : t('factErasureAsked', {
+                    date: formatInstant(state.lang, view.erasure.requestedAt),
+                    why: t(`erasureReason.${view.erasure.reason}` as MessageKey),
+                  }),
+            ] as [MessageKey, string],
+          ]
         : []),
     ];
     $('referral-facts').replaceChildren(
@@ -472,6 +661,12 @@ async function openReferral(listed: ReferralView): Promise<void> {
     render('referral-message', () => setMessage('referral-message', t(key, params), isError));
   if (isGone(listed.status)) {
     message(listed.status === 'revoked' ? 'revokedCannotOpen' : 'expiredCannotOpen', {}, true);
+    return;
+  }
+  if (listed.erasure) {
+    // Asked to erase it: the platform deleted its ciphertext; nothing is decrypted again.
+    if (!listed.erasure.confirmedAt) message('erasureCannotOpen', {}, true);
+    drawActions();
     return;
   }
   let view: ReferralView;
@@ -688,8 +883,12 @@ function signedOut(): void {
   state.keys = null;
   state.local = [];
   state.items = [];
+  state.erasures = [];
   state.directory = null;
-  for (const id of ['inbox-table', 'keys-table']) $(id).replaceChildren();
+  const dialog = $<HTMLDialogElement>('erasure-dialog');
+  if (dialog.open) dialog.close();
+  $('erasure').hidden = true;
+  for (const id of ['inbox-table', 'keys-table', 'erasure-table']) $(id).replaceChildren();
 }
 
 async function onSignedIn(officeApi: OfficeApi): Promise<void> {
@@ -704,7 +903,7 @@ async function onSignedIn(officeApi: OfficeApi): Promise<void> {
   } catch (error) {
     setMessage('keys-status', errorText(error), true);
   }
-  await loadInbox();
+  await Promise.all([loadInbox(), loadErasures()]);
   if (state.keys?.history.every((h) => h.retiredAt !== null)) $('h-keys').focus();
 }
 
@@ -722,7 +921,19 @@ function init(): void {
     state.filter = $<HTMLSelectElement>('filter').value as FilterName;
     void loadInbox();
   });
-  $('refresh').addEventListener('click', () => void loadInbox());
+  $('refresh').addEventListener('click', () => {
+    delete $('erasure-message').dataset.confirmed;
+    state.renderers.delete('erasure-confirmed');
+    void loadInbox();
+    void loadErasures();
+  });
+  $('erasure-form').addEventListener('submit', (e) => void confirmErasure(e));
+  $('erasure-cancel').addEventListener('click', closeErasureDialog);
+  $('erasure-dialog').addEventListener('cancel', () => {
+    state.confirming = null;
+    state.renderers.delete('erasure-which');
+    erasureOpener?.focus();
+  });
   $('next-page').addEventListener('click', () => void loadInbox(true));
   $('setup-form').addEventListener('submit', (e) => void generate(e));
   $('publish').addEventListener('click', () => void publish());

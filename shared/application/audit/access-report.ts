@@ -24,7 +24,9 @@ export function eventItem(item: StoredAuditItem): AuditEventItem {
  * The Art. 15 report from a subject's entries (pure). Recipients are the service
  * offices that actually received the data: `referral.received` is when a transfer
  * completes (receipt before decryption, DESIGN.md §4), so accepted or queued
- * referrals that were revoked before receipt name no recipient.
+ * referrals that were revoked before receipt name no recipient. Erasures are the
+ * recipients an erasure was communicated to (Art. 19: `referral.erasure-requested`),
+ * with their reminders and when each confirmed (`referral.erasure-confirmed`).
  */
 export function buildAccessReport(input: {
   readonly reportId: string;
@@ -37,6 +39,10 @@ export function buildAccessReport(input: {
 }): AccessReport {
   const items = [...input.items].sort(byTime);
   const recipients: AccessReport['recipients'] = [];
+  const erasures = new Map<
+    string,
+    { -readonly [K in keyof AccessReport['erasures'][number]]: AccessReport['erasures'][number][K] }
+  >();
   const consents = new Map<string, AccessReport['consents'][number]>();
   const consentOf = (id: string) => {
     let c = consents.get(id);
@@ -72,6 +78,27 @@ export function buildAccessReport(input: {
         purpose: entry.purpose,
         sequence: 'sequence' in entry ? entry.sequence : null,
       });
+    } else if (entry.event === 'referral.erasure-requested' && entry.referralId) {
+      // To whom the erasure was communicated (Art. 19): one office, one referral.
+      const office = entry.serviceOfficeId ? input.names.office(entry.serviceOfficeId) : undefined;
+      if (!erasures.has(entry.referralId))
+        erasures.set(entry.referralId, {
+          serviceOfficeId: entry.serviceOfficeId,
+          serviceOfficeName: office?.name ?? null,
+          providerName: office?.providerName ?? null,
+          referralId: entry.referralId,
+          consentId,
+          reason: entry.reason,
+          requestedAt: entry.time,
+          reminders: 0,
+          confirmedAt: null,
+        });
+    } else if (entry.event === 'referral.erasure-reminded' && entry.referralId) {
+      const e = erasures.get(entry.referralId);
+      if (e) e.reminders++;
+    } else if (entry.event === 'referral.erasure-confirmed' && entry.referralId) {
+      const e = erasures.get(entry.referralId);
+      if (e && e.confirmedAt === null) e.confirmedAt = entry.time;
     } else if (consentId && entry.event === 'consent.recorded') {
       const c = consentOf(consentId);
       c.recordedAt = entry.time;
@@ -96,6 +123,7 @@ export function buildAccessReport(input: {
     generatedBy: input.generatedBy,
     recipients,
     consents: [...consents.values()],
+    erasures: [...erasures.values()],
     events: items.map(eventItem),
     signedTreeSize: input.signedTreeSize,
   };

@@ -13,6 +13,7 @@ import { Conflict } from '#shared/domain/errors.ts';
 import { referralAuditDraft } from './audit.ts';
 import type { ReferralChange } from './change.ts';
 import { type DeadlinePolicy, defaultDeadlines, nextDeadline } from './deadlines.ts';
+import { erasureNotification } from './notification.ts';
 
 export {
   DEFAULT_ERASURE_REMINDER_DAYS,
@@ -64,7 +65,8 @@ export function erasureOutboxEvent(reminders: number): string {
 /**
  * Asks the office that received a referral to erase it: the request is stored on the
  * referral, the platform's ciphertext is deleted at once, a message goes to the office's
- * queue (outbox) and the authority's feed, and the audit log records to whom the erasure
+ * queue (outbox), a mail to its contact address (where the deployment sends mail) and the
+ * authority's feed, and the audit log records to whom the erasure
  * was communicated (Art. 19). Undefined when there is nothing to ask: the office never
  * received it, or was asked already.
  */
@@ -89,6 +91,7 @@ export function requestErasure(
     due: dueOf(next, policy),
     releasesOpenReferral: false,
     outbox: erasureOutboxEvent(0),
+    officeNotification: erasureNotification(next, at, 0),
     audit: referralAuditDraft('referral.erasure-requested', by, r, at, reason),
   };
 }
@@ -114,6 +117,7 @@ export function erasureReminder(
     due: dueOf(next, policy),
     releasesOpenReferral: false,
     outbox: erasureOutboxEvent(reminders),
+    officeNotification: erasureNotification(next, at, reminders),
     audit: referralAuditDraft('referral.erasure-reminded', by, r, at, `erasure-reminder-${reminders}`),
   };
 }

@@ -3,13 +3,15 @@ import type { ReferralRecord } from './referral.ts';
 
 /**
  * The e-mail an office's contact address gets so that nobody has to watch the inbox page
- * (docs/notifications.md): when a referral arrives in its queue, and each time an unread
- * one is announced again (days 3 and 9). It says that something waits and where — never
+ * (docs/notifications.md): when a referral arrives in its queue, each time an unread
+ * one is announced again (days 3 and 9), and when the office is asked to erase a referral
+ * it received (a withdrawal after receipt, an erasure request) and reminded of it. It
+ * says that something waits and where — never
  * who: the referral id is the only fact of the referral in it (no name, no case
  * reference, no municipality, no data category). Offices only; the authority has its
  * events.
  */
-export type OfficeNotificationKind = 'new-referral' | 'reminder';
+export type OfficeNotificationKind = 'new-referral' | 'reminder' | 'erasure-request';
 
 export interface OfficeNotification {
   readonly kind: OfficeNotificationKind;
@@ -20,7 +22,7 @@ export interface OfficeNotification {
   readonly serviceOfficeId: string;
   /** When the change happened that calls for the mail. */
   readonly at: string;
-  /** A reminder: which announcement again (1, 2, …). */
+  /** A reminder: which announcement again (1, 2, …); an erasure request: which reminder (absent at first). */
   readonly reminder?: number;
   /** A reminder: when the unread referral expires. */
   readonly expiresAt?: string;
@@ -61,5 +63,18 @@ export function reminderNotification(
     ...base(next, at.toISOString()),
     reminder: next.reAnnouncements,
     expiresAt: new Date(Date.parse(next.createdAt) + policy.expireDays * DAY_MS).toISOString(),
+  };
+}
+
+/**
+ * The office is asked to erase a referral it received, or reminded of it (`reminders` > 0):
+ * it erases its copies and confirms on the page or with `rex` (docs/consent.md, "Erasure
+ * after receipt").
+ */
+export function erasureNotification(next: ReferralRecord, at: Date, reminders: number): OfficeNotification {
+  return {
+    kind: 'erasure-request',
+    ...base(next, at.toISOString()),
+    ...(reminders > 0 ? { reminder: reminders } : {}),
   };
 }

@@ -61,6 +61,60 @@ describe('buildAccessReport (the report model, no rendering)', () => {
     expect(r).toMatchObject({ reportId: 'rep-1', generatedBy: 'dpo:lk-test', signedTreeSize: 3 });
   });
 
+  it('lists to whom the erasure was communicated (Art. 19), the reminders, and when each confirmed', () => {
+    const erasure = (
+      minute: number,
+      event: string,
+      office: string,
+      referralId: string,
+      actor = 'system:relay',
+    ) =>
+      pending({
+        actor,
+        event: event as AuditDraftInput['event'],
+        time: at(minute),
+        consentId: 'c-1',
+        serviceOfficeId: office,
+        referralId,
+        reason: 'consent-withdrawn',
+      });
+    const r = report([
+      received(1, 'mbe-known', 'r-1'),
+      received(2, 'jmd-unknown', 'r-2'),
+      erasure(10, 'referral.erasure-requested', 'mbe-known', 'r-1'),
+      erasure(11, 'referral.erasure-requested', 'jmd-unknown', 'r-2'),
+      erasure(20, 'referral.erasure-reminded', 'jmd-unknown', 'r-2', 'system:deadlines'),
+      erasure(30, 'referral.erasure-confirmed', 'mbe-known', 'r-1', 'service:mbe-known'),
+      erasure(40, 'referral.erasure-confirmed', 'mbe-known', 'r-1', 'service:mbe-known'),
+    ]);
+    expect(AccessReport.parse(r)).toEqual(r);
+    expect(r.erasures).toEqual([
+      {
+        serviceOfficeId: 'mbe-known',
+        serviceOfficeName: 'MBE Bekannt',
+        providerName: 'AWO',
+        referralId: 'r-1',
+        consentId: 'c-1',
+        reason: 'consent-withdrawn',
+        requestedAt: at(10).toISOString(),
+        reminders: 0,
+        confirmedAt: at(30).toISOString(),
+      },
+      {
+        serviceOfficeId: 'jmd-unknown',
+        serviceOfficeName: null,
+        providerName: null,
+        referralId: 'r-2',
+        consentId: 'c-1',
+        reason: 'consent-withdrawn',
+        requestedAt: at(11).toISOString(),
+        reminders: 1,
+        confirmedAt: null,
+      },
+    ]);
+    expect(report([received(1, 'mbe-known', 'r-1')]).erasures).toEqual([]);
+  });
+
   it('names no recipient for referrals that were accepted but never received', () => {
     const r = report([
       pending({ event: 'referral.accepted', time: at(1), consentId: 'c-1', serviceOfficeId: 'mbe-known' }),

@@ -19,7 +19,8 @@ import { InMemoryReferrals } from './referral-fakes.ts';
 const directory = loadDirectory('config/directory.example.json');
 const authority = { kind: 'authority', id: 'abh-lk-karlsruhe' } as const;
 const otherAuthority = { kind: 'authority', id: 'abh-stadt-karlsruhe' } as const;
-const dpo = { kind: 'dpo', scope: 'deployment' } as const;
+const dpo = { kind: 'dpo', scope: 'lk-karlsruhe' } as const;
+const scopedDpo = (scope: string) => ({ kind: 'dpo', scope }) as const;
 const person = {
   familyName: 'Müller',
   givenNames: 'Anna',
@@ -132,7 +133,7 @@ describe('an explicit erasure request', () => {
     expect(status.recipients).toHaveLength(2);
     expect(status.recipients.every((r) => r.erasure.reason === 'erasure-requested')).toBe(true);
     expect(repo.audit.find((a) => a.event === 'erasure.requested')).toMatchObject({
-      actor: 'dpo:deployment',
+      actor: 'dpo:lk-karlsruhe',
       reason: 'person-request',
     });
   });
@@ -169,5 +170,59 @@ describe("an office's confirmation", () => {
     expect(view.due).toBeUndefined();
     await confirmErasureByOffice(deps(), office(firstOffice), first);
     expect(repo.audit.filter((a) => a.event === 'referral.erasure-confirmed')).toHaveLength(1);
+  });
+});
+
+describe('a scoped DPO', () => {
+  it('sees only the recipients its scope covers, and no consent its scope does not reach', async () => {
+    const { first, firstOffice, second, secondOffice } = await receivedAndForwarded();
+    await recordErasureRequest(deps(), authority, 'con_0001abcd', {});
+    const providerOf = (id: string) => directory.serviceOffices.find((o) => o.id === id)!.providerId;
+    const seenBy = async (scope: string) =>
+      (await erasureStatus(deps(), scopedDpo(scope), 'con_0001abcd')).recipients.map((r) => r.referralId);
+    expect(await seenBy(providerOf(firstOffice))).toEqual([first]);
+    expect(await seenBy(providerOf(secondOffice))).toEqual([second]);
+    expect(await seenBy(firstOffice)).toEqual([first]);
+    // The authority that recorded the consent and sent both referrals: both.
+    expect(await seenBy('abh-lk-karlsruhe')).toEqual([first, second]);
+    // Another authority's DPO, a provider without a referral, a scope no longer listed: not there.
+    for (const scope of ['abh-bruchsal', 'ib-mittelbaden', 'gone']) {
+      await expect(erasureStatus(deps(), scopedDpo(scope), 'con_0001abcd')).rejects.toBeInstanceOf(NotFound);
+      await expect(
+        recordErasureRequest(deps(), scopedDpo(scope), 'con_0001abcd', {}, `k-${scope}`),
+      ).rejects.toBeInstanceOf(NotFound);
+    }
+    expect(repo.audit.filter((a) => a.event === 'erasure.requested')).toHaveLength(1);
+  });
+});
+
+describe('the Idempotency-Key of an erasure request', () => {
+  it('answers a retry with the same key and body as the first time, records once, refuses another body', async () => {
+    const { secondOffice, second } = await receivedAndForwarded();
+    const once = await recordErasureRequest(
+      deps(),
+      dpo,
+      'con_0001abcd',
+      { reason: 'person-request' },
+      'erase-1',
+    );
+    await confirmErasureByOffice(deps(), office(secondOffice), second);
+    const again = await recordErasureRequest(
+      deps(),
+      dpo,
+      'con_0001abcd',
+      { reason: 'person-request' },
+      'erase-1',
+    );
+    // The first answer, not the state since (the second office has confirmed meanwhile).
+    expect(again).toEqual(once);
+    expect(again.recipients.every((r) => r.erasure.confirmedAt === undefined)).toBe(true);
+    expect(repo.audit.filter((a) => a.event === 'erasure.requested')).toHaveLength(1);
+    await expect(
+      recordErasureRequest(deps(), dpo, 'con_0001abcd', { reason: 'other' }, 'erase-1'),
+    ).rejects.toMatchObject({ code: 'idempotency-key-reused' });
+    // The key is the caller's: an authority using the same key makes its own request.
+    await recordErasureRequest(deps(), authority, 'con_0001abcd', { reason: 'person-request' }, 'erase-1');
+    expect(repo.audit.filter((a) => a.event === 'erasure.requested')).toHaveLength(2);
   });
 });

@@ -13,6 +13,7 @@ import {
   passedDeadline,
   transition,
 } from '#shared/domain/referral/change.ts';
+import { confirmErasure, erasureReminder, requestErasure } from '#shared/domain/referral/erasure.ts';
 import type { OfficeNotification } from '#shared/domain/referral/notification.ts';
 import type { ReferralRecord } from '#shared/domain/referral/referral.ts';
 import { CANARY } from '#test/support/sample-requests.ts';
@@ -58,6 +59,15 @@ const reminder = deadlineChange(
   later(3),
 );
 
+const receivedReferral = transition(arrival.to, 'received', `service:${office.id}`, later(0.02)).to;
+const erasureAsked = requestErasure(
+  receivedReferral,
+  'authority:abh-lk-karlsruhe',
+  later(1),
+  'consent-withdrawn',
+)!;
+const erasureReminded = erasureReminder(erasureAsked.to, 'system:deadlines', later(4));
+
 const mailOf = (n: OfficeNotification | undefined) => notificationMail(n!, office.contact.email, settings);
 
 describe('the notification mail', () => {
@@ -87,8 +97,35 @@ describe('the notification mail', () => {
     expect(mail.text).toContain('expires on 16 March 2026');
   });
 
+  it('asks the office to erase a referral it received and confirm, and reminds it, in German and English', () => {
+    const asked = mailOf(erasureAsked.officeNotification);
+    expect(erasureAsked.officeNotification).toMatchObject({
+      kind: 'erasure-request',
+      referralId: REFERRAL_ID,
+    });
+    expect(asked.subject).toBe('Bitte Daten löschen und bestätigen / Please erase the data and confirm');
+    expect(asked.text).toContain('ihre Einwilligung widerrufen oder die Löschung ihrer Daten verlangt');
+    expect(asked.text).toContain('unter „Löschersuchen“');
+    expect(asked.text.indexOf('-- English --')).toBeGreaterThan(asked.text.indexOf('Löschersuchen'));
+    expect(asked.text).toContain('confirm the erasure under "Erasure requests"');
+    expect(asked.text).toContain(`Zuweisung: ${REFERRAL_ID}`);
+    expect(asked.text.split(settings.officePageUrl)).toHaveLength(3);
+    const reminded = mailOf(erasureReminded.officeNotification);
+    expect(reminded.subject).toBe(
+      'Erinnerung: Bitte Löschung bestätigen / Reminder: please confirm the erasure',
+    );
+    expect(reminded.text).toContain('noch nicht bestätigt (1. Erinnerung)');
+    expect(reminded.text).toContain('(reminder 1)');
+    expect(reminded.id).not.toBe(asked.id);
+  });
+
   it('carries nothing of the referral but its id: canary values never reach the message', () => {
-    for (const n of [arrival.officeNotification, reminder.officeNotification]) {
+    for (const n of [
+      arrival.officeNotification,
+      reminder.officeNotification,
+      erasureAsked.officeNotification,
+      erasureReminded.officeNotification,
+    ]) {
       const raw = formatMail(mailOf(n), later(3));
       // Everything but the To header (the office's own address).
       const withoutTo = raw
@@ -180,6 +217,21 @@ describe('sending a notification', () => {
       expect(f.sent).toEqual([]);
       expect(f.outbox.size).toBe(0);
     }
+  });
+
+  it('mails an erasure request while it is unconfirmed, and nobody once the office confirmed', async () => {
+    const asked = fixture(erasureAsked.to);
+    const item = { ...asked.item, notification: erasureAsked.officeNotification! };
+    expect(await deliverNotification(asked.deps, item)).toBe('sent');
+    expect(asked.sent.map((m) => m.subject)).toEqual([
+      'Bitte Daten löschen und bestätigen / Please erase the data and confirm',
+    ]);
+    const confirmed = confirmErasure(erasureAsked.to, `service:${office.id}`, later(2))!.to;
+    const late = fixture(confirmed);
+    expect(
+      await deliverNotification(late.deps, { ...late.item, notification: erasureAsked.officeNotification! }),
+    ).toBe('not-needed');
+    expect(late.sent).toEqual([]);
   });
 
   it('sends nothing where the deployment has no notifications, or the office left the directory', async () => {

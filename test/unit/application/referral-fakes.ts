@@ -32,7 +32,7 @@ export class InMemoryReferrals implements ReferralRepository {
   readonly offices = new Map<string, OfficeState>();
   readonly openBySubject = new Map<string, string>();
   readonly openAuthority = new Map<string, string>();
-  readonly idempotency = new Map<string, IdempotencyRecord>();
+  readonly idempotencyRecords = new Map<string, IdempotencyRecord>();
   readonly audit: AuditEntryDraft[] = [];
   readonly outbox: { referralId: string; event: string }[] = [];
   /** The events written for the authorities' queues, in the order of their changes. */
@@ -44,7 +44,7 @@ export class InMemoryReferrals implements ReferralRepository {
 
   async intakeSnapshot(q: Parameters<ReferralRepository['intakeSnapshot']>[0]): Promise<IntakeSnapshot> {
     const consent = this.consents.get(q.consentId);
-    const idem = this.idempotency.get(`${q.principal}#${q.idempotencyKey}`);
+    const idem = this.idempotencyRecords.get(`${q.principal}#${q.idempotencyKey}`);
     const open = this.openBySubject.get(q.subjectId);
     return {
       ...(consent ? { consent } : {}),
@@ -68,6 +68,16 @@ export class InMemoryReferrals implements ReferralRepository {
   async recordEvent(audit: AuditEntryDraft) {
     this.audit.push(audit);
   }
+  async idempotency(principal: string, idempotencyKey: string) {
+    return this.idempotencyRecords.get(`${principal}#${idempotencyKey}`);
+  }
+  async recordEventOnce(audit: AuditEntryDraft, request: IdempotentRequest, answer: StoredAnswer) {
+    const first = this.idempotencyRecords.get(`${request.principal}#${request.idempotencyKey}`);
+    if (first) return replay(first, request.requestHash);
+    this.audit.push(audit);
+    this.remember(request, answer);
+    return answer;
+  }
   async consentWithdrawn(consentId: string) {
     return this.consents.get(consentId)?.withdrawnAt !== undefined;
   }
@@ -78,7 +88,7 @@ export class InMemoryReferrals implements ReferralRepository {
     return [...this.referrals.keys()];
   }
   private remember(request: IdempotentRequest, answer: StoredAnswer) {
-    this.idempotency.set(`${request.principal}#${request.idempotencyKey}`, {
+    this.idempotencyRecords.set(`${request.principal}#${request.idempotencyKey}`, {
       ...answer,
       requestHash: request.requestHash,
       createdAt: request.now.toISOString(),
@@ -113,7 +123,7 @@ export class InMemoryReferrals implements ReferralRepository {
   }
   async refuse(audit: AuditEntryDraft, request: IdempotentRequest, refusal: Refusal): Promise<StoredAnswer> {
     // As the adapter: a record of the same key (a concurrent identical request) wins.
-    const first = this.idempotency.get(`${request.principal}#${request.idempotencyKey}`);
+    const first = this.idempotencyRecords.get(`${request.principal}#${request.idempotencyKey}`);
     if (first) return replay(first, request.requestHash);
     this.audit.push(audit);
     this.remember(request, { refusal });

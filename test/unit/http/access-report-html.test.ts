@@ -62,6 +62,30 @@ const report: AccessReport = AccessReport.parse({
       expiredAt: null,
     },
   ],
+  erasures: [
+    {
+      serviceOfficeId: 'mbe-caritas-karlsruhe',
+      serviceOfficeName: 'MBE Caritas Karlsruhe',
+      providerName: 'Caritasverband Karlsruhe e.V.',
+      referralId: 'r-1',
+      consentId: 'c-1',
+      reason: 'consent-withdrawn',
+      requestedAt: withdrawn.time,
+      reminders: 1,
+      confirmedAt: '2026-11-06T10:00:00.000Z',
+    },
+    {
+      serviceOfficeId: 'mbe-diakonie-karlsruhe',
+      serviceOfficeName: null,
+      providerName: null,
+      referralId: 'r-2',
+      consentId: 'c-1',
+      reason: 'consent-withdrawn',
+      requestedAt: withdrawn.time,
+      reminders: 0,
+      confirmedAt: null,
+    },
+  ],
   events: [
     { sequenced: true, entry: sequenced },
     { sequenced: false, entry: withdrawn },
@@ -132,6 +156,31 @@ describe('renderAccessReportHtml', () => {
       ],
     ]);
     expect(html).toContain('Einträge bis Nr. 1 sind durch einen signierten Prüfpunkt gesichert.');
+  });
+
+  it('lists to whom the erasure was communicated (Art. 19) and when each confirmed', () => {
+    const html = renderAccessReportHtml(report);
+    expect(html).toContain('Mitteilung der Löschung an die Empfänger (Art. 19 DSGVO)');
+    expect(rows(html, 'Löschersuchen / Erasure requests')).toEqual([
+      [
+        '2. November 2026 um 09:12 Uhr',
+        'MBE Caritas Karlsruhe (mbe-caritas-karlsruhe)',
+        'Caritasverband Karlsruhe e.V.',
+        'Einwilligung widerrufen / consent withdrawn',
+        '1',
+        '6. November 2026 um 11:00 Uhr',
+        'r-1',
+      ],
+      [
+        '2. November 2026 um 09:12 Uhr',
+        'mbe-diakonie-karlsruhe',
+        '—',
+        'Einwilligung widerrufen / consent withdrawn',
+        '0',
+        'noch nicht bestätigt / not confirmed yet',
+        'r-2',
+      ],
+    ]);
   });
 
   it('names an authority the directory does not know by its id', () => {

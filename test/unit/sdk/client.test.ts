@@ -62,6 +62,8 @@ const calls: Record<keyof typeof sdkOperations, (c: RexClient) => Promise<unknow
   listReferrals: (c) => c.listReferrals({ status: ['queued', 'received'], limit: 10 }),
   acknowledgeReceipt: (c) => c.acknowledgeReceipt('ref_00000000000000000000000000'),
   confirmErasure: (c) => c.confirmErasure('ref_00000000000000000000000000'),
+  requestErasure: (c) => c.requestErasure('con_00000000000000000000000000', {}, 'erase-1234'),
+  erasureStatus: (c) => c.erasureStatus('con_00000000000000000000000000'),
   recordOfProcessing: (c) => c.recordOfProcessing(),
   reportStatus: (c) => c.reportStatus('ref_00000000000000000000000000', { status: 'contacted' }),
   consentReceipt: (c) => c.consentReceipt('con_00000000000000000000000000'),
@@ -106,6 +108,14 @@ describe('the SDK matches the API', () => {
     );
     expect(await client().recordOfProcessing({ html: true })).toBe('<!doctype html><p>x</p>');
     expect(sent[0]!.headers.accept).toBe('text/html');
+  });
+
+  it('sends the erasure request with its Idempotency-Key, signed', async () => {
+    const sent = stubFetch();
+    await client().requestErasure('con_00000000000000000000000000', { reason: 'objection' }, 'erase-1234');
+    expect(sent[0]!.headers['idempotency-key']).toBe('erase-1234');
+    expect(sent[0]!.headers.authorization).toMatch(/SignedHeaders=[^,]*idempotency-key/);
+    expect(JSON.parse(sent[0]!.body!)).toEqual({ reason: 'objection' });
   });
 
   it('encodes path parameters', () => {
