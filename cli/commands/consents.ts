@@ -1,14 +1,18 @@
 /**
  * `rex consents receipt` (authorities, DPOs): the receipt of a consent for the person,
  * and `rex consent-forms list|show` (public): the consent form texts a consent's
- * `evidence.formVersion` names by SHA-256 (docs/consent.md).
+ * `evidence.formVersion` names by SHA-256 (docs/consent.md), and `rex consents erase` /
+ * `rex consents erasure` (authorities, DPOs): the person's erasure request and which
+ * recipients confirmed it (GDPR Arts. 17, 19).
  */
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command, CommandContext } from '#cli/command.ts';
 import { emit, table, UsageError } from '#cli/io.ts';
 import { FORM_TEXT_REFERENCE } from '#shared/domain/consent/forms.ts';
 import { type ConsentReceipt, ConsentView } from '#shared/schemas/consent.ts';
+import { type ErasureStatus, RequestErasureRequest } from '#shared/schemas/referral.ts';
 
 const PROFILE_HELP = `  --profile <name>     profile to sign with (default: REX_PROFILE)
   --profiles <file>    profile file (default: REX_PROFILES, else .local/credentials.json)
@@ -159,8 +163,92 @@ ${PROFILE_HELP}`,
   },
 };
 
+/** Which recipients were asked to erase the person's data, and which confirmed (Art. 19). */
+export function describeErasure(status: ErasureStatus): string {
+  const head = `Erasure under consent ${status.consentId}`;
+  const revoked =
+    status.revoked !== undefined && status.revoked > 0
+      ? [`  ${status.revoked} referral(s) not yet received were revoked; nobody else had the data.`]
+      : [];
+  if (status.recipients.length === 0)
+    return [head, ...revoked, '  No office received data under this consent.'].join('\n');
+  const rows = status.recipients.map((r) => [
+    r.serviceOffice.name,
+    r.referralId,
+    r.erasure.requestedAt,
+    String(r.erasure.reminders),
+    r.erasure.confirmedAt ?? 'not yet',
+  ]);
+  const open = status.recipients.filter((r) => r.erasure.confirmedAt === undefined).length;
+  return [
+    head,
+    ...revoked,
+    table([['OFFICE', 'REFERRAL', 'ASKED', 'REMINDERS', 'CONFIRMED'], ...rows]),
+    open === 0 ? 'Every recipient confirmed the erasure.' : `${open} recipient(s) have not confirmed yet.`,
+  ].join('\n');
+}
+
+const REASONS = RequestErasureRequest.shape.reason.unwrap().options;
+
+export const consentEraseCommand: Command = {
+  name: 'consents erase',
+  summary: "Record the person's erasure request: every office that received the data is asked to erase it",
+  help: `Usage: rex consents erase <consent-id> [--reason <code>] [--key <idempotency-key>] [--profile <name>] [--json]
+
+Records the person's request for erasure (GDPR Art. 17; POST /v1/consents/{id}/erasure,
+an authority or a data-protection officer). Referrals not yet received are revoked; every
+office that received one is asked to erase it, reminded until it confirms, and the
+request and each confirmation are audit entries (docs/consent.md, erasure).
+
+  --reason <code>      why the person asked: ${REASONS.join(', ')}
+  --key <key>          the Idempotency-Key (8 to 128 visible characters). Without it a
+                       new one is made and printed: give it again to retry safely.
+${PROFILE_HELP}`,
+  options: { reason: { type: 'string' }, key: { type: 'string' } },
+  positionals: { names: ['consent-id'], required: 1 },
+  needsProfile: true,
+  async run(ctx) {
+    const id = consentId(ctx);
+    const reason = ctx.values.reason as string | undefined;
+    const request = RequestErasureRequest.safeParse(reason === undefined ? {} : { reason });
+    if (!request.success) throw new UsageError(`--reason must be one of ${REASONS.join(', ')}.`);
+    const given = ctx.values.key as string | undefined;
+    if (given !== undefined && !/^[\x21-\x7e]{8,128}$/.test(given))
+      throw new UsageError('--key must be 8 to 128 visible ASCII characters.');
+    const key = given ?? `rex-erasure-${randomUUID()}`;
+    if (given === undefined && !ctx.json)
+      ctx.io.stderr.write(`Idempotency-Key: ${key} (give --key ${key} to retry)\n`);
+    const status = await ctx.client().requestErasure(id, request.data, key);
+    emit(ctx.io, ctx.json, status, () => describeErasure(status));
+    return 0;
+  },
+};
+
+export const consentErasureCommand: Command = {
+  name: 'consents erasure',
+  summary: 'Which recipients were asked to erase the data given under a consent, and which confirmed',
+  help: `Usage: rex consents erasure <consent-id> [--profile <name>] [--json]
+
+The erasure status of a consent (GET /v1/consents/{id}/erasure; an authority or a
+data-protection officer, who sees the recipients its scope covers): each office asked
+to erase, when, how often reminded, and when it confirmed (GDPR Art. 19). The exit
+code is 0 when every recipient confirmed, 1 while any has not.
+
+${PROFILE_HELP}`,
+  options: {},
+  positionals: { names: ['consent-id'], required: 1 },
+  needsProfile: true,
+  async run(ctx) {
+    const status = await ctx.client().erasureStatus(consentId(ctx));
+    emit(ctx.io, ctx.json, status, () => describeErasure(status));
+    return status.recipients.every((r) => r.erasure.confirmedAt !== undefined) ? 0 : 1;
+  },
+};
+
 export const consentCommands: readonly Command[] = [
   consentReceiptCommand,
+  consentEraseCommand,
+  consentErasureCommand,
   consentFormsListCommand,
   consentFormsShowCommand,
 ];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run } from '#cli/rex.ts';
 import type { ConsentReceipt } from '#shared/schemas/consent.ts';
+import type { ErasureStatus } from '#shared/schemas/referral.ts';
 import { captureIo } from './support.ts';
 
 const ID = 'con_01jd3k7q8m2n4p6r8t0v2x4z6b';
@@ -40,8 +41,44 @@ const receipt: ConsentReceipt = {
   withdrawal: { de: 'Widerruf jederzeit.', en: 'Withdraw at any time, quoting the number.' },
 };
 
+const office = (id: string, name: string) => ({
+  id,
+  name,
+  type: 'MBE',
+  providerId: 'caritas-bruchsal',
+  providerName: 'Caritasverband Bruchsal e.V.',
+});
+const erasure: ErasureStatus = {
+  consentId: ID,
+  recipients: [
+    {
+      referralId: 'ref_01jd3k7q8m2n4p6r8t0v2x4z6c',
+      serviceOffice: office('mbe-bruchsal', 'MBE Bruchsal'),
+      erasure: {
+        reason: 'erasure-requested',
+        requestedAt: '2026-12-03T10:00:00.000Z',
+        reminders: 0,
+        confirmedAt: '2026-12-03T11:00:00.000Z',
+      },
+    },
+    {
+      referralId: 'ref_01jd3k7q8m2n4p6r8t0v2x4z6d',
+      serviceOffice: office('mbe-ettlingen', 'MBE Ettlingen'),
+      erasure: { reason: 'erasure-requested', requestedAt: '2026-12-03T10:00:00.000Z', reminders: 2 },
+    },
+  ],
+};
+let confirmedAll = false;
+
 let dir: string;
-let requests: { url: string; accept: string; signed: boolean }[];
+let requests: {
+  url: string;
+  accept: string;
+  signed: boolean;
+  method?: string;
+  body?: string;
+  key?: string;
+}[];
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'rex-consents-'));
@@ -61,30 +98,51 @@ beforeEach(() => {
     }),
   );
   requests = [];
+  confirmedAll = false;
   vi.stubGlobal(
     'fetch',
-    vi.fn(async (url: string, init: { headers?: Record<string, string> } = {}) => {
-      const headers = init.headers ?? {};
-      requests.push({ url, accept: headers.accept ?? '', signed: 'authorization' in headers });
-      const path = new URL(url).pathname;
-      if (path.includes('unknown'))
+    vi.fn(
+      async (
+        url: string,
+        init: { headers?: Record<string, string>; method?: string; body?: string } = {},
+      ) => {
+        const headers = init.headers ?? {};
+        const path = new URL(url).pathname;
+        if (path.endsWith('/erasure')) {
+          requests.push({
+            url,
+            accept: headers.accept ?? '',
+            signed: 'authorization' in headers,
+            method: init.method ?? 'GET',
+            ...(init.body === undefined ? {} : { body: String(init.body) }),
+            ...(headers['idempotency-key'] === undefined ? {} : { key: headers['idempotency-key'] }),
+          });
+          if (init.method === 'POST') return Response.json({ ...erasure, revoked: 1 }, { status: 200 });
+          return Response.json(
+            confirmedAll ? { ...erasure, recipients: erasure.recipients.slice(0, 1) } : erasure,
+          );
+        }
+        requests.push({ url, accept: headers.accept ?? '', signed: 'authorization' in headers });
+        if (path.includes('unknown'))
+          return Response.json(
+            { type: 'tag:referral-exchange,2026:problem:not-found', title: 'Not found', status: 404 },
+            { status: 404 },
+          );
+        if (path.endsWith('/receipt') && new URL(url).searchParams.get('format') === 'html')
+          return new Response('<!doctype html><html lang="de"><title>Quittung</title></html>', {
+            headers: { 'content-type': 'text/html; charset=utf-8' },
+          });
+        if (path.endsWith('/receipt')) return Response.json(receipt);
+        if (path === '/v1/consent-forms')
+          return Response.json({ items: [receipt.form.text, { ...receipt.form.text, language: 'en' }] });
+        if (path === `/v1/consent-forms/${DIGEST}`)
+          return Response.json({ ...receipt.form.text, text: TEXT });
         return Response.json(
           { type: 'tag:referral-exchange,2026:problem:not-found', title: 'Not found', status: 404 },
           { status: 404 },
         );
-      if (path.endsWith('/receipt') && new URL(url).searchParams.get('format') === 'html')
-        return new Response('<!doctype html><html lang="de"><title>Quittung</title></html>', {
-          headers: { 'content-type': 'text/html; charset=utf-8' },
-        });
-      if (path.endsWith('/receipt')) return Response.json(receipt);
-      if (path === '/v1/consent-forms')
-        return Response.json({ items: [receipt.form.text, { ...receipt.form.text, language: 'en' }] });
-      if (path === `/v1/consent-forms/${DIGEST}`) return Response.json({ ...receipt.form.text, text: TEXT });
-      return Response.json(
-        { type: 'tag:referral-exchange,2026:problem:not-found', title: 'Not found', status: 404 },
-        { status: 404 },
-      );
-    }),
+      },
+    ),
   );
 });
 
@@ -173,5 +231,57 @@ describe('rex consent-forms', () => {
     expect(code).toBe(2);
     expect(err).toContain('is not a SHA-256 digest');
     expect(requests).toEqual([]);
+  });
+});
+
+describe('rex consents erase and erasure', () => {
+  it('records the request with a new Idempotency-Key it prints, and shows who was asked', async () => {
+    const { code, out, err } = await rex('consents', 'erase', ID, '--reason', 'person-request');
+    expect(code).toBe(0);
+    expect(requests).toHaveLength(1);
+    const [sent] = requests;
+    expect(sent).toMatchObject({
+      url: `http://127.0.0.1:9/v1/consents/${ID}/erasure`,
+      method: 'POST',
+      signed: true,
+    });
+    expect(JSON.parse(sent!.body!)).toEqual({ reason: 'person-request' });
+    expect(sent!.key).toMatch(/^rex-erasure-[0-9a-f-]{36}$/);
+    expect(err).toContain(`Idempotency-Key: ${sent!.key}`);
+    expect(out).toContain(`Erasure under consent ${ID}`);
+    expect(out).toContain('1 referral(s) not yet received were revoked');
+    expect(out).toMatch(/MBE Bruchsal .*2026-12-03T11:00:00.000Z/);
+    expect(out).toMatch(/MBE Ettlingen .* 2 +not yet/);
+    expect(out).toContain('1 recipient(s) have not confirmed yet.');
+  });
+
+  it('sends the key it is given, so that a retry is the same request', async () => {
+    const { code } = await rex('consents', 'erase', ID, '--key', 'retry-key-0001', '--json');
+    expect(code).toBe(0);
+    expect(requests[0]!.key).toBe('retry-key-0001');
+    expect(JSON.parse(requests[0]!.body!)).toEqual({});
+  });
+
+  it('refuses an unknown reason and a malformed key before calling the API', async () => {
+    const reason = await rex('consents', 'erase', ID, '--reason', 'because');
+    expect(reason.code).toBe(2);
+    expect(reason.err).toContain('--reason must be one of person-request, objection, unlawful, other');
+    const key = await rex('consents', 'erase', ID, '--key', 'short');
+    expect(key.code).toBe(2);
+    expect(key.err).toContain('--key must be 8 to 128 visible ASCII characters');
+    expect(requests).toEqual([]);
+  });
+
+  it('shows the status, exit 1 while a recipient has not confirmed and 0 once all have', async () => {
+    const open = await rex('consents', 'erasure', ID);
+    expect(open.code).toBe(1);
+    expect(requests[0]).toMatchObject({ method: 'GET', signed: true });
+    expect(open.out).toContain('1 recipient(s) have not confirmed yet.');
+    confirmedAll = true;
+    const done = await rex('consents', 'erasure', ID, '--json');
+    expect(done.code).toBe(0);
+    expect(JSON.parse(done.out).recipients).toHaveLength(1);
+    const words = await rex('consents', 'erasure', ID);
+    expect(words.out).toContain('Every recipient confirmed the erasure.');
   });
 });
