@@ -628,12 +628,17 @@ function feedQuery(): FeedQuery {
   };
 }
 
+/** Counts list requests, so that an answer overtaken by a newer request is dropped. */
+let feedRequests = 0;
+
 async function loadFeed(cursor: string | null): Promise<void> {
   if (!state.api) return;
+  const request = ++feedRequests;
   const query = cursor ? { ...state.feed.query, cursor } : state.feed.query;
   setMessage('feed-message', t('working'));
   try {
     const page = await api().referrals(query);
+    if (request !== feedRequests) return;
     const pageNumber = cursor ? state.feed.page + 1 : 1;
     state.feed = { query: state.feed.query, cursor: page.nextCursor ?? null, page: pageNumber };
     render('feed', () => {
@@ -648,7 +653,7 @@ async function loadFeed(cursor: string | null): Promise<void> {
     $('next-page').hidden = !state.feed.cursor;
     $('first-page').hidden = pageNumber <= 1;
   } catch (error) {
-    setMessage('feed-message', errorText(error), true);
+    if (request === feedRequests) setMessage('feed-message', errorText(error), true);
   }
 }
 
@@ -790,8 +795,13 @@ async function closeWithdrawal(): Promise<void> {
       });
     }
     setMessage(where, t('withdrawn'));
-    // Revocation follows on the stream within seconds; the list catches up.
-    for (const wait of [1500, 4000]) setTimeout(() => void loadFeed(null), wait);
+    // Revocation follows on the stream within seconds; the list catches up, unless the
+    // clerk has paged on meanwhile (a refresh would throw them back to the first page).
+    for (const wait of [1500, 4000]) {
+      setTimeout(() => {
+        if (state.feed.page <= 1) void loadFeed(null);
+      }, wait);
+    }
   } catch (error) {
     setMessage(where, errorText(error), true);
   }
