@@ -16,6 +16,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // A guard against hangs, not a speed check: property tests and key generation run
+          // beside the other tiers on shared cores (speed lives in `npm run bench`).
+          testTimeout: 30_000,
         },
       },
       {
